@@ -1,0 +1,69 @@
+"""The frame around every page: top bar with navigation, language, theme and sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components.i18n import t
+
+
+def nav_items(pages: Iterable[Mapping[str, Any]], role: str, lang: str) -> list[dict[str, str]]:
+    """Return the pages a role may open, in order, as {href, label}."""
+    items = []
+    for page in sorted(pages, key=lambda p: p.get("order", 99)):
+        if not page.get("nav", True) or role not in page.get("roles", ()):
+            continue
+        label = page.get("title_en" if lang == "en" else "title_zh") or page["name"]
+        items.append({"href": page["path"], "label": label})
+    return items
+
+
+def top_bar(
+    *, items: list[dict[str, str]], user_name: str, role: str, lang: str, theme: str
+) -> dbc.Navbar:
+    """Render the top navigation bar."""
+    other_theme = "light" if theme == "dark" else "dark"
+    links = [
+        dbc.NavItem(dbc.NavLink(item["label"], href=item["href"], active="exact")) for item in items
+    ]
+    right = [
+        html.Span(
+            [html.Strong(user_name), " · ", t(f"role.{role}", lang)],
+            className="navbar-text me-3 small",
+            id="shell-user",
+        ),
+        html.A(
+            t("nav.lang", lang),
+            href=f"/prefs?lang={'zh' if lang == 'en' else 'en'}",
+            className="btn btn-sm btn-outline-secondary me-2",
+            id="shell-lang-switch",
+        ),
+        html.A(
+            t(f"nav.theme.{other_theme}", lang),
+            href=f"/prefs?theme={other_theme}",
+            className="btn btn-sm btn-outline-secondary me-2",
+            id="shell-theme-switch",
+        ),
+        html.A(
+            t("nav.logout", lang),
+            href="/logout",
+            className="btn btn-sm btn-primary",
+            id="shell-logout",
+        ),
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand(t("app.title", lang), href="/", id="shell-brand"),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                html.Div(right, className="d-flex align-items-center"),
+            ],
+            fluid=True,
+        ),
+        className="shell-topbar border-bottom mb-3",
+        color="body-tertiary",
+    )

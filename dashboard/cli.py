@@ -1,0 +1,282 @@
+"""`python -m dashboard VERB ...`: the command-line door of the product.
+
+Every verb works on ``DATABASE_URL`` (default: the embedded SQLite file) and migrates the schema
+on first use. Exit codes: 0 done, 1 refused (bad arguments or request), 2 input unreadable,
+3 database unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import io
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from dashboard.services import ingest, users
+from dashboard.services.db import DatabaseUnavailable, get_engine
+from dashboard.settings import Settings
+
+EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, EXIT_DB = 0, 1, 2, 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _print_json(data: Any, out: TextIO) -> None:
+    out.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+
+
+# ------------------------------------------------------------------ ingest
+
+
+def _detect_format(path: str, head: bytes, forced: str | None) -> str:
+    if forced:
+        return forced
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    stripped = head.lstrip()
+    return "jsonl" if stripped[:1] in (b"{", b"[") else "csv"
+
+
+def _iter_items(
+    path: str, stream: io.BufferedIOBase, fmt: str, record_type: str | None
+) -> Iterator[ingest.WireItem]:
+    if fmt == "csv":
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        yield from ingest.iter_csv_items(text, record_type=record_type)
+        return
+    first = stream.readline()
+    stripped = first.lstrip()
+    if stripped.startswith(b"[") or stripped.startswith(b'{"records"'):
+        # One JSON document, as the HTTP body would be.
+        yield from ingest.items_from_json_body(first + stream.read())
+        return
+    lines = _chain_first(first, stream)
+    items = ingest.iter_ndjson_items(lines)
+    if record_type is None:
+        yield from items
+        return
+    for item in items:
+        if isinstance(item.value, dict) and "type" not in item.value:
+            item.value["type"] = record_type
+        yield item
+
+
+def _chain_first(first: bytes, stream: io.BufferedIOBase) -> Iterator[bytes]:
+    yield first
+    yield from stream
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    results: list[tuple[str, ingest.IngestSummary]] = []
+    for path in args.files:
+        try:
+            stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+        except OSError as exc:
+            print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+            return EXIT_UNREADABLE
+        with stream:
+            head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+            fmt = _detect_format(path, head, args.format)
+            source = f"cli:{'stdin' if path == '-' else Path(path).name}"
+            try:
+                summary = ingest.ingest_stream(
+                    engine, _iter_items(path, stream, fmt, args.type), source=source, now=_now
+                )
+            except ingest.BodyError as exc:
+                print(f"error: {path}: {exc}", file=sys.stderr)
+                return EXIT_UNREADABLE
+            except UnicodeDecodeError as exc:
+                print(f"error: {path}: not UTF-8 text ({exc})", file=sys.stderr)
+                return EXIT_UNREADABLE
+        results.append((path, summary))
+    if len(results) == 1:
+        _print_json(results[0][1].as_dict(), sys.stdout)
+    else:
+        total = ingest.IngestSummary()
+        for path, summary in results:
+            for rejection in summary.rejected:
+                rejection["file"] = path
+            total.add(summary)
+        _print_json(total.as_dict(), sys.stdout)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ quarantine
+
+
+def cmd_quarantine_list(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    entries = ingest.list_quarantine(engine, status=None if args.all else "open", limit=args.limit)
+    for entry in entries:
+        _print_json(
+            {
+                "id": entry["id"],
+                "received_at": entry["received_at"].isoformat(),
+                "source": entry["source"],
+                "type": entry["record_type"],
+                "record_id": entry["record_id"],
+                "status": entry["status"],
+                "attempts": entry["attempts"],
+                "error": entry["error"],
+                "raw": entry["raw"],
+            },
+            sys.stdout,
+        )
+    print(f"{len(entries)} quarantined record(s)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_quarantine_retry(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    summary = ingest.retry_quarantine(engine, now=_now(), ids=args.id or None)
+    _print_json(summary.as_dict(), sys.stdout)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ users and tokens
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Repeat password: ")
+    if first != second:
+        print("error: the passwords differ", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    password = _read_password(args)
+    if password is None:
+        return EXIT_REFUSED
+    engine = get_engine(settings.database_url)
+    try:
+        user = users.create_user(
+            engine,
+            name=args.name,
+            password=password,
+            role=args.role,
+            regions=args.region or (),
+            now=_now(),
+        )
+    except users.UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    scope = ", ".join(user.regions) if user.regions else "all regions"
+    print(f"user {user.name}: role {user.role}, {scope}")
+    return EXIT_OK
+
+
+def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    try:
+        token = users.create_token(engine, name=args.name, now=_now())
+    except users.UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(token)
+    print("Store this token now: it is shown once and only its hash is kept.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_revoke_token(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    count = users.revoke_token(engine, name=args.name, now=_now())
+    print(f"revoked {count} token(s) named {args.name}")
+    return EXIT_OK if count else EXIT_REFUSED
+
+
+# ------------------------------------------------------------------ demo and status
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.services import demo as demo_service  # the generator is only needed here
+
+    engine = get_engine(settings.database_url)
+    result = demo_service.seed_demo(
+        engine,
+        seed=args.seed,
+        reps=args.reps,
+        days=args.days,
+        now=_now(),
+        progress=demo_service.terminal_progress(sys.stderr),
+    )
+    print(demo_service.describe_seed(result))
+    return EXIT_OK
+
+
+def cmd_counts(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    _print_json(ingest.count_stored(engine), sys.stdout)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Field-sales visit cockpit: ingest, users, tokens, demo data.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("ingest", help="ingest JSON Lines or CSV files ('-' = standard input)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--type", help="record type of every row (CSV without a 'type' column)")
+    p.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: by suffix)")
+    p.set_defaults(func=cmd_ingest)
+
+    q = verbs.add_parser("quarantine", help="list or re-submit rejected records")
+    qv = q.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ql = qv.add_parser("list", help="print quarantined records as JSON Lines")
+    ql.add_argument("--all", action="store_true", help="include resolved records")
+    ql.add_argument("--limit", type=int)
+    ql.set_defaults(func=cmd_quarantine_list)
+    qr = qv.add_parser("retry", help="re-submit open quarantined records")
+    qr.add_argument("--id", type=int, action="append", help="only this entry (repeatable)")
+    qr.set_defaults(func=cmd_quarantine_retry)
+
+    u = verbs.add_parser("create-user", help="create a user (or reset its password and role)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=users.ROLES)
+    u.add_argument("--region", action="append", help="region id a manager may see (repeatable)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u.set_defaults(func=cmd_create_user)
+
+    t = verbs.add_parser("create-token", help="create an API token (printed once)")
+    t.add_argument("name")
+    t.set_defaults(func=cmd_create_token)
+    r = verbs.add_parser("revoke-token", help="revoke the API tokens of a name")
+    r.add_argument("name")
+    r.set_defaults(func=cmd_revoke_token)
+
+    d = verbs.add_parser("seed-demo", help="load the demo company through the ingest path")
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--reps", type=int, default=108)
+    d.add_argument("--days", type=int, default=20, help="working days of history")
+    d.set_defaults(func=cmd_seed_demo)
+
+    c = verbs.add_parser("counts", help="print how many records of each type are stored")
+    c.set_defaults(func=cmd_counts)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except DatabaseUnavailable as exc:
+        print(f"error: the database is unreachable: {exc}", file=sys.stderr)
+        return EXIT_DB

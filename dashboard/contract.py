@@ -1,0 +1,617 @@
+"""The wire contract (shared/spec/contract.md §1): wire records → validated records.
+
+Pure: no I/O, no clock. ``validate_record`` checks one record's shape, types, ranges and formats
+and returns its normalised form (UTC datetimes, WGS-84 coordinates, defaults applied, keys equal
+to the storage columns). Checks that need stored data (references, the privacy rule's work
+hours) are made by the ingest service with the helpers at the bottom of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dashboard.geo import to_wgs84
+
+MASTER_TYPES = ("region", "team", "rep", "customer", "sop_template", "plan")
+EVENT_TYPES = (
+    "gps",
+    "device_event",
+    "check_in",
+    "check_out",
+    "sop_step",
+    "photo",
+    "order",
+    "expense",
+)
+RECORD_TYPES = MASTER_TYPES + EVENT_TYPES
+
+DEVICE_EVENT_KINDS = (
+    "power_on",
+    "power_off",
+    "location_permission_revoked",
+    "location_permission_granted",
+    "network_lost",
+    "network_restored",
+    "app_killed",
+    "app_started",
+    "mock_app_detected",
+    "rooted_device",
+    "heartbeat",
+)
+EXPENSE_CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
+PHOTO_KINDS = ("shelf", "promo", "storefront", "receipt", "other")
+PROVIDERS = ("gps", "network", "wifi", "fused")
+CRS_VALUES = ("wgs84", "gcj02", "bd09")
+GRADES = ("A", "B", "C")
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_WORK_START = "08:30"
+DEFAULT_WORK_END = "18:30"
+DEFAULT_GEOFENCE_M = 200.0
+PRIVACY_MARGIN = timedelta(minutes=30)
+
+_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
+_HEX16_RE = re.compile(r"[0-9a-fA-F]{16}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HHMM_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_MAX_TEXT = 500
+
+
+class RecordError(ValueError):
+    """A record broke a field rule; the message starts with the field's name."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class ValidRecord:
+    """A record that passed the shape checks: its type and its normalised fields."""
+
+    type: str
+    fields: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.fields["id"]
+
+
+# ------------------------------------------------------------------ value checkers
+# Each checker takes (value, field name) and returns the normalised value or raises RecordError.
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _shorten(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_id(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(field, f"expected a string id, got {_type_name(value)}")
+    if not _ID_RE.fullmatch(value):
+        raise RecordError(
+            field, f"{_shorten(value)} is not a valid id (1-64 characters of A-Z a-z 0-9 . _ : -)"
+        )
+    return value
+
+
+def _text(max_len: int = _MAX_TEXT) -> Callable[[Any, str], str]:
+    def check(value: Any, field: str) -> str:
+        if not isinstance(value, str):
+            raise RecordError(field, f"expected a string, got {_type_name(value)}")
+        value = value.strip()
+        if not value:
+            raise RecordError(field, "must not be empty")
+        if len(value) > max_len:
+            raise RecordError(field, f"is {len(value)} characters long (at most {max_len})")
+        return value
+
+    return check
+
+
+check_text = _text()
+check_long_text = _text(5000)
+check_device = _text(128)
+
+
+def _number(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+) -> Callable[[Any, str], float]:
+    def check(value: Any, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise RecordError(field, f"expected a number, got {_type_name(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise RecordError(field, f"{value} is not a finite number")
+        if low is not None and (value <= low if low_open else value < low):
+            bound = f"greater than {low:g}" if low_open else f"at least {low:g}"
+            raise RecordError(field, f"{value:g} must be {bound}")
+        if high is not None and value > high:
+            if low is not None and not low_open:
+                raise RecordError(field, f"{value:g} is outside {low:g}..{high:g}")
+            raise RecordError(field, f"{value:g} must be at most {high:g}")
+        return value
+
+    return check
+
+
+check_lat = _number(-90.0, 90.0)
+check_lon = _number(-180.0, 180.0)
+check_non_negative = _number(0.0)
+check_positive = _number(0.0, low_open=True)
+check_accuracy = _number(0.0, 100_000.0)
+check_speed = _number(0.0, 1_000.0)
+check_geofence = _number(1.0, 100_000.0)
+check_amount = _number(0.0, 100_000_000.0)
+check_km = _number(0.0, 100_000.0)
+
+
+def check_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise RecordError(field, f"expected true or false, got {_type_name(value)}")
+    return value
+
+
+def check_ts(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise RecordError(field, f"expected an ISO 8601 timestamp string, got {_type_name(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise RecordError(field, f"{_shorten(value)} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise RecordError(
+            field, f"{_shorten(value)} has no UTC offset (add Z or +08:00, for example)"
+        )
+    return parsed.astimezone(UTC)
+
+
+def check_date(value: Any, field: str) -> date:
+    if not isinstance(value, str):
+        raise RecordError(field, f"expected a date string YYYY-MM-DD, got {_type_name(value)}")
+    if not _DATE_RE.fullmatch(value):
+        raise RecordError(field, f"{_shorten(value)} is not a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RecordError(field, f"{_shorten(value)} is not a valid calendar date") from None
+
+
+def check_hhmm(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _HHMM_RE.fullmatch(value):
+        raise RecordError(field, f"{_shorten(value)} is not a time of day in the form HH:MM")
+    return value
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """Return the ZoneInfo of an IANA name (cached)."""
+    return ZoneInfo(name)
+
+
+def check_timezone(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise RecordError(field, f"expected an IANA time zone name, got {_type_name(value)}")
+    try:
+        zone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RecordError(field, f"{_shorten(value)} is not a known IANA time zone") from None
+    return value
+
+
+def _enum(values: tuple[str, ...]) -> Callable[[Any, str], str]:
+    allowed = ", ".join(values)
+
+    def check(value: Any, field: str) -> str:
+        if value not in values or not isinstance(value, str):
+            raise RecordError(field, f"{_shorten(value)} is not one of {allowed}")
+        return value
+
+    return check
+
+
+def _hex(pattern: re.Pattern[str], length: int) -> Callable[[Any, str], str]:
+    def check(value: Any, field: str) -> str:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise RecordError(field, f"{_shorten(value)} is not {length} hexadecimal digits")
+        return value.lower()
+
+    return check
+
+
+check_sha256 = _hex(_HEX64_RE, 64)
+check_phash = _hex(_HEX16_RE, 16)
+
+
+def check_currency(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not _CURRENCY_RE.fullmatch(value):
+        raise RecordError(field, f"{_shorten(value)} is not a three-letter currency code")
+    return value
+
+
+def check_id_list(value: Any, field: str) -> list[str]:
+    if not isinstance(value, list):
+        raise RecordError(field, f"expected a list of ids, got {_type_name(value)}")
+    if len(value) > 500:
+        raise RecordError(field, f"has {len(value)} entries (at most 500)")
+    return [check_id(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def check_steps(value: Any, field: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise RecordError(field, "expected a non-empty list of {code, required} objects")
+    steps: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        where = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise RecordError(where, f"expected an object, got {_type_name(item)}")
+        if "code" not in item:
+            raise RecordError(f"{where}.code", "missing")
+        code = check_id(item["code"], f"{where}.code")
+        if code in seen:
+            raise RecordError(f"{where}.code", f"{code!r} appears twice")
+        seen.add(code)
+        required = item.get("required", True)
+        steps.append({"code": code, "required": check_bool(required, f"{where}.required")})
+    return steps
+
+
+def check_any(value: Any, field: str) -> Any:
+    return value
+
+
+# ------------------------------------------------------------------ record specs
+
+# (field, checker, required, default). A default of None means "stored as NULL when absent".
+Spec = tuple[tuple[str, Callable[[Any, str], Any], bool, Any], ...]
+
+_SPECS: dict[str, Spec] = {
+    "region": (("id", check_id, True, None), ("name", check_text, True, None)),
+    "team": (
+        ("id", check_id, True, None),
+        ("name", check_text, True, None),
+        ("region_id", check_id, True, None),
+    ),
+    "rep": (
+        ("id", check_id, True, None),
+        ("name", check_text, True, None),
+        ("team_id", check_id, True, None),
+        ("device_id", check_device, False, None),
+        ("timezone", check_timezone, False, DEFAULT_TIMEZONE),
+        ("work_start", check_hhmm, False, DEFAULT_WORK_START),
+        ("work_end", check_hhmm, False, DEFAULT_WORK_END),
+        ("active", check_bool, False, True),
+    ),
+    "customer": (
+        ("id", check_id, True, None),
+        ("name", check_text, True, None),
+        ("lat", check_lat, True, None),
+        ("lon", check_lon, True, None),
+        ("crs", _enum(CRS_VALUES), False, "wgs84"),
+        ("city", check_text, True, None),
+        ("address", check_text, False, None),
+        ("grade", _enum(GRADES), True, None),
+        ("owner_rep_id", check_id, False, None),
+        ("geofence_m", check_geofence, False, DEFAULT_GEOFENCE_M),
+        ("annual_revenue", check_non_negative, False, None),
+    ),
+    "sop_template": (
+        ("id", check_id, True, None),
+        ("name", check_text, True, None),
+        ("steps", check_steps, True, None),
+    ),
+    "plan": (
+        ("id", check_id, True, None),
+        ("rep_id", check_id, True, None),
+        ("date", check_date, True, None),
+        ("customer_ids", check_id_list, True, None),
+    ),
+    "gps": (
+        ("id", check_id, True, None),
+        ("rep_id", check_id, True, None),
+        ("device_id", check_device, True, None),
+        ("ts", check_ts, True, None),
+        ("lat", check_lat, True, None),
+        ("lon", check_lon, True, None),
+        ("crs", _enum(CRS_VALUES), False, "wgs84"),
+        ("accuracy_m", check_accuracy, True, None),
+        ("speed_mps", check_speed, False, None),
+        ("provider", _enum(PROVIDERS), False, None),
+        ("mock", check_bool, False, False),
+    ),
+    "device_event": (
+        ("id", check_id, True, None),
+        ("rep_id", check_id, True, None),
+        ("device_id", check_device, True, None),
+        ("ts", check_ts, True, None),
+        ("kind", _enum(DEVICE_EVENT_KINDS), True, None),
+        ("detail", check_any, False, None),
+    ),
+    "check_in": (
+        ("id", check_id, True, None),
+        ("rep_id", check_id, True, None),
+        ("device_id", check_device, True, None),
+        ("customer_id", check_id, True, None),
+        ("ts", check_ts, True, None),
+        ("lat", check_lat, True, None),
+        ("lon", check_lon, True, None),
+        ("crs", _enum(CRS_VALUES), False, "wgs84"),
+        ("accuracy_m", check_accuracy, True, None),
+        ("mock", check_bool, False, False),
+        ("face_verified", check_bool, False, None),
+        ("sop_template_id", check_id, False, None),
+    ),
+    "check_out": (
+        ("id", check_id, True, None),
+        ("visit_id", check_id, True, None),
+        ("ts", check_ts, True, None),
+        ("lat", check_lat, True, None),
+        ("lon", check_lon, True, None),
+        ("crs", _enum(CRS_VALUES), False, "wgs84"),
+        ("accuracy_m", check_accuracy, True, None),
+        ("mock", check_bool, False, False),
+    ),
+    "sop_step": (
+        ("id", check_id, True, None),
+        ("visit_id", check_id, True, None),
+        ("step", check_id, True, None),
+        ("ts", check_ts, True, None),
+        ("value", check_any, False, None),
+        ("ok", check_bool, False, True),
+    ),
+    "photo": (
+        ("id", check_id, True, None),
+        ("visit_id", check_id, True, None),
+        ("ts", check_ts, True, None),
+        ("taken_at", check_ts, True, None),
+        ("lat", check_lat, False, None),
+        ("lon", check_lon, False, None),
+        ("crs", _enum(CRS_VALUES), False, "wgs84"),
+        ("sha256", check_sha256, True, None),
+        ("phash", check_phash, True, None),
+        ("kind", _enum(PHOTO_KINDS), False, None),
+    ),
+    "order": (
+        ("id", check_id, True, None),
+        ("visit_id", check_id, True, None),
+        ("amount", check_amount, True, None),
+        ("currency", check_currency, False, "CNY"),
+    ),
+    "expense": (
+        ("id", check_id, True, None),
+        ("rep_id", check_id, True, None),
+        ("date", check_date, True, None),
+        ("category", _enum(EXPENSE_CATEGORIES), True, None),
+        ("amount", check_amount, True, None),
+        ("currency", check_currency, False, "CNY"),
+        ("claimed_km", check_km, False, None),
+        ("city", check_text, False, None),
+        ("customer_id", check_id, False, None),
+        ("receipt_sha256", check_sha256, False, None),
+        ("note", check_long_text, False, None),
+    ),
+}
+
+# Field kinds that need converting from text when the record came from a CSV cell.
+_NUMBER_CHECKERS = {
+    check_lat,
+    check_lon,
+    check_non_negative,
+    check_positive,
+    check_accuracy,
+    check_speed,
+    check_geofence,
+    check_amount,
+    check_km,
+}
+_BOOL_CHECKERS = {check_bool}
+_JSON_CHECKERS = {check_id_list, check_steps}
+_TRUE_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _from_text(value: str, checker: Callable[[Any, str], Any], field: str) -> Any:
+    """Turn a CSV cell into the JSON value its field expects (errors name the field)."""
+    if checker in _NUMBER_CHECKERS:
+        try:
+            return float(value)
+        except ValueError:
+            raise RecordError(field, f"expected a number, got {_shorten(value)}") from None
+    if checker in _BOOL_CHECKERS:
+        word = value.strip().lower()
+        if word not in _TRUE_WORDS:
+            raise RecordError(field, f"expected true or false, got {_shorten(value)}")
+        return _TRUE_WORDS[word]
+    if checker in _JSON_CHECKERS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise RecordError(field, f"expected a JSON list, got {_shorten(value)}") from None
+    if checker is check_any:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def record_type_of(raw: Any) -> str:
+    """Return the record's type or raise RecordError naming `type` (or `record`)."""
+    if not isinstance(raw, dict):
+        raise RecordError("record", f"expected a JSON object, got {_type_name(raw)}")
+    kind = raw.get("type")
+    if kind is None:
+        raise RecordError("type", "missing")
+    if kind not in _SPECS or not isinstance(kind, str):
+        raise RecordError("type", f"{_shorten(kind)} is not one of {', '.join(RECORD_TYPES)}")
+    return kind
+
+
+_PROVIDER_SET = frozenset(PROVIDERS)
+_ID_MATCH = _ID_RE.fullmatch
+
+
+def _fast_gps(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """Validate the common, well-formed GPS fix quickly; None sends it to the full checks.
+
+    Accepts exactly what the general path accepts for such a record (a test holds them equal);
+    anything unusual (a missing field, a string number, a non-WGS-84 crs) returns None.
+    """
+    get = raw.get
+    rid, rep, dev, ts_text = get("id"), get("rep_id"), get("device_id"), get("ts")
+    lat, lon, acc = get("lat"), get("lon"), get("accuracy_m")
+    speed, provider, mock, crs = get("speed_mps"), get("provider"), get("mock"), get("crs")
+    if not (
+        type(rid) is str
+        and type(rep) is str
+        and type(dev) is str
+        and type(ts_text) is str
+        and _ID_MATCH(rid)
+        and _ID_MATCH(rep)
+        and 0 < len(dev) <= 128
+        and dev.strip() == dev
+        and (type(lat) is float or type(lat) is int)
+        and (type(lon) is float or type(lon) is int)
+        and (type(acc) is float or type(acc) is int)
+        and -90.0 <= lat <= 90.0
+        and -180.0 <= lon <= 180.0
+        and 0.0 <= acc <= 100_000.0
+        and (crs is None or crs == "wgs84")
+        and (mock is None or type(mock) is bool)
+        and (provider is None or (type(provider) is str and provider in _PROVIDER_SET))
+        and (
+            speed is None
+            or ((type(speed) is float or type(speed) is int) and 0.0 <= speed <= 1_000.0)
+        )
+    ):
+        return None
+    try:
+        ts = datetime.fromisoformat(ts_text)
+    except ValueError:
+        return None
+    offset = ts.utcoffset()
+    if offset is None:
+        return None
+    return {
+        "id": rid,
+        "rep_id": rep,
+        "device_id": dev,
+        "ts": (ts - offset).replace(tzinfo=UTC),
+        "lat": float(lat),
+        "lon": float(lon),
+        "accuracy_m": float(acc),
+        "speed_mps": None if speed is None else float(speed),
+        "provider": provider,
+        "mock": bool(mock),
+    }
+
+
+def validate_record(raw: Any, *, from_text: bool = False) -> ValidRecord:
+    """Check one wire record and return it normalised; raise RecordError naming the field.
+
+    ``from_text`` is for CSV input: cells are strings, an empty cell counts as absent, and
+    numbers, booleans and JSON lists are parsed from the text before the usual checks.
+    """
+    kind = record_type_of(raw)
+    if kind == "gps" and not from_text:
+        fast = _fast_gps(raw)
+        if fast is not None:
+            return ValidRecord("gps", fast)
+    out: dict[str, Any] = {}
+    get = raw.get
+    for field, checker, required, default in _SPECS[kind]:
+        value = get(field)
+        if from_text and isinstance(value, str):
+            value = None if value.strip() == "" else _from_text(value, checker, field)
+        if value is None:
+            if required:
+                raise RecordError(field, "missing")
+            out[field] = default
+        else:
+            out[field] = checker(value, field)
+    _check_record_rules(kind, out)
+    return ValidRecord(kind, out)
+
+
+def _check_record_rules(kind: str, rec: dict[str, Any]) -> None:
+    """Cross-field rules and coordinate normalisation to WGS-84."""
+    if "crs" in rec:
+        crs = rec.pop("crs")
+        if rec.get("lat") is not None and rec.get("lon") is not None:
+            if crs != "wgs84":
+                rec["lat"], rec["lon"] = to_wgs84(rec["lat"], rec["lon"], crs)
+        elif (rec.get("lat") is None) != (rec.get("lon") is None):
+            missing = "lat" if rec.get("lat") is None else "lon"
+            raise RecordError(missing, "missing (lat and lon go together)")
+    if kind == "rep" and rec["work_end"] <= rec["work_start"]:
+        raise RecordError(
+            "work_end", f"{rec['work_end']} must be later than work_start {rec['work_start']}"
+        )
+    elif kind == "expense" and rec["category"] == "mileage" and rec["claimed_km"] is None:
+        raise RecordError("claimed_km", "missing (required for a mileage claim)")
+    elif (
+        kind == "device_event" and rec["detail"] is not None and not isinstance(rec["detail"], str)
+    ):
+        rec["detail"] = json.dumps(rec["detail"], ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ rules that need stored data
+
+
+def work_hours_window(
+    work_start: str, work_end: str, margin: timedelta = PRIVACY_MARGIN
+) -> tuple[time, time]:
+    """Return the local times of day between which fixes are kept (work hours ± margin)."""
+    day = datetime(2000, 1, 1)
+    start = datetime.combine(day, time.fromisoformat(work_start)) - margin
+    end = datetime.combine(day, time.fromisoformat(work_end)) + margin
+    low = start.time() if start.date() == day.date() else time.min
+    high = end.time() if end.date() == day.date() else time.max
+    return low, high
+
+
+def within_work_hours(
+    ts: datetime,
+    timezone: str,
+    work_start: str,
+    work_end: str,
+    margin: timedelta = PRIVACY_MARGIN,
+) -> bool:
+    """Tell whether an aware instant falls inside the work hours (±margin) of its local day."""
+    low, high = work_hours_window(work_start, work_end, margin)
+    return low <= ts.astimezone(zone(timezone)).time() <= high
+
+
+def local_date(ts: datetime, timezone: str) -> date:
+    """Return the calendar date of an aware instant in a time zone."""
+    return ts.astimezone(zone(timezone)).date()

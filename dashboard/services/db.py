@@ -1,0 +1,50 @@
+"""The process's engines: one per database URL, migrated to the newest schema on first use."""
+
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data_access import migrate
+from data_access.engine import make_engine
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached; nothing was written."""
+
+
+def get_engine(url: str) -> Engine:
+    """Return the migrated engine of a URL, creating it once per process."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            _engines[url] = engine
+    try:
+        migrate.upgrade(engine)
+    except sa.exc.OperationalError as exc:
+        raise DatabaseUnavailable(str(exc.orig or exc)) from exc
+    return engine
+
+
+def dispose_engine(url: str) -> None:
+    """Close the pool of a URL and forget it (tests, forks)."""
+    with _lock:
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        migrate.forget(engine)
+        engine.dispose()
+
+
+def is_unavailable_error(exc: BaseException) -> bool:
+    """Tell whether a database error means the server cannot be reached."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    if isinstance(exc, sa.exc.DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, sa.exc.OperationalError)
+    return False

@@ -1,0 +1,112 @@
+"""Load the demo company through the ingest path and create one demo login per role."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TextIO
+
+from sqlalchemy.engine import Engine
+
+from dashboard.demo import DemoConfig, estimate_record_count, iter_demo_batches
+from dashboard.services import ingest, users
+
+# Known demo credentials: printed at seeding and in the README. Not for production use.
+DEMO_LOGINS = (
+    ("exec", "exec", "demo-exec-2026"),
+    ("manager", "manager", "demo-manager-2026"),
+    ("finance", "finance", "demo-finance-2026"),
+    ("admin", "admin", "demo-admin-2026"),
+)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SeedResult:
+    summary: ingest.IngestSummary
+    seconds: float
+    logins: list[tuple[str, str, str, tuple[str, ...]]]
+
+
+def seed_demo(
+    engine: Engine,
+    *,
+    seed: int = 7,
+    reps: int = 108,
+    days: int = 20,
+    now: datetime,
+    progress: Progress | None = None,
+) -> SeedResult:
+    """Generate the demo company, ingest it batch by batch, and create the demo logins."""
+    started = time.perf_counter()
+    config = DemoConfig(seed=seed, reps=reps, days=days, now=now)
+    expected = max(1, estimate_record_count(config))
+    total = ingest.IngestSummary()
+    done = 0
+    for batch in iter_demo_batches(config):
+        total.add(ingest.ingest_values(engine, batch, source="demo", now=now))
+        done += len(batch)
+        if progress:
+            progress(min(done, expected), expected)
+    if progress:
+        progress(expected, expected)
+    logins = create_demo_logins(engine, now=now)
+    return SeedResult(total, time.perf_counter() - started, logins)
+
+
+def create_demo_logins(engine: Engine, *, now: datetime):
+    """Create (or reset) one login per role; the manager sees the first region."""
+    regions = users.list_region_ids(engine)
+    logins = []
+    for name, role, password in DEMO_LOGINS:
+        scope = tuple(regions[:1]) if role == "manager" else ()
+        users.create_user(engine, name=name, password=password, role=role, regions=scope, now=now)
+        logins.append((name, role, password, scope))
+    return logins
+
+
+def describe_seed(result: SeedResult) -> str:
+    """Return the human summary printed after seeding, with the demo logins."""
+    s = result.summary
+    lines = [
+        f"Demo company loaded in {result.seconds:.1f} s: {s.accepted:,} records accepted, "
+        f"{s.duplicates:,} duplicates, {s.dropped_off_hours:,} off-hours fixes dropped, "
+        f"{len(s.rejected):,} rejected.",
+        "Demo logins (user / password):",
+    ]
+    for name, role, password, scope in result.logins:
+        where = f" (region {', '.join(scope)})" if scope else ""
+        lines.append(f"  {role:8s} {name} / {password}{where}")
+    return "\n".join(lines)
+
+
+def terminal_progress(out: TextIO = sys.stderr, width: int = 40) -> Progress:
+    """Return a callback drawing a one-line progress bar on a terminal stream."""
+    state = {"last": -1}
+
+    def draw(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        percent = int(share * 100)
+        if percent == state["last"]:
+            return
+        state["last"] = percent
+        filled = int(share * width)
+        out.write(f"\rSeeding demo company [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%")
+        if done >= total:
+            out.write("\n")
+        out.flush()
+
+    return draw
+
+
+def working_demo_logins(engine: Engine) -> list[tuple[str, str, str]]:
+    """Return the demo logins whose published password still works."""
+    return [
+        (name, role, password)
+        for name, role, password in DEMO_LOGINS
+        if users.authenticate(engine, name, password) is not None
+    ]

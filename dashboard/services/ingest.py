@@ -1,0 +1,544 @@
+"""Ingest: the one validation and storage path behind both doors (HTTP and the CLI).
+
+A batch is applied in one transaction: shape checks (``dashboard.contract``), then reference checks
+against stored and same-batch master data in dependency order, the privacy rule, upserts of master
+records, insert-once of event records, and the quarantine of every rejected record, raw.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard import contract
+from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
+from data_access import records as store
+from data_access import schema
+
+CLI_CHUNK_RECORDS = 20_000
+
+
+@dataclass(slots=True)
+class WireItem:
+    """One record as it arrived: its position, its parsed value and its raw text or bytes."""
+
+    index: int
+    value: Any
+    raw: str | bytes
+    raw_format: str = "json"  # "json" or "csv"
+    parse_error: str | None = None
+
+    def raw_text(self) -> str:
+        if isinstance(self.raw, bytes):
+            return self.raw.decode("utf-8", "replace").strip()
+        return self.raw.strip() or _dumps(self.value)
+
+
+@dataclass
+class Rejection:
+    index: int
+    id: str | None
+    error: str
+    item: WireItem
+    record_type: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """The contract's response body, accumulated over one or more batches."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    dropped_off_hours: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, other: IngestSummary) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.dropped_off_hours += other.dropped_off_hours
+        self.rejected.extend(other.rejected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "dropped_off_hours": self.dropped_off_hours,
+            "rejected": self.rejected,
+        }
+
+
+class BodyError(ValueError):
+    """The input is not JSON/NDJSON/CSV at all (HTTP 400, CLI exit 2)."""
+
+
+# ------------------------------------------------------------------ parsing the two doors
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode() if _jsonable(value) else json.dumps(value, default=str)
+
+
+def _jsonable(value: Any) -> bool:
+    return not isinstance(value, float) or value == value
+
+
+def items_from_values(values: Sequence[Any]) -> list[WireItem]:
+    """Wrap already-parsed records (a JSON body's list, the demo generator's output)."""
+    return [WireItem(i, v, "") for i, v in enumerate(values)]
+
+
+def items_from_json_body(body: bytes) -> list[WireItem]:
+    """Parse ``{"records": [...]}`` (or a bare list); raise BodyError if it is not that."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BodyError(f"body is not valid JSON: {exc}") from None
+    if isinstance(doc, dict):
+        if "records" not in doc:
+            raise BodyError('body must be an object with a "records" list')
+        doc = doc["records"]
+    if not isinstance(doc, list):
+        raise BodyError('"records" must be a list of record objects')
+    return items_from_values(doc)
+
+
+def iter_ndjson_items(lines: Iterable[bytes | str], *, start: int = 0) -> Iterator[WireItem]:
+    """Yield one item per non-blank line; a line that is not JSON becomes a rejection."""
+    index = start
+    loads = orjson.loads
+    for line in lines:
+        # The raw line is kept as it came and decoded only if the record is rejected.
+        try:
+            value = loads(line)
+        except orjson.JSONDecodeError as exc:
+            if not line.strip():
+                continue
+            yield WireItem(index, None, line, parse_error=f"record: not valid JSON ({exc})")
+        else:
+            yield WireItem(index, value, line)
+        index += 1
+
+
+def items_from_ndjson_body(body: bytes) -> list[WireItem]:
+    """Parse an NDJSON body; raise BodyError when no line at all is JSON."""
+    items = list(iter_ndjson_items(body.splitlines()))
+    if items and all(item.parse_error for item in items):
+        raise BodyError("body is neither JSON nor NDJSON: no line parses as a JSON value")
+    return items
+
+
+def iter_csv_items(text_stream: Iterable[str], *, record_type: str | None) -> Iterator[WireItem]:
+    """Yield one item per CSV row; the type comes from a `type` column or ``record_type``."""
+    reader = csv.DictReader(text_stream)
+    if reader.fieldnames is None:
+        return
+    if record_type is None and "type" not in reader.fieldnames:
+        raise BodyError("CSV input needs a 'type' column or --type")
+    for index, row in enumerate(reader):
+        row = {k: v for k, v in row.items() if k is not None}
+        if record_type is not None and not row.get("type"):
+            row["type"] = record_type
+        yield WireItem(index, row, json.dumps(row, ensure_ascii=False), raw_format="csv")
+
+
+# ------------------------------------------------------------------ applying a batch
+
+
+@dataclass
+class _Batch:
+    """Working state of one batch while it is checked and stored."""
+
+    conn: Connection
+    now: datetime
+    valid: dict[str, list[tuple[WireItem, dict[str, Any]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    rejections: list[Rejection] = field(default_factory=list)
+    accepted_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    summary: IngestSummary = field(default_factory=IngestSummary)
+
+    def reject(self, item: WireItem, error: str, record_type: str | None = None) -> None:
+        rid = item.value.get("id") if isinstance(item.value, dict) else None
+        rid = rid if isinstance(rid, str) and len(rid) <= 200 else None
+        if record_type is None and isinstance(item.value, dict):
+            rt = item.value.get("type")
+            record_type = rt if isinstance(rt, str) and len(rt) <= 32 else None
+        self.rejections.append(Rejection(item.index, rid, error, item, record_type))
+
+    def known(self, kind: str, ids: Iterable[str]) -> set[str]:
+        """Return which ids of a master/visit type exist, stored or accepted in this batch."""
+        wanted = {i for i in ids if i is not None}
+        in_batch = wanted & self.accepted_ids[kind]
+        rest = wanted - in_batch
+        table = {**schema.MASTER_TABLES, **schema.EVENT_TABLES}[kind]
+        return in_batch | (store.existing_ids(self.conn, table, rest) if rest else set())
+
+
+def _check_refs(
+    batch: _Batch,
+    kind: str,
+    refs: Sequence[tuple[str, str, bool]],
+) -> list[tuple[WireItem, dict[str, Any]]]:
+    """Keep the records of ``kind`` whose references resolve; reject the others.
+
+    ``refs`` lists (field, referenced type, is_list) for the record type.
+    """
+    entries = batch.valid.get(kind, [])
+    known: dict[str, set[str]] = {}
+    for fld, ref_kind, is_list in refs:
+        ids: set[str] = set()
+        for _item, rec in entries:
+            value = rec[fld]
+            if is_list:
+                ids.update(value)
+            elif value is not None:
+                ids.add(value)
+        known[fld] = batch.known(ref_kind, ids)
+    kept = []
+    for item, rec in entries:
+        error = None
+        for fld, ref_kind, is_list in refs:
+            values = rec[fld] if is_list else [rec[fld]]
+            for pos, value in enumerate(values):
+                if value is not None and value not in known[fld]:
+                    where = f"{fld}[{pos}]" if is_list else fld
+                    error = f"{where}: unknown {ref_kind} {value!r}"
+                    break
+            if error:
+                break
+        if error:
+            batch.reject(item, error, kind)
+        else:
+            kept.append((item, rec))
+    return kept
+
+
+_MASTER_REFS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "region": (),
+    "team": (("region_id", "region", False),),
+    "rep": (("team_id", "team", False),),
+    "customer": (("owner_rep_id", "rep", False),),
+    "sop_template": (),
+    "plan": (("rep_id", "rep", False), ("customer_ids", "customer", True)),
+}
+
+
+def _apply_masters(batch: _Batch) -> None:
+    for kind in contract.MASTER_TYPES:
+        kept = _check_refs(batch, kind, _MASTER_REFS[kind])
+        if not kept:
+            continue
+        if kind == "customer":
+            _derive_customer_regions(batch, kept)
+        # The newest arrival wins, also inside one batch.
+        latest: dict[str, dict[str, Any]] = {}
+        for _item, rec in kept:
+            rec["updated_at"] = batch.now
+            latest[rec["id"]] = rec
+        rows = list(latest.values())
+        store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows)
+        if kind == "plan":
+            store.replace_plan_items(batch.conn, rows)
+        batch.accepted_ids[kind].update(latest)
+        batch.summary.accepted += len(kept)
+
+
+def _derive_customer_regions(batch: _Batch, kept: list[tuple[WireItem, dict[str, Any]]]) -> None:
+    owners = {rec["owner_rep_id"] for _item, rec in kept if rec["owner_rep_id"]}
+    context = store.fetch_rep_context(batch.conn, owners)
+    for _item, rec in kept:
+        owner = context.get(rec["owner_rep_id"]) if rec["owner_rep_id"] else None
+        rec["region_id"] = owner["region_id"] if owner else None
+
+
+def _store_events(batch: _Batch, kind: str, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    inserted = store.insert_new_rows(batch.conn, schema.EVENT_TABLES[kind], rows)
+    batch.summary.accepted += inserted
+    batch.summary.duplicates += len(rows) - inserted
+    batch.accepted_ids[kind].update(row["id"] for row in rows)
+
+
+def _apply_events(batch: _Batch) -> None:
+    now = batch.now
+    rep_ids: set[str] = set()
+    for kind in ("gps", "device_event", "check_in", "expense"):
+        rep_ids.update(rec["rep_id"] for _item, rec in batch.valid.get(kind, []))
+    reps = store.fetch_rep_context(batch.conn, rep_ids)
+
+    def with_rep(kind: str) -> list[tuple[WireItem, dict[str, Any], Any]]:
+        out = []
+        for item, rec in batch.valid.get(kind, []):
+            rep = reps.get(rec["rep_id"])
+            if rep is None:
+                batch.reject(item, f"rep_id: unknown rep {rec['rep_id']!r}", kind)
+            else:
+                out.append((item, rec, rep))
+        return out
+
+    # check_in first: the visit records below may reference visits of this batch.
+    batch.valid["check_in"] = [(i, r) for i, r, _ in with_rep("check_in")]
+    check_ins = _check_refs(
+        batch,
+        "check_in",
+        (("customer_id", "customer", False), ("sop_template_id", "sop_template", False)),
+    )
+    rows = []
+    for _item, rec in check_ins:
+        rep = reps[rec["rep_id"]]
+        rec["local_date"] = contract.local_date(rec["ts"], rep["timezone"])
+        rec["received_at"] = now
+        rows.append(rec)
+    _store_events(batch, "check_in", rows)
+
+    rows = []
+    for _item, rec, _rep in with_rep("device_event"):
+        rec["received_at"] = now
+        rows.append(rec)
+    _store_events(batch, "device_event", rows)
+
+    rows = []
+    windows = {
+        rep_id: (
+            contract.zone(rep["timezone"]),
+            *contract.work_hours_window(rep["work_start"], rep["work_end"]),
+        )
+        for rep_id, rep in reps.items()
+    }
+    dropped = 0
+    for item, rec in batch.valid.get("gps", []):
+        window = windows.get(rec["rep_id"])
+        if window is None:
+            batch.reject(item, f"rep_id: unknown rep {rec['rep_id']!r}", "gps")
+            continue
+        tz, low, high = window
+        if not low <= rec["ts"].astimezone(tz).time() <= high:
+            dropped += 1
+            continue
+        rec["received_at"] = now
+        rows.append(rec)
+    batch.summary.dropped_off_hours += dropped
+    _store_events(batch, "gps", rows)
+
+    _apply_visit_records(batch)
+
+    expenses = [(i, r) for i, r, _ in with_rep("expense")]
+    batch.valid["expense"] = expenses
+    rows = []
+    base_seq = int(now.timestamp() * 1000) * 1_000_000
+    for item, rec in _check_refs(batch, "expense", (("customer_id", "customer", False),)):
+        rec["received_at"] = now
+        rec["arrival_seq"] = base_seq + item.index
+        rows.append(rec)
+    _store_events(batch, "expense", rows)
+
+
+def _apply_visit_records(batch: _Batch) -> None:
+    """check_out, sop_step, photo and order: each references a visit."""
+    kinds = ("check_out", "sop_step", "photo", "order")
+    visit_ids = {rec["visit_id"] for k in kinds for _i, rec in batch.valid.get(k, [])}
+    if not visit_ids:
+        return
+    # Check-ins of this batch are already stored, so one look-up finds them too.
+    visits = store.fetch_visit_context(batch.conn, visit_ids)
+    template_ids = {v["sop_template_id"] for v in visits.values() if v["sop_template_id"]}
+    templates = store.fetch_template_steps(batch.conn, template_ids)
+    for kind in kinds:
+        rows = []
+        for item, rec in batch.valid.get(kind, []):
+            visit = visits.get(rec["visit_id"])
+            if visit is None:
+                batch.reject(item, f"visit_id: unknown visit {rec['visit_id']!r}", kind)
+                continue
+            error = _visit_record_error(kind, rec, visit, templates)
+            if error:
+                batch.reject(item, error, kind)
+                continue
+            rec["received_at"] = batch.now
+            rows.append(rec)
+        _store_events(batch, kind, rows)
+
+
+def _visit_record_error(
+    kind: str, rec: dict[str, Any], visit: Any, templates: dict[str, list[dict[str, Any]]]
+) -> str | None:
+    if kind == "check_out" and rec["ts"] < visit["ts"]:
+        return (
+            f"ts: check-out at {rec['ts'].isoformat()} is before its check-in at "
+            f"{visit['ts'].isoformat()}"
+        )
+    if kind == "sop_step" and visit["sop_template_id"]:
+        steps = templates.get(visit["sop_template_id"], [])
+        codes = [s["code"] for s in steps]
+        if rec["step"] not in codes:
+            return (
+                f"step: {rec['step']!r} is not a step of SOP template "
+                f"{visit['sop_template_id']!r} ({', '.join(codes)})"
+            )
+    return None
+
+
+def _validate_items(batch: _Batch, items: Sequence[WireItem]) -> None:
+    validate = contract.validate_record
+    valid = batch.valid
+    for item in items:
+        if item.parse_error:
+            batch.reject(item, item.parse_error)
+            continue
+        try:
+            rec = validate(item.value, from_text=item.raw_format == "csv")
+        except contract.RecordError as exc:
+            batch.reject(item, str(exc))
+        else:
+            valid[rec.type].append((item, rec.fields))
+
+
+def _apply_batch(conn: Connection, items: Sequence[WireItem], now: datetime) -> _Batch:
+    batch = _Batch(conn=conn, now=now)
+    _validate_items(batch, items)
+    _apply_masters(batch)
+    _apply_events(batch)
+    batch.rejections.sort(key=lambda r: r.index)
+    batch.summary.rejected = [
+        {"index": r.index, "id": r.id, "error": r.error} for r in batch.rejections
+    ]
+    return batch
+
+
+def _quarantine_rows(batch: _Batch, source: str) -> list[dict[str, Any]]:
+    rows = []
+    for rej in batch.rejections:
+        raw = rej.item.raw_text()
+        rows.append(
+            {
+                "received_at": batch.now,
+                "source": source[:200],
+                "record_type": rej.record_type,
+                "record_id": rej.id,
+                "raw": raw,
+                "raw_sha256": hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+                "raw_format": rej.item.raw_format,
+                "error": rej.error,
+                "status": "open",
+                "attempts": 1,
+            }
+        )
+    return rows
+
+
+def _run_in_transaction(engine: Engine, work: Callable[[Connection], Any]) -> Any:
+    try:
+        with engine.begin() as conn:
+            return work(conn)
+    except sa.exc.DBAPIError as exc:
+        if is_unavailable_error(exc):
+            raise DatabaseUnavailable(str(exc.orig or exc)) from exc
+        raise
+
+
+def ingest_items(
+    engine: Engine, items: Sequence[WireItem], *, source: str, now: datetime
+) -> IngestSummary:
+    """Apply one batch in one transaction; quarantine its rejections; return the summary."""
+
+    def work(conn: Connection) -> IngestSummary:
+        batch = _apply_batch(conn, items, now)
+        store.add_quarantine(conn, _quarantine_rows(batch, source))
+        s = batch.summary
+        store.record_batch(
+            conn,
+            received_at=now,
+            source=source[:200],
+            accepted=s.accepted,
+            duplicates=s.duplicates,
+            rejected=len(s.rejected),
+            dropped_off_hours=s.dropped_off_hours,
+        )
+        return s
+
+    return _run_in_transaction(engine, work)
+
+
+def ingest_values(
+    engine: Engine, values: Sequence[Any], *, source: str, now: datetime
+) -> IngestSummary:
+    """Ingest already-parsed wire records."""
+    return ingest_items(engine, items_from_values(values), source=source, now=now)
+
+
+def ingest_stream(
+    engine: Engine,
+    items: Iterable[WireItem],
+    *,
+    source: str,
+    now: Callable[[], datetime],
+    chunk: int = CLI_CHUNK_RECORDS,
+) -> IngestSummary:
+    """Ingest a long stream in chunks of one transaction each (the CLI path)."""
+    total = IngestSummary()
+    buffer: list[WireItem] = []
+    for item in items:
+        buffer.append(item)
+        if len(buffer) >= chunk:
+            total.add(ingest_items(engine, buffer, source=source, now=now()))
+            buffer = []
+    if buffer:
+        total.add(ingest_items(engine, buffer, source=source, now=now()))
+    return total
+
+
+# ------------------------------------------------------------------ quarantine
+
+
+def list_quarantine(engine: Engine, *, status: str | None = "open", limit: int | None = None):
+    """Return quarantined records (oldest first)."""
+    with engine.connect() as conn:
+        return store.list_quarantine(conn, status=status, limit=limit)
+
+
+def retry_quarantine(
+    engine: Engine, *, now: datetime, ids: Sequence[int] | None = None
+) -> IngestSummary:
+    """Re-submit open quarantined records; resolve those now accepted, note why others fail.
+
+    Indexes and ids in the returned summary's rejections are quarantine entry ids.
+    """
+
+    def work(conn: Connection) -> IngestSummary:
+        entries = store.list_quarantine(conn, status="open")
+        if ids is not None:
+            wanted = set(ids)
+            entries = [e for e in entries if e["id"] in wanted]
+        items = []
+        for entry in entries:
+            try:
+                value = json.loads(entry["raw"])
+                error = None
+            except ValueError as exc:
+                value, error = None, f"record: not valid JSON ({exc})"
+            items.append(WireItem(entry["id"], value, entry["raw"], entry["raw_format"], error))
+        batch = _apply_batch(conn, items, now)
+        failed = {r.index: r.error for r in batch.rejections}
+        store.resolve_quarantine(conn, [e["id"] for e in entries if e["id"] not in failed], now=now)
+        for entry_id, error in failed.items():
+            store.note_quarantine_failure(conn, entry_id, error=error)
+        return batch.summary
+
+    return _run_in_transaction(engine, work)
+
+
+def count_stored(engine: Engine) -> dict[str, int]:
+    """Return how many records of each type are stored."""
+    with engine.connect() as conn:
+        return store.count_rows(conn)

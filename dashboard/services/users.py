@@ -1,0 +1,163 @@
+"""Users, roles, region scope and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from data_access import users as store
+
+ROLES = ("exec", "manager", "finance", "admin")
+MIN_PASSWORD_LENGTH = 8
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
+
+
+class UserError(ValueError):
+    """A user or token request was refused; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: role and the regions a manager may see (empty = all)."""
+
+    id: int
+    name: str
+    role: str
+    regions: tuple[str, ...]
+    locale: str = "zh"
+    theme: str = "light"
+
+    @property
+    def scoped(self) -> bool:
+        """Whether queries must be limited to ``regions`` (managers only)."""
+        return self.role == "manager"
+
+
+def _to_user(row) -> User:
+    return User(
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        regions=tuple(row["regions"]),
+        locale=row["locale"],
+        theme=row["theme"],
+    )
+
+
+def create_user(
+    engine: Engine,
+    *,
+    name: str,
+    password: str,
+    role: str,
+    regions: Sequence[str] = (),
+    now: datetime,
+) -> User:
+    """Create or update a user; a manager must name at least one known region."""
+    if not name or len(name) > 64 or not set(name) <= _NAME_CHARS:
+        raise UserError(f"name: {name!r} must be 1-64 characters of letters, digits and . _ - @")
+    if role not in ROLES:
+        raise UserError(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
+    regions = sorted(set(regions))
+    if role == "manager" and not regions:
+        raise UserError("region: a manager needs at least one --region")
+    if role != "manager" and regions:
+        raise UserError(f"region: only managers are limited to regions, not {role}")
+    with engine.begin() as conn:
+        unknown = set(regions) - store.region_ids(conn)
+        if unknown:
+            raise UserError(f"region: unknown region(s) {', '.join(sorted(unknown))}")
+        store.upsert_user(
+            conn,
+            name=name,
+            password_hash=generate_password_hash(password),
+            role=role,
+            regions=regions,
+            now=now,
+        )
+        return _to_user(store.fetch_user(conn, name=name))
+
+
+def authenticate(engine: Engine, name: str, password: str) -> User | None:
+    """Return the user if the name and password match an active account."""
+    with engine.connect() as conn:
+        row = store.fetch_user(conn, name=name)
+    if row is None or not row["active"]:
+        # Spend the same time as a real check so names cannot be probed by timing.
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(row["password_hash"], password):
+        return None
+    return _to_user(row)
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def load_user(engine: Engine, user_id: int) -> User | None:
+    """Return an active user by id (for the session cookie)."""
+    with engine.connect() as conn:
+        row = store.fetch_user(conn, user_id=user_id)
+    return _to_user(row) if row is not None and row["active"] else None
+
+
+def set_preferences(
+    engine: Engine, user_id: int, *, locale: str | None = None, theme: str | None = None
+) -> None:
+    """Remember a user's language and theme."""
+    prefs = {}
+    if locale in ("zh", "en"):
+        prefs["locale"] = locale
+    if theme in ("light", "dark"):
+        prefs["theme"] = theme
+    if prefs:
+        with engine.begin() as conn:
+            store.update_user_prefs(conn, user_id, **prefs)
+
+
+def count_users(engine: Engine) -> int:
+    """Return how many users exist."""
+    with engine.connect() as conn:
+        return store.count_users(conn)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(engine: Engine, *, name: str, now: datetime) -> str:
+    """Create an API token for an integration; return it (only its hash is stored)."""
+    if not name or len(name) > 64:
+        raise UserError("name: a token needs a name of 1-64 characters")
+    token = "fc_" + secrets.token_urlsafe(32)
+    with engine.begin() as conn:
+        store.insert_token(conn, name=name, token_sha256=_hash_token(token), now=now)
+    return token
+
+
+def check_token(engine: Engine, token: str, *, now: datetime) -> str | None:
+    """Return the token's name if it is live, else None."""
+    if not token:
+        return None
+    with engine.begin() as conn:
+        return store.use_token(conn, token_sha256=_hash_token(token), now=now)
+
+
+def revoke_token(engine: Engine, *, name: str, now: datetime) -> int:
+    """Revoke the live tokens of a name; return how many."""
+    with engine.begin() as conn:
+        return store.revoke_tokens(conn, name=name, now=now)
+
+
+def list_region_ids(engine: Engine) -> list[str]:
+    """Return the stored region ids, sorted."""
+    with engine.connect() as conn:
+        return sorted(store.region_ids(conn))

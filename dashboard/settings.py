@@ -1,0 +1,52 @@
+"""Settings of a process, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = ROOT / "data"
+
+
+def default_database_url() -> str:
+    """Return the embedded SQLite database under ./data/."""
+    return f"sqlite:///{DEFAULT_DATA_DIR / 'cockpit.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a process needs to know about its environment."""
+
+    database_url: str = field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8050
+    secret_key: str = ""
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Seed the demo company when the database is empty at start-up (the embedded default).
+    seed_demo_on_start: bool = True
+    demo_reps: int = 108
+    demo_days: int = 20
+    # Map tiles: {z}/{x}/{y} template; "blank" serves the app's own plain tiles (no network).
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    max_ingest_records: int = 10_000
+    max_ingest_bytes: int = 10 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (DATABASE_URL, HOST, PORT, ...)."""
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("COCKPIT_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'cockpit.db'}"
+        return cls(
+            database_url=url,
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8050")),
+            secret_key=env.get("SECRET_KEY", ""),
+            data_dir=data_dir,
+            seed_demo_on_start=env.get("COCKPIT_SEED_DEMO", "1") not in ("0", "false", "no"),
+            demo_reps=int(env.get("COCKPIT_DEMO_REPS", "108")),
+            demo_days=int(env.get("COCKPIT_DEMO_DAYS", "20")),
+            tile_url=env.get("COCKPIT_TILE_URL", cls.tile_url),
+        )

@@ -1,0 +1,76 @@
+"""The /api/v1 blueprint: token-authenticated doors for integrators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from dashboard.services import ingest, users
+from dashboard.services.db import DatabaseUnavailable
+from dashboard.web.context import current_engine, current_settings
+
+api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+
+def _error(status: int, message: str, **extra):
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.before_request
+def require_token():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _error(401, "missing bearer token (Authorization: Bearer <token>)")
+    try:
+        name = users.check_token(current_engine(), token.strip(), now=datetime.now(UTC))
+    except DatabaseUnavailable:
+        return _error(503, "database unreachable; retry the same request later")
+    if name is None:
+        return _error(401, "invalid or revoked token")
+    g.api_token_name = name
+    return None
+
+
+@api.post("/ingest")
+def post_ingest():
+    settings = current_settings()
+    length = request.content_length
+    if length is not None and length > settings.max_ingest_bytes:
+        return _error(
+            413, f"body is {length:,} bytes; at most {settings.max_ingest_bytes:,} per request"
+        )
+    # Read at most one byte past the limit, so a body without Content-Length cannot flood memory.
+    body = request.stream.read(settings.max_ingest_bytes + 1)
+    if len(body) > settings.max_ingest_bytes:
+        return _error(413, f"body exceeds {settings.max_ingest_bytes:,} bytes per request")
+    mimetype = (request.mimetype or "").lower()
+    try:
+        if mimetype in NDJSON_TYPES:
+            items = ingest.items_from_ndjson_body(body)
+        else:
+            items = ingest.items_from_json_body(body)
+    except ingest.BodyError as exc:
+        return _error(400, str(exc))
+    if len(items) > settings.max_ingest_records:
+        return _error(
+            413, f"{len(items):,} records; at most {settings.max_ingest_records:,} per request"
+        )
+    try:
+        summary = ingest.ingest_items(
+            current_engine(),
+            items,
+            source=f"api:{g.api_token_name}",
+            now=datetime.now(UTC),
+        )
+    except DatabaseUnavailable:
+        current_app.logger.warning("ingest refused: database unreachable")
+        return _error(503, "database unreachable; nothing was stored, retry the same batch")
+    return jsonify(summary.as_dict())

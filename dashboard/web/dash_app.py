@@ -1,0 +1,86 @@
+"""Build the Dash application: the server, the pages, and the shell around them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import dash
+from dash import Dash, dcc, html
+from flask import has_request_context, redirect, request
+
+from components.shell import nav_items, top_bar
+from dashboard.services import users
+from dashboard.services.db import get_engine
+from dashboard.settings import ROOT, Settings
+from dashboard.web.context import current_engine, signed_in_user
+from dashboard.web.server import create_server
+
+
+class CockpitDash(Dash):
+    """Dash with the signed-in user's theme and language on the <html> element."""
+
+    def interpolate_index(self, **kwargs):
+        page = super().interpolate_index(**kwargs)
+        user = signed_in_user() if has_request_context() else None
+        theme = user.theme if user else "light"
+        lang = "en" if user and user.locale == "en" else "zh-CN"
+        return page.replace("<html>", f'<html lang="{lang}" data-bs-theme="{theme}">', 1)
+
+
+def _shell_layout():
+    user = signed_in_user() if has_request_context() else None
+    if user is None:
+        # Start-up validation and anonymous callers: no data, just the page container.
+        return html.Div([dcc.Location(id="shell-url"), dash.page_container])
+    items = nav_items(dash.page_registry.values(), user.role, user.locale)
+    return html.Div(
+        [
+            dcc.Location(id="shell-url"),
+            top_bar(
+                items=items,
+                user_name=user.name,
+                role=user.role,
+                lang=user.locale,
+                theme=user.theme,
+            ),
+            html.Div(dash.page_container, className="container-fluid shell-content"),
+        ],
+        className="shell-root",
+    )
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Return the Dash app for these settings (the database is migrated, not seeded)."""
+    settings = settings or Settings.from_env()
+    get_engine(settings.database_url)
+    server = create_server(settings)
+    app = CockpitDash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        external_stylesheets=["/vendor/bootstrap/css/bootstrap.min.css"],
+        suppress_callback_exceptions=False,
+        title="外勤拜访驾驶舱 · Field Visit Cockpit",
+        update_title=None,
+    )
+    app.layout = _shell_layout
+
+    @server.route("/prefs")
+    def set_prefs():
+        user = signed_in_user()
+        if user is not None:
+            users.set_preferences(
+                current_engine(),
+                user.id,
+                locale=request.args.get("lang"),
+                theme=request.args.get("theme"),
+            )
+        back = urlsplit(request.referrer or "/")
+        target = back.path or "/"
+        if back.query:
+            target += "?" + back.query
+        return redirect(target if target.startswith("/") else "/")
+
+    return app

@@ -1,0 +1,337 @@
+"""Storage of field records: reference look-ups, upserts, insert-once bulk writes, quarantine.
+
+The bulk path is one function, ``insert_new_rows``, with the fastest honest path of each dialect:
+PostgreSQL binary COPY into a session-temporary staging table, then one
+``INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING``; SQLite ``executemany`` of
+``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+
+_CHUNK = 5000
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ------------------------------------------------------------------ look-ups used by validation
+
+
+def existing_ids(conn: Connection, table: sa.Table, ids: Iterable[str]) -> set[str]:
+    """Return the subset of ``ids`` stored in ``table``."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    for chunk in _chunks(wanted):
+        found.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
+    return found
+
+
+def _fetch_by_ids(
+    conn: Connection, columns: Sequence[sa.ColumnElement], key: sa.Column, ids: Iterable[str]
+) -> dict[str, Mapping[str, Any]]:
+    wanted = sorted(set(ids))
+    out: dict[str, Mapping[str, Any]] = {}
+    for chunk in _chunks(wanted):
+        for row in conn.execute(sa.select(key, *columns).where(key.in_(chunk))).mappings():
+            out[row[key.name]] = row
+    return out
+
+
+def fetch_rep_context(conn: Connection, rep_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """Return, per known rep id: timezone, work_start, work_end and region_id."""
+    r, t = schema.reps, schema.teams
+    query_cols = (r.c.timezone, r.c.work_start, r.c.work_end, t.c.region_id)
+    wanted = sorted(set(rep_ids))
+    out: dict[str, Mapping[str, Any]] = {}
+    for chunk in _chunks(wanted):
+        stmt = (
+            sa.select(r.c.id, *query_cols)
+            .select_from(r.outerjoin(t, t.c.id == r.c.team_id))
+            .where(r.c.id.in_(chunk))
+        )
+        for row in conn.execute(stmt).mappings():
+            out[row["id"]] = row
+    return out
+
+
+def fetch_team_regions(conn: Connection, team_ids: Iterable[str]) -> dict[str, str]:
+    """Return team id → region id for the known teams among ``team_ids``."""
+    rows = _fetch_by_ids(conn, [schema.teams.c.region_id], schema.teams.c.id, team_ids)
+    return {key: row["region_id"] for key, row in rows.items()}
+
+
+def fetch_visit_context(conn: Connection, visit_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """Return, per stored visit id: rep_id, customer_id, ts and sop_template_id."""
+    v = schema.visits
+    return _fetch_by_ids(
+        conn, [v.c.rep_id, v.c.customer_id, v.c.ts, v.c.sop_template_id], v.c.id, visit_ids
+    )
+
+
+def fetch_template_steps(
+    conn: Connection, template_ids: Iterable[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Return template id → its list of steps."""
+    rows = _fetch_by_ids(
+        conn, [schema.sop_templates.c.steps], schema.sop_templates.c.id, template_ids
+    )
+    return {key: row["steps"] for key, row in rows.items()}
+
+
+# ------------------------------------------------------------------ writes
+
+
+def upsert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert or replace rows by primary key (the newest arrival wins); return the row count."""
+    if not rows:
+        return 0
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+    for chunk in _chunks(rows, 1000):
+        conn.execute(stmt, list(chunk))
+    return len(rows)
+
+
+def replace_plan_items(conn: Connection, plans: Sequence[Mapping[str, Any]]) -> None:
+    """Rewrite the per-stop rows of the given plans from their customer_ids lists."""
+    if not plans:
+        return
+    items = schema.plan_items
+    for chunk in _chunks([p["id"] for p in plans]):
+        conn.execute(items.delete().where(items.c.plan_id.in_(chunk)))
+    rows = [
+        {"plan_id": p["id"], "seq": seq, "rep_id": p["rep_id"], "date": p["date"], "customer_id": c}
+        for p in plans
+        for seq, c in enumerate(p["customer_ids"])
+    ]
+    if rows:
+        conn.execute(items.insert(), rows)
+
+
+_PG_TYPES = {
+    sa.String: "text",
+    sa.Text: "text",
+    sa.Float: "float8",
+    sa.Boolean: "bool",
+    sa.Date: "date",
+    sa.Numeric: "numeric",
+    sa.BigInteger: "int8",
+    sa.Integer: "int4",
+    sa.JSON: "json",
+}
+
+
+def _pg_type(column: sa.Column) -> str:
+    if isinstance(column.type, schema.UtcDateTime):
+        return "timestamptz"
+    for sa_type, name in _PG_TYPES.items():
+        if isinstance(column.type, sa_type):
+            return name
+    raise TypeError(f"no COPY type for column {column}")
+
+
+def insert_new_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert rows whose id is not stored yet (first arrival wins); return how many were new."""
+    if not rows:
+        return 0
+    columns = [c.name for c in table.columns]
+    if conn.dialect.name == "postgresql":
+        return _copy_new_rows(conn, table, columns, rows)
+    return _executemany_new_rows(conn, table, columns, rows)
+
+
+def _copy_new_rows(
+    conn: Connection, table: sa.Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    stage = f"_stage_{table.name}"
+    col_list = ", ".join(columns)
+    types = [_pg_type(table.c[name]) for name in columns]
+    numeric = [i for i, t in enumerate(types) if t == "numeric"]
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        with cur.copy(f"COPY {stage} ({col_list}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            getter = operator.itemgetter(*columns)
+            if numeric:
+                for row in rows:
+                    values = list(getter(row))
+                    for i in numeric:
+                        if values[i] is not None:
+                            values[i] = Decimal(str(values[i]))
+                    write(values)
+            else:
+                for row in rows:
+                    write(getter(row))
+        cur.execute(
+            f"INSERT INTO {table.name} ({col_list}) SELECT {col_list} FROM {stage} "
+            "ON CONFLICT (id) DO NOTHING"
+        )
+        inserted = cur.rowcount
+        cur.execute(f"TRUNCATE {stage}")
+    return inserted
+
+
+def _sqlite_value_converters(table: sa.Table, columns: list[str]) -> list[Any]:
+    converters: list[Any] = []
+    for name in columns:
+        col_type = table.c[name].type
+        if isinstance(col_type, schema.UtcDateTime):
+            converters.append(_sqlite_ts)
+        elif isinstance(col_type, sa.Date):
+            converters.append(_sqlite_date)
+        elif isinstance(col_type, sa.JSON):
+            converters.append(_sqlite_json)
+        elif isinstance(col_type, sa.Numeric) and not isinstance(col_type, sa.Float):
+            converters.append(_sqlite_number)
+        else:
+            converters.append(None)
+    return converters
+
+
+def _sqlite_ts(value: datetime | None) -> str | None:
+    # The exact text SQLAlchemy's SQLite DateTime writes, so both paths compare as equal strings.
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(sep=" ", timespec="microseconds")[:26]
+
+
+def _sqlite_date(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _sqlite_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _sqlite_number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _executemany_new_rows(
+    conn: Connection, table: sa.Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    converters = [
+        (i, conv) for i, conv in enumerate(_sqlite_value_converters(table, columns)) if conv
+    ]
+    getter = operator.itemgetter(*columns)
+    params = []
+    append = params.append
+    for row in rows:
+        values = list(getter(row))
+        for i, conv in converters:
+            values[i] = conv(values[i])
+        append(values)
+    placeholders = ", ".join("?" for _ in columns)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders}) "
+        "ON CONFLICT (id) DO NOTHING"
+    )
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, params)
+        return cur.rowcount
+    finally:
+        cur.close()
+
+
+# ------------------------------------------------------------------ quarantine and batch log
+
+
+def add_quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Keep rejected records raw with their reason; an identical open entry is kept once.
+
+    Returns how many entries were added.
+    """
+    if not rows:
+        return 0
+    q = schema.quarantine
+    hashes = sorted({row["raw_sha256"] for row in rows})
+    open_hashes: set[str] = set()
+    for chunk in _chunks(hashes):
+        open_hashes.update(
+            conn.execute(
+                sa.select(q.c.raw_sha256).where(q.c.status == "open", q.c.raw_sha256.in_(chunk))
+            ).scalars()
+        )
+    fresh: dict[str, Mapping[str, Any]] = {}
+    for row in rows:
+        if row["raw_sha256"] not in open_hashes:
+            fresh.setdefault(row["raw_sha256"], row)
+    if fresh:
+        conn.execute(q.insert(), list(fresh.values()))
+    return len(fresh)
+
+
+def list_quarantine(
+    conn: Connection, *, status: str | None = "open", limit: int | None = None
+) -> list[Mapping[str, Any]]:
+    """Return quarantined records, oldest first."""
+    q = schema.quarantine
+    stmt = sa.select(q).order_by(q.c.id)
+    if status is not None:
+        stmt = stmt.where(q.c.status == status)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(conn.execute(stmt).mappings())
+
+
+def resolve_quarantine(conn: Connection, ids: Sequence[int], *, now: datetime) -> None:
+    """Mark quarantined records as re-submitted successfully."""
+    q = schema.quarantine
+    for chunk in _chunks(list(ids)):
+        conn.execute(
+            q.update()
+            .where(q.c.id.in_(chunk))
+            .values(status="resolved", resolved_at=now, attempts=q.c.attempts + 1)
+        )
+
+
+def note_quarantine_failure(conn: Connection, entry_id: int, *, error: str) -> None:
+    """Record a failed re-submission with its newest reason."""
+    q = schema.quarantine
+    conn.execute(
+        q.update().where(q.c.id == entry_id).values(error=error, attempts=q.c.attempts + 1)
+    )
+
+
+def record_batch(conn: Connection, **values: Any) -> None:
+    """Append one row to the ingest log."""
+    conn.execute(schema.ingest_batches.insert().values(**values))
+
+
+def count_rows(conn: Connection) -> dict[str, int]:
+    """Return the number of rows of every record table and the open quarantine."""
+    counts: dict[str, int] = {}
+    for kind, table in {**schema.MASTER_TABLES, **schema.EVENT_TABLES}.items():
+        counts[kind] = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    q = schema.quarantine
+    counts["quarantine_open"] = conn.execute(
+        sa.select(sa.func.count()).select_from(q).where(q.c.status == "open")
+    ).scalar_one()
+    return counts

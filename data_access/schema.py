@@ -1,0 +1,371 @@
+"""The database schema: one SQLAlchemy Core MetaData for every table of the product.
+
+Timestamps are stored in UTC (``timestamptz`` on PostgreSQL, ISO text on SQLite) and read back as
+aware UTC datetimes; coordinates are WGS-84 degrees. Migrations under ``migrations/`` must match
+this file (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator):
+    """Store aware datetimes as UTC; return aware UTC datetimes on every dialect."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQLite text from a bulk path
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _id(name: str = "id") -> sa.Column:
+    return sa.Column(name, sa.String(64), primary_key=True)
+
+
+def _ref(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.String(64), nullable=nullable)
+
+
+def _received() -> sa.Column:
+    return sa.Column("received_at", UtcDateTime(), nullable=False)
+
+
+# ---------------------------------------------------------------- master records (upserted)
+
+regions = sa.Table(
+    "regions",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+teams = sa.Table(
+    "teams",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    _ref("region_id"),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "region_id"),
+)
+
+reps = sa.Table(
+    "reps",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    _ref("team_id"),
+    sa.Column("device_id", sa.String(128)),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("work_start", sa.String(5), nullable=False),
+    sa.Column("work_end", sa.String(5), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "team_id"),
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("city", sa.String(100), nullable=False),
+    sa.Column("address", sa.String(500)),
+    sa.Column("grade", sa.String(1), nullable=False),
+    _ref("owner_rep_id", nullable=True),
+    # Derived at ingest from the owner rep's team, so region-scoped queries need no join chain.
+    _ref("region_id", nullable=True),
+    sa.Column("geofence_m", sa.Float, nullable=False),
+    sa.Column("annual_revenue", sa.Float),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "region_id", "grade"),
+    sa.Index(None, "owner_rep_id"),
+)
+
+sop_templates = sa.Table(
+    "sop_templates",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    _id(),
+    _ref("rep_id"),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("customer_ids", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "rep_id", "date"),
+)
+
+# One row per planned stop, kept in step with plans.customer_ids so KPIs stay in SQL.
+plan_items = sa.Table(
+    "plan_items",
+    metadata,
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    _ref("rep_id"),
+    sa.Column("date", sa.Date, nullable=False),
+    _ref("customer_id"),
+    sa.Index(None, "rep_id", "date"),
+)
+
+# ---------------------------------------------------------------- event records (insert-once)
+
+gps_fixes = sa.Table(
+    "gps_fixes",
+    metadata,
+    _id(),
+    _ref("rep_id"),
+    sa.Column("device_id", sa.String(128), nullable=False),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("accuracy_m", sa.Float, nullable=False),
+    sa.Column("speed_mps", sa.Float),
+    sa.Column("provider", sa.String(16)),
+    sa.Column("mock", sa.Boolean, nullable=False),
+    _received(),
+    sa.Index(None, "rep_id", "ts"),
+)
+
+device_events = sa.Table(
+    "device_events",
+    metadata,
+    _id(),
+    _ref("rep_id"),
+    sa.Column("device_id", sa.String(128), nullable=False),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("detail", sa.Text),
+    _received(),
+    sa.Index(None, "rep_id", "ts"),
+)
+
+# A check-in opens a visit; its id is the visit id.
+visits = sa.Table(
+    "visits",
+    metadata,
+    _id(),
+    _ref("rep_id"),
+    sa.Column("device_id", sa.String(128), nullable=False),
+    _ref("customer_id"),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    # The rep's local calendar date of the check-in, fixed at ingest for day-level queries.
+    sa.Column("local_date", sa.Date, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("accuracy_m", sa.Float, nullable=False),
+    sa.Column("mock", sa.Boolean, nullable=False),
+    sa.Column("face_verified", sa.Boolean),
+    _ref("sop_template_id", nullable=True),
+    _received(),
+    sa.Index(None, "rep_id", "ts"),
+    sa.Index(None, "local_date", "rep_id"),
+    sa.Index(None, "customer_id", "ts"),
+)
+
+check_outs = sa.Table(
+    "check_outs",
+    metadata,
+    _id(),
+    _ref("visit_id"),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("accuracy_m", sa.Float, nullable=False),
+    sa.Column("mock", sa.Boolean, nullable=False),
+    _received(),
+    sa.Index(None, "visit_id"),
+)
+
+sop_steps = sa.Table(
+    "sop_steps",
+    metadata,
+    _id(),
+    _ref("visit_id"),
+    sa.Column("step", sa.String(64), nullable=False),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("value", sa.JSON),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    _received(),
+    sa.Index(None, "visit_id"),
+)
+
+photos = sa.Table(
+    "photos",
+    metadata,
+    _id(),
+    _ref("visit_id"),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("taken_at", UtcDateTime(), nullable=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("phash", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(16)),
+    _received(),
+    sa.Index(None, "visit_id"),
+    sa.Index(None, "sha256"),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    _id(),
+    _ref("visit_id"),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    _received(),
+    sa.Index(None, "visit_id"),
+)
+
+expenses = sa.Table(
+    "expenses",
+    metadata,
+    _id(),
+    _ref("rep_id"),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("claimed_km", sa.Float),
+    sa.Column("city", sa.String(100)),
+    _ref("customer_id", nullable=True),
+    sa.Column("receipt_sha256", sa.String(64)),
+    sa.Column("note", sa.Text),
+    _received(),
+    # Arrival order inside one batch (DUPLICATE_RECEIPT orders by claim date, then arrival).
+    sa.Column("arrival_seq", sa.BigInteger, nullable=False),
+    sa.Index(None, "rep_id", "date"),
+    sa.Index(None, "date"),
+    sa.Index(None, "receipt_sha256"),
+)
+
+# ---------------------------------------------------------------- ingest bookkeeping
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("record_type", sa.String(32)),
+    sa.Column("record_id", sa.String(200)),
+    sa.Column("raw", sa.Text, nullable=False),
+    # "json": the record as sent; "csv": a CSV row as a JSON object of cell strings.
+    sa.Column("raw_format", sa.String(8), nullable=False),
+    # Identical re-sends of a rejected record are kept once while it is open.
+    sa.Column("raw_sha256", sa.String(64), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open | resolved
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("resolved_at", UtcDateTime()),
+    sa.Index(None, "status", "received_at"),
+    sa.Index(None, "raw_sha256"),
+)
+
+ingest_batches = sa.Table(
+    "ingest_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("accepted", sa.Integer, nullable=False),
+    sa.Column("duplicates", sa.Integer, nullable=False),
+    sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("dropped_off_hours", sa.Integer, nullable=False),
+)
+
+# ---------------------------------------------------------------- users and API tokens
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("locale", sa.String(8), nullable=False, server_default="zh"),
+    sa.Column("theme", sa.String(8), nullable=False, server_default="light"),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+user_regions = sa.Table(
+    "user_regions",
+    metadata,
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("region_id", sa.String(64), primary_key=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_used_at", UtcDateTime()),
+    sa.Column("revoked_at", UtcDateTime()),
+)
+
+# Record type → table, in the dependency order an ingest batch is applied.
+MASTER_TABLES = {
+    "region": regions,
+    "team": teams,
+    "rep": reps,
+    "customer": customers,
+    "sop_template": sop_templates,
+    "plan": plans,
+}
+EVENT_TABLES = {
+    "gps": gps_fixes,
+    "device_event": device_events,
+    "check_in": visits,
+    "check_out": check_outs,
+    "sop_step": sop_steps,
+    "photo": photos,
+    "order": orders,
+    "expense": expenses,
+}

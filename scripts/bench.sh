@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run the benchmarks in bench/ (each prints figures and ratios against a same-run baseline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+for script in bench/*.py; do
+  echo "==> $script"
+  .venv/bin/python "$script" "$@"
+done

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run every test: lint (ruff, import-linter), then unit, data-access (SQLite + PostgreSQL),
+# service, web and headless-browser tests. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+export TMPDIR="${TMPDIR_TESTS:-$PWD/.tmp}"
+mkdir -p "$TMPDIR"
+echo "==> ruff"
+.venv/bin/ruff check .
+echo "==> import-linter"
+.venv/bin/lint-imports --no-cache
+echo "==> pytest"
+status=0
+.venv/bin/python -m pytest --headless "$@" || status=$?
+# pytest exits 5 when no test was collected: that is a failure here too.
+exit $status

@@ -1,0 +1,100 @@
+"""Shared fixtures: one database fixture parametrized over real SQLite and real PostgreSQL.
+
+PostgreSQL tests run against a fresh database created for this test session on the server named
+by TEST_POSTGRES_URL (default: the machine's local server, database `test`). Without a server they
+skip on a laptop, but fail when CI is set.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from dashboard.services.db import dispose_engine, get_engine
+from data_access import schema
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = bool(os.environ.get("CI"))
+GEOLIFE_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "geolife"
+FIXED_NOW = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer laptop, fail in CI: CI must run every test."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """Create a scratch PostgreSQL database for the session and drop it afterwards."""
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"cockpit_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        unavailable(f"PostgreSQL is not reachable at {ADMIN_URL}: {exc.orig}")
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    dispose_engine(url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    names = ", ".join(t.name for t in schema.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A migrated, empty database URL: a fresh SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cockpit.db'}"
+        yield url
+        dispose_engine(url)
+        return
+    url = request.getfixturevalue("postgres_url")
+    _truncate_all(get_engine(url))
+    yield url
+    _truncate_all(get_engine(url))
+
+
+@pytest.fixture
+def engine(db_url) -> Engine:
+    """The migrated engine of ``db_url``."""
+    return get_engine(db_url)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """A migrated engine on a fresh SQLite file only (for tests that need one dialect)."""
+    url = f"sqlite:///{tmp_path / 'only.db'}"
+    yield get_engine(url)
+    dispose_engine(url)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed 'now' for deterministic tests."""
+    return FIXED_NOW
+
+
+@pytest.fixture(scope="session")
+def geolife_dir() -> Path:
+    """The shared GeoLife tracks (never copied into the repository)."""
+    if not GEOLIFE_DIR.is_dir():
+        unavailable(f"GeoLife data not found at {GEOLIFE_DIR}")
+    return GEOLIFE_DIR
