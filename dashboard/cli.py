@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from dashboard.services import ingest, users
+from dashboard.services import ingest, rollups, users
 from dashboard.services.db import DatabaseUnavailable, get_engine
 from dashboard.settings import Settings
 
@@ -109,6 +109,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 rejection["file"] = path
             total.add(summary)
         _print_json(total.as_dict(), sys.stdout)
+    sys.stdout.flush()
+    # After the summary is out: bring the rollups of the touched rep-days up to date.
+    rollups.refresh_rep_days(engine, now=_now())
     return EXIT_OK
 
 

@@ -612,6 +612,11 @@ def within_work_hours(
     return low <= ts.astimezone(zone(timezone)).time() <= high
 
 
+def geofence_limit_m(geofence_m: float, accuracy_m: float) -> float:
+    """Return how far a check-in may lie from its customer: geofence + min(accuracy, 100 m)."""
+    return geofence_m + min(accuracy_m, 100.0)
+
+
 def local_date(ts: datetime, timezone: str) -> date:
     """Return the calendar date of an aware instant in a time zone."""
     return ts.astimezone(zone(timezone)).date()

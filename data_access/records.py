@@ -126,6 +126,69 @@ def replace_plan_items(conn: Connection, plans: Sequence[Mapping[str, Any]]) -> 
         conn.execute(items.insert(), rows)
 
 
+def replace_template_steps(conn: Connection, templates: Sequence[Mapping[str, Any]]) -> None:
+    """Rewrite the per-step rows of the given SOP templates from their steps lists."""
+    if not templates:
+        return
+    steps = schema.sop_template_steps
+    for chunk in _chunks([t["id"] for t in templates]):
+        conn.execute(steps.delete().where(steps.c.template_id.in_(chunk)))
+    rows = [
+        {"template_id": t["id"], "seq": seq, "code": s["code"], "required": s["required"]}
+        for t in templates
+        for seq, s in enumerate(t["steps"])
+    ]
+    if rows:
+        conn.execute(steps.insert(), rows)
+
+
+def fetch_customer_geo(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """Return, per known customer id: lat, lon, geofence_m."""
+    c = schema.customers
+    return _fetch_by_ids(conn, [c.c.lat, c.c.lon, c.c.geofence_m], c.c.id, ids)
+
+
+def refresh_checkout_times(conn: Connection, visit_ids: Iterable[str]) -> None:
+    """Set each visit's checked_out_at (earliest stored check-out) and dwell_s."""
+    v, co = schema.visits, schema.check_outs
+    updates = []
+    for chunk in _chunks(sorted(set(visit_ids))):
+        stmt = (
+            sa.select(v.c.id, v.c.ts, sa.func.min(co.c.ts).label("out"))
+            .join(co, co.c.visit_id == v.c.id)
+            .where(v.c.id.in_(chunk))
+            .group_by(v.c.id, v.c.ts)
+        )
+        for row in conn.execute(stmt):
+            out = schema.UtcDateTime().process_result_value(row.out, conn.dialect)
+            updates.append(
+                {"b_id": row.id, "out": out, "dwell": (out - row.ts).total_seconds()}
+            )
+    if updates:
+        conn.execute(
+            v.update()
+            .where(v.c.id == sa.bindparam("b_id"))
+            .values(checked_out_at=sa.bindparam("out"), dwell_s=sa.bindparam("dwell")),
+            updates,
+        )
+
+
+def mark_rep_days_dirty(conn: Connection, keys: Iterable[tuple[str, Any]]) -> None:
+    """Flag (rep_id, local_date) rollups for recomputation, creating missing rows."""
+    rows = [{"rep_id": r, "local_date": d, "dirty": True} for r, d in sorted(set(keys))]
+    if not rows:
+        return
+    rd = schema.rep_days
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(rd)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["rep_id", "local_date"],
+        set_={"dirty": stmt.excluded.dirty, "version": rd.c.version + 1},
+    )
+    for chunk in _chunks(rows, 1000):
+        conn.execute(stmt, list(chunk))
+
+
 _PG_TYPES = {
     sa.String: "text",
     sa.Text: "text",
@@ -335,3 +398,69 @@ def count_rows(conn: Connection) -> dict[str, int]:
         sa.select(sa.func.count()).select_from(q).where(q.c.status == "open")
     ).scalar_one()
     return counts
+
+
+# ------------------------------------------------------------------ rep-day rollups
+
+
+def fetch_dirty_rep_days(conn: Connection, *, limit: int | None = None) -> list[Mapping[str, Any]]:
+    """Return dirty (rep_id, local_date) rollups with the rep's time zone, by date."""
+    rd, r = schema.rep_days, schema.reps
+    stmt = (
+        sa.select(rd.c.rep_id, rd.c.local_date, rd.c.version, r.c.timezone)
+        .join(r, r.c.id == rd.c.rep_id)
+        .where(rd.c.dirty.is_(True))
+        .order_by(rd.c.local_date, rd.c.rep_id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(conn.execute(stmt).mappings())
+
+
+def fetch_fix_arrays(
+    conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
+) -> list[tuple[str, datetime, float, float, float]]:
+    """Return (rep_id, ts, lat, lon, accuracy_m) of the reps' fixes in [start, end)."""
+    g = schema.gps_fixes
+    out: list[tuple[str, datetime, float, float, float]] = []
+    for chunk in _chunks(sorted(set(rep_ids)), 500):
+        stmt = sa.select(g.c.rep_id, g.c.ts, g.c.lat, g.c.lon, g.c.accuracy_m).where(
+            g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end
+        )
+        out.extend(tuple(row) for row in conn.execute(stmt))
+    return out
+
+
+def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write computed rollups; clear the dirty flag unless the day changed meanwhile.
+
+    Each row carries the ``version`` it was computed from.
+    """
+    rd = schema.rep_days
+    stmt = (
+        rd.update()
+        .where(rd.c.rep_id == sa.bindparam("b_rep"), rd.c.local_date == sa.bindparam("b_date"))
+        .values(
+            fixes=sa.bindparam("fixes"),
+            first_fix_at=sa.bindparam("first_fix_at"),
+            last_fix_at=sa.bindparam("last_fix_at"),
+            km=sa.bindparam("km"),
+            computed_at=sa.bindparam("computed_at"),
+            dirty=rd.c.version != sa.bindparam("b_version"),
+        )
+    )
+    params = [
+        {
+            "b_rep": row["rep_id"],
+            "b_date": row["local_date"],
+            "b_version": row["version"],
+            "fixes": row["fixes"],
+            "first_fix_at": row["first_fix_at"],
+            "last_fix_at": row["last_fix_at"],
+            "km": row["km"],
+            "computed_at": row["computed_at"],
+        }
+        for row in rows
+    ]
+    for chunk in _chunks(params, 1000):
+        conn.execute(stmt, list(chunk))

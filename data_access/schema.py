@@ -125,6 +125,16 @@ sop_templates = sa.Table(
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# One row per step of a template, kept in step with sop_templates.steps for SQL KPIs.
+sop_template_steps = sa.Table(
+    "sop_template_steps",
+    metadata,
+    sa.Column("template_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+)
+
 plans = sa.Table(
     "plans",
     metadata,
@@ -198,6 +208,13 @@ visits = sa.Table(
     sa.Column("face_verified", sa.Boolean),
     _ref("sop_template_id", nullable=True),
     _received(),
+    # Kept current at ingest so visit KPIs stay in SQL: distance of the check-in from the
+    # customer, the geofence limit it is held to (geofence_m + min(accuracy_m, 100)), and the
+    # time of the first check-out.
+    sa.Column("checkin_distance_m", sa.Float),
+    sa.Column("geofence_limit_m", sa.Float),
+    sa.Column("checked_out_at", UtcDateTime()),
+    sa.Column("dwell_s", sa.Float),
     sa.Index(None, "rep_id", "ts"),
     sa.Index(None, "local_date", "rep_id"),
     sa.Index(None, "customer_id", "ts"),
@@ -278,6 +295,73 @@ expenses = sa.Table(
     sa.Index(None, "rep_id", "date"),
     sa.Index(None, "date"),
     sa.Index(None, "receipt_sha256"),
+)
+
+# ---------------------------------------------------------------- rollups and judgements
+
+# Per rep and local day: the track summary, recomputed in the background for days that ingest
+# touched (dirty), so KPI pages never read raw fixes.
+rep_days = sa.Table(
+    "rep_days",
+    metadata,
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("fixes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("first_fix_at", UtcDateTime()),
+    sa.Column("last_fix_at", UtcDateTime()),
+    sa.Column("km", sa.Float, nullable=False, server_default="0"),
+    sa.Column("dirty", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Bumped by every ingest that touches the day; a result computed from an older version does
+    # not clear the dirty flag.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("computed_at", UtcDateTime()),
+    sa.Index(None, "local_date"),
+    sa.Index(None, "dirty"),
+)
+
+# Authenticity alerts (contract §2 and §4); ids are derived from rule + subject, so re-running
+# the judge never duplicates an alert and keeps its triage status.
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.String(96), primary_key=True),
+    sa.Column("rule", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    _ref("rep_id"),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("local_date", sa.Date, nullable=False),
+    _ref("visit_id", nullable=True),
+    _ref("customer_id", nullable=True),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("assigned_to", sa.String(64)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "local_date", "rep_id"),
+    sa.Index(None, "status", "severity"),
+    sa.Index(None, "visit_id"),
+)
+
+# Expense flags (contract §3 and §4), one per rule and claim.
+expense_flags = sa.Table(
+    "expense_flags",
+    metadata,
+    sa.Column("id", sa.String(96), primary_key=True),
+    sa.Column("rule", sa.String(32), nullable=False),
+    _ref("claim_id"),
+    _ref("rep_id"),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+    sa.Column("amount_at_risk", sa.Numeric(14, 2), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "date", "rep_id"),
+    sa.Index(None, "claim_id"),
+    sa.Index(None, "status"),
 )
 
 # ---------------------------------------------------------------- ingest bookkeeping

@@ -48,3 +48,12 @@ def is_unavailable_error(exc: BaseException) -> bool:
     if isinstance(exc, sa.exc.DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(exc, sa.exc.OperationalError)
     return False
+
+
+def ping(engine: Engine) -> None:
+    """Run a trivial query; raise DatabaseUnavailable when the server cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sa.exc.DBAPIError as exc:
+        raise DatabaseUnavailable(str(exc.orig or exc)) from exc

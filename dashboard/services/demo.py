@@ -12,7 +12,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, estimate_record_count, iter_demo_batches
-from dashboard.services import ingest, users
+from dashboard.services import ingest, rollups, users
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
 DEMO_LOGINS = (
@@ -52,6 +52,7 @@ def seed_demo(
         done += len(batch)
         if progress:
             progress(min(done, expected), expected)
+    rollups.refresh_rep_days(engine, now=now)
     if progress:
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)

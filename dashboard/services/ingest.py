@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
+from dashboard.geo import haversine_m
 from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
 from data_access import records as store
 from data_access import schema
@@ -249,6 +250,8 @@ def _apply_masters(batch: _Batch) -> None:
         store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows)
         if kind == "plan":
             store.replace_plan_items(batch.conn, rows)
+        elif kind == "sop_template":
+            store.replace_template_steps(batch.conn, rows)
         batch.accepted_ids[kind].update(latest)
         batch.summary.accepted += len(kept)
 
@@ -295,9 +298,14 @@ def _apply_events(batch: _Batch) -> None:
         (("customer_id", "customer", False), ("sop_template_id", "sop_template", False)),
     )
     rows = []
+    places = store.fetch_customer_geo(batch.conn, {rec["customer_id"] for _i, rec in check_ins})
     for _item, rec in check_ins:
         rep = reps[rec["rep_id"]]
         rec["local_date"] = contract.local_date(rec["ts"], rep["timezone"])
+        place = places[rec["customer_id"]]
+        rec["checkin_distance_m"] = haversine_m(rec["lat"], rec["lon"], place["lat"], place["lon"])
+        rec["geofence_limit_m"] = contract.geofence_limit_m(place["geofence_m"], rec["accuracy_m"])
+        rec["checked_out_at"] = rec["dwell_s"] = None
         rec["received_at"] = now
         rows.append(rec)
     _store_events(batch, "check_in", rows)
@@ -317,19 +325,23 @@ def _apply_events(batch: _Batch) -> None:
         for rep_id, rep in reps.items()
     }
     dropped = 0
+    touched: set[tuple[str, Any]] = set()
     for item, rec in batch.valid.get("gps", []):
         window = windows.get(rec["rep_id"])
         if window is None:
             batch.reject(item, f"rep_id: unknown rep {rec['rep_id']!r}", "gps")
             continue
         tz, low, high = window
-        if not low <= rec["ts"].astimezone(tz).time() <= high:
+        local = rec["ts"].astimezone(tz)
+        if not low <= local.time() <= high:
             dropped += 1
             continue
+        touched.add((rec["rep_id"], local.date()))
         rec["received_at"] = now
         rows.append(rec)
     batch.summary.dropped_off_hours += dropped
     _store_events(batch, "gps", rows)
+    store.mark_rep_days_dirty(batch.conn, touched)
 
     _apply_visit_records(batch)
 
@@ -368,6 +380,8 @@ def _apply_visit_records(batch: _Batch) -> None:
             rec["received_at"] = batch.now
             rows.append(rec)
         _store_events(batch, kind, rows)
+        if kind == "check_out" and rows:
+            store.refresh_checkout_times(batch.conn, {rec["visit_id"] for rec in rows})
 
 
 def _visit_record_error(

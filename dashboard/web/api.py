@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from dashboard.services import ingest, users
+from dashboard.services import ingest, rollups, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -73,4 +73,19 @@ def post_ingest():
     except DatabaseUnavailable:
         current_app.logger.warning("ingest refused: database unreachable")
         return _error(503, "database unreachable; nothing was stored, retry the same batch")
+    if summary.accepted:
+        # Rollups of the touched rep-days are recomputed off the request path.
+        rollups.background.request(settings.database_url, lambda: datetime.now(UTC))
     return jsonify(summary.as_dict())
+
+
+@api.get("/ingest")
+def ingest_wrong_method():
+    response = _error(405, "use POST to send records to /api/v1/ingest")
+    response.headers["Allow"] = "POST"
+    return response
+
+
+@api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_endpoint(rest: str):
+    return _error(404, f"no API endpoint /api/v1/{rest}")

@@ -13,7 +13,7 @@ from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
 from dashboard.web.context import current_engine, signed_in_user
-from dashboard.web.server import create_server
+from dashboard.web.server import create_server, safe_next
 
 
 class CockpitDash(Dash):
@@ -81,6 +81,6 @@ def create_app(settings: Settings | None = None) -> Dash:
         target = back.path or "/"
         if back.query:
             target += "?" + back.query
-        return redirect(target if target.startswith("/") else "/")
+        return redirect(safe_next(target))
 
     return app

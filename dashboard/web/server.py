@@ -11,16 +11,17 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import flask_bootstrap
 from flask import Flask, Response, jsonify, redirect, request, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, login_user, logout_user
+from sqlalchemy import exc as sa_exc
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.services import users
-from dashboard.services.db import DatabaseUnavailable
+from dashboard.services.db import DatabaseUnavailable, ping
 from dashboard.settings import Settings
 from dashboard.web.api import api
 from dashboard.web.context import SETTINGS_KEY, current_engine, signed_in_user
@@ -152,7 +153,7 @@ def _login_lang() -> str:
 def _render_login(lang: str, message: str = "", name: str = "", status: int = 200) -> Response:
     t = _LOGIN_TEXT[lang]
     other = "en" if lang == "zh" else "zh"
-    nxt = escape(request.args.get("next", "/"))
+    nxt = escape(quote(safe_next(request.args.get("next")), safe="/"))
     alert = (
         f'<div class="alert alert-danger" role="alert">{escape(message)}</div>' if message else ""
     )
@@ -187,7 +188,13 @@ def _render_login(lang: str, message: str = "", name: str = "", status: int = 20
     return response
 
 
-def _safe_next(target: str | None) -> str:
+_UNAVAILABLE_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<title>503</title><link rel="stylesheet" href="/vendor/bootstrap/css/bootstrap.min.css"></head>
+<body class="p-5"><h1 class="h4">数据库暂时无法连接 · The database cannot be reached</h1>
+<p>请稍后刷新页面。Please reload the page in a moment.</p></body></html>"""
+
+
+def safe_next(target: str | None) -> str:
     """Only follow local paths after sign-in (no open redirects)."""
     if not target:
         return "/"
@@ -246,7 +253,7 @@ def create_server(settings: Settings) -> Flask:
             return None
         if path.startswith("/_dash-") or request.method != "GET":
             return jsonify({"error": "sign-in required"}), 401
-        return redirect(f"/login?next={request.full_path.rstrip('?')}")
+        return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/')}")
 
     @server.after_request
     def headers(response: Response) -> Response:
@@ -278,7 +285,7 @@ def create_server(settings: Settings) -> Flask:
             return _render_login(lang, _LOGIN_TEXT[lang]["wrong"], name, status=401)
         throttle.succeeded(name)
         login_user(SessionUser(user))
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
 
     @server.route("/logout")
     def logout():
@@ -298,10 +305,20 @@ def create_server(settings: Settings) -> Flask:
     @server.route("/healthz")
     def healthz():
         try:
-            current_engine()
+            ping(current_engine())
         except DatabaseUnavailable:
             return jsonify({"status": "database unreachable"}), 503
         return jsonify({"status": "ok", "time": datetime.now(UTC).isoformat()})
+
+    @server.errorhandler(DatabaseUnavailable)
+    @server.errorhandler(sa_exc.OperationalError)
+    @server.errorhandler(sa_exc.InterfaceError)
+    def database_unreachable(exc):
+        # Any request that finds the database gone: 503 (retry later), never a 500.
+        server.logger.warning("database unreachable: %s", exc)
+        if request.path.startswith(("/api/", "/_dash-")):
+            return jsonify({"error": "database unreachable; retry later"}), 503
+        return Response(_UNAVAILABLE_HTML, status=503, mimetype="text/html")
 
     server.register_blueprint(api)
     return server

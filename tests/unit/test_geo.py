@@ -1,7 +1,6 @@
 """Unit tests for dashboard.geo."""
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -482,11 +481,3 @@ def test_simplify_handles_50k_points_without_recursion_error():
     lats, lons = _random_walk(50_000)
     result = geo.simplify_indices(lats, lons, 0.0)
     assert result.size == 50_000
-
-
-def test_simplify_5k_points_is_fast():
-    lats, lons = _random_walk(5_000)
-    geo.simplify_indices(lats, lons, 5.0)  # warm-up
-    start = time.perf_counter()
-    geo.simplify_indices(lats, lons, 5.0)
-    assert time.perf_counter() - start < 0.25  # generous for slow CI runners

@@ -1,0 +1,100 @@
+"""Keep the per rep-day rollups current after ingest (in the background for the API)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from dashboard import contract
+from dashboard.services.db import get_engine
+from dashboard.tracks import summarize_day
+from data_access import records as store
+
+_BATCH_DAYS = 400
+
+
+def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
+    """Recompute every dirty rep-day rollup; return how many were computed."""
+    done = 0
+    while True:
+        with engine.connect() as conn:
+            dirty = store.fetch_dirty_rep_days(conn, limit=_BATCH_DAYS)
+        if not dirty:
+            return done
+        rows = _compute(engine, dirty, now)
+        with engine.begin() as conn:
+            store.store_rep_days(conn, rows)
+        done += len(rows)
+        if len(dirty) < _BATCH_DAYS:
+            return done
+
+
+def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
+    # One query per local date (and time zone) for all its reps.
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in dirty:
+        groups[(row["local_date"], row["timezone"])].append(row)
+    out = []
+    for (day, tz_name), rows in groups.items():
+        tz = contract.zone(tz_name)
+        start = datetime.combine(day, time.min, tzinfo=tz)
+        end = start + timedelta(days=1)
+        with engine.connect() as conn:
+            fixes = store.fetch_fix_arrays(
+                conn, rep_ids=[r["rep_id"] for r in rows], start=start, end=end
+            )
+        by_rep: dict[str, list] = defaultdict(list)
+        for fix in fixes:
+            by_rep[fix[0]].append(fix)
+        for row in rows:
+            rep_fixes = by_rep.get(row["rep_id"], [])
+            ts = [f[1] for f in rep_fixes]
+            summary = summarize_day(
+                np.array([t.timestamp() for t in ts]),
+                np.array([f[2] for f in rep_fixes]),
+                np.array([f[3] for f in rep_fixes]),
+                np.array([f[4] for f in rep_fixes]),
+            )
+            out.append(
+                {
+                    "rep_id": row["rep_id"],
+                    "local_date": day,
+                    "version": row["version"],
+                    "fixes": summary.fixes,
+                    "first_fix_at": ts[summary.first_index] if summary.fixes else None,
+                    "last_fix_at": ts[summary.last_index] if summary.fixes else None,
+                    "km": round(summary.km, 3),
+                    "computed_at": now,
+                }
+            )
+    return out
+
+
+class BackgroundRefresher:
+    """Run refreshes off the request path, at most one running and one waiting per database."""
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollups")
+        self._pending: dict[str, Future] = {}
+        self._lock = threading.Lock()
+
+    def request(self, url: str, now_fn) -> Future:
+        with self._lock:
+            waiting = self._pending.get(url)
+            if waiting is not None and not waiting.running() and not waiting.done():
+                return waiting
+            future = self._executor.submit(self._run, url, now_fn)
+            self._pending[url] = future
+            return future
+
+    @staticmethod
+    def _run(url: str, now_fn) -> int:
+        return refresh_rep_days(get_engine(url), now=now_fn())
+
+
+background = BackgroundRefresher()
