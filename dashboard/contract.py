@@ -61,8 +61,8 @@ PRIVACY_MARGIN = timedelta(minutes=30)
 _ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _HEX64_RE = re.compile(r"[0-9a-fA-F]{64}")
 _HEX16_RE = re.compile(r"[0-9a-fA-F]{16}")
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_HHMM_RE = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _MAX_TEXT = 500
 
@@ -150,7 +150,10 @@ def _number(
     def check(value: Any, field: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RecordError(field, f"expected a number, got {_type_name(value)}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise RecordError(field, "is too large a number") from None
         if not math.isfinite(value):
             raise RecordError(field, f"{value} is not a finite number")
         if low is not None and (value <= low if low_open else value < low):
@@ -193,7 +196,10 @@ def check_ts(value: Any, field: str) -> datetime:
         raise RecordError(
             field, f"{_shorten(value)} has no UTC offset (add Z or +08:00, for example)"
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise RecordError(field, f"{_shorten(value)} is outside the supported years") from None
 
 
 def check_date(value: Any, field: str) -> date:
@@ -224,7 +230,7 @@ def check_timezone(value: Any, field: str) -> str:
         raise RecordError(field, f"expected an IANA time zone name, got {_type_name(value)}")
     try:
         zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise RecordError(field, f"{_shorten(value)} is not a known IANA time zone") from None
     return value
 
@@ -472,7 +478,7 @@ def record_type_of(raw: Any) -> str:
     kind = raw.get("type")
     if kind is None:
         raise RecordError("type", "missing")
-    if kind not in _SPECS or not isinstance(kind, str):
+    if not isinstance(kind, str) or kind not in _SPECS:
         raise RecordError("type", f"{_shorten(kind)} is not one of {', '.join(RECORD_TYPES)}")
     return kind
 
@@ -520,7 +526,7 @@ def _fast_gps(raw: dict[str, Any]) -> dict[str, Any] | None:
     except ValueError:
         return None
     offset = ts.utcoffset()
-    if offset is None:
+    if offset is None or not 1 < ts.year < 9999:
         return None
     return {
         "id": rid,

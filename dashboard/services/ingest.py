@@ -86,11 +86,8 @@ class BodyError(ValueError):
 
 
 def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode() if _jsonable(value) else json.dumps(value, default=str)
-
-
-def _jsonable(value: Any) -> bool:
-    return not isinstance(value, float) or value == value
+    # json, not orjson: it keeps NaN and integers beyond 64 bits as they were sent.
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def items_from_values(values: Sequence[Any]) -> list[WireItem]:
@@ -264,13 +261,15 @@ def _derive_customer_regions(batch: _Batch, kept: list[tuple[WireItem, dict[str,
         rec["region_id"] = owner["region_id"] if owner else None
 
 
-def _store_events(batch: _Batch, kind: str, rows: list[dict[str, Any]]) -> None:
+def _store_events(batch: _Batch, kind: str, rows: list[dict[str, Any]]) -> int:
+    """Insert-once; return how many rows were new."""
     if not rows:
-        return
+        return 0
     inserted = store.insert_new_rows(batch.conn, schema.EVENT_TABLES[kind], rows)
     batch.summary.accepted += inserted
     batch.summary.duplicates += len(rows) - inserted
     batch.accepted_ids[kind].update(row["id"] for row in rows)
+    return inserted
 
 
 def _apply_events(batch: _Batch) -> None:
@@ -340,8 +339,9 @@ def _apply_events(batch: _Batch) -> None:
         rec["received_at"] = now
         rows.append(rec)
     batch.summary.dropped_off_hours += dropped
-    _store_events(batch, "gps", rows)
-    store.mark_rep_days_dirty(batch.conn, touched)
+    if _store_events(batch, "gps", rows):
+        # A re-send made only of duplicates leaves the rollups (and their versions) alone.
+        store.mark_rep_days_dirty(batch.conn, touched)
 
     _apply_visit_records(batch)
 
