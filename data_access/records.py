@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -161,9 +162,7 @@ def refresh_checkout_times(conn: Connection, visit_ids: Iterable[str]) -> None:
         )
         for row in conn.execute(stmt):
             out = schema.UtcDateTime().process_result_value(row.out, conn.dialect)
-            updates.append(
-                {"b_id": row.id, "out": out, "dwell": (out - row.ts).total_seconds()}
-            )
+            updates.append({"b_id": row.id, "out": out, "dwell": (out - row.ts).total_seconds()})
     if updates:
         conn.execute(
             v.update()
@@ -216,6 +215,14 @@ def insert_new_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[st
     if not rows:
         return 0
     columns = [c.name for c in table.columns]
+    # Duplicates inside the batch: the first arrival wins, the others never reach the database.
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row["id"] not in seen:
+            seen.add(row["id"])
+            unique.append(row)
+    rows = unique
     if conn.dialect.name == "postgresql":
         return _copy_new_rows(conn, table, columns, rows)
     return _executemany_new_rows(conn, table, columns, rows)
@@ -248,10 +255,19 @@ def _copy_new_rows(
             else:
                 for row in rows:
                     write(getter(row))
-        cur.execute(
-            f"INSERT INTO {table.name} ({col_list}) SELECT {col_list} FROM {stage} "
-            "ON CONFLICT (id) DO NOTHING"
-        )
+        # An anti-join insert costs half of ON CONFLICT's speculative insertion. A concurrent
+        # batch with the same ids can still collide; then retry the slower, race-proof form.
+        select = f"SELECT {col_list} FROM {stage} s"
+        try:
+            with raw.transaction():
+                cur.execute(
+                    f"INSERT INTO {table.name} ({col_list}) {select} WHERE NOT EXISTS "
+                    f"(SELECT 1 FROM {table.name} t WHERE t.id = s.id)"
+                )
+        except psycopg.errors.UniqueViolation:
+            cur.execute(
+                f"INSERT INTO {table.name} ({col_list}) {select} ON CONFLICT (id) DO NOTHING"
+            )
         inserted = cur.rowcount
         cur.execute(f"TRUNCATE {stage}")
     return inserted
@@ -262,7 +278,7 @@ def _sqlite_value_converters(table: sa.Table, columns: list[str]) -> list[Any]:
     for name in columns:
         col_type = table.c[name].type
         if isinstance(col_type, schema.UtcDateTime):
-            converters.append(_sqlite_ts)
+            converters.append(_memo_last(_sqlite_ts) if name == "received_at" else _sqlite_ts)
         elif isinstance(col_type, sa.Date):
             converters.append(_sqlite_date)
         elif isinstance(col_type, sa.JSON):
@@ -281,6 +297,18 @@ def _sqlite_ts(value: datetime | None) -> str | None:
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
     return value.isoformat(sep=" ", timespec="microseconds")[:26]
+
+
+def _memo_last(convert):
+    """Wrap a converter so a value repeated row after row (received_at) is converted once."""
+    last: list[Any] = [object(), None]
+
+    def wrapped(value):
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return wrapped
 
 
 def _sqlite_date(value: Any) -> str | None:
@@ -417,18 +445,27 @@ def fetch_dirty_rep_days(conn: Connection, *, limit: int | None = None) -> list[
     return list(conn.execute(stmt).mappings())
 
 
+def epoch_seconds(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement[float]:
+    """SQL for a UTC timestamp column as seconds since 1970 (so bulk reads skip datetimes)."""
+    if conn.dialect.name == "postgresql":
+        return sa.cast(sa.func.extract("epoch", column), sa.Float)
+    return (sa.func.julianday(column) - 2440587.5) * 86400.0
+
+
 def fetch_fix_arrays(
     conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
-) -> list[tuple[str, datetime, float, float, float]]:
-    """Return (rep_id, ts, lat, lon, accuracy_m) of the reps' fixes in [start, end)."""
+) -> list[tuple[str, float, float, float, float]]:
+    """Return (rep_id, epoch seconds, lat, lon, accuracy_m) of the reps' fixes in [start, end)."""
     g = schema.gps_fixes
-    out: list[tuple[str, datetime, float, float, float]] = []
+    out: list[tuple[str, float, float, float, float]] = []
     for chunk in _chunks(sorted(set(rep_ids)), 500):
-        stmt = sa.select(g.c.rep_id, g.c.ts, g.c.lat, g.c.lon, g.c.accuracy_m).where(
-            g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end
-        )
-        out.extend(tuple(row) for row in conn.execute(stmt))
+        stmt = sa.select(
+            g.c.rep_id, epoch_seconds(conn, g.c.ts), g.c.lat, g.c.lon, g.c.accuracy_m
+        ).where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
+        # Seconds, not datetimes: no per-row type processing for hundreds of thousands of rows.
+        out.extend(conn.execute(stmt).all())
     return out
+
 
 
 def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

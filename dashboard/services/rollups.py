@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -52,27 +52,30 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
         for fix in fixes:
             by_rep[fix[0]].append(fix)
         for row in rows:
-            rep_fixes = by_rep.get(row["rep_id"], [])
-            ts = [f[1] for f in rep_fixes]
-            summary = summarize_day(
-                np.array([t.timestamp() for t in ts]),
-                np.array([f[2] for f in rep_fixes]),
-                np.array([f[3] for f in rep_fixes]),
-                np.array([f[4] for f in rep_fixes]),
-            )
+            rep_fixes = by_rep.get(row["rep_id"])
+            arr = np.array([f[1:] for f in rep_fixes], dtype=float) if rep_fixes else None
+            if arr is None:
+                arr = np.empty((0, 4))
+            summary = summarize_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
             out.append(
                 {
                     "rep_id": row["rep_id"],
                     "local_date": day,
                     "version": row["version"],
                     "fixes": summary.fixes,
-                    "first_fix_at": ts[summary.first_index] if summary.fixes else None,
-                    "last_fix_at": ts[summary.last_index] if summary.fixes else None,
+                    "first_fix_at": _instant(arr, summary.first_index),
+                    "last_fix_at": _instant(arr, summary.last_index),
                     "km": round(summary.km, 3),
                     "computed_at": now,
                 }
             )
     return out
+
+
+def _instant(arr: np.ndarray, index: int | None) -> datetime | None:
+    if index is None:
+        return None
+    return datetime.fromtimestamp(round(float(arr[index, 0]), 6), tz=UTC)
 
 
 class BackgroundRefresher:
