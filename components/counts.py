@@ -20,7 +20,7 @@ def _tile(kind: str, value: int, lang: str) -> dbc.Col:
                 [
                     html.Div(t(f"type.{kind}", lang), className="text-body-secondary small"),
                     html.Div(
-                        fmt_int(value, lang), className="fs-3 fw-semibold", id=f"home-count-{kind}"
+                        fmt_int(value, lang), className="fs-3 fw-semibold", id=f"data-count-{kind}"
                     ),
                 ]
             ),
@@ -48,7 +48,7 @@ def render_counts(counts: Mapping[str, int], *, lang: str) -> html.Div:
                     t("home.quarantine", lang),
                     ": ",
                     html.Strong(
-                        fmt_int(counts.get("quarantine_open", 0), lang), id="home-count-quarantine"
+                        fmt_int(counts.get("quarantine_open", 0), lang), id="data-count-quarantine"
                     ),
                 ],
                 color="warning" if counts.get("quarantine_open") else "light",

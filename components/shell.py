@@ -66,4 +66,22 @@ def top_bar(
         ),
         className="shell-topbar border-bottom mb-3",
         color="body-tertiary",
+        dark=theme == "dark",
     )
+
+
+def forbidden(lang: str) -> html.Div:
+    """The body shown instead of a page the viewer's role may not open."""
+    return dbc.Alert(
+        [html.H2(t("forbidden.title", lang), className="h5"), t("forbidden.body", lang)],
+        color="warning",
+        id="page-forbidden",
+    )
+
+
+def page_header(title: str, subtitle: str | None = None) -> html.Div:
+    """A page title with an optional subtitle."""
+    children = [html.H1(title, className="h3 mb-1")]
+    if subtitle:
+        children.append(html.P(subtitle, className="text-body-secondary mb-3"))
+    return html.Div(children, className="mb-2")

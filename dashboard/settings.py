@@ -30,6 +30,8 @@ class Settings:
     demo_days: int = 20
     # Map tiles: {z}/{x}/{y} template; "blank" serves the app's own plain tiles (no network).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # The company's home time zone: what "today" means in filters and the wall screen.
+    timezone: str = "Asia/Shanghai"
     max_ingest_records: int = 10_000
     max_ingest_bytes: int = 10 * 1024 * 1024
 
@@ -49,4 +51,5 @@ class Settings:
             demo_reps=int(env.get("COCKPIT_DEMO_REPS", "108")),
             demo_days=int(env.get("COCKPIT_DEMO_DAYS", "20")),
             tile_url=env.get("COCKPIT_TILE_URL", cls.tile_url),
+            timezone=env.get("COCKPIT_TIMEZONE", "Asia/Shanghai"),
         )

@@ -1,38 +1,44 @@
-"""Landing page: what is stored, by record type."""
+"""Data page: what is stored, by record type, and the open quarantine."""
 
 import dash
 from dash import Input, Output, callback, html
 
 from components.counts import render_counts
+from components.shell import forbidden
 from dashboard.services import ingest
-from dashboard.web.context import current_engine, signed_in_user
+from dashboard.web.context import current_engine, require_user
+from dashboard.web.pages_support import may_open, viewer_prefs
+
+ROLES = ("exec", "admin")
 
 dash.register_page(
     __name__,
-    path="/",
-    name="home",
-    title="外勤拜访驾驶舱 · Field Visit Cockpit",
-    title_zh="概况",
-    title_en="Overview",
-    roles=("exec", "manager", "finance", "admin"),
-    order=0,
+    path="/data",
+    name="data",
+    title="数据 · Data",
+    title_zh="数据",
+    title_en="Data",
+    roles=ROLES,
+    order=90,
 )
 
-HOME_COUNTS = "home-counts"
-HOME_REFRESH = "home-refresh"
+DATA_COUNTS = "data-counts"
+DATA_REFRESH = "data-refresh"
 
 
 def layout(**_query):
+    if not may_open(ROLES):
+        return forbidden(viewer_prefs()[0])
     return html.Div(
         [
-            html.Div(id=HOME_COUNTS, children=html.Div(className="placeholder-glow")),
-            html.Button(id=HOME_REFRESH, hidden=True),
+            html.Div(id=DATA_COUNTS, children=html.Div(className="placeholder-glow")),
+            html.Button(id=DATA_REFRESH, hidden=True),
         ]
     )
 
 
-@callback(Output(HOME_COUNTS, "children"), Input(HOME_REFRESH, "n_clicks"))
-def render_home_counts(_clicks):
-    user = signed_in_user()
+@callback(Output(DATA_COUNTS, "children"), Input(DATA_REFRESH, "n_clicks"))
+def render_data_counts(_clicks):
+    user = require_user(ROLES)
     counts = ingest.count_stored(current_engine())
-    return render_counts(counts, lang=user.locale if user else "zh")
+    return render_counts(counts, lang=user.locale)

@@ -12,6 +12,7 @@ from components.shell import nav_items, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
+from dashboard.web import shell_callbacks
 from dashboard.web.context import current_engine, signed_in_user
 from dashboard.web.server import create_server, safe_next
 
@@ -31,11 +32,11 @@ def _shell_layout():
     user = signed_in_user() if has_request_context() else None
     if user is None:
         # Start-up validation and anonymous callers: no data, just the page container.
-        return html.Div([dcc.Location(id="shell-url"), dash.page_container])
+        return html.Div([dcc.Location(id="shell-url", refresh=False), dash.page_container])
     items = nav_items(dash.page_registry.values(), user.role, user.locale)
     return html.Div(
         [
-            dcc.Location(id="shell-url"),
+            dcc.Location(id="shell-url", refresh=False),
             top_bar(
                 items=items,
                 user_name=user.name,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
     )
     app.layout = _shell_layout
+    shell_callbacks.register(app)
 
     @server.route("/prefs")
     def set_prefs():

@@ -1,0 +1,105 @@
+"""The global filter bar: period, dates, region, team, rep. Its state lives in the URL query."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc
+
+from components.i18n import t
+
+FILTER_PERIOD = "filter-period"
+FILTER_DATES = "filter-dates"
+FILTER_REGION = "filter-region"
+FILTER_TEAM = "filter-team"
+FILTER_REP = "filter-rep"
+
+PERIOD_KEYS = ("today", "yesterday", "7d", "30d", "mtd", "custom")
+
+
+def period_options(lang: str) -> list[dict[str, str]]:
+    return [{"label": t(f"period.{key}", lang), "value": key} for key in PERIOD_KEYS]
+
+
+def filter_bar(
+    query: Mapping[str, Any],
+    *,
+    lang: str,
+    dates: tuple[str, str] | None = None,
+    show_people: bool = True,
+) -> dbc.Row:
+    """Render the filter bar with the values of the URL query (options are filled by callback).
+
+    ``dates`` are the resolved (start, end) of the period, shown in the date picker.
+    """
+    period = query.get("period") or ("custom" if query.get("from") else "7d")
+    start, end = dates if dates else (query.get("from"), query.get("to"))
+    col = {"xs": 12, "md": 6, "xl": 2}
+    people = [
+        dbc.Col(
+            dcc.Dropdown(
+                id=FILTER_REGION,
+                value=query.get("region"),
+                options=[],
+                placeholder=t("filter.region", lang),
+                clearable=True,
+            ),
+            **col,
+        ),
+        dbc.Col(
+            dcc.Dropdown(
+                id=FILTER_TEAM,
+                value=query.get("team"),
+                options=[],
+                placeholder=t("filter.team", lang),
+                clearable=True,
+            ),
+            **col,
+        ),
+        dbc.Col(
+            dcc.Dropdown(
+                id=FILTER_REP,
+                value=query.get("rep"),
+                options=[],
+                placeholder=t("filter.rep", lang),
+                clearable=True,
+            ),
+            **col,
+        ),
+    ]
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.Dropdown(
+                    id=FILTER_PERIOD, value=period, options=period_options(lang), clearable=False
+                ),
+                **col,
+            ),
+            dbc.Col(
+                dcc.DatePickerRange(
+                    id=FILTER_DATES,
+                    start_date=start,
+                    end_date=end,
+                    display_format="YYYY-MM-DD",
+                    start_date_placeholder_text=t("filter.from", lang),
+                    end_date_placeholder_text=t("filter.to", lang),
+                    first_day_of_week=1,
+                    disabled=period != "custom",
+                    className="w-100",
+                ),
+                xs=12,
+                md=6,
+                xl=3,
+            ),
+            *(people if show_people else []),
+        ],
+        className="g-2 mb-3 filter-bar align-items-center",
+        id="filter-bar",
+    )
+
+
+def dropdown_options(items: list[Mapping[str, Any]], key: str, label: str) -> list[dict]:
+    """Turn rows into dropdown options."""
+    return [{"label": str(row[label]), "value": row[key]} for row in items]

@@ -1,0 +1,307 @@
+"""KPI tiles and charts (render what they are given)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import html
+
+from components.formatting import fmt_change, fmt_kpi, fmt_value
+from components.i18n import t
+
+TILE_KEYS = (
+    "visits",
+    "visits_per_rep_day",
+    "effective_rate",
+    "plan_adherence",
+    "sop_completion",
+    "avg_dwell_min",
+    "km_per_visit",
+    "expense_per_visit",
+    "order_per_visit",
+)
+SEVERITIES = ("critical", "high", "medium", "low")
+SEVERITY_COLOURS = {"critical": "danger", "high": "warning", "medium": "info", "low": "secondary"}
+
+
+def kpi_tiles(
+    current: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    lang: str,
+    keys: Sequence[str] = TILE_KEYS,
+    id_prefix: str,
+) -> dbc.Row:
+    """Render one tile per KPI with its change against the previous period."""
+    tiles = []
+    for key in keys:
+        text, colour = fmt_change(changes.get(key))
+        tiles.append(
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(t(f"kpi.{key}", lang), className="kpi-label"),
+                            html.Div(
+                                fmt_kpi(key, current.get(key), lang),
+                                className="kpi-value",
+                                id=f"{id_prefix}-{key}",
+                            ),
+                            html.Div(
+                                [
+                                    html.Span(text, className=f"text-{colour} fw-semibold"),
+                                    " ",
+                                    html.Span(
+                                        t("kpi.vs_previous", lang), className="text-body-secondary"
+                                    ),
+                                ],
+                                className="small",
+                            ),
+                        ]
+                    ),
+                    className="h-100 kpi-tile",
+                ),
+                xs=6,
+                md=4,
+                xl=True,
+                className="mb-3",
+            )
+        )
+    return dbc.Row(tiles, className="g-3")
+
+
+def _layout(fig: go.Figure, theme: str, height: int = 320) -> go.Figure:
+    fig.update_layout(
+        template="plotly_dark" if theme == "dark" else "plotly_white",
+        height=height,
+        margin={"l": 40, "r": 16, "t": 24, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def empty_figure(lang: str, theme: str, height: int = 320) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(
+        text=t("common.empty", lang), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, theme, height)
+
+
+def trend_figure(
+    trend: pd.DataFrame,
+    *,
+    metric: str,
+    x: str,
+    lang: str,
+    theme: str,
+    bar_metric: str | None = "visits",
+) -> go.Figure:
+    """Line of a KPI over time, with visits as bars on a second axis."""
+    if trend.empty:
+        return empty_figure(lang, theme)
+    fig = go.Figure()
+    if bar_metric:
+        fig.add_bar(
+            x=trend[x],
+            y=trend[bar_metric],
+            name=t(f"kpi.{bar_metric}", lang),
+            opacity=0.35,
+            yaxis="y2",
+        )
+    y = trend[metric] * (100 if metric.endswith("_rate") or metric in _PCT else 1)
+    fig.add_scatter(x=trend[x], y=y, mode="lines+markers", name=t(f"kpi.{metric}", lang))
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    if metric in _PCT:
+        fig.update_yaxes(ticksuffix="%", selector={"anchor": "x"})
+    return _layout(fig, theme)
+
+
+_PCT = {"effective_rate", "plan_adherence", "sop_completion", "online_rate"}
+
+
+def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) -> go.Figure:
+    """Horizontal bars comparing teams on one KPI (best at the top)."""
+    if teams.empty:
+        return empty_figure(lang, theme)
+    data = teams.sort_values(metric, ascending=True, na_position="first")
+    scale = 100 if metric in _PCT else 1
+    fig = go.Figure(
+        go.Bar(
+            x=data[metric] * scale,
+            y=data["team_name"],
+            orientation="h",
+            customdata=data["team_id"],
+            text=[fmt_kpi(metric, v, lang) for v in data[metric]],
+            textposition="auto",
+        )
+    )
+    if metric in _PCT:
+        fig.update_xaxes(ticksuffix="%")
+    return _layout(fig, theme, height=max(280, 28 * len(data) + 80))
+
+
+def distribution_figure(
+    reps: pd.DataFrame, *, metric: str, group: str, lang: str, theme: str
+) -> go.Figure:
+    """Box plot of a KPI across reps, one box per team."""
+    if reps.empty:
+        return empty_figure(lang, theme)
+    scale = 100 if metric in _PCT else 1
+    fig = go.Figure()
+    for name, part in reps.groupby(group, sort=True):
+        fig.add_box(
+            y=part[metric] * scale,
+            name=str(name),
+            boxpoints="all",
+            jitter=0.3,
+            text=part.get("rep_name"),
+            hovertemplate="%{text}: %{y:.1f}<extra></extra>",
+        )
+    fig.update_layout(showlegend=False)
+    if metric in _PCT:
+        fig.update_yaxes(ticksuffix="%")
+    return _layout(fig, theme)
+
+
+def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> go.Figure:
+    """Grade × team compliance heatmap: rows teams (team_name), one column per grade."""
+    if heat.empty:
+        return empty_figure(lang, theme)
+    grades = [c for c in heat.columns if c not in ("team_id", "team_name")]
+    z = (heat[grades].to_numpy(dtype=float) * 100).round(1)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[f"{g}" for g in grades],
+            y=[str(name) for name in heat["team_name"]],
+            colorscale="RdYlGn",
+            zmin=0,
+            zmax=100,
+            text=[[fmt_value(v / 100 if v == v else None, "pct", lang) for v in row] for row in z],
+            texttemplate="%{text}",
+            colorbar={"ticksuffix": "%"},
+        )
+    )
+    return _layout(fig, theme, height=max(280, 30 * len(heat.index) + 80))
+
+
+def severity_badges(counts: Mapping[str, int], *, lang: str) -> html.Div:
+    """Open alerts per severity; an honest zero when nothing is open."""
+    total = sum(counts.get(s, 0) for s in SEVERITIES)
+    badges = [
+        dbc.Badge(
+            f"{t(f'severity.{s}', lang)} {counts.get(s, 0):,}",
+            color=SEVERITY_COLOURS[s],
+            className="me-2 fs-6",
+            id=f"overview-alerts-{s}",
+        )
+        for s in SEVERITIES
+    ]
+    note = (
+        []
+        if total
+        else [html.Div(t("overview.alerts_none", lang), className="text-body-secondary small mt-2")]
+    )
+    return html.Div([html.Div(badges), *note])
+
+
+def online_block(online: Mapping[str, Any], *, lang: str) -> html.Div:
+    """Today's online rate, large, with the counts behind it."""
+    return html.Div(
+        [
+            html.Div(
+                fmt_kpi("online_rate", online.get("rate"), lang),
+                className="kpi-value",
+                id="overview-online-rate",
+            ),
+            html.Div(
+                f"{online.get('online', 0):,} / {online.get('reps', 0):,}",
+                className="text-body-secondary small",
+                id="overview-online-counts",
+            ),
+        ]
+    )
+
+
+def expense_summary(expense: Mapping[str, Any], *, lang: str) -> html.Div:
+    """Claimed vs at-risk amounts of the period."""
+    claimed = expense.get("claimed") or 0.0
+    at_risk = expense.get("at_risk") or 0.0
+    share = at_risk / claimed if claimed else None
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(t("overview.claimed", lang), className="text-body-secondary"),
+                    html.Span(
+                        fmt_value(claimed, "money", lang),
+                        className="fw-semibold",
+                        id="overview-expense-claimed",
+                    ),
+                ],
+                className="d-flex justify-content-between",
+            ),
+            html.Div(
+                [
+                    html.Span(t("overview.at_risk", lang), className="text-body-secondary"),
+                    html.Span(
+                        fmt_value(at_risk, "money", lang),
+                        className="fw-semibold text-danger",
+                        id="overview-expense-risk",
+                    ),
+                ],
+                className="d-flex justify-content-between",
+            ),
+            dbc.Progress(
+                value=0 if share is None else share * 100,
+                color="danger",
+                className="mt-2",
+                style={"height": "6px"},
+            ),
+        ]
+    )
+
+
+def ranking_list(
+    teams: pd.DataFrame, *, lang: str, id_prefix: str, metric: str = "effective_per_rep_day"
+) -> html.Div:
+    """A short ranked list of teams by verified visits per rep-day."""
+    if teams is None or teams.empty:
+        return html.Div(t("common.empty", lang), className="text-body-secondary")
+    rows = []
+    for pos, row in enumerate(teams.itertuples(index=False), start=1):
+        data = row._asdict()
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(str(pos), className="text-body-secondary"),
+                    html.Td(html.A(data["team_name"], href=f"/teams?team={data['team_id']}")),
+                    html.Td(fmt_kpi(metric, data.get(metric), lang), className="text-end"),
+                    html.Td(
+                        fmt_kpi("effective_rate", data.get("effective_rate"), lang),
+                        className="text-end",
+                    ),
+                ],
+                id=f"{id_prefix}-{pos}",
+            )
+        )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th("#"),
+                html.Th(t("common.team", lang)),
+                html.Th(t(f"kpi.{metric}", lang), className="text-end"),
+                html.Th(t("kpi.effective_rate", lang), className="text-end"),
+            ]
+        )
+    )
+    return dbc.Table([head, html.Tbody(rows)], size="sm", hover=True, className="mb-0")

@@ -1,0 +1,50 @@
+"""The team KPI page's views: charts of one period and the team → rep → day → visits drill."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from dashboard.filters import Filters
+from dashboard.services import kpis
+from dashboard.services.users import User
+
+LEVELS = ("teams", "reps", "days", "visits")
+
+
+def team_views(
+    engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date
+) -> dict[str, pd.DataFrame]:
+    """Return the per-team, per-period and per-rep KPI tables of the filtered period."""
+    return {
+        "teams": kpis.team_comparison(engine, user, filters),
+        "trend": kpis.trend(engine, user, filters, grain=grain).rename(
+            columns={"local_date": "period", "week": "period"}
+        ),
+        "reps": kpis.rep_distribution(engine, user, filters),
+    }
+
+
+def drill(
+    engine: Engine,
+    user: User,
+    filters: Filters,
+    *,
+    level: str,
+    day: str | None = None,
+    today: date,
+) -> pd.DataFrame:
+    """Return the rows of one drill level (scope is enforced by the queries underneath)."""
+    if level == "visits" and filters.rep and day:
+        try:
+            the_day = date.fromisoformat(day[:10])
+        except ValueError:
+            return pd.DataFrame()
+        return kpis.day_visits(engine, user, filters.rep, the_day)
+    if level in ("days", "visits") and filters.rep:
+        return kpis.rep_days(engine, user, filters, filters.rep)
+    if level == "reps" and filters.team:
+        return kpis.team_reps(engine, user, filters, filters.team)
+    return kpis.team_comparison(engine, user, filters)

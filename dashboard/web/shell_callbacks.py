@@ -1,0 +1,103 @@
+"""Callbacks of the shell shared by every page: the filter bar and grid exports.
+
+Registered per app (``app.callback``), because callbacks declared with ``dash.callback`` outside
+``pages/`` attach only to the first app of a process.
+"""
+
+from __future__ import annotations
+
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+from components import filters as fb
+from components.grids import GRID, GRID_CSV, GRID_DOWNLOAD, GRID_XLSX, to_xlsx_bytes
+from dashboard.filters import parse_filters, to_search
+from dashboard.services import kpis
+from dashboard.web.context import company_today, current_engine, require_user
+
+SHELL_URL = "shell-url"
+
+
+def _options(rows) -> list[dict]:
+    return [{"label": str(r["name"]), "value": r["id"]} for r in rows]
+
+
+def register(app: Dash) -> None:
+    """Attach the shell callbacks to an app."""
+
+    @app.callback(
+        Output(fb.FILTER_REGION, "options"),
+        Output(fb.FILTER_TEAM, "options"),
+        Output(fb.FILTER_REP, "options"),
+        Input(fb.FILTER_REGION, "value"),
+        Input(fb.FILTER_TEAM, "value"),
+    )
+    def fill_filter_options(region, team):
+        user = require_user()
+        opts = kpis.filter_options(current_engine(), user)
+        teams = [t for t in opts["teams"] if not region or t["region_id"] == region]
+        team_ids = {t["id"] for t in teams}
+        reps = [
+            r
+            for r in opts["reps"]
+            if r["team_id"] in team_ids and (not team or r["team_id"] == team)
+        ]
+        return _options(opts["regions"]), _options(teams), _options(reps)
+
+    @app.callback(
+        Output(SHELL_URL, "search", allow_duplicate=True),
+        Output(fb.FILTER_DATES, "disabled"),
+        Input(fb.FILTER_PERIOD, "value"),
+        Input(fb.FILTER_DATES, "start_date"),
+        Input(fb.FILTER_DATES, "end_date"),
+        Input(fb.FILTER_REGION, "value"),
+        Input(fb.FILTER_TEAM, "value"),
+        Input(fb.FILTER_REP, "value"),
+        prevent_initial_call=True,
+    )
+    def push_filters_to_url(period, start, end, region, team, rep):
+        require_user()
+        changed = ctx.triggered_id
+        # A wider choice clears the narrower ones below it.
+        if changed == fb.FILTER_REGION:
+            team = rep = None
+        elif changed == fb.FILTER_TEAM:
+            rep = None
+        if period == "custom" and not (start and end):
+            return no_update, False
+        query = {
+            "period": period,
+            "from": start,
+            "to": end,
+            "region": region,
+            "team": team,
+            "rep": rep,
+        }
+        filters = parse_filters(query, today=company_today())
+        return to_search(filters), period != "custom"
+
+    @app.callback(
+        Output({"type": GRID, "name": MATCH}, "exportDataAsCsv"),
+        Input({"type": GRID_CSV, "name": MATCH}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def export_grid_csv(clicks):
+        require_user()
+        if not clicks:
+            raise PreventUpdate
+        return True
+
+    @app.callback(
+        Output({"type": GRID_DOWNLOAD, "name": MATCH}, "data"),
+        Input({"type": GRID_XLSX, "name": MATCH}, "n_clicks"),
+        State({"type": GRID, "name": MATCH}, "virtualRowData"),
+        State({"type": GRID, "name": MATCH}, "columnDefs"),
+        State({"type": "grid-file-name", "name": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def export_grid_xlsx(clicks, rows, columns, file_name):
+        require_user()
+        if not clicks:
+            raise PreventUpdate
+        payload = to_xlsx_bytes(rows or [], columns or [])
+        return dcc.send_bytes(payload, f"{file_name or 'export'}.xlsx")

@@ -1,0 +1,133 @@
+"""Overview (landing page): KPI tiles with change, trend, top/bottom teams, alerts, expenses."""
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from components.filters import filter_bar
+from components.i18n import t
+from components.kpi import (
+    empty_figure,
+    expense_summary,
+    kpi_tiles,
+    online_block,
+    ranking_list,
+    severity_badges,
+    trend_figure,
+)
+from components.shell import forbidden, page_header
+from dashboard.services import kpis
+from dashboard.web.context import company_today, current_engine, require_user
+from dashboard.web.pages_support import (
+    ALL_ROLES,
+    filters_from_query,
+    may_open,
+    period_dates,
+    viewer_prefs,
+)
+
+ROLES = ALL_ROLES
+
+dash.register_page(
+    __name__,
+    path="/",
+    name="overview",
+    title="外勤拜访驾驶舱 · Field Visit Cockpit",
+    title_zh="概览",
+    title_en="Overview",
+    roles=ROLES,
+    order=0,
+)
+
+OVERVIEW_QUERY = "overview-query"
+OVERVIEW_TILES = "overview-tiles"
+OVERVIEW_TREND = "overview-trend"
+OVERVIEW_TOP = "overview-top"
+OVERVIEW_BOTTOM = "overview-bottom"
+OVERVIEW_ALERTS = "overview-alerts"
+OVERVIEW_EXPENSE = "overview-expense"
+OVERVIEW_ONLINE = "overview-online"
+
+
+def _card(title: str, body_id: str, body=None) -> dbc.Card:
+    return dbc.Card(
+        [dbc.CardHeader(title), dbc.CardBody(body if body is not None else html.Div(id=body_id))],
+        className="h-100",
+    )
+
+
+def layout(**query):
+    lang, theme = viewer_prefs()
+    if not may_open(ROLES):
+        return forbidden(lang)
+    return html.Div(
+        [
+            page_header(t("overview.title", lang)),
+            filter_bar(query, lang=lang, dates=period_dates(query)),
+            dcc.Store(id=OVERVIEW_QUERY, data=query),
+            dcc.Loading(html.Div(id=OVERVIEW_TILES), type="dot"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        _card(
+                            t("overview.trend", lang),
+                            OVERVIEW_TREND,
+                            dcc.Graph(
+                                id=OVERVIEW_TREND,
+                                figure=empty_figure(lang, theme),
+                                config={"displaylogo": False},
+                            ),
+                        ),
+                        xl=8,
+                        className="mb-3",
+                    ),
+                    dbc.Col(
+                        [
+                            _card(t("kpi.online_rate", lang), OVERVIEW_ONLINE),
+                            html.Div(className="mb-3"),
+                            _card(t("overview.alerts", lang), OVERVIEW_ALERTS),
+                            html.Div(className="mb-3"),
+                            _card(t("overview.expense", lang), OVERVIEW_EXPENSE),
+                        ],
+                        xl=4,
+                        className="mb-3",
+                    ),
+                ]
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(_card(t("overview.top", lang), OVERVIEW_TOP), md=6, className="mb-3"),
+                    dbc.Col(
+                        _card(t("overview.bottom", lang), OVERVIEW_BOTTOM), md=6, className="mb-3"
+                    ),
+                ]
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(OVERVIEW_TILES, "children"),
+    Output(OVERVIEW_TREND, "figure"),
+    Output(OVERVIEW_ONLINE, "children"),
+    Output(OVERVIEW_ALERTS, "children"),
+    Output(OVERVIEW_EXPENSE, "children"),
+    Output(OVERVIEW_TOP, "children"),
+    Output(OVERVIEW_BOTTOM, "children"),
+    Input(OVERVIEW_QUERY, "data"),
+)
+def render_overview(query):
+    user = require_user(ROLES)
+    lang, theme = viewer_prefs()
+    data = kpis.overview(current_engine(), user, filters_from_query(query), today=company_today())
+    return (
+        kpi_tiles(data["current"], data["changes"], lang=lang, id_prefix="overview-kpi"),
+        trend_figure(
+            data["trend"], metric="effective_rate", x="local_date", lang=lang, theme=theme
+        ),
+        online_block(data["online"], lang=lang),
+        severity_badges(data["alerts"], lang=lang),
+        expense_summary(data["expenses"], lang=lang),
+        ranking_list(data["top_teams"], lang=lang, id_prefix="overview-top"),
+        ranking_list(data["bottom_teams"], lang=lang, id_prefix="overview-bottom"),
+    )
