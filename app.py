@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from dashboard.services import demo, ingest
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
-from dashboard.web.dash_app import create_app
+from webapp.dash_app import create_app
 
 settings = Settings.from_env()
 app = create_app(settings)

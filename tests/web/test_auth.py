@@ -15,8 +15,8 @@ from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
 from dashboard.web.context import SETTINGS_KEY
-from dashboard.web.dash_app import create_app
 from dashboard.web.server import safe_next
+from webapp.dash_app import create_app
 
 PASSWORD = "correct-horse-9"
 HTTPS = {"X-Forwarded-Proto": "https"}

@@ -12,9 +12,9 @@ from components.shell import nav_items, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
-from dashboard.web import shell_callbacks
 from dashboard.web.context import current_engine, signed_in_user
 from dashboard.web.server import create_server, safe_next
+from webapp import shell_callbacks
 
 
 class CockpitDash(Dash):

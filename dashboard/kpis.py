@@ -1,0 +1,401 @@
+"""KPI definitions (pure): per rep-day facts and customer coverage in, KPIs out.
+
+Inputs are the frames of ``data_access.kpis``: *facts* have one row per (rep, local date) with
+additive columns (visits, effective, dwell_s_sum, dwell_n, sop_required, sop_done, planned,
+planned_done, order_amount, expense_amount, km, fixes); *coverage* has one row per customer
+(grade, owner team, verified_visits in the window, last_verified_date).
+
+Every ratio whose denominator is zero is undefined: ``None`` in scalar results, NaN in frames
+(shown as "—"), never 0 and never an exception. No clock and no I/O here: dates come in as
+arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MIN_DWELL_S = 300.0
+"""A visit counts as effective (verified) only from this dwell on (5 minutes)."""
+
+SUM_COLUMNS = (
+    "visits",
+    "effective",
+    "dwell_s_sum",
+    "dwell_n",
+    "sop_required",
+    "sop_done",
+    "planned",
+    "planned_done",
+    "order_amount",
+    "expense_amount",
+    "km",
+    "fixes",
+)
+
+KPI_KEYS = (
+    "visits",
+    "effective",
+    "rep_days",
+    "visits_per_rep_day",
+    "effective_per_rep_day",
+    "effective_rate",
+    "planned",
+    "planned_done",
+    "plan_adherence",
+    "sop_completion",
+    "avg_dwell_min",
+    "km",
+    "km_per_visit",
+    "expense",
+    "expense_per_visit",
+    "orders",
+    "order_per_visit",
+)
+
+# Shown in the page help; keep in step with the code below.
+KPI_DEFINITIONS: dict[str, str] = {
+    "visits": "Check-ins in the period.",
+    "rep_days": (
+        "Rep-working-days: (rep, local date) pairs with at least one GPS fix or one visit."
+    ),
+    "visits_per_rep_day": "Visits ÷ rep-working-days.",
+    "effective": (
+        "Verified (effective) visits: checked out, dwell ≥ 5 min and check-in inside the "
+        "geofence (distance ≤ customer geofence + min(accuracy, 100 m))."
+    ),
+    "effective_per_rep_day": "Verified visits ÷ rep-working-days.",
+    "effective_rate": "Verified visits ÷ all visits.",
+    "planned": "Planned stops (one per customer of a day's plan).",
+    "planned_done": (
+        "Planned stops done: a visit by that rep to that customer on the planned local date."
+    ),
+    "plan_adherence": (
+        "Planned stops visited by the rep on the planned day ÷ planned stops; "
+        "undefined when nothing was planned."
+    ),
+    "sop_completion": (
+        "Required SOP steps done (distinct required step codes of the visit's template with an "
+        "ok step) ÷ required steps, over visits with a template."
+    ),
+    "avg_dwell_min": "Average minutes between check-in and check-out, over checked-out visits.",
+    "km": "Tracked km: the daily rollup of the GPS track (implausible jumps left out).",
+    "expense": "Expense claims in CNY, by claim date.",
+    "orders": "Order amount in CNY of the period's visits.",
+    "km_per_visit": "Tracked km (daily rollup of the GPS track) ÷ visits.",
+    "expense_per_visit": "Expense claims (CNY, by claim date) ÷ visits.",
+    "order_per_visit": "Order amount (CNY) of the period's visits ÷ visits.",
+    "frequency_compliance": (
+        "Customers whose verified visits in the rolling window ending at the period's end meet "
+        "their grade's rule (default A: 4, B: 2, C: 1 per 28 days) ÷ customers of that grade."
+    ),
+    "online_rate": "Active reps with at least one GPS fix today ÷ active reps.",
+}
+
+
+# ------------------------------------------------------------------ scalars
+
+
+def is_missing(value: Any) -> bool:
+    """Tell whether a value is None or NaN/NaT (an undefined KPI)."""
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    """Return numerator ÷ denominator, or None when either is missing or the denominator is 0."""
+    if is_missing(numerator) or is_missing(denominator) or denominator == 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def change(current: Any, previous: Any) -> float | None:
+    """Return the relative change (current − previous) ÷ |previous|; None when undefined."""
+    if is_missing(current) or is_missing(previous) or previous == 0:
+        return None
+    return (float(current) - float(previous)) / abs(float(previous))
+
+
+# ------------------------------------------------------------------ facts → KPIs
+
+
+def _ratio_series(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype("float64")
+    den = den.astype("float64")
+    safe = den.where(den != 0)
+    return num / safe
+
+
+def _with_kpis(sums: pd.DataFrame) -> pd.DataFrame:
+    """Add the KPI columns to a frame of summed facts (one row per group)."""
+    out = pd.DataFrame(index=sums.index)
+    out["visits"] = sums["visits"].astype("int64")
+    out["effective"] = sums["effective"].astype("int64")
+    out["rep_days"] = sums["rep_days"].astype("int64")
+    out["visits_per_rep_day"] = _ratio_series(sums["visits"], sums["rep_days"])
+    out["effective_per_rep_day"] = _ratio_series(sums["effective"], sums["rep_days"])
+    out["effective_rate"] = _ratio_series(sums["effective"], sums["visits"])
+    out["planned"] = sums["planned"].astype("int64")
+    out["planned_done"] = sums["planned_done"].astype("int64")
+    out["plan_adherence"] = _ratio_series(sums["planned_done"], sums["planned"])
+    out["sop_completion"] = _ratio_series(sums["sop_done"], sums["sop_required"])
+    out["avg_dwell_min"] = _ratio_series(sums["dwell_s_sum"], sums["dwell_n"]) / 60.0
+    out["km"] = sums["km"].astype("float64")
+    out["km_per_visit"] = _ratio_series(sums["km"], sums["visits"])
+    out["expense"] = sums["expense_amount"].astype("float64")
+    out["expense_per_visit"] = _ratio_series(sums["expense_amount"], sums["visits"])
+    out["orders"] = sums["order_amount"].astype("float64")
+    out["order_per_visit"] = _ratio_series(sums["order_amount"], sums["visits"])
+    return out
+
+
+def _prepared(facts: pd.DataFrame) -> pd.DataFrame:
+    """The facts with every additive column present (0 when absent) and the working-day flag."""
+    frame = facts.copy()
+    for name in SUM_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = 0
+        frame[name] = pd.to_numeric(frame[name]).fillna(0)
+    # A rep-working-day has at least one GPS fix or one visit (plans or claims alone do not count).
+    frame["rep_days"] = ((frame["fixes"] > 0) | (frame["visits"] > 0)).astype("int64")
+    return frame
+
+
+def summarize(facts: pd.DataFrame) -> dict[str, float | None]:
+    """Return the KPIs of a set of rep-day facts (keys: ``KPI_KEYS``).
+
+    - visits_per_rep_day = visits ÷ rep-working-days (days with a fix or a visit);
+    - effective_rate = verified visits (checked out, dwell ≥ 5 min, check-in inside the
+      geofence) ÷ visits; effective_per_rep_day = verified visits ÷ rep-working-days;
+    - plan_adherence = planned stops done on their day ÷ planned stops (None with no plan);
+    - sop_completion = required steps done ÷ required steps;
+    - avg_dwell_min = dwell seconds ÷ checked-out visits ÷ 60;
+    - km_per_visit, expense_per_visit, order_per_visit = km, claims, orders ÷ visits.
+    Totals (visits, effective, rep_days, planned, planned_done, km, expense, orders) are 0 for an
+    empty period; every ratio with a zero denominator is None.
+    """
+    frame = _prepared(facts)
+    sums = frame[[*SUM_COLUMNS, "rep_days"]].sum().to_frame().T
+    row = _with_kpis(sums).iloc[0]
+    out: dict[str, float | None] = {}
+    for key in KPI_KEYS:
+        value = row[key]
+        if is_missing(value):
+            out[key] = None
+        elif key in ("visits", "effective", "rep_days", "planned", "planned_done"):
+            out[key] = int(value)
+        else:
+            out[key] = float(value)
+    return out
+
+
+def by_group(facts: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Return the KPIs of ``summarize`` per group of ``keys`` (one row per group, keys first).
+
+    Ratios with a zero denominator are NaN. Groups with a missing key are kept.
+    """
+    keys = list(keys)
+    columns = [*keys, *KPI_KEYS]
+    frame = _prepared(facts)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    sums = frame.groupby(keys, dropna=False, sort=True)[[*SUM_COLUMNS, "rep_days"]].sum()
+    out = _with_kpis(sums).reset_index()
+    return out[columns]
+
+
+def trend(facts: pd.DataFrame, *, start: date, end: date, grain: str = "day") -> pd.DataFrame:
+    """Return the KPIs per local date (every date of [start, end], idle ones with 0 visits)
+    or per ISO week (``grain="week"``, keyed by the Monday of the week, column ``week``)."""
+    if grain not in ("day", "week"):
+        raise ValueError(f"grain: {grain!r} is not 'day' or 'week'")
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    # Zero rows for every date: they add nothing to any sum, only make idle dates appear.
+    parts = [pd.DataFrame({"local_date": days, **dict.fromkeys(SUM_COLUMNS, 0)})]
+    frame = _prepared(facts)
+    if not frame.empty:
+        frame = frame.loc[frame["local_date"].isin(days), ["local_date", *SUM_COLUMNS]]
+        if not frame.empty:
+            parts.append(frame)
+    frame = pd.concat(parts, ignore_index=True)
+    if grain == "day":
+        return by_group(frame, ["local_date"])
+    frame["week"] = [day - timedelta(days=day.weekday()) for day in frame["local_date"]]
+    return by_group(frame.drop(columns=["local_date"]), ["week"])
+
+
+def rank_teams(
+    teams: pd.DataFrame, *, by: str = "effective_per_rep_day", n: int = 3
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (top n, bottom n) groups by ``by``; groups where it is undefined are left out,
+    and the bottom never repeats a group of the top."""
+    ranked = teams[teams[by].notna()]
+    sort_cols = [by, *[col for col in ("team_name", "team_id") if col in ranked.columns]]
+    top = ranked.sort_values(sort_cols, ascending=[False, *[True] * (len(sort_cols) - 1)]).head(n)
+    rest = ranked.drop(index=top.index)
+    bottom = rest.sort_values(sort_cols, ascending=True).head(n)
+    return top.reset_index(drop=True), bottom.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ visit frequency
+
+
+@dataclass(frozen=True)
+class FrequencyRules:
+    """Minimum verified visits per window by customer grade: (visits, window_days)."""
+
+    A: tuple[int, int] = (4, 28)
+    B: tuple[int, int] = (2, 28)
+    C: tuple[int, int] = (1, 28)
+
+    def __post_init__(self) -> None:
+        for grade in self.grades:
+            visits, days = getattr(self, grade)
+            if visits < 0 or days < 1:
+                raise ValueError(
+                    f"{grade}: needs visits ≥ 0 and window_days ≥ 1, got {visits, days}"
+                )
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        return ("A", "B", "C")
+
+    def required_visits(self, grade: str) -> int | None:
+        """Return the visits a customer of ``grade`` needs per window (None: unknown grade)."""
+        rule = getattr(self, grade, None) if grade in self.grades else None
+        return None if rule is None else int(rule[0])
+
+    def window_days(self, grade: str) -> int | None:
+        """Return the window length in days of ``grade``'s rule (None: unknown grade)."""
+        rule = getattr(self, grade, None) if grade in self.grades else None
+        return None if rule is None else int(rule[1])
+
+    def windows(self) -> dict[int, tuple[str, ...]]:
+        """Return window length → the grades judged over a window of that length."""
+        out: dict[int, list[str]] = {}
+        for grade in self.grades:
+            out.setdefault(int(getattr(self, grade)[1]), []).append(grade)
+        return {days: tuple(grades) for days, grades in out.items()}
+
+
+def window_for(end: date, days: int) -> tuple[date, date]:
+    """Return the inclusive rolling window of ``days`` local dates ending at ``end``."""
+    return end - timedelta(days=days - 1), end
+
+
+COVERAGE_COLUMNS = (
+    "customer_id",
+    "grade",
+    "team_id",
+    "team_name",
+    "verified_visits",
+    "last_verified_date",
+)
+
+
+def _judged(coverage: pd.DataFrame, rules: FrequencyRules) -> pd.DataFrame:
+    frame = coverage.copy()
+    for name in COVERAGE_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = pd.Series(dtype=object)
+    frame = frame[frame["grade"].isin(rules.grades)]
+    required = {grade: rules.required_visits(grade) for grade in rules.grades}
+    frame["required_visits"] = frame["grade"].map(required).astype("int64")
+    frame["verified_visits"] = pd.to_numeric(frame["verified_visits"]).fillna(0).astype("int64")
+    frame["compliant"] = frame["verified_visits"] >= frame["required_visits"]
+    return frame
+
+
+def frequency_compliance(
+    coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules()
+) -> pd.DataFrame:
+    """Return per grade (A, B, C): grade, required_visits, window_days, customers, compliant,
+    rate = customers meeting the rule ÷ customers of the grade (NaN with no customer)."""
+    frame = _judged(coverage, rules)
+    rows = []
+    for grade in rules.grades:
+        of_grade = frame[frame["grade"] == grade]
+        customers = len(of_grade)
+        compliant = int(of_grade["compliant"].sum())
+        rows.append(
+            {
+                "grade": grade,
+                "required_visits": rules.required_visits(grade),
+                "window_days": rules.window_days(grade),
+                "customers": customers,
+                "compliant": compliant,
+                "rate": compliant / customers if customers else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def overdue_customers(
+    coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules(), *, as_of: date | None = None
+) -> pd.DataFrame:
+    """Return the customers not meeting their grade's rule, most urgent first.
+
+    Order: grade (A first), fewest verified visits, then the longest since the last verified
+    visit (never visited first). Adds required_visits, missing_visits and, with ``as_of``,
+    days_since_last (NaN when never visited).
+    """
+    frame = _judged(coverage, rules)
+    frame = frame[~frame["compliant"]].drop(columns=["compliant"])
+    frame["missing_visits"] = frame["required_visits"] - frame["verified_visits"]
+    last = pd.to_datetime(frame["last_verified_date"])
+    if as_of is not None:
+        frame["days_since_last"] = (pd.Timestamp(as_of) - last).dt.days.astype("float64")
+    order = {grade: i for i, grade in enumerate(rules.grades)}
+    frame["_grade"] = frame["grade"].map(order)
+    frame["_never"] = last.notna().astype("int64")
+    frame["_last"] = last
+    frame = frame.sort_values(
+        ["_grade", "verified_visits", "_never", "_last", "customer_id"], kind="stable"
+    )
+    return frame.drop(columns=["_grade", "_never", "_last"]).reset_index(drop=True)
+
+
+def compliance_heatmap(
+    coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules()
+) -> pd.DataFrame:
+    """Return one row per owner team (team_id, team_name) and one rate column per grade
+    (compliant ÷ customers of that team and grade; NaN where the team has none)."""
+    columns = ["team_id", "team_name", *rules.grades]
+    frame = _judged(coverage, rules)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["team_id"] = frame["team_id"].fillna("")
+    frame["team_name"] = frame["team_name"].fillna("—")
+    rates = (
+        frame.groupby(["team_id", "team_name", "grade"])["compliant"]
+        .mean()
+        .unstack("grade")
+        .reindex(columns=list(rules.grades))
+        .reset_index()
+    )
+    rates.columns.name = None
+    for grade in rules.grades:
+        rates[grade] = rates[grade].astype("float64")
+    return rates[columns].sort_values(["team_name", "team_id"]).reset_index(drop=True)
+
+
+def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the rows of a frame as dicts with NaN turned into None (for grids and JSON)."""
+    return [
+        {key: (None if is_missing(value) else value) for key, value in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def severity_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Return open-alert counts for every severity, most severe first (0 when absent)."""
+    return {sev: int(counts.get(sev, 0)) for sev in ("critical", "high", "medium", "low")}

@@ -1,0 +1,674 @@
+"""KPI queries: per rep-day facts, customer coverage and the small counts of the cockpit.
+
+Everything is aggregated in SQL (at most per rep and local date) so no page ever loads raw fixes
+or visits, except the visit list of one rep-day for the drill-down.
+
+Region scope is applied here, in every query: ``region_ids`` is the caller's scope (None = every
+region, for exec/finance/admin; a manager passes their regions). It is combined with the optional
+``region``/``team``/``rep`` filter by AND, so a filter naming a team, rep or region outside the
+scope yields nothing, never the other region's data. Reps are scoped through their team's region,
+customers through ``customers.region_id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+
+DEFAULT_MIN_DWELL_S = 300.0
+
+FACT_COUNT_COLUMNS = (
+    "visits",
+    "effective",
+    "dwell_n",
+    "sop_required",
+    "sop_done",
+    "planned",
+    "planned_done",
+    "fixes",
+)
+FACT_AMOUNT_COLUMNS = ("dwell_s_sum", "order_amount", "expense_amount", "km")
+FACT_COLUMNS = (
+    "rep_id",
+    "rep_name",
+    "team_id",
+    "team_name",
+    "region_id",
+    "region_name",
+    "local_date",
+    "visits",
+    "effective",
+    "dwell_s_sum",
+    "dwell_n",
+    "sop_required",
+    "sop_done",
+    "planned",
+    "planned_done",
+    "order_amount",
+    "expense_amount",
+    "km",
+    "fixes",
+)
+
+v = schema.visits
+r = schema.reps
+t = schema.teams
+g = schema.regions
+c = schema.customers
+
+
+# ------------------------------------------------------------------ scope helpers
+
+
+def _check_region_ids(region_ids: Sequence[str] | None) -> list[str] | None:
+    if region_ids is None:
+        return None
+    if isinstance(region_ids, str):
+        # A bare string would be read as a list of one-letter region ids.
+        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
+    return list(region_ids)
+
+
+def _rep_conditions(
+    region_ids: Sequence[str] | None,
+    region: str | None,
+    team: str | None,
+    rep: str | None,
+    *,
+    active_only: bool = False,
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on ``reps`` joined to ``teams``: the scope AND the filter."""
+    conds: list[sa.ColumnElement[bool]] = []
+    scope = _check_region_ids(region_ids)
+    if scope is not None:
+        conds.append(t.c.region_id.in_(scope))
+    if region is not None:
+        conds.append(t.c.region_id == region)
+    if team is not None:
+        conds.append(r.c.team_id == team)
+    if rep is not None:
+        conds.append(r.c.id == rep)
+    if active_only:
+        conds.append(r.c.active.is_(True))
+    return conds
+
+
+def _scoped_rep_ids(
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    *,
+    active_only: bool = False,
+) -> sa.Select:
+    """SELECT reps.id of the reps in scope (for ``rep_id IN (...)``)."""
+    return (
+        sa.select(r.c.id)
+        .join(t, t.c.id == r.c.team_id)
+        .where(*_rep_conditions(region_ids, region, team, rep, active_only=active_only))
+    )
+
+
+def _customer_conditions(
+    region_ids: Sequence[str] | None,
+    region: str | None,
+    team: str | None,
+    rep: str | None,
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on ``customers``: region by customers.region_id, team/rep by the owner rep."""
+    conds: list[sa.ColumnElement[bool]] = []
+    scope = _check_region_ids(region_ids)
+    if scope is not None:
+        conds.append(c.c.region_id.in_(scope))
+    if region is not None:
+        conds.append(c.c.region_id == region)
+    if rep is not None:
+        conds.append(c.c.owner_rep_id == rep)
+    if team is not None:
+        conds.append(c.c.owner_rep_id.in_(sa.select(r.c.id).where(r.c.team_id == team)))
+    return conds
+
+
+def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
+    """Return the verified-visit test: checked out, dwell ≥ min_dwell_s, check-in in the fence."""
+    return sa.and_(
+        visits.c.checked_out_at.is_not(None),
+        visits.c.dwell_s >= min_dwell_s,
+        visits.c.checkin_distance_m <= visits.c.geofence_limit_m,
+    )
+
+
+def _no_jit(conn: Connection) -> None:
+    """Turn PostgreSQL's JIT off for the rest of this transaction.
+
+    The planner's cost of a KPI aggregate over a few weeks crosses ``jit_above_cost`` while the
+    query itself runs in tens of milliseconds; compiling it then costs more than it saves.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+def _frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    rows = result.all()
+    # Column-wise construction: building a frame from a list of Row objects is ~10x slower.
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    return pd.DataFrame({key: list(col) for key, col in zip(keys, columns, strict=True)})
+
+
+def _required_steps_per_template() -> sa.Subquery:
+    """template_id → number of distinct required step codes."""
+    ts = schema.sop_template_steps
+    return (
+        sa.select(
+            ts.c.template_id,
+            sa.func.count(sa.distinct(ts.c.code)).label("n_required"),
+        )
+        .where(ts.c.required.is_(True))
+        .group_by(ts.c.template_id)
+        .subquery("tmpl_req")
+    )
+
+
+# ------------------------------------------------------------------ per rep-day facts
+
+_FLOAT_FACTS = frozenset(FACT_AMOUNT_COLUMNS)
+_UNION_FACTS = FACT_COLUMNS[7:]
+
+
+def _fact_columns(
+    rep_id: sa.ColumnElement[Any], day: sa.ColumnElement[Any], **values: sa.ColumnElement[Any]
+) -> list[sa.ColumnElement[Any]]:
+    """The columns of one branch of the facts union: the given facts, 0 for the others."""
+    cols = [rep_id.label("rep_id"), day.label("local_date")]
+    for name in _UNION_FACTS:
+        if name in values:
+            cols.append(values[name].label(name))
+        elif name in _FLOAT_FACTS:
+            cols.append(sa.cast(sa.literal_column("0"), sa.Float).label(name))
+        else:
+            cols.append(sa.literal_column("0").label(name))
+    return cols
+
+
+def fetch_rep_day_facts(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> pd.DataFrame:
+    """Return one row per (rep, local date) in [start, end] with a fix, visit, plan or expense.
+
+    Columns: rep/team/region ids and names, local_date, and the additive facts of the day:
+    visits, effective (verified visits), dwell_s_sum and dwell_n (over checked-out visits),
+    sop_required and sop_done (distinct required step codes of the visit's template, and those
+    with an ``ok`` step on the visit), planned and planned_done (plan_items, and those with a
+    visit by the rep to the customer on the planned date), order_amount (orders of the day's
+    visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
+    rollup, days with fixes only).
+
+    Each source is aggregated per (rep, date) on its own and the results are summed over a
+    UNION ALL, so no join multiplies rows.
+    """
+    conds = _rep_conditions(region_ids, region, team, rep)
+    scope = (
+        sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds).cte("scope_reps")
+        if conds
+        else None
+    )
+
+    def in_scope(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        # Everyone (no scope, no filter): the final join to reps and teams is enough.
+        return sa.true() if scope is None else column.in_(sa.select(scope.c.id))
+
+    in_period = sa.and_(v.c.local_date.between(start, end), in_scope(v.c.rep_id))
+    by_visit_day = (v.c.rep_id, v.c.local_date)
+
+    # Visits: counts, verified, dwell over checked-out visits, required SOP steps.
+    req = _required_steps_per_template()
+    checked_out = v.c.checked_out_at.is_not(None)
+    visits_part = (
+        sa.select(
+            *_fact_columns(
+                *by_visit_day,
+                visits=sa.func.count(),
+                effective=sa.func.sum(sa.case((effective_condition(v, min_dwell_s), 1), else_=0)),
+                dwell_s_sum=sa.func.sum(sa.case((checked_out, v.c.dwell_s), else_=0.0)),
+                dwell_n=sa.func.sum(sa.case((checked_out, 1), else_=0)),
+                sop_required=sa.func.sum(sa.func.coalesce(req.c.n_required, 0)),
+            )
+        )
+        .select_from(v.outerjoin(req, req.c.template_id == v.c.sop_template_id))
+        .where(in_period)
+        .group_by(*by_visit_day)
+    )
+
+    # SOP steps done: distinct (visit, required code) pairs with an ok step.
+    s, ts = schema.sop_steps, schema.sop_template_steps
+    done_pairs = (
+        sa.select(v.c.rep_id, v.c.local_date, s.c.visit_id, s.c.step)
+        .distinct()
+        .select_from(
+            s.join(v, v.c.id == s.c.visit_id).join(
+                ts,
+                sa.and_(
+                    ts.c.template_id == v.c.sop_template_id,
+                    ts.c.code == s.c.step,
+                    ts.c.required.is_(True),
+                ),
+            )
+        )
+        .where(s.c.ok.is_(True), in_period)
+        .subquery("done_pairs")
+    )
+    sop_part = sa.select(
+        *_fact_columns(done_pairs.c.rep_id, done_pairs.c.local_date, sop_done=sa.func.count())
+    ).group_by(done_pairs.c.rep_id, done_pairs.c.local_date)
+
+    o = schema.orders
+    orders_part = (
+        sa.select(
+            *_fact_columns(*by_visit_day, order_amount=sa.cast(sa.func.sum(o.c.amount), sa.Float))
+        )
+        .select_from(o.join(v, v.c.id == o.c.visit_id))
+        .where(in_period)
+        .group_by(*by_visit_day)
+    )
+
+    # Plans: a stop is done when the rep visited that customer on the planned date. A hash join
+    # on the distinct (rep, date, customer) of the period's visits, not a probe per stop.
+    pi = schema.plan_items
+    seen = (
+        sa.select(v.c.rep_id, v.c.local_date, v.c.customer_id)
+        .distinct()
+        .where(in_period)
+        .subquery("seen")
+    )
+    plans_part = (
+        sa.select(
+            *_fact_columns(
+                pi.c.rep_id,
+                pi.c.date,
+                planned=sa.func.count(),
+                planned_done=sa.func.count(seen.c.rep_id),
+            )
+        )
+        .select_from(
+            pi.outerjoin(
+                seen,
+                sa.and_(
+                    seen.c.rep_id == pi.c.rep_id,
+                    seen.c.local_date == pi.c.date,
+                    seen.c.customer_id == pi.c.customer_id,
+                ),
+            )
+        )
+        .where(pi.c.date.between(start, end), in_scope(pi.c.rep_id))
+        .group_by(pi.c.rep_id, pi.c.date)
+    )
+
+    e = schema.expenses
+    expenses_part = (
+        sa.select(
+            *_fact_columns(
+                e.c.rep_id, e.c.date, expense_amount=sa.cast(sa.func.sum(e.c.amount), sa.Float)
+            )
+        )
+        .where(e.c.date.between(start, end), in_scope(e.c.rep_id))
+        .group_by(e.c.rep_id, e.c.date)
+    )
+
+    rd = schema.rep_days
+    track_part = sa.select(
+        *_fact_columns(
+            rd.c.rep_id, rd.c.local_date, km=sa.cast(rd.c.km, sa.Float), fixes=rd.c.fixes
+        )
+    ).where(rd.c.local_date.between(start, end), rd.c.fixes > 0, in_scope(rd.c.rep_id))
+
+    u = sa.union_all(
+        visits_part, sop_part, orders_part, plans_part, expenses_part, track_part
+    ).subquery("u")
+    sums = [
+        sa.cast(sa.func.sum(u.c[name]), sa.BigInteger).label(name) for name in FACT_COUNT_COLUMNS
+    ] + [sa.cast(sa.func.sum(u.c[name]), sa.Float).label(name) for name in FACT_AMOUNT_COLUMNS]
+    grouped = (
+        sa.select(u.c.rep_id, u.c.local_date, *sums)
+        .group_by(u.c.rep_id, u.c.local_date)
+        .subquery("facts")
+    )
+    stmt = (
+        sa.select(
+            grouped.c.rep_id,
+            r.c.name.label("rep_name"),
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+            g.c.name.label("region_name"),
+            grouped.c.local_date,
+            *(grouped.c[name] for name in _UNION_FACTS),
+        )
+        .select_from(
+            grouped.join(r, r.c.id == grouped.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .outerjoin(g, g.c.id == t.c.region_id)
+        )
+        .order_by(grouped.c.local_date, grouped.c.rep_id)
+    )
+    _no_jit(conn)
+    frame = _frame(conn, stmt)
+    for name in FACT_COUNT_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    for name in FACT_AMOUNT_COLUMNS:
+        frame[name] = frame[name].astype("float64").fillna(0.0)
+    return frame[list(FACT_COLUMNS)]
+
+
+# ------------------------------------------------------------------ customers
+
+
+def fetch_customer_coverage(
+    conn: Connection,
+    *,
+    window_start: date,
+    window_end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+    history_start: date | None = None,
+) -> pd.DataFrame:
+    """Return each customer in scope with its verified visits in [window_start, window_end].
+
+    ``verified_visits`` counts verified visits (by any rep) inside the window;
+    ``last_verified_date`` is the latest verified visit in [history_start, window_end]
+    (history_start defaults to window_start), None when there is none.
+    Customers are in scope by ``customers.region_id`` (scope and region filter) and by their
+    owner rep (team and rep filter).
+    """
+    since = window_start if history_start is None else min(history_start, window_start)
+    conds = _customer_conditions(region_ids, region, team, rep)
+    in_window = v.c.local_date >= window_start
+    agg = (
+        sa.select(
+            v.c.customer_id,
+            sa.func.sum(sa.case((in_window, 1), else_=0)).label("verified_visits"),
+            sa.func.max(v.c.local_date).label("last_verified_date"),
+        )
+        .where(
+            v.c.local_date.between(since, window_end),
+            effective_condition(v, min_dwell_s),
+            v.c.customer_id.in_(sa.select(c.c.id).where(*conds)),
+        )
+        .group_by(v.c.customer_id)
+        .subquery("verified")
+    )
+    owner = r.alias("owner")
+    owner_team = t.alias("owner_team")
+    stmt = (
+        sa.select(
+            c.c.id.label("customer_id"),
+            c.c.name,
+            c.c.city,
+            c.c.grade,
+            c.c.owner_rep_id,
+            owner.c.name.label("owner_name"),
+            owner.c.team_id,
+            owner_team.c.name.label("team_name"),
+            c.c.region_id,
+            sa.func.coalesce(agg.c.verified_visits, 0).label("verified_visits"),
+            agg.c.last_verified_date,
+        )
+        .select_from(
+            c.outerjoin(agg, agg.c.customer_id == c.c.id)
+            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
+            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
+        )
+        .where(*conds)
+        .order_by(c.c.id)
+    )
+    _no_jit(conn)
+    frame = _frame(conn, stmt)
+    frame["verified_visits"] = frame["verified_visits"].fillna(0).astype("int64")
+    return frame
+
+
+# ------------------------------------------------------------------ reps, online, filters
+
+
+def fetch_scope_reps(
+    conn: Connection,
+    *,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    active_only: bool = True,
+) -> pd.DataFrame:
+    """Return the reps in scope: rep_id, rep_name, team_id, team_name, region_id, region_name,
+    timezone (and active)."""
+    stmt = (
+        sa.select(
+            r.c.id.label("rep_id"),
+            r.c.name.label("rep_name"),
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+            g.c.name.label("region_name"),
+            r.c.timezone,
+            r.c.active,
+        )
+        .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(g, g.c.id == t.c.region_id))
+        .where(*_rep_conditions(region_ids, region, team, rep, active_only=active_only))
+        .order_by(r.c.id)
+    )
+    return _frame(conn, stmt)
+
+
+def fetch_online_reps(
+    conn: Connection,
+    *,
+    day: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> int:
+    """Return how many active reps in scope have at least one fix on local date ``day``."""
+    rd = schema.rep_days
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(r.join(t, t.c.id == r.c.team_id))
+        .where(
+            *_rep_conditions(region_ids, region, team, rep, active_only=True),
+            sa.exists().where(rd.c.rep_id == r.c.id, rd.c.local_date == day, rd.c.fixes > 0),
+        )
+    )
+    return int(conn.execute(stmt).scalar_one())
+
+
+def fetch_open_alerts_by_severity(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> dict[str, int]:
+    """Return severity → number of open alerts of reps in scope with local_date in [start, end]."""
+    a = schema.alerts
+    stmt = (
+        sa.select(a.c.severity, sa.func.count())
+        .where(
+            a.c.status == "open",
+            a.c.local_date.between(start, end),
+            a.c.rep_id.in_(_scoped_rep_ids(region_ids, region, team, rep)),
+        )
+        .group_by(a.c.severity)
+    )
+    return {severity: int(n) for severity, n in conn.execute(stmt)}
+
+
+def fetch_expense_totals(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> dict[str, float]:
+    """Return {"claimed", "at_risk"} in CNY for claims dated in [start, end] of reps in scope.
+
+    ``claimed`` sums the claim amounts; ``at_risk`` sums, per claim, the largest
+    ``amount_at_risk`` of its open flags, capped at the claim amount (several rules disputing
+    one claim never count it twice).
+    """
+    e, fl = schema.expenses, schema.expense_flags
+    scoped = _scoped_rep_ids(region_ids, region, team, rep)
+    claimed = sa.select(sa.cast(sa.func.coalesce(sa.func.sum(e.c.amount), 0), sa.Float)).where(
+        e.c.date.between(start, end), e.c.rep_id.in_(scoped)
+    )
+    risk = (
+        sa.select(fl.c.claim_id, sa.func.max(fl.c.amount_at_risk).label("risk"))
+        .where(fl.c.status == "open", fl.c.date.between(start, end))
+        .group_by(fl.c.claim_id)
+        .subquery("risk")
+    )
+    capped = sa.case((risk.c.risk > e.c.amount, e.c.amount), else_=risk.c.risk)
+    at_risk = (
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(capped), 0), sa.Float))
+        .select_from(risk.join(e, e.c.id == risk.c.claim_id))
+        .where(e.c.date.between(start, end), e.c.rep_id.in_(scoped))
+    )
+    return {
+        "claimed": float(conn.execute(claimed).scalar_one()),
+        "at_risk": float(conn.execute(at_risk).scalar_one()),
+    }
+
+
+def fetch_day_visits(
+    conn: Connection,
+    *,
+    rep_id: str,
+    day: date,
+    region_ids: Sequence[str] | None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> pd.DataFrame:
+    """Return the visits of one rep on one local date (empty when the rep is out of scope).
+
+    Columns: visit_id, customer_id, customer_name, grade, ts, checked_out_at, dwell_s,
+    checkin_distance_m, geofence_limit_m, in_geofence, effective, sop_required, sop_done,
+    order_amount, planned (the customer was on the rep's plan for that day), timezone.
+    """
+    s, ts, o, pi = schema.sop_steps, schema.sop_template_steps, schema.orders, schema.plan_items
+    req = _required_steps_per_template()
+    done = (
+        sa.select(sa.func.count(sa.distinct(s.c.step)))
+        .select_from(
+            s.join(
+                ts,
+                sa.and_(
+                    ts.c.template_id == v.c.sop_template_id,
+                    ts.c.code == s.c.step,
+                    ts.c.required.is_(True),
+                ),
+            )
+        )
+        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True))
+        .correlate(v)
+        .scalar_subquery()
+    )
+    order_amount = (
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(o.c.amount), 0), sa.Float))
+        .where(o.c.visit_id == v.c.id)
+        .correlate(v)
+        .scalar_subquery()
+    )
+    planned = (
+        sa.exists()
+        .where(
+            pi.c.rep_id == v.c.rep_id,
+            pi.c.date == v.c.local_date,
+            pi.c.customer_id == v.c.customer_id,
+        )
+        .correlate(v)
+    )
+    in_geofence = v.c.checkin_distance_m <= v.c.geofence_limit_m
+    stmt = (
+        sa.select(
+            v.c.id.label("visit_id"),
+            v.c.customer_id,
+            c.c.name.label("customer_name"),
+            c.c.grade,
+            v.c.ts,
+            v.c.checked_out_at,
+            v.c.dwell_s,
+            v.c.checkin_distance_m,
+            v.c.geofence_limit_m,
+            sa.case((in_geofence, 1), else_=0).label("in_geofence"),
+            sa.case((effective_condition(v, min_dwell_s), 1), else_=0).label("effective"),
+            sa.func.coalesce(req.c.n_required, 0).label("sop_required"),
+            done.label("sop_done"),
+            order_amount.label("order_amount"),
+            sa.case((planned, 1), else_=0).label("planned"),
+            r.c.timezone,
+        )
+        .select_from(
+            v.join(c, c.c.id == v.c.customer_id)
+            .join(r, r.c.id == v.c.rep_id)
+            .outerjoin(req, req.c.template_id == v.c.sop_template_id)
+        )
+        .where(
+            v.c.rep_id == rep_id,
+            v.c.local_date == day,
+            v.c.rep_id.in_(_scoped_rep_ids(region_ids)),
+        )
+        .order_by(v.c.ts, v.c.id)
+    )
+    frame = _frame(conn, stmt)
+    for name in ("in_geofence", "effective", "planned"):
+        frame[name] = frame[name].astype(bool)
+    for name in ("sop_required", "sop_done"):
+        frame[name] = frame[name].fillna(0).astype("int64")
+    frame["order_amount"] = frame["order_amount"].astype("float64")
+    return frame
+
+
+def fetch_filter_options(
+    conn: Connection, *, region_ids: Sequence[str] | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the regions, teams (with region_id) and reps (with team_id, active) in scope."""
+    scope = _check_region_ids(region_ids)
+    region_stmt = sa.select(g.c.id, g.c.name).order_by(g.c.name, g.c.id)
+    team_stmt = sa.select(t.c.id, t.c.name, t.c.region_id).order_by(t.c.name, t.c.id)
+    rep_stmt = (
+        sa.select(r.c.id, r.c.name, r.c.team_id, r.c.active)
+        .join(t, t.c.id == r.c.team_id)
+        .order_by(r.c.name, r.c.id)
+    )
+    if scope is not None:
+        region_stmt = region_stmt.where(g.c.id.in_(scope))
+        team_stmt = team_stmt.where(t.c.region_id.in_(scope))
+        rep_stmt = rep_stmt.where(t.c.region_id.in_(scope))
+    return {
+        "regions": [dict(row) for row in conn.execute(region_stmt).mappings()],
+        "teams": [dict(row) for row in conn.execute(team_stmt).mappings()],
+        "reps": [dict(row) for row in conn.execute(rep_stmt).mappings()],
+    }
