@@ -487,7 +487,7 @@ _PROVIDER_SET = frozenset(PROVIDERS)
 _ID_MATCH = _ID_RE.fullmatch
 
 
-def _fast_gps(raw: dict[str, Any]) -> dict[str, Any] | None:
+def fast_gps(raw: dict[str, Any]) -> dict[str, Any] | None:
     """Validate the common, well-formed GPS fix quickly; None sends it to the full checks.
 
     Accepts exactly what the general path accepts for such a record (a test holds them equal);
@@ -550,7 +550,7 @@ def validate_record(raw: Any, *, from_text: bool = False) -> ValidRecord:
     """
     kind = record_type_of(raw)
     if kind == "gps" and not from_text:
-        fast = _fast_gps(raw)
+        fast = fast_gps(raw)
         if fast is not None:
             return ValidRecord("gps", fast)
     out: dict[str, Any] = {}

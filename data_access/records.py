@@ -455,17 +455,19 @@ def epoch_seconds(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElemen
 def fetch_fix_arrays(
     conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
 ) -> list[tuple[str, float, float, float, float]]:
-    """Return (rep_id, epoch seconds, lat, lon, accuracy_m) of the reps' fixes in [start, end)."""
+    """Return (rep_id, epoch seconds, lat, lon, accuracy_m) of the reps' fixes in [start, end),
+    grouped by rep."""
     g = schema.gps_fixes
     out: list[tuple[str, float, float, float, float]] = []
     for chunk in _chunks(sorted(set(rep_ids)), 500):
-        stmt = sa.select(
-            g.c.rep_id, epoch_seconds(conn, g.c.ts), g.c.lat, g.c.lon, g.c.accuracy_m
-        ).where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
+        stmt = (
+            sa.select(g.c.rep_id, epoch_seconds(conn, g.c.ts), g.c.lat, g.c.lon, g.c.accuracy_m)
+            .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
+            .order_by(g.c.rep_id)
+        )
         # Seconds, not datetimes: no per-row type processing for hundreds of thousands of rows.
         out.extend(conn.execute(stmt).all())
     return out
-
 
 
 def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -48,14 +48,10 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
             fixes = store.fetch_fix_arrays(
                 conn, rep_ids=[r["rep_id"] for r in rows], start=start, end=end
             )
-        by_rep: dict[str, list] = defaultdict(list)
-        for fix in fixes:
-            by_rep[fix[0]].append(fix)
+        by_rep = _split_by_rep(fixes)
+        empty = np.empty((0, 4))
         for row in rows:
-            rep_fixes = by_rep.get(row["rep_id"])
-            arr = np.array([f[1:] for f in rep_fixes], dtype=float) if rep_fixes else None
-            if arr is None:
-                arr = np.empty((0, 4))
+            arr = by_rep.get(row["rep_id"], empty)
             summary = summarize_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
             out.append(
                 {
@@ -69,6 +65,21 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
                     "computed_at": now,
                 }
             )
+    return out
+
+
+def _split_by_rep(fixes: list) -> dict[str, np.ndarray]:
+    """Rows grouped by rep (as fetched) → one (n, 4) array of t, lat, lon, accuracy per rep."""
+    if not fixes:
+        return {}
+    reps, *columns = zip(*fixes, strict=True)
+    values = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    out: dict[str, np.ndarray] = {}
+    start = 0
+    for end in range(1, len(reps) + 1):
+        if end == len(reps) or reps[end] != reps[start]:
+            out[reps[start]] = values[start:end]
+            start = end
     return out
 
 

@@ -457,7 +457,7 @@ def test_csv_mode_and_json_mode_give_the_same_fields_for_the_same_check_in():
 
 
 def _general(raw: Any) -> contract.ValidRecord:
-    with mock.patch.object(contract, "_fast_gps", lambda raw: None):
+    with mock.patch.object(contract, "fast_gps", lambda raw: None):
         return validate_record(raw)
 
 
@@ -483,13 +483,13 @@ def _typed(fields: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def test_fast_path_is_taken_for_a_well_formed_fix():
-    assert contract._fast_gps(b.gps()) is not None
-    assert contract._fast_gps(make(b.gps, lat="31.2")) is None
+    assert contract.fast_gps(b.gps()) is not None
+    assert contract.fast_gps(make(b.gps, lat="31.2")) is None
 
 
 def test_fast_path_fields_equal_general_path_fields_for_the_builder_fix():
     raw = b.gps(ts="2026-11-26T09:15:02.123456+08:00", mock=True)
-    assert _typed(contract._fast_gps(raw)) == _typed(_general(raw).fields)
+    assert _typed(contract.fast_gps(raw)) == _typed(_general(raw).fields)
 
 
 _GPS_FIELDS = (
@@ -598,7 +598,7 @@ def test_gps_fast_path_and_general_path_accept_and_reject_the_same_records(raw):
     fast = _outcome(validate_record, raw)
     general = _outcome(_general, raw)
     assert fast == general
-    direct = contract._fast_gps(raw) if fast[0] == "accepted" else None
+    direct = contract.fast_gps(raw) if fast[0] == "accepted" else None
     if direct is not None:
         assert _typed(direct) == general[1]
 
