@@ -9,6 +9,11 @@ expense claims. Most of it is honest and stays clearly below every threshold of 
 a minority of rep-days carries one injected, unambiguous violation each, reported as an
 ``InjectedCase`` so that the rules' precision and recall can be measured against ground truth.
 
+Visit frequency is honest but imperfect, as in a real field force: teams and reps differ in
+diligence, and each rep neglects a share of their customers (small ones first) while visiting
+their favourites more often than needed. Grade compliance over 28 days thus varies by team (about
+55-95 %), with overdue customers in every grade; this is not a violation and injects no case.
+
 What ``InjectedCase.ref`` names, per rule:
 
 - visit id (``v-...``): GEOFENCE_MISS, TRACK_MISMATCH, SHORT_VISIT, PHOTO_REUSE (the later visit),
@@ -378,6 +383,15 @@ _TEMPLATES = (
 )
 # Target visit interval in working days per grade: A about weekly, B fortnightly, C monthly.
 _GRADE_INTERVAL = {"A": 5.0, "B": 10.0, "C": 20.0}
+# Diligence: a team's mean (its manager) and each rep's spread around it, clipped.
+_TEAM_DILIGENCE = (0.35, 0.95)
+_REP_DILIGENCE_SD = 0.14
+_DILIGENCE_RANGE = (0.3, 0.98)
+# A customer is neglected with probability (1 - diligence) * weight of its grade + floor: small
+# customers first. A neglected customer gets this share of the attention of a looked-after one.
+_NEGLECT_WEIGHT = {"A": 0.6, "B": 0.9, "C": 1.4}
+_NEGLECT_FLOOR = 0.02
+_NEGLECT_ATTENTION = (0.02, 0.25)
 _PROVIDERS = ("gps", "fused", "network", "wifi")
 _PROVIDER_P = (0.58, 0.30, 0.07, 0.05)
 _ACC_LO = np.array([5.0, 5.0, 15.0, 10.0])
@@ -519,6 +533,8 @@ class _World:
     cust_owner: list[int]
     cust_interval: np.ndarray
     last_visit: np.ndarray
+    # How much the owner cares: about 1 for a looked-after customer, well below 1 if neglected.
+    cust_attention: np.ndarray
     city_customers: dict[str, np.ndarray]
     photo_pool: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)
     receipt_pool: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -725,8 +741,35 @@ def _build_world(cfg: DemoConfig) -> _World:
         cust_interval=interval,
         # Stagger the "last visit" so that day one does not find every customer equally due.
         last_visit=-g.random(n_c) * interval,
+        cust_attention=_attention(cfg, teams, reps, grade),
         city_customers=city_customers,
     )
+
+
+def _attention(
+    cfg: DemoConfig, teams: list[_Team], reps: list[_Rep], grade: list[str]
+) -> np.ndarray:
+    """Return each customer's attention factor from the diligence of its owner.
+
+    Real field forces do not meet every frequency rule: each team has a manager-driven level of
+    diligence, each rep varies around it, and a rep neglects a share of their customers (more of
+    them the less diligent the rep, small customers first). A looked-after customer gets an
+    attention of about 1, a neglected one a small fraction: it is visited seldom or never, while
+    the rep's day fills up with the favourites. Its own random stream: the rest of the world does
+    not depend on it.
+    """
+    g = np.random.default_rng([cfg.seed, 5])
+    att = np.ones(len(grade))
+    team_level = g.uniform(*_TEAM_DILIGENCE, size=len(teams))
+    noise = g.normal(0.0, _REP_DILIGENCE_SD, size=len(reps))
+    for rep in reps:
+        n = len(rep.customers)
+        u, a, f = g.random(n), g.uniform(*_NEGLECT_ATTENTION, size=n), g.uniform(0.8, 1.2, size=n)
+        diligence = float(np.clip(team_level[rep.team.idx] + noise[rep.idx], *_DILIGENCE_RANGE))
+        for k, c in enumerate(rep.customers.tolist()):
+            p = (1.0 - diligence) * _NEGLECT_WEIGHT[grade[c]] + _NEGLECT_FLOOR
+            att[c] = a[k] if u[k] < p else f[k]
+    return att
 
 
 def _customer_name(
@@ -1181,7 +1224,10 @@ class _RepDay:
         if len(own) == 0:
             return []
         w = self.w
-        score = (self.di - w.last_visit[own]) / w.cust_interval[own] + 0.3 * self.g.random(len(own))
+        due = (self.di - w.last_visit[own]) / w.cust_interval[own]
+        noise = 0.3 * self.g.random(len(own))
+        # Neglected customers' urgency grows slowly: the rep's favourites come first.
+        score = (due + noise) * w.cust_attention[own]
         return [int(c) for c in own[np.argsort(-score, kind="stable")[:k]]]
 
     def _nn(self, custs: list[int], start: tuple[float, float]) -> list[int]:

@@ -199,6 +199,21 @@ def _fact_columns(
     return cols
 
 
+# The visit facts kept per rep-day in the rep_days rollup.
+ROLLUP_FACTS = (
+    "visits",
+    "effective",
+    "dwell_s_sum",
+    "dwell_n",
+    "sop_required",
+    "sop_done",
+    "planned",
+    "planned_done",
+    "order_amount",
+    "expense_amount",
+)
+
+
 def fetch_rep_day_facts(
     conn: Connection,
     *,
@@ -212,6 +227,66 @@ def fetch_rep_day_facts(
 ) -> pd.DataFrame:
     """Return one row per (rep, local date) in [start, end] with a fix, visit, plan or expense.
 
+    Read from the ``rep_days`` rollup (kept current after every ingest); the same columns as
+    ``compute_rep_day_facts``, which builds the rollup from the raw records. A ``min_dwell_s``
+    other than the rollup's default is computed from the raw records.
+    """
+    if min_dwell_s != DEFAULT_MIN_DWELL_S:
+        return compute_rep_day_facts(
+            conn,
+            start=start,
+            end=end,
+            region_ids=region_ids,
+            region=region,
+            team=team,
+            rep=rep,
+            min_dwell_s=min_dwell_s,
+        )
+    rd = schema.rep_days
+    conds = _rep_conditions(region_ids, region, team, rep)
+    active_day = sa.or_(rd.c.fixes > 0, rd.c.visits > 0, rd.c.planned > 0, rd.c.expense_amount > 0)
+    stmt = (
+        sa.select(
+            rd.c.rep_id,
+            r.c.name.label("rep_name"),
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+            g.c.name.label("region_name"),
+            rd.c.local_date,
+            *(rd.c[name] for name in _UNION_FACTS),
+        )
+        .select_from(
+            rd.join(r, r.c.id == rd.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .outerjoin(g, g.c.id == t.c.region_id)
+        )
+        .where(rd.c.local_date.between(start, end), active_day, *conds)
+        .order_by(rd.c.local_date, rd.c.rep_id)
+    )
+    frame = _frame(conn, stmt)
+    for name in FACT_COUNT_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    for name in FACT_AMOUNT_COLUMNS:
+        frame[name] = frame[name].astype("float64").fillna(0.0)
+    return frame[list(FACT_COLUMNS)]
+
+
+def compute_rep_day_facts(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    rep_ids: Sequence[str] | None = None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> pd.DataFrame:
+    """Compute, from the raw records, one row per (rep, local date) in [start, end] with a fix,
+    visit, plan or expense (``rep_ids`` narrows to those reps: the refresher's dirty days).
+
     Columns: rep/team/region ids and names, local_date, and the additive facts of the day:
     visits, effective (verified visits), dwell_s_sum and dwell_n (over checked-out visits),
     sop_required and sop_done (distinct required step codes of the visit's template, and those
@@ -224,6 +299,8 @@ def fetch_rep_day_facts(
     UNION ALL, so no join multiplies rows.
     """
     conds = _rep_conditions(region_ids, region, team, rep)
+    if rep_ids is not None:
+        conds.append(r.c.id.in_(sorted(set(rep_ids))))
     scope = (
         sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds).cte("scope_reps")
         if conds

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.kpis import ROLLUP_FACTS as _ROLLUP_FACTS
 
 _CHUNK = 5000
 
@@ -77,11 +78,10 @@ def fetch_team_regions(conn: Connection, team_ids: Iterable[str]) -> dict[str, s
 
 
 def fetch_visit_context(conn: Connection, visit_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
-    """Return, per stored visit id: rep_id, customer_id, ts and sop_template_id."""
+    """Return, per stored visit id: rep_id, customer_id, ts, local_date and sop_template_id."""
     v = schema.visits
-    return _fetch_by_ids(
-        conn, [v.c.rep_id, v.c.customer_id, v.c.ts, v.c.sop_template_id], v.c.id, visit_ids
-    )
+    cols = [v.c.rep_id, v.c.customer_id, v.c.ts, v.c.local_date, v.c.sop_template_id]
+    return _fetch_by_ids(conn, cols, v.c.id, visit_ids)
 
 
 def fetch_template_steps(
@@ -485,6 +485,7 @@ def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             last_fix_at=sa.bindparam("last_fix_at"),
             km=sa.bindparam("km"),
             computed_at=sa.bindparam("computed_at"),
+            **{name: sa.bindparam(f"f_{name}") for name in _ROLLUP_FACTS},
             dirty=rd.c.version != sa.bindparam("b_version"),
         )
     )
@@ -498,6 +499,7 @@ def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             "last_fix_at": row["last_fix_at"],
             "km": row["km"],
             "computed_at": row["computed_at"],
+            **{f"f_{name}": row.get(name, 0) for name in _ROLLUP_FACTS},
         }
         for row in rows
     ]

@@ -299,8 +299,8 @@ expenses = sa.Table(
 
 # ---------------------------------------------------------------- rollups and judgements
 
-# Per rep and local day: the track summary, recomputed in the background for days that ingest
-# touched (dirty), so KPI pages never read raw fixes.
+# Per rep and local day: the track summary and the visit facts, recomputed after ingest for the
+# days it touched (dirty), so KPI pages read one small table instead of raw records.
 rep_days = sa.Table(
     "rep_days",
     metadata,
@@ -310,6 +310,23 @@ rep_days = sa.Table(
     sa.Column("first_fix_at", UtcDateTime()),
     sa.Column("last_fix_at", UtcDateTime()),
     sa.Column("km", sa.Float, nullable=False, server_default="0"),
+    # The day's visit facts, additive so any period or group sums them (see data_access.kpis).
+    *[
+        sa.Column(name, sa.Integer, nullable=False, server_default="0")
+        for name in (
+            "visits",
+            "effective",
+            "dwell_n",
+            "sop_required",
+            "sop_done",
+            "planned",
+            "planned_done",
+        )
+    ],
+    *[
+        sa.Column(name, sa.Float, nullable=False, server_default="0")
+        for name in ("dwell_s_sum", "order_amount", "expense_amount")
+    ],
     sa.Column("dirty", sa.Boolean, nullable=False, server_default=sa.true()),
     # Bumped by every ingest that touches the day; a result computed from an older version does
     # not clear the dirty flag.

@@ -165,6 +165,8 @@ class _Batch:
     rejections: list[Rejection] = field(default_factory=list)
     accepted_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     summary: IngestSummary = field(default_factory=IngestSummary)
+    # (rep_id, local date) whose rollups this batch changed.
+    touched: set[tuple[str, Any]] = field(default_factory=set)
 
     def reject(self, item: WireItem, error: str, record_type: str | None = None) -> None:
         rid = item.value.get("id") if isinstance(item.value, dict) else None
@@ -248,6 +250,7 @@ def _apply_masters(batch: _Batch) -> None:
         store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows)
         if kind == "plan":
             store.replace_plan_items(batch.conn, rows)
+            batch.touched.update((p["rep_id"], p["date"]) for p in rows)
         elif kind == "sop_template":
             store.replace_template_steps(batch.conn, rows)
         batch.accepted_ids[kind].update(latest)
@@ -308,7 +311,8 @@ def _apply_events(batch: _Batch) -> None:
         rec["checked_out_at"] = rec["dwell_s"] = None
         rec["received_at"] = now
         rows.append(rec)
-    _store_events(batch, "check_in", rows)
+    if _store_events(batch, "check_in", rows):
+        batch.touched.update((rec["rep_id"], rec["local_date"]) for rec in rows)
 
     rows = []
     for _item, rec, _rep in with_rep("device_event"):
@@ -325,7 +329,7 @@ def _apply_events(batch: _Batch) -> None:
         for rep_id, rep in reps.items()
     }
     dropped = 0
-    touched: set[tuple[str, Any]] = set()
+    touched: set[tuple[str, Any]] = set()  # of the fixes
     for item, rec in batch.valid.get("gps", []):
         window = windows.get(rec["rep_id"])
         if window is None:
@@ -342,7 +346,7 @@ def _apply_events(batch: _Batch) -> None:
     batch.summary.dropped_off_hours += dropped
     if _store_events(batch, "gps", rows):
         # A re-send made only of duplicates leaves the rollups (and their versions) alone.
-        store.mark_rep_days_dirty(batch.conn, touched)
+        batch.touched |= touched
 
     _apply_visit_records(batch)
 
@@ -354,7 +358,8 @@ def _apply_events(batch: _Batch) -> None:
         rec["received_at"] = now
         rec["arrival_seq"] = base_seq + item.index
         rows.append(rec)
-    _store_events(batch, "expense", rows)
+    if _store_events(batch, "expense", rows):
+        batch.touched.update((rec["rep_id"], rec["date"]) for rec in rows)
 
 
 def _apply_visit_records(batch: _Batch) -> None:
@@ -380,7 +385,11 @@ def _apply_visit_records(batch: _Batch) -> None:
                 continue
             rec["received_at"] = batch.now
             rows.append(rec)
-        _store_events(batch, kind, rows)
+        if _store_events(batch, kind, rows) and kind != "photo":
+            batch.touched.update(
+                (visits[rec["visit_id"]]["rep_id"], visits[rec["visit_id"]]["local_date"])
+                for rec in rows
+            )
         if kind == "check_out" and rows:
             store.refresh_checkout_times(batch.conn, {rec["visit_id"] for rec in rows})
 
@@ -433,6 +442,7 @@ def _apply_batch(conn: Connection, items: Sequence[WireItem], now: datetime) -> 
     _validate_items(batch, items)
     _apply_masters(batch)
     _apply_events(batch)
+    store.mark_rep_days_dirty(conn, batch.touched)
     batch.rejections.sort(key=lambda r: r.index)
     batch.summary.rejected = [
         {"index": r.index, "id": r.id, "error": r.error} for r in batch.rejections

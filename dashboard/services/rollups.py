@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract
 from dashboard.services.db import get_engine
 from dashboard.tracks import summarize_day
+from data_access import kpis as kpi_store
 from data_access import records as store
 
 _BATCH_DAYS = 400
@@ -48,6 +49,14 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
             fixes = store.fetch_fix_arrays(
                 conn, rep_ids=[r["rep_id"] for r in rows], start=start, end=end
             )
+        with engine.connect() as conn:
+            facts = kpi_store.compute_rep_day_facts(
+                conn, start=day, end=day, region_ids=None, rep_ids=[r["rep_id"] for r in rows]
+            )
+        facts_by_rep = {
+            rec["rep_id"]: rec
+            for rec in facts[["rep_id", *kpi_store.ROLLUP_FACTS]].to_dict("records")
+        }
         by_rep = _split_by_rep(fixes)
         empty = np.empty((0, 4))
         for row in rows:
@@ -63,9 +72,17 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
                     "last_fix_at": _instant(arr, summary.last_index),
                     "km": round(summary.km, 3),
                     "computed_at": now,
+                    **_visit_facts(facts_by_rep.get(row["rep_id"])),
                 }
             )
     return out
+
+
+def _visit_facts(rec) -> dict:
+    """The rollup's visit columns of one rep-day (zeros for a day without any)."""
+    if rec is None:
+        return {name: 0 for name in kpi_store.ROLLUP_FACTS}
+    return {name: rec[name] for name in kpi_store.ROLLUP_FACTS}
 
 
 def _split_by_rep(fixes: list) -> dict[str, np.ndarray]:

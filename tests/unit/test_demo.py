@@ -383,6 +383,40 @@ def test_honest_mileage_claims_match_the_track(small: Any, by_type: Any) -> None
             assert 0.85 * km <= e["claimed_km"] <= 1.12 * km
 
 
+def test_reps_neglect_some_customers_so_frequency_compliance_varies() -> None:
+    """Verified visits per customer over the last 28 days: not every customer meets its rule."""
+    batches, _ = generate(DemoConfig(now=NOW, reps=12, days=20, customers_per_rep=30))
+    recs: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for batch in batches:
+        for rec in batch:
+            recs[rec["type"]].append(rec)
+    customers = {c["id"]: c for c in recs["customer"]}
+    out = {c["visit_id"]: c for c in recs["check_out"]}
+    end = NOW.date() - timedelta(days=1)  # the last complete working day
+    while end.weekday() >= 5:
+        end -= timedelta(days=1)
+    start = end - timedelta(days=27)
+    verified: collections.Counter[str] = collections.Counter()
+    for v in recs["check_in"]:
+        if not start.isoformat() <= v["ts"][:10] <= end.isoformat() or v["id"] not in out:
+            continue
+        if seconds(out[v["id"]]["ts"]) - seconds(v["ts"]) < 300:
+            continue
+        c = customers[v["customer_id"]]
+        d = haversine_m_np(v["lat"], v["lon"], c["lat"], c["lon"])
+        if d <= c["geofence_m"] + min(v["accuracy_m"], 100):
+            verified[c["id"]] += 1
+    required = {"A": 4, "B": 2, "C": 1}
+    compliant: dict[str, list[bool]] = collections.defaultdict(list)
+    for cid, c in customers.items():
+        compliant[c["grade"]].append(verified[cid] >= required[c["grade"]])
+    assert set(compliant) == set(required)
+    for grade, flags in compliant.items():
+        assert any(flags) and not all(flags), grade
+    overall = [ok for flags in compliant.values() for ok in flags]
+    assert 0.50 <= sum(overall) / len(overall) <= 0.97
+
+
 # ------------------------------------------------------------------ injected behaviour
 
 
