@@ -36,7 +36,7 @@ def fmt_value(value: Any, kind: str, lang: str) -> str:
     if kind == "pct":
         return f"{value * 100:.1f}%"
     if kind == "money":
-        return f"¥{value:,.2f}" if lang == "zh" else f"CNY {value:,.2f}"
+        return f"¥{value:,.2f}" if lang == "zh" else f"CN¥{value:,.2f}"
     if kind == "int":
         return f"{round(value):,}"
     return f"{value:,.1f}"

@@ -120,4 +120,4 @@ def fmt_int(value: int, lang: str) -> str:
 
 def fmt_money(value: float, lang: str) -> str:
     """Format an amount in CNY for the locale."""
-    return f"¥{value:,.2f}" if lang == "zh" else f"CNY {value:,.2f}"
+    return f"¥{value:,.2f}" if lang == "zh" else f"CN¥{value:,.2f}"
