@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.i18n import fmt_int, t
+from components.formatting import fmt_value
+from components.i18n import t
 
 MASTER = ("region", "team", "rep", "customer", "sop_template", "plan")
 EVENTS = ("gps", "device_event", "check_in", "check_out", "sop_step", "photo", "order", "expense")
@@ -20,7 +21,9 @@ def _tile(kind: str, value: int, lang: str) -> dbc.Col:
                 [
                     html.Div(t(f"type.{kind}", lang), className="text-body-secondary small"),
                     html.Div(
-                        fmt_int(value, lang), className="fs-3 fw-semibold", id=f"data-count-{kind}"
+                        fmt_value(value, "int", lang),
+                        className="fs-3 fw-semibold",
+                        id=f"data-count-{kind}",
                     ),
                 ]
             ),
@@ -48,7 +51,8 @@ def render_counts(counts: Mapping[str, int], *, lang: str) -> html.Div:
                     t("home.quarantine", lang),
                     ": ",
                     html.Strong(
-                        fmt_int(counts.get("quarantine_open", 0), lang), id="data-count-quarantine"
+                        fmt_value(counts.get("quarantine_open", 0), "int", lang),
+                        id="data-count-quarantine",
                     ),
                 ],
                 color="warning" if counts.get("quarantine_open") else "light",

@@ -1,4 +1,4 @@
-"""UI strings in Simplified Chinese and English, and locale-aware number formatting."""
+"""UI strings in Simplified Chinese and English (numbers are formatted in formatting.py)."""
 
 from __future__ import annotations
 
@@ -111,13 +111,3 @@ def t(key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[1] if lang == "en" else pair[0]
-
-
-def fmt_int(value: int, lang: str) -> str:
-    """Format a count with thousands separators (both locales use commas)."""
-    return f"{value:,}"
-
-
-def fmt_money(value: float, lang: str) -> str:
-    """Format an amount in CNY for the locale."""
-    return f"¥{value:,.2f}" if lang == "zh" else f"CN¥{value:,.2f}"
