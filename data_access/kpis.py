@@ -122,18 +122,30 @@ def _customer_conditions(
     team: str | None,
     rep: str | None,
 ) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``customers``: region by customers.region_id, team/rep by the owner rep."""
+    """Conditions on ``customers``: region and team through the owner rep's current team, rep
+    by the owner (a rep or team that moved takes its customers along at once)."""
     conds: list[sa.ColumnElement[bool]] = []
     scope = _check_region_ids(region_ids)
+    live_region = customer_region()
     if scope is not None:
-        conds.append(c.c.region_id.in_(scope))
+        conds.append(live_region.in_(scope))
     if region is not None:
-        conds.append(c.c.region_id == region)
+        conds.append(live_region == region)
     if rep is not None:
         conds.append(c.c.owner_rep_id == rep)
     if team is not None:
         conds.append(c.c.owner_rep_id.in_(sa.select(r.c.id).where(r.c.team_id == team)))
     return conds
+
+
+def customer_region() -> sa.ColumnElement[str]:
+    """A customer's region now: the region of its owner rep's team (None without an owner)."""
+    return (
+        sa.select(t.c.region_id)
+        .join(r, r.c.team_id == t.c.id)
+        .where(r.c.id == c.c.owner_rep_id)
+        .scalar_subquery()
+    )
 
 
 def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
@@ -473,8 +485,7 @@ def fetch_customer_coverage(
     ``verified_visits`` counts verified visits (by any rep) inside the window;
     ``last_verified_date`` is the latest verified visit in [history_start, window_end]
     (history_start defaults to window_start), None when there is none.
-    Customers are in scope by ``customers.region_id`` (scope and region filter) and by their
-    owner rep (team and rep filter).
+    Customers are in scope through their owner rep's current team and region.
     """
     since = window_start if history_start is None else min(history_start, window_start)
     conds = _customer_conditions(region_ids, region, team, rep)
@@ -505,7 +516,7 @@ def fetch_customer_coverage(
             owner.c.name.label("owner_name"),
             owner.c.team_id,
             owner_team.c.name.label("team_name"),
-            c.c.region_id,
+            owner_team.c.region_id,
             sa.func.coalesce(agg.c.verified_visits, 0).label("verified_visits"),
             agg.c.last_verified_date,
         )

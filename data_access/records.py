@@ -143,6 +143,23 @@ def replace_template_steps(conn: Connection, templates: Sequence[Mapping[str, An
         conn.execute(steps.insert(), rows)
 
 
+def rederive_customer_regions(
+    conn: Connection, *, rep_ids: Iterable[str] = (), team_ids: Iterable[str] = ()
+) -> None:
+    """Set customers.region_id from the owner's team again for reps or teams that changed."""
+    c, r, t = schema.customers, schema.reps, schema.teams
+    owners = sa.select(r.c.id).where(
+        sa.or_(r.c.id.in_(sorted(set(rep_ids))), r.c.team_id.in_(sorted(set(team_ids))))
+    )
+    region = (
+        sa.select(t.c.region_id)
+        .join(r, r.c.team_id == t.c.id)
+        .where(r.c.id == c.c.owner_rep_id)
+        .scalar_subquery()
+    )
+    conn.execute(c.update().where(c.c.owner_rep_id.in_(owners)).values(region_id=region))
+
+
 def fetch_customer_geo(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
     """Return, per known customer id: lat, lon, geofence_m."""
     c = schema.customers

@@ -253,6 +253,10 @@ def _apply_masters(batch: _Batch) -> None:
             batch.touched.update((p["rep_id"], p["date"]) for p in rows)
         elif kind == "sop_template":
             store.replace_template_steps(batch.conn, rows)
+        elif kind in ("rep", "team"):
+            # A rep or team that moved takes its customers to the new region.
+            key = "rep_ids" if kind == "rep" else "team_ids"
+            store.rederive_customer_regions(batch.conn, **{key: list(latest)})
         batch.accepted_ids[kind].update(latest)
         batch.summary.accepted += len(kept)
 
