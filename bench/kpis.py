@@ -14,7 +14,7 @@ through the data layer's bulk path (``insert_new_rows`` = COPY, ``upsert_rows``,
 ``replace_plan_items``, ``replace_template_steps``), then ``VACUUM ANALYZE``.
 
 Then, as exec and as the manager of one region, it times every service call the pages make
-(``kpis.overview``, ``drilldown.team_views`` by day and by week, ``kpis.compliance``,
+(``kpis.overview``, ``kpis.team_views`` by day and by week, ``kpis.compliance``,
 ``drilldown.drill`` at the four levels, ``kpis.filter_options``), ``--runs`` runs each with varied
 filters (7d/30d/mtd/yesterday/custom ranges inside the data, regions, teams, reps). Each call's
 baseline is ONE hand-written SQL statement computing the same core numbers for the same filter,
@@ -980,7 +980,7 @@ def build_cases(engine: Engine, world: World, source: str, runs: int, seed: int)
             add(
                 f"team_views({grain})",
                 "scope",
-                lambda v, u=user, g=grain: drilldown.team_views(
+                lambda v, u=user, g=grain: kpis.team_views(
                     engine, u, v.filters, grain=g, today=LAST_DAY
                 ),
                 lambda v, s=scope, g=grain: base.team_views(s, v.filters, g),

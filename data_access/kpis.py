@@ -274,7 +274,6 @@ def fetch_rep_day_facts(
             .outerjoin(g, g.c.id == t.c.region_id)
         )
         .where(rd.c.local_date.between(start, end), active_day, *conds)
-        .order_by(rd.c.local_date, rd.c.rep_id)
     )
     frame = _frame(conn, stmt)
     for name in FACT_COUNT_COLUMNS:

@@ -187,9 +187,7 @@ def render_team_charts(query, metric, grain):
     user = require_user(ROLES)
     lang, theme = viewer_prefs()
     filters = filters_from_query(query)
-    views = drilldown.team_views(
-        current_engine(), user, filters, grain=grain, today=company_today()
-    )
+    views = kpis.team_views(current_engine(), user, filters, grain=grain, today=company_today())
     return (
         team_bar_figure(views["teams"], metric=metric, lang=lang, theme=theme),
         trend_figure(views["trend"], metric=metric, x="period", lang=lang, theme=theme),

@@ -14,19 +14,6 @@ from dashboard.services.users import User
 LEVELS = ("teams", "reps", "days", "visits")
 
 
-def team_views(
-    engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date
-) -> dict[str, pd.DataFrame]:
-    """Return the per-team, per-period and per-rep KPI tables of the filtered period."""
-    return {
-        "teams": kpis.team_comparison(engine, user, filters),
-        "trend": kpis.trend(engine, user, filters, grain=grain).rename(
-            columns={"local_date": "period", "week": "period"}
-        ),
-        "reps": kpis.rep_distribution(engine, user, filters),
-    }
-
-
 def drill(
     engine: Engine,
     user: User,

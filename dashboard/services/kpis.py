@@ -108,18 +108,52 @@ def team_comparison(
 
     ``today`` is accepted so that every page calls the services alike; it is not used.
     """
-    scope = region_scope(user)
     with engine.connect() as conn:
-        facts = _facts(conn, user, filters, filters.start, filters.end)
-        reps = store.fetch_scope_reps(
-            conn, region_ids=scope, active_only=False, **_filter_kwargs(filters)
-        )
+        facts, reps = _facts_and_reps(conn, user, filters, active_only=False)
+    return _teams_of(facts, reps)
+
+
+def _facts_and_reps(
+    conn, user: User, filters: Filters, *, active_only: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    facts = _facts(conn, user, filters, filters.start, filters.end)
+    reps = store.fetch_scope_reps(
+        conn, region_ids=region_scope(user), active_only=active_only, **_filter_kwargs(filters)
+    )
+    return facts, reps
+
+
+def _teams_of(facts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     teams = core.by_group(facts, TEAM_KEYS)
     known = reps[TEAM_KEYS].drop_duplicates()
     idle = known[~known["team_id"].isin(teams["team_id"])]
     if not idle.empty:
         teams = pd.concat([teams, core.by_group(_idle_facts(idle), TEAM_KEYS)], ignore_index=True)
     return teams.sort_values(["team_name", "team_id"]).reset_index(drop=True)
+
+
+def _reps_of(facts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    out = core.by_group(facts, REP_KEYS)
+    active = reps[reps["active"].astype(bool)] if "active" in reps.columns else reps
+    idle = active[~active["rep_id"].isin(out["rep_id"])][REP_KEYS]
+    if not idle.empty:
+        out = pd.concat([out, core.by_group(_idle_facts(idle), REP_KEYS)], ignore_index=True)
+    return out.sort_values(["team_name", "rep_name", "rep_id"]).reset_index(drop=True)
+
+
+def team_views(
+    engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date | None = None
+) -> dict[str, pd.DataFrame]:
+    """Return the team comparison, the trend (``period`` column) and the per-rep KPIs of the
+    period from one fetch of the facts (what the team KPI page's charts show)."""
+    with engine.connect() as conn:
+        facts, reps = _facts_and_reps(conn, user, filters, active_only=False)
+    trend_frame = core.trend(facts, start=filters.start, end=filters.end, grain=grain)
+    return {
+        "teams": _teams_of(facts, reps),
+        "trend": trend_frame.rename(columns={"local_date": "period", "week": "period"}),
+        "reps": _reps_of(facts, reps),
+    }
 
 
 def _idle_facts(keys: pd.DataFrame) -> pd.DataFrame:
@@ -149,17 +183,9 @@ def rep_distribution(
 ) -> pd.DataFrame:
     """Return one row per rep (active reps in scope, plus any rep with activity) with the
     period's KPIs, for a box plot; idle reps have 0 visits and undefined rates."""
-    scope = region_scope(user)
     with engine.connect() as conn:
-        facts = _facts(conn, user, filters, filters.start, filters.end)
-        reps = store.fetch_scope_reps(
-            conn, region_ids=scope, active_only=True, **_filter_kwargs(filters)
-        )
-    out = core.by_group(facts, REP_KEYS)
-    idle = reps[~reps["rep_id"].isin(out["rep_id"])][REP_KEYS]
-    if not idle.empty:
-        out = pd.concat([out, core.by_group(_idle_facts(idle), REP_KEYS)], ignore_index=True)
-    return out.sort_values(["team_name", "rep_name", "rep_id"]).reset_index(drop=True)
+        facts, reps = _facts_and_reps(conn, user, filters, active_only=True)
+    return _reps_of(facts, reps)
 
 
 def team_reps(engine: Engine, user: User, filters: Filters, team_id: str) -> pd.DataFrame:
