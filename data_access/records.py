@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -471,20 +472,37 @@ def epoch_seconds(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElemen
 
 def fetch_fix_arrays(
     conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
-) -> list[tuple[str, float, float, float, float]]:
-    """Return (rep_id, epoch seconds, lat, lon, accuracy_m) of the reps' fixes in [start, end),
-    grouped by rep."""
+) -> tuple[list[str], np.ndarray]:
+    """Return the reps' fixes in [start, end) grouped by rep: the rep id of each row, and an
+    (n, 4) float array of epoch seconds, lat, lon, accuracy_m."""
     g = schema.gps_fixes
-    out: list[tuple[str, float, float, float, float]] = []
+    reps: list[str] = []
+    parts: list[np.ndarray] = []
+    sqlite_dialect = conn.dialect.name == "sqlite"
+    # SQLite keeps UTC text: read it raw and parse it with numpy (no per-row Python work).
+    ts_col = sa.type_coerce(g.c.ts, sa.String) if sqlite_dialect else epoch_seconds(conn, g.c.ts)
     for chunk in _chunks(sorted(set(rep_ids)), 500):
         stmt = (
-            sa.select(g.c.rep_id, epoch_seconds(conn, g.c.ts), g.c.lat, g.c.lon, g.c.accuracy_m)
+            sa.select(g.c.rep_id, ts_col, g.c.lat, g.c.lon, g.c.accuracy_m)
             .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
             .order_by(g.c.rep_id)
         )
-        # Seconds, not datetimes: no per-row type processing for hundreds of thousands of rows.
-        out.extend(conn.execute(stmt).all())
-    return out
+        rows = conn.execute(stmt).all()
+        if not rows:
+            continue
+        rep_col, ts, lat, lon, acc = zip(*rows, strict=True)
+        if sqlite_dialect:
+            seconds = np.array(ts, dtype="datetime64[us]").astype("int64") / 1e6
+        else:
+            seconds = np.asarray(ts, dtype=float)
+        reps.extend(rep_col)
+        parts.append(
+            np.column_stack(
+                [seconds, np.asarray(lat, float), np.asarray(lon, float), np.asarray(acc, float)]
+            )
+        )
+    values = np.concatenate(parts) if parts else np.empty((0, 4))
+    return reps, values
 
 
 def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:

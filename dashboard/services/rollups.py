@@ -85,12 +85,9 @@ def _visit_facts(rec) -> dict:
     return {name: rec[name] for name in kpi_store.ROLLUP_FACTS}
 
 
-def _split_by_rep(fixes: list) -> dict[str, np.ndarray]:
+def _split_by_rep(fixes: tuple[list[str], np.ndarray]) -> dict[str, np.ndarray]:
     """Rows grouped by rep (as fetched) → one (n, 4) array of t, lat, lon, accuracy per rep."""
-    if not fixes:
-        return {}
-    reps, *columns = zip(*fixes, strict=True)
-    values = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    reps, values = fixes
     out: dict[str, np.ndarray] = {}
     start = 0
     for end in range(1, len(reps) + 1):
