@@ -211,19 +211,27 @@ def _fact_columns(
     return cols
 
 
-# The visit facts kept per rep-day in the rep_days rollup.
-ROLLUP_FACTS = (
-    "visits",
-    "effective",
-    "dwell_s_sum",
-    "dwell_n",
-    "sop_required",
-    "sop_done",
-    "planned",
-    "planned_done",
-    "order_amount",
-    "expense_amount",
-)
+# The visit facts kept per rep-day in the rep_days rollup (beside its own km and fixes).
+ROLLUP_FACTS = tuple(name for name in _UNION_FACTS if name not in ("km", "fixes"))
+
+
+def _with_names(source: Any, rep_id: sa.ColumnElement[str]) -> Any:
+    """Join per-rep rows to their rep, team and region (for names and scope)."""
+    return (
+        source.join(r, r.c.id == rep_id)
+        .join(t, t.c.id == r.c.team_id)
+        .outerjoin(g, g.c.id == t.c.region_id)
+    )
+
+
+def _facts_frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
+    """Run a facts query; counts as int64, amounts as float64, zeros where absent."""
+    frame = _frame(conn, stmt)
+    for name in FACT_COUNT_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    for name in FACT_AMOUNT_COLUMNS:
+        frame[name] = frame[name].astype("float64").fillna(0.0)
+    return frame[list(FACT_COLUMNS)]
 
 
 def fetch_rep_day_facts(
@@ -268,19 +276,10 @@ def fetch_rep_day_facts(
             rd.c.local_date,
             *(rd.c[name] for name in _UNION_FACTS),
         )
-        .select_from(
-            rd.join(r, r.c.id == rd.c.rep_id)
-            .join(t, t.c.id == r.c.team_id)
-            .outerjoin(g, g.c.id == t.c.region_id)
-        )
+        .select_from(_with_names(rd, rd.c.rep_id))
         .where(rd.c.local_date.between(start, end), active_day, *conds)
     )
-    frame = _frame(conn, stmt)
-    for name in FACT_COUNT_COLUMNS:
-        frame[name] = frame[name].fillna(0).astype("int64")
-    for name in FACT_AMOUNT_COLUMNS:
-        frame[name] = frame[name].astype("float64").fillna(0.0)
-    return frame[list(FACT_COLUMNS)]
+    return _facts_frame(conn, stmt)
 
 
 def compute_rep_day_facts(
@@ -448,20 +447,11 @@ def compute_rep_day_facts(
             grouped.c.local_date,
             *(grouped.c[name] for name in _UNION_FACTS),
         )
-        .select_from(
-            grouped.join(r, r.c.id == grouped.c.rep_id)
-            .join(t, t.c.id == r.c.team_id)
-            .outerjoin(g, g.c.id == t.c.region_id)
-        )
+        .select_from(_with_names(grouped, grouped.c.rep_id))
         .order_by(grouped.c.local_date, grouped.c.rep_id)
     )
     _no_jit(conn)
-    frame = _frame(conn, stmt)
-    for name in FACT_COUNT_COLUMNS:
-        frame[name] = frame[name].fillna(0).astype("int64")
-    for name in FACT_AMOUNT_COLUMNS:
-        frame[name] = frame[name].astype("float64").fillna(0.0)
-    return frame[list(FACT_COLUMNS)]
+    return _facts_frame(conn, stmt)
 
 
 # ------------------------------------------------------------------ customers
