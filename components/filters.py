@@ -17,6 +17,14 @@ FILTER_TEAM = "filter-team"
 FILTER_REP = "filter-rep"
 
 PERIOD_KEYS = ("today", "yesterday", "7d", "30d", "mtd", "custom")
+# The URL query keys the filter bar owns (pages may add their own, e.g. the drill-down day).
+FILTER_KEYS = ("period", "from", "to", "region", "team", "rep")
+
+
+def _seed_options(value: Any) -> list[dict[str, str]]:
+    """Options holding just the URL's value, so the dropdown keeps it until the real options
+    (with names) arrive; a value outside the viewer's scope then drops out."""
+    return [{"label": str(value), "value": value}] if value else []
 
 
 def period_options(lang: str) -> list[dict[str, str]]:
@@ -42,7 +50,7 @@ def filter_bar(
             dcc.Dropdown(
                 id=FILTER_REGION,
                 value=query.get("region"),
-                options=[],
+                options=_seed_options(query.get("region")),
                 placeholder=t("filter.region", lang),
                 clearable=True,
             ),
@@ -52,7 +60,7 @@ def filter_bar(
             dcc.Dropdown(
                 id=FILTER_TEAM,
                 value=query.get("team"),
-                options=[],
+                options=_seed_options(query.get("team")),
                 placeholder=t("filter.team", lang),
                 clearable=True,
             ),
@@ -62,7 +70,7 @@ def filter_bar(
             dcc.Dropdown(
                 id=FILTER_REP,
                 value=query.get("rep"),
-                options=[],
+                options=_seed_options(query.get("rep")),
                 placeholder=t("filter.rep", lang),
                 clearable=True,
             ),

@@ -32,11 +32,11 @@ def _shell_layout():
     user = signed_in_user() if has_request_context() else None
     if user is None:
         # Start-up validation and anonymous callers: no data, just the page container.
-        return html.Div([dcc.Location(id="shell-url", refresh=False), dash.page_container])
+        return html.Div([dcc.Location(id="shell-url", refresh="callback-nav"), dash.page_container])
     items = nav_items(dash.page_registry.values(), user.role, user.locale)
     return html.Div(
         [
-            dcc.Location(id="shell-url", refresh=False),
+            dcc.Location(id="shell-url", refresh="callback-nav"),
             top_bar(
                 items=items,
                 user_name=user.name,

@@ -6,6 +6,8 @@ Registered per app (``app.callback``), because callbacks declared with ``dash.ca
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
@@ -53,9 +55,10 @@ def register(app: Dash) -> None:
         Input(fb.FILTER_REGION, "value"),
         Input(fb.FILTER_TEAM, "value"),
         Input(fb.FILTER_REP, "value"),
+        State(SHELL_URL, "search"),
         prevent_initial_call=True,
     )
-    def push_filters_to_url(period, start, end, region, team, rep):
+    def push_filters_to_url(period, start, end, region, team, rep, search):
         require_user()
         changed = ctx.triggered_id
         # A wider choice clears the narrower ones below it.
@@ -73,8 +76,19 @@ def register(app: Dash) -> None:
             "team": team,
             "rep": rep,
         }
-        filters = parse_filters(query, today=company_today())
-        return to_search(filters), period != "custom"
+        today = company_today()
+        filters = parse_filters(query, today=today)
+        current = dict(parse_qsl((search or "").lstrip("?")))
+        if filters == parse_filters(current, today=today):
+            # Components mounting or echoing the URL back: nothing the user changed.
+            return no_update, period != "custom"
+        # Keep what the filter bar does not own (drill-down day, chart metric), except a day
+        # that no longer belongs to the chosen rep.
+        kept = {k: v for k, v in current.items() if k not in fb.FILTER_KEYS}
+        if filters.rep != current.get("rep"):
+            kept.pop("day", None)
+        merged = {**dict(parse_qsl(to_search(filters).lstrip("?"))), **kept}
+        return "?" + urlencode(merged), period != "custom"
 
     @app.callback(
         Output({"type": GRID, "name": MATCH}, "exportDataAsCsv"),

@@ -1,0 +1,104 @@
+"""What each role sees: the landing page, the navigation, which pages open, the region scope."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import dash
+import pytest
+
+from components.i18n import t
+from tests.browser.conftest import (
+    DEMO_PERIOD,
+    ROLES,
+    db_rows,
+    dropdown_options,
+    grid_column,
+    open_page,
+    sign_in_demo,
+    wait_for,
+    wait_for_grid_rows,
+    wait_for_text,
+)
+
+pytestmark = pytest.mark.browser
+
+DRILL = "teams-drill"
+COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
+
+# What shows that a page rendered its data; every page of the registry must be listed here.
+PAGE_READY = {
+    "/": "#overview-kpi-visits",
+    "/teams": "grid:teams-drill",
+    "/data": "#data-count-check_in",
+}
+
+
+def _pages() -> list[dict]:
+    return sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+
+
+def _count(dash_duo, selector: str) -> int:
+    element = wait_for(dash_duo, selector)
+    assert COUNT.match(element.text), f"{selector} shows {element.text!r}, not a count"
+    return int(element.text.replace(",", ""))
+
+
+def _wait_until_ready(dash_duo, path: str) -> None:
+    ready = PAGE_READY[path]
+    if ready.startswith("grid:"):
+        wait_for_grid_rows(dash_duo, ready.removeprefix("grid:"), 2)
+    else:
+        assert _count(dash_duo, ready) > 0, f"{path} shows no data for {DEMO_PERIOD}"
+
+
+def test_the_page_registry_is_covered_by_these_tests(demo_app):
+    assert {p["path"] for p in dash.page_registry.values()} == set(PAGE_READY)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_lands_on_the_overview_and_opens_exactly_its_pages(dash_duo, demo_app, role):
+    regions = db_rows(demo_app, "SELECT id, name FROM regions ORDER BY id")
+    assert len(regions) >= 2, "the demo company needs two regions to show a manager's scope"
+    sign_in_demo(dash_duo, demo_app, role)
+
+    # Signed in through the form: the overview, with a count in the visits tile (of the real
+    # clock's default period, so possibly 0) and the user's name and role in the top bar.
+    assert urlsplit(dash_duo.driver.current_url).path == "/"
+    wait_for_text(dash_duo, "#_pages_content h1", t("overview.title", "zh"))
+    _count(dash_duo, PAGE_READY["/"])
+    user = dash_duo.find_element("#shell-user").text
+    assert role in user and t(f"role.{role}", "zh") in user
+
+    # The navigation lists exactly the pages of the role, in order.
+    allowed = [p for p in _pages() if role in p["roles"]]
+    links = dash_duo.find_elements(".shell-topbar .nav-link")
+    hrefs = [link.get_attribute("pathname") for link in links]
+    assert hrefs == [p["path"] for p in allowed]
+    assert [link.text for link in links] == [p["title_zh"] for p in allowed]
+    assert ("/data" in hrefs) == (role in ("exec", "admin"))
+    assert dash_duo.get_logs() == []
+
+    # Every other page of the registry: allowed ones render their data, others a refusal.
+    for page in _pages():
+        path = page["path"]
+        if path == "/":
+            continue  # the landing page, checked above
+        open_page(dash_duo, f"{path}?{DEMO_PERIOD}")
+        if role in page["roles"]:
+            _wait_until_ready(dash_duo, path)
+            assert not dash_duo.find_elements("#page-forbidden"), path
+        else:
+            forbidden = wait_for(dash_duo, "#page-forbidden")
+            assert t("forbidden.title", "zh") in forbidden.text
+            assert not dash_duo.find_elements("[id^='data-count-']")
+        assert dash_duo.get_logs() == [], path
+
+        if path == "/teams":
+            # The region scope: the demo manager is limited to the first region
+            # (create_demo_logins); every other role sees all regions, in the filter and the grid.
+            scope = [regions[0].name] if role == "manager" else [r.name for r in regions]
+            assert sorted(dropdown_options(dash_duo, "filter-region")) == sorted(scope)
+            assert set(grid_column(dash_duo, DRILL, "region_name")) == set(scope)
+            assert dash_duo.get_logs() == []
