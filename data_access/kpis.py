@@ -215,10 +215,19 @@ def _fact_columns(
 ROLLUP_FACTS = tuple(name for name in _UNION_FACTS if name not in ("km", "fixes"))
 
 
-def _with_names(source: Any, rep_id: sa.ColumnElement[str]) -> Any:
-    """Join per-rep rows to their rep, team and region (for names and scope)."""
-    return (
-        source.join(r, r.c.id == rep_id)
+def _named_facts(source: Any) -> sa.Select:
+    """Select per rep-day facts of ``source`` with the rep, team and region (names and scope)."""
+    return sa.select(
+        source.c.rep_id,
+        r.c.name.label("rep_name"),
+        r.c.team_id,
+        t.c.name.label("team_name"),
+        t.c.region_id,
+        g.c.name.label("region_name"),
+        source.c.local_date,
+        *(source.c[name] for name in _UNION_FACTS),
+    ).select_from(
+        source.join(r, r.c.id == source.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
         .outerjoin(g, g.c.id == t.c.region_id)
     )
@@ -265,20 +274,7 @@ def fetch_rep_day_facts(
     rd = schema.rep_days
     conds = _rep_conditions(region_ids, region, team, rep)
     active_day = sa.or_(rd.c.fixes > 0, rd.c.visits > 0, rd.c.planned > 0, rd.c.expense_amount > 0)
-    stmt = (
-        sa.select(
-            rd.c.rep_id,
-            r.c.name.label("rep_name"),
-            r.c.team_id,
-            t.c.name.label("team_name"),
-            t.c.region_id,
-            g.c.name.label("region_name"),
-            rd.c.local_date,
-            *(rd.c[name] for name in _UNION_FACTS),
-        )
-        .select_from(_with_names(rd, rd.c.rep_id))
-        .where(rd.c.local_date.between(start, end), active_day, *conds)
-    )
+    stmt = _named_facts(rd).where(rd.c.local_date.between(start, end), active_day, *conds)
     return _facts_frame(conn, stmt)
 
 
@@ -436,20 +432,7 @@ def compute_rep_day_facts(
         .group_by(u.c.rep_id, u.c.local_date)
         .subquery("facts")
     )
-    stmt = (
-        sa.select(
-            grouped.c.rep_id,
-            r.c.name.label("rep_name"),
-            r.c.team_id,
-            t.c.name.label("team_name"),
-            t.c.region_id,
-            g.c.name.label("region_name"),
-            grouped.c.local_date,
-            *(grouped.c[name] for name in _UNION_FACTS),
-        )
-        .select_from(_with_names(grouped, grouped.c.rep_id))
-        .order_by(grouped.c.local_date, grouped.c.rep_id)
-    )
+    stmt = _named_facts(grouped)
     _no_jit(conn)
     return _facts_frame(conn, stmt)
 
