@@ -281,6 +281,21 @@ class CliResult:
     summary_seconds: float | None  # when the summary was printed and flushed
 
 
+def wait_for_rollups(url: str, timeout_s: float = 300.0) -> float:
+    """Wait until no rep-day rollup is dirty; return how long that took."""
+    from dashboard.services.db import get_engine
+
+    engine = get_engine(url)
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout_s:
+        with engine.connect() as conn:
+            dirty = conn.exec_driver_sql("SELECT count(*) FROM rep_days WHERE dirty").scalar()
+        if not dirty:
+            break
+        time.sleep(0.1)
+    return time.perf_counter() - started
+
+
 def cli_ingest(url: str, path: Path) -> CliResult:
     """Run `python -m dashboard ingest PATH` in-process with DATABASE_URL=url; time it."""
     out, err = _Stdout(), io.StringIO()
@@ -292,6 +307,10 @@ def cli_ingest(url: str, path: Path) -> CliResult:
             start = time.perf_counter()
             code = cli.main(["ingest", str(path)])
             end = time.perf_counter()
+        # The command hands the rollup refresh to a background process; let it finish (untimed)
+        # so it does not compete with the next measurement.
+        refresh_s = wait_for_rollups(url)
+        print(f"    (background rollup refresh finished {refresh_s:.2f} s after the command)")
     finally:
         if saved is None:
             os.environ.pop("DATABASE_URL", None)

@@ -11,6 +11,8 @@ import argparse
 import getpass
 import io
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -110,8 +112,33 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             total.add(summary)
         _print_json(total.as_dict(), sys.stdout)
     sys.stdout.flush()
-    # After the summary is out: bring the rollups of the touched rep-days up to date.
-    rollups.refresh_rep_days(engine, now=_now())
+    if any(summary.accepted for _path, summary in results):
+        _refresh_in_background(settings, wait=args.wait_rollups, engine=engine)
+    return EXIT_OK
+
+
+def _refresh_in_background(settings: Settings, *, wait: bool, engine) -> None:
+    """Bring the rollups of the touched rep-days up to date without holding up the ingest:
+    a detached `refresh` process does it (as the API's background refresher does), unless
+    --wait-rollups asks to do it here."""
+    if wait:
+        rollups.refresh_rep_days(engine, now=_now())
+        return
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "refresh"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    count = rollups.refresh_rep_days(engine, now=_now())
+    print(f"refreshed {count} rep-day rollup(s)")
     return EXIT_OK
 
 
@@ -238,7 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--type", help="record type of every row (CSV without a 'type' column)")
     p.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: by suffix)")
+    p.add_argument(
+        "--wait-rollups",
+        action="store_true",
+        help="update the per rep-day rollups before exiting (default: in a background process)",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    f = verbs.add_parser("refresh", help="recompute the rep-day rollups that ingest marked dirty")
+    f.set_defaults(func=cmd_refresh)
 
     q = verbs.add_parser("quarantine", help="list or re-submit rejected records")
     qv = q.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -339,3 +340,43 @@ def test_password_is_read_before_connecting_and_never_shown_when_the_database_is
     assert result.returncode == 3
     assert "down-db-password" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _rep_day(url: str):
+    with get_engine(url).connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT fixes, dirty FROM rep_days WHERE rep_id = 'rep-1'"
+        ).one_or_none()
+
+
+def test_ingest_with_wait_rollups_leaves_the_rep_day_rollup_current(company_url, tmp_path):
+    path = write_jsonl(
+        tmp_path / "fixes.jsonl", [b.gps("fx-1"), b.gps("fx-2", ts="2026-11-26T09:16:00+08:00")]
+    )
+    result = run_cli(company_url, "ingest", "--wait-rollups", str(path))
+    assert result.returncode == 0, result.stderr
+    fixes, dirty = _rep_day(company_url)
+    assert (fixes, bool(dirty)) == (2, False)
+
+
+def test_ingest_hands_the_rollup_refresh_to_a_background_process(company_url, tmp_path):
+    path = write_jsonl(tmp_path / "fixes.jsonl", [b.gps("fx-1")])
+    assert run_cli(company_url, "ingest", str(path)).returncode == 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        row = _rep_day(company_url)
+        if row is not None and not row[1]:
+            break
+        time.sleep(0.2)
+    fixes, dirty = _rep_day(company_url)
+    assert (fixes, bool(dirty)) == (1, False)
+
+
+def test_refresh_verb_recomputes_dirty_rollups(company_url, tmp_path):
+    path = write_jsonl(tmp_path / "fixes.jsonl", [b.gps("fx-1")])
+    assert run_cli(company_url, "ingest", "--wait-rollups", str(path)).returncode == 0
+    with get_engine(company_url).begin() as conn:
+        conn.exec_driver_sql("UPDATE rep_days SET dirty = 1, fixes = 0")
+    result = run_cli(company_url, "refresh")
+    assert result.returncode == 0 and "refreshed 1" in result.stdout
+    assert tuple(_rep_day(company_url)) == (1, 0)
