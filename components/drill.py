@@ -13,8 +13,6 @@ from dash import dcc, html
 from components.grids import column
 from components.i18n import t
 
-LEVELS = ("teams", "reps", "days", "visits")
-
 _KPI_COLUMNS = (
     ("visits", "int"),
     ("visits_per_rep_day", "dec"),

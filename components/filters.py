@@ -48,34 +48,19 @@ def filter_bar(
     people = [
         dbc.Col(
             dcc.Dropdown(
-                id=FILTER_REGION,
-                value=query.get("region"),
-                options=_seed_options(query.get("region")),
-                placeholder=t("filter.region", lang),
+                id=component_id,
+                value=query.get(key),
+                options=_seed_options(query.get(key)),
+                placeholder=t(f"filter.{key}", lang),
                 clearable=True,
             ),
             **col,
-        ),
-        dbc.Col(
-            dcc.Dropdown(
-                id=FILTER_TEAM,
-                value=query.get("team"),
-                options=_seed_options(query.get("team")),
-                placeholder=t("filter.team", lang),
-                clearable=True,
-            ),
-            **col,
-        ),
-        dbc.Col(
-            dcc.Dropdown(
-                id=FILTER_REP,
-                value=query.get("rep"),
-                options=_seed_options(query.get("rep")),
-                placeholder=t("filter.rep", lang),
-                clearable=True,
-            ),
-            **col,
-        ),
+        )
+        for key, component_id in (
+            ("region", FILTER_REGION),
+            ("team", FILTER_TEAM),
+            ("rep", FILTER_REP),
+        )
     ]
     return dbc.Row(
         [
@@ -106,8 +91,3 @@ def filter_bar(
         className="g-2 mb-3 filter-bar align-items-center",
         id="filter-bar",
     )
-
-
-def dropdown_options(items: list[Mapping[str, Any]], key: str, label: str) -> list[dict]:
-    """Turn rows into dropdown options."""
-    return [{"label": str(row[label]), "value": row[key]} for row in items]

@@ -11,8 +11,6 @@ from dashboard.filters import Filters
 from dashboard.services import kpis
 from dashboard.services.users import User
 
-LEVELS = ("teams", "reps", "days", "visits")
-
 
 def drill(
     engine: Engine,
