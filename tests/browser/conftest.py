@@ -7,6 +7,7 @@ the Dash 4 dropdown, ag-grid rows, the URL query and file downloads.
 from __future__ import annotations
 
 import shutil
+import socket
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,6 +132,12 @@ def db_rows(app, sql: str, **params) -> list[sa.Row]:
 # ------------------------------------------------------------------------------ signing in
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def sign_in(
     dash_duo,
     app,
@@ -145,7 +152,8 @@ def sign_in(
 
     The form follows ``?next=`` like a bookmarked link would, which saves a page load.
     """
-    dash_duo.start_server(app, navigate=False)
+    # A free port rather than dash's fixed 8050, so two test runs on one machine never collide.
+    dash_duo.start_server(app, navigate=False, port=_free_port())
     # Wide enough for the desktop layout (the default 780 px stacks every column).
     dash_duo.driver.set_window_size(1400, 1000)
     # dash_duo waits 2 s implicitly in every lookup, so checking that something is absent costs
