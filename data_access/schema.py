@@ -381,6 +381,49 @@ expense_flags = sa.Table(
     sa.Index(None, "status"),
 )
 
+# Every status change of an alert or an expense flag, and every decision on a claim (contract §4:
+# who, when, note). Append-only: the product has no update or delete path for these rows.
+status_events = sa.Table(
+    "status_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # "alert", "expense_flag" or "claim"
+    sa.Column("subject_kind", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.String(96), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16)),
+    sa.Column("assigned_to", sa.String(64)),
+    sa.Column("note", sa.Text),
+    sa.Index(None, "subject_kind", "subject_id", "at"),
+)
+
+# Configurable thresholds of the rules (contract §2, §3); a missing key means the default.
+rule_settings = sa.Table(
+    "rule_settings",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+)
+
+# Every change of a rule setting, append-only.
+settings_audit = sa.Table(
+    "settings_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("note", sa.Text),
+    sa.Index(None, "key", "at"),
+)
+
 # ---------------------------------------------------------------- ingest bookkeeping
 
 quarantine = sa.Table(
