@@ -86,19 +86,22 @@ def test_simple_trip_between_two_stops_measures_the_drive():
     day = Track().stay(0, 0, 20).drive(3000, 0, speed_mps=10).stay(3000, 0, 20).analyze()
     assert len(day.stops) == 2
     first, second = day.stops
-    assert first.dwell_s == pytest.approx(19.5 * 60)
+    # The classic leave time: the first fix outside the 100 m radius, 30 s after the last inside.
+    assert first.dwell_s == pytest.approx(20 * 60)
+    assert first.n_fixes == 40
     assert haversine_m(first.lat, first.lon, *at(0, 0)) < 1.0
     assert haversine_m(second.lat, second.lon, *at(3000, 0)) < 1.0
     assert len(day.trips) == 1
     trip = day.trips[0]
     assert trip.distance_m == pytest.approx(3000.0, rel=1e-3)
-    assert trip.duration_s == pytest.approx(300.0)
-    assert trip.avg_speed_mps == pytest.approx(10.0, rel=1e-3)
+    assert trip.start_s == first.end_s and trip.end_s == second.start_s
+    assert trip.duration_s == pytest.approx(270.0)
+    assert trip.avg_speed_mps == pytest.approx(3000.0 / 270.0, rel=1e-3)
     assert trip.max_speed_mps == pytest.approx(10.0, rel=1e-3)
     assert trip.first_index == first.last_index
     assert trip.last_index == second.first_index
     assert day.km == pytest.approx(3.0, rel=1e-3)
-    assert day.moving_s == pytest.approx(300.0)
+    assert day.moving_s == pytest.approx(270.0)
     assert day.stopped_s == pytest.approx(first.dwell_s + second.dwell_s)
     assert day.gaps == []
 
