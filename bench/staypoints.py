@@ -2,6 +2,7 @@
 
     python3 -m venv .venv-bench && .venv-bench/bin/pip install trackintel
     .venv-bench/bin/python bench/staypoints.py [--data DIR] [--per-file] [--min-share 0.9]
+    .venv/bin/python bench/staypoints.py --timing [--runs 30]
 
 trackintel (with geopandas, shapely, pandas) lives in its own venv ``.venv-bench`` at the root of
 the checkout (gitignored), so the project's requirements stay as they are. Nothing else is
@@ -19,6 +20,10 @@ then run on the SAME cleaned fixes
 * theirs: ``trackintel.preprocessing.generate_staypoints(method="sliding",
   distance_metric="haversine", dist_threshold=100, time_threshold=5, gap_threshold=15,
   include_last=True)``, each file as its own user.
+
+``--timing`` (numpy only, runs in the project's ``.venv`` too) instead times ``analyze_day`` on
+synthetic working days of 600, 1,500 and 5,000 fixes (8 visits with GPS jitter, drives between,
+one spike) against ``summarize_day`` (the plain cleaned length) measured in the same run.
 
 A stop matches when the time intervals overlap and the centres lie within 100 m. Prints, per
 file (``--per-file``) and overall, the share of our stops matched by one of theirs and of theirs
@@ -41,7 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dashboard.geo import haversine_m_np  # noqa: E402
-from dashboard.tracks import TrackConfig, analyze_day, detect_stops  # noqa: E402
+from dashboard.tracks import (  # noqa: E402
+    TrackConfig,
+    analyze_day,
+    detect_stops,
+    summarize_day,
+)
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "geolife"
 MATCH_M = 100.0
@@ -155,12 +165,66 @@ def their_stops(cleaned: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]]):
     return out
 
 
+def synthetic_day(n_fixes: int, seed: int = 1) -> tuple[np.ndarray, ...]:
+    """A 9-hour working day of ``n_fixes``: 8 visits (jitter 15 m) and drives, one spike."""
+    rng = np.random.default_rng(seed)
+    t = np.linspace(0.0, 9 * 3600.0, n_fixes) + 1_780_000_000.0
+    phase = (np.arange(n_fixes) * 16) // n_fixes  # even: at a visit, odd: driving
+    x = np.zeros(n_fixes)
+    y = np.zeros(n_fixes)
+    place = rng.uniform(-8000, 8000, size=(9, 2))
+    for k in range(16):
+        sel = phase == k
+        m = int(sel.sum())
+        a, b = place[k // 2], place[k // 2 + 1]
+        if k % 2 == 0:
+            x[sel], y[sel] = a[0], a[1]
+        else:
+            f = np.linspace(0.0, 1.0, m + 2)[1:-1]
+            x[sel], y[sel] = a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])
+    x += rng.normal(0, 15, n_fixes)
+    y += rng.normal(0, 15, n_fixes)
+    x[n_fixes // 3] += 30000.0
+    lat = 31.2304 + y / 111_195.0
+    lon = 121.4737 + x / (111_195.0 * np.cos(np.radians(31.2304)))
+    acc = rng.uniform(5, 60, n_fixes)
+    perm = rng.permutation(n_fixes)  # as fetched: not sorted
+    return t[perm], lat[perm], lon[perm], acc[perm]
+
+
+def timing(runs: int) -> int:
+    print(f"analyze_day vs summarize_day (baseline), best of {runs} runs")
+    for n in (600, 1500, 5000):
+        t, la, lo, acc = synthetic_day(n)
+        best = {}
+        for label, fn in (("analyze_day", analyze_day), ("summarize_day", summarize_day)):
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                fn(t, la, lo, acc)
+                times.append(time.perf_counter() - started)
+            best[label] = min(times) * 1000.0
+        day = analyze_day(t, la, lo, acc)
+        print(
+            f"  {n:>5} fixes: analyze_day {best['analyze_day']:6.2f} ms, "
+            f"summarize_day {best['summarize_day']:5.2f} ms, "
+            f"ratio {best['analyze_day'] / best['summarize_day']:4.1f}  "
+            f"({len(day.stops)} stops, {len(day.trips)} trips, {day.km:.1f} km vs "
+            f"{summarize_day(t, la, lo, acc).km:.1f} km raw)"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="GeoLife root folder")
     parser.add_argument("--per-file", action="store_true", help="print one line per file")
     parser.add_argument("--min-share", type=float, default=0.9)
+    parser.add_argument("--timing", action="store_true", help="time analyze_day only")
+    parser.add_argument("--runs", type=int, default=30, help="runs per timing (best counts)")
     args = parser.parse_args(argv)
+    if args.timing:
+        return timing(args.runs)
 
     files = sorted(args.data.rglob("*.plt")) if args.data.is_dir() else []
     if not files:
