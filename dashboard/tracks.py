@@ -160,8 +160,8 @@ def _check_window(work_window) -> tuple[float, float] | None:
 
 def _clean(
     t: np.ndarray, la: np.ndarray, lo: np.ndarray, acc: np.ndarray, config: TrackConfig
-) -> tuple[_IntArray, _IntArray, _IntArray]:
-    """Return (kept, spikes, jumps) as original indices; kept is time-sorted."""
+) -> tuple[_IntArray, _IntArray, _IntArray, np.ndarray]:
+    """Return (kept, spikes, jumps, segment metres) as original indices; kept is time-sorted."""
     # Among fixes sharing a timestamp the most accurate comes first (then by position), so the
     # result does not depend on the input order.
     order = np.lexsort((lo, la, acc, t))
@@ -179,32 +179,34 @@ def _clean(
         # Repeated timestamp: the most accurate of them stays.
         keep = keep[np.concatenate(([True], np.diff(t[keep]) > 0))]
     spikes = np.empty(0, dtype=np.intp)
-    if keep.size >= 3:
+    d = np.empty(0)
+    if keep.size >= 2:
         tk, lak, lok = t[keep], la[keep], lo[keep]
         d = haversine_m_np(lak[:-1], lok[:-1], lak[1:], lok[1:])
         fast = d > config.max_speed_mps * np.diff(tk)
-        bridge = haversine_m_np(lak[:-2], lok[:-2], lak[2:], lok[2:])
-        # Fast in AND fast out, while the neighbours either side are consistent with each other
-        # and closer to each other than to the middle fix.
-        spike = (
-            fast[:-1]
-            & fast[1:]
-            & (bridge <= config.max_speed_mps * (tk[2:] - tk[:-2]))
-            & (bridge < np.minimum(d[:-1], d[1:]))
-        )
-        # Two adjacent candidates are a ping-pong between two places, not a single-fix spike.
-        lone = (
-            spike & ~np.concatenate((spike[1:], [False])) & ~np.concatenate(([False], spike[:-1]))
-        )
-        if lone.any():
-            middle = np.concatenate(([False], lone, [False]))
-            spikes = keep[middle]
-            keep = keep[~middle]
+        # Fast in AND fast out (j is the middle fix), while the neighbours either side are
+        # consistent with each other and closer to each other than to the middle fix.
+        j = np.flatnonzero(fast[:-1] & fast[1:]) + 1
+        if j.size:
+            bridge = haversine_m_np(lak[j - 1], lok[j - 1], lak[j + 1], lok[j + 1])
+            j = j[
+                (bridge <= config.max_speed_mps * (tk[j + 1] - tk[j - 1]))
+                & (bridge < np.minimum(d[j - 1], d[j]))
+            ]
+            # Two adjacent candidates are a ping-pong between two places, not a single spike.
+            lone = np.ones(j.size, dtype=bool)
+            adjacent = np.flatnonzero(np.diff(j) == 1)
+            lone[adjacent] = False
+            lone[adjacent + 1] = False
+            j = j[lone]
+        if j.size:
+            spikes = np.sort(keep[j])
+            keep = np.delete(keep, j)
+            d = haversine_m_np(la[keep][:-1], lo[keep][:-1], la[keep][1:], lo[keep][1:])
     jumps = np.empty(0, dtype=np.intp)
     if keep.size >= 2:
-        d = haversine_m_np(la[keep][:-1], lo[keep][:-1], la[keep][1:], lo[keep][1:])
         jumps = keep[1:][d > config.max_speed_mps * np.diff(t[keep])]
-    return keep.astype(np.intp), np.sort(spikes).astype(np.intp), jumps.astype(np.intp)
+    return keep.astype(np.intp), spikes.astype(np.intp), jumps.astype(np.intp), d
 
 
 # --------------------------------------------------------------------------
@@ -212,7 +214,7 @@ def _clean(
 # --------------------------------------------------------------------------
 
 
-def _stay_ranges(t: list[float], la: list[float], lo: list[float], config: TrackConfig):
+def _stay_ranges(t: list[float], la: np.ndarray, lo: np.ndarray, config: TrackConfig):
     """Yield (first, last, end_s) of each stay point on time-sorted fixes (positions, seconds).
 
     The sliding stay-point algorithm of Li et al. (2008), as trackintel's
@@ -232,12 +234,14 @@ def _stay_ranges(t: list[float], la: list[float], lo: list[float], config: Track
     dist = config.stop_distance_m
     dur = config.stop_duration_s
     gap = config.stop_gap_s
-    # haversine inlined on pre-converted radians: one call per fix keeps 1,500 fixes ~1 ms.
-    rla = [math.radians(v) for v in la]
-    rlo = [math.radians(v) for v in lo]
-    cos_la = [math.cos(v) for v in rla]
-    two_r = 2.0 * EARTH_RADIUS_M
-    sin, asin, sqrt = math.sin, math.asin, math.sqrt
+    # haversine inlined on radians, compared before its arcsine: the chord term h of two points
+    # reaches sin²(d / 2R) exactly when their distance reaches d. Keeps 1,500 fixes ~1 ms.
+    rla_np = np.radians(la)
+    rla = rla_np.tolist()
+    rlo = np.radians(lo).tolist()
+    cos_la = np.cos(rla_np).tolist()
+    h_limit = math.sin(min(dist / (2.0 * EARTH_RADIUS_M), math.pi / 2)) ** 2
+    sin = math.sin
     start = 0
     a_la, a_lo, a_cos = rla[0], rlo[0], cos_la[0]
     for cur in range(1, n):
@@ -247,8 +251,7 @@ def _stay_ranges(t: list[float], la: list[float], lo: list[float], config: Track
         else:
             s1 = sin((rla[cur] - a_la) * 0.5)
             s2 = sin((rlo[cur] - a_lo) * 0.5)
-            h = s1 * s1 + a_cos * cos_la[cur] * s2 * s2
-            if two_r * asin(sqrt(min(1.0, h))) < dist:
+            if s1 * s1 + a_cos * cos_la[cur] * s2 * s2 < h_limit:
                 continue
             if t[cur] - t[start] >= dur:
                 yield start, cur - 1, t[cur]
@@ -281,7 +284,7 @@ def _merge_ranges(ranges, t: np.ndarray, la: np.ndarray, lo: np.ndarray, config)
 def _stops_on_sorted(
     t: np.ndarray, la: np.ndarray, lo: np.ndarray, config: TrackConfig
 ) -> list[tuple[int, int, float]]:
-    ranges = list(_stay_ranges(t.tolist(), la.tolist(), lo.tolist(), config))
+    ranges = list(_stay_ranges(t.tolist(), la, lo, config))
     return _merge_ranges(ranges, t, la, lo, config)
 
 
@@ -494,15 +497,10 @@ def analyze_day(
     t, la, lo, acc = _arrays(t_s=t_s, lats=lats, lons=lons, accuracy_m=accuracy_m)
     window = _check_window(work_window)
     cust = _check_customers(customers)
-    kept, spikes, jumps = _clean(t, la, lo, acc, config)
+    kept, spikes, jumps, seg_d = _clean(t, la, lo, acc, config)
     tk, lak, lok = t[kept], la[kept], lo[kept]
     n = kept.size
-    if n >= 2:
-        seg_d = haversine_m_np(lak[:-1], lok[:-1], lak[1:], lok[1:])
-        seg_ok = seg_d <= config.max_speed_mps * np.diff(tk)
-    else:
-        seg_d = np.empty(0)
-        seg_ok = np.empty(0, dtype=bool)
+    seg_ok = seg_d <= config.max_speed_mps * np.diff(tk) if n >= 2 else np.empty(0, dtype=bool)
     ranges = _stops_on_sorted(tk, lak, lok, config)
     stops = _make_stops(ranges, tk, lak, lok, kept, cust)
     trips = [
