@@ -220,25 +220,29 @@ def replay_day(
     """
     if tile_crs not in TILE_CRS:
         raise ValueError(f"tile_crs: {tile_crs!r} is not one of {', '.join(TILE_CRS)}")
-    try:
-        the_day = day if isinstance(day, date) else parse_day(day)
-    except ReplayError as exc:
-        return _empty_payload("bad_date", str(exc))
     scope = region_scope(user)
     with engine.connect() as conn:
+        # The picker lists the reps in scope whatever the request names.
+        reps = [
+            [r["id"], r["name"], r["team_name"]]
+            for r in store.fetch_scope_rep_options(conn, region_ids=scope)
+        ]
+        try:
+            the_day = day if isinstance(day, date) else parse_day(day)
+        except ReplayError as exc:
+            return {**_empty_payload("bad_date", str(exc)), "reps": reps}
         rep = store.fetch_replay_rep(conn, rep_id=rep_id, region_ids=scope)
         if rep is None:
-            return _empty_payload("not_found")
+            return {**_empty_payload("not_found"), "reps": reps}
         start, end = _day_bounds(the_day, rep["timezone"])
         rec = store.fetch_replay_day(
             conn, rep_id=rep_id, day=the_day, start=start, end=end, region_ids=scope
         )
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
-        reps = store.fetch_scope_rep_options(conn, region_ids=scope)
     payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None
-    payload["reps"] = [[r["id"], r["name"], r["team_name"]] for r in reps]
+    payload["reps"] = reps
     if tile_crs != "wgs84":
         to_display_crs(payload, tile_crs)
     return payload

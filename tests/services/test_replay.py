@@ -220,7 +220,9 @@ def test_display_track_breaks_at_the_gap_and_speed_colours_the_drive(day_db):
     assert [tr["t"][i] for i in tr["brk"]] == [gap_end]
     # The 5 km drive in 15 min is 20 km/h: the city bin; nothing in the gap is coloured.
     driving = [
-        v for t, v in zip(tr["t"], tr["v"], strict=True) if _clock_s("09:01") < t <= _clock_s("09:15")
+        v
+        for t, v in zip(tr["t"], tr["v"], strict=True)
+        if _clock_s("09:01") < t <= _clock_s("09:15")
     ]
     assert driving and all(15 <= v <= 25 for v in driving)
     assert tr["v"][tr["brk"][0]] == 0
@@ -301,7 +303,9 @@ def test_previous_and_next_working_days_are_days_with_data(day_db):
 def test_manager_of_another_region_gets_nothing(day_db):
     p = _payload(day_db, user=MANAGER_S)
 
-    assert p == {"status": "not_found", "message": ""}
+    assert p["status"] == "not_found"
+    assert set(p) == {"status", "message", "reps"}  # no track, no visits, no names of the day
+    assert [r[0] for r in p["reps"]] == ["rep-s"]  # the picker offers their own reps
 
 
 def test_manager_of_the_region_gets_the_day_and_only_their_reps_in_the_picker(day_db):
@@ -313,7 +317,9 @@ def test_manager_of_the_region_gets_the_day_and_only_their_reps_in_the_picker(da
 
 
 def test_unknown_rep_looks_exactly_like_an_out_of_scope_rep(day_db):
-    assert _payload(day_db, rep="rep-nobody") == _payload(day_db, user=MANAGER_S)
+    nobody = _payload(day_db, rep="rep-nobody", user=MANAGER_S)
+
+    assert nobody == _payload(day_db, user=MANAGER_S)
 
 
 def test_bad_date_names_the_value(day_db):
@@ -344,7 +350,10 @@ def test_gcj02_tiles_shift_the_drawing_but_not_the_measurements(day_db):
     assert gcj["visits"][0]["lat"] == pytest.approx(lat, abs=1e-5)
     assert gcj["visits"][0]["lon"] == pytest.approx(lon, abs=1e-5)
     shift = geo.haversine_m(
-        wgs["track"]["lat"][0], wgs["track"]["lon"][0], gcj["track"]["lat"][0], gcj["track"]["lon"][0]
+        wgs["track"]["lat"][0],
+        wgs["track"]["lon"][0],
+        gcj["track"]["lat"][0],
+        gcj["track"]["lon"][0],
     )
     assert 100 < shift < 1000  # GCJ-02 moves Shanghai by a few hundred metres
 
