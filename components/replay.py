@@ -13,7 +13,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
-import plotly.graph_objects as go
+import numpy as np
 from dash import dcc, html
 
 from components.i18n import t
@@ -102,7 +102,12 @@ def _track_layers(p: Mapping[str, Any]) -> list[Any]:
     if current_bin is not None and len(current) > 1:
         lines[current_bin].append(current)
     return [
-        dl.Polyline(positions=parts, color=SPEED_COLOURS[b], weight=4, opacity=0.9)
+        dl.Polyline(
+            positions=[np.asarray(part, dtype=np.float64) for part in parts],
+            color=SPEED_COLOURS[b],
+            weight=4,
+            opacity=0.9,
+        )
         for b, parts in enumerate(lines)
         if parts
     ]
@@ -305,13 +310,15 @@ def map_viewport(p: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ timeline
 
 
-def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> go.Figure:
+def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str, Any]:
     """Visits, stops, trips, gaps, photos, claims and alerts on one time axis.
 
     Every item carries its start (seconds since midnight) as customdata, so a click moves the
-    player there.
+    player there. A plain figure dict with a few colours instead of a plotly template: building
+    ``go.Figure`` objects and shipping a full template cost more than the rest of the page.
     """
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []
+    x_range = None
     if p.get("status") == "ok":
         day, shifts = p["day"], p["clock"]
         bars: list[tuple[str, list[tuple[int, int, str]], str]] = [
@@ -365,21 +372,22 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> go.Figure
         for lane, items, colour in bars:
             if not items:
                 continue
-            fig.add_trace(
-                go.Bar(
-                    name=t(f"replay.lane.{lane}", lang),
-                    y=[t(f"replay.lane.{lane}", lang)] * len(items),
-                    base=[_wall(day, a, shifts) for a, _, _ in items],
-                    x=[max(b - a, 30) * 1000 for a, b, _ in items],
-                    orientation="h",
-                    marker_color=colour,
-                    customdata=[a for a, _, _ in items],
-                    hovertext=[
+            traces.append(
+                {
+                    "type": "bar",
+                    "name": t(f"replay.lane.{lane}", lang),
+                    "y": [t(f"replay.lane.{lane}", lang)] * len(items),
+                    "base": [_wall(day, a, shifts) for a, _, _ in items],
+                    "x": [max(b - a, 30) * 1000 for a, b, _ in items],
+                    "orientation": "h",
+                    "marker": {"color": colour},
+                    "customdata": [a for a, _, _ in items],
+                    "hovertext": [
                         f"{clock(a, shifts)}–{clock(b, shifts)} {text}" for a, b, text in items
                     ],
-                    hoverinfo="text",
-                    showlegend=False,
-                )
+                    "hoverinfo": "text",
+                    "showlegend": False,
+                }
             )
         points = [
             (
@@ -407,40 +415,62 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> go.Figure
         for lane, items, colours, symbol in points:
             if not items:
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    name=t(f"replay.lane.{lane}", lang),
-                    y=[t(f"replay.lane.{lane}", lang)] * len(items),
-                    x=[_wall(day, a, shifts) for a, _ in items],
-                    mode="markers",
-                    marker={"color": colours, "size": 11, "symbol": symbol},
-                    customdata=[a for a, _ in items],
-                    hovertext=[f"{clock(a, shifts)} {text}" for a, text in items],
-                    hoverinfo="text",
-                    showlegend=False,
-                )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "name": t(f"replay.lane.{lane}", lang),
+                    "y": [t(f"replay.lane.{lane}", lang)] * len(items),
+                    "x": [_wall(day, a, shifts) for a, _ in items],
+                    "mode": "markers",
+                    "marker": {"color": colours, "size": 11, "symbol": symbol},
+                    "customdata": [a for a, _ in items],
+                    "hovertext": [f"{clock(a, shifts)} {text}" for a, text in items],
+                    "hoverinfo": "text",
+                    "showlegend": False,
+                }
             )
         first, last = p["summary"]["first_fix"], p["summary"]["last_fix"]
         work = p["rep"]["work"]
         lo = min(x for x in (first, work[0]) if x is not None) - 900
         hi = max(x for x in (last, work[1]) if x is not None) + 900
-        fig.update_xaxes(range=[_wall(day, lo, shifts), _wall(day, hi, shifts)])
+        x_range = [_wall(day, lo, shifts), _wall(day, hi, shifts)]
     lanes = [t(f"replay.lane.{lane}", lang) for lane in LANES]
-    fig.update_yaxes(categoryorder="array", categoryarray=lanes, range=[-0.5, len(lanes) - 0.5])
-    fig.update_xaxes(type="date", tickformat="%H:%M", showgrid=True)
-    fig.update_layout(
-        template="plotly_dark" if theme == "dark" else "plotly_white",
-        height=250,
-        margin={"l": 70, "r": 16, "t": 8, "b": 28},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        barmode="overlay",
-        bargap=0.35,
-        hovermode="closest",
-        clickmode="event",
-        dragmode=False,
-    )
-    return fig
+    dark = theme == "dark"
+    ink, grid = ("#dee2e6", "#3a3f44") if dark else ("#212529", "#e9ecef")
+    xaxis: dict[str, Any] = {
+        "type": "date",
+        "tickformat": "%H:%M",
+        "showgrid": True,
+        "gridcolor": grid,
+        "zeroline": False,
+        "fixedrange": True,
+    }
+    if x_range:
+        xaxis["range"] = x_range
+    return {
+        "data": traces,
+        "layout": {
+            "height": 250,
+            "margin": {"l": 70, "r": 16, "t": 8, "b": 28},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": ink},
+            "hoverlabel": {"bgcolor": "#343a40" if dark else "#ffffff", "font": {"color": ink}},
+            "xaxis": xaxis,
+            "yaxis": {
+                "categoryorder": "array",
+                "categoryarray": lanes,
+                "range": [-0.5, len(lanes) - 0.5],
+                "gridcolor": grid,
+                "fixedrange": True,
+            },
+            "barmode": "overlay",
+            "bargap": 0.35,
+            "hovermode": "closest",
+            "clickmode": "event",
+            "dragmode": False,
+        },
+    }
 
 
 # ------------------------------------------------------------------ panels
@@ -581,10 +611,12 @@ def player_data(p: Mapping[str, Any], *, lang: str, start: int | None) -> dict[s
         "ok": True,
         "day": p["day"],
         "clock": p["clock"],
-        "t": tr["t"],
-        "lat": tr["lat"],
-        "lon": tr["lon"],
-        "v": tr["v"],
+        # numpy arrays: Dash's serialiser (plotly.io.json with orjson) writes them whole instead of
+        # walking every number in Python, which was most of the callback's time on long days.
+        "t": np.asarray(tr["t"], dtype=np.int64),
+        "lat": np.asarray(tr["lat"], dtype=np.float64),
+        "lon": np.asarray(tr["lon"], dtype=np.float64),
+        "v": np.asarray(tr["v"], dtype=np.int64),
         "brk": tr["brk"],
         "idle": idle,
         "alerts": sorted({a["t"] for a in p["alerts"] if a["t"] is not None}),

@@ -280,6 +280,13 @@ def build_payload(
     )
     display = _display_track(t, lat, lon, analysed)
     names = dict(zip(customers["id"], customers["name"], strict=True)) if len(customers) else {}
+    where = (
+        dict(
+            zip(customers["id"], zip(customers["lat"], customers["lon"], strict=True), strict=True)
+        )
+        if len(customers)
+        else {}
+    )
     fence = (
         dict(zip(customers["id"], customers["geofence_m"], strict=True)) if len(customers) else {}
     )
@@ -347,8 +354,7 @@ def build_payload(
     for row in visits.itertuples(index=False):
         visited.add(row.customer_id)
         gm = float(fence.get(row.customer_id, 200.0))
-        cust_lat = customers.loc[customers["id"] == row.customer_id, ["lat", "lon"]]
-        cl = cust_lat.iloc[0].tolist() if len(cust_lat) else [row.lat, row.lon]
+        cl = where.get(row.customer_id, (row.lat, row.lon))
         in_dist = geo.haversine_m(row.lat, row.lon, cl[0], cl[1])
         in_limit = contract.geofence_limit_m(gm, float(row.accuracy_m))
         out_t = _epoch_or_none(row.out_ts)
