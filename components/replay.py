@@ -134,7 +134,11 @@ def _stop_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
         out.append(
             dl.DivMarker(
                 position=[s["lat"], s["lon"]],
-                iconOptions=_number_icon(str(s["n"]), "replay-stop-icon"),
+                # Drawn just above the stop's centre, so the check-in marker there stays visible.
+                iconOptions={
+                    **_number_icon(str(s["n"]), "replay-stop-icon"),
+                    "iconAnchor": [12, 30],
+                },
                 children=_tip(tip),
             )
         )
@@ -273,9 +277,9 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
         ("track", _track_layers(p)),
         ("gaps", _gap_layers(p, lang)),
         ("jumps", _jump_layers(p, lang)),
+        ("photos", _photo_layers(p, lang)),
         ("stops", _stop_layers(p, lang)),
         ("checks", _check_layers(p, lang)),
-        ("photos", _photo_layers(p, lang)),
     )
     return [base] + [
         dl.Overlay(

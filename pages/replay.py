@@ -148,8 +148,6 @@ def layout(rep_id=None, date=None, **query):
         id=REPLAY_MAP,
         center=DEFAULT_CENTER,
         zoom=12,
-        zoomSnap=0.25,
-        zoomDelta=0.5,
         className="replay-map",
     )
     return html.Div(
@@ -164,7 +162,8 @@ def layout(rep_id=None, date=None, **query):
                     html.Div(id=REPLAY_NAV, className="d-flex"),
                     dcc.Dropdown(
                         id=REPLAY_REP_PICKER,
-                        value=rep_id,
+                        # Set with its options by load_replay: a value without options is cleared.
+                        value=None,
                         options=[],
                         clearable=False,
                         placeholder=t("replay.rep", lang),
