@@ -14,8 +14,9 @@ It then times what the page's one server callback does (``pages/replay.py: load_
 ``replay.replay_day`` (fetch in scope + analysis of the full track + shaping) and
 ``components.replay.render_replay`` (map layers, timeline figure, panels), serialised to JSON the
 way Dash answers (``plotly.io.json``). ``--runs`` runs each, interleaved across sizes; the first
-(cold) run is reported apart. Bytes = the JSON body of the response (and gzipped, for a server
-that compresses).
+(cold) run is reported apart. ``cpu p50`` is this process's CPU time per call (the database
+server's own time excluded): on a shared, loaded machine it says more than wall time.
+Bytes = the JSON body of the response (and gzipped, for a server that compresses).
 
 Baseline, measured in the same run: SELECT the rep-day's raw fixes and ``json.dumps`` them (the
 naive "send every fix to the browser" page, no analysis, no layers).
@@ -323,19 +324,22 @@ def run_dialect(name: str, url: str, sizes: list[int], runs: int) -> dict[int, d
         data_callback(engine, reps[size])
         cold[size] = (time.perf_counter() - t0) * 1000
     times: dict[int, list[float]] = {s: [] for s in sizes}
+    cpu: dict[int, list[float]] = {s: [] for s in sizes}
     base: dict[int, list[float]] = {s: [] for s in sizes}
     sent: dict[int, bytes] = {}
     raw: dict[int, bytes] = {}
     for _ in range(runs):
         for size in sizes:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             sent[size] = data_callback(engine, reps[size])
             times[size].append((time.perf_counter() - t0) * 1000)
+            cpu[size].append((time.process_time() - c0) * 1000)
             t0 = time.perf_counter()
             raw[size] = baseline(engine, reps[size])
             base[size].append((time.perf_counter() - t0) * 1000)
     print(
-        f"{'fixes':>6} {'cold ms':>8} {'p50 ms':>7} {'p95 ms':>7} {'KB sent':>8} {'KB gzip':>8}"
+        f"{'fixes':>6} {'cold ms':>8} {'p50 ms':>7} {'p95 ms':>7} {'cpu p50':>7}"
+        f" {'KB sent':>8} {'KB gzip':>8}"
         f" {'base p95':>9} {'base KB':>8} {'ratio':>6} {'pts':>5}"
     )
     result = {}
@@ -346,7 +350,8 @@ def run_dialect(name: str, url: str, sizes: list[int], runs: int) -> dict[int, d
         gz = len(gzip.compress(sent[size])) / 1024
         points = len(json.loads(sent[size])["response"]["replay-data"]["data"].get("t", []))
         print(
-            f"{size:>6} {cold[size]:>8.1f} {p50:>7.1f} {p95:>7.1f} {kb:>8.1f} {gz:>8.1f}"
+            f"{size:>6} {cold[size]:>8.1f} {p50:>7.1f} {p95:>7.1f} {_pct(cpu[size], 50):>7.1f}"
+            f" {kb:>8.1f} {gz:>8.1f}"
             f" {b95:>9.1f} {len(raw[size]) / 1024:>8.1f} {p95 / b95:>6.1f} {points:>5}"
         )
         result[size] = {"p50": p50, "p95": p95, "kb": kb}
