@@ -15,6 +15,28 @@ def default_database_url() -> str:
     return f"sqlite:///{DEFAULT_DATA_DIR / 'cockpit.db'}"
 
 
+BLANK_TILE_URL = "/tiles/blank/{z}/{x}/{y}.png"
+TILE_CRS = ("wgs84", "gcj02", "bd09")
+
+
+def _tile_url(value: str) -> str:
+    """Return a tile URL template; "blank" names the app's own plain tiles."""
+    value = value.strip()
+    if value.lower() == "blank":
+        return BLANK_TILE_URL
+    if not all(part in value for part in ("{z}", "{x}", "{y}")):
+        raise ValueError(f"COCKPIT_TILE_URL: {value!r} lacks one of {{z}}, {{x}}, {{y}}")
+    return value
+
+
+def _tile_crs(value: str) -> str:
+    """Return a supported tile datum name, or raise naming the bad value."""
+    key = value.strip().lower()
+    if key not in TILE_CRS:
+        raise ValueError(f"COCKPIT_TILE_CRS: {value!r} is not one of {', '.join(TILE_CRS)}")
+    return key
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a process needs to know about its environment."""
@@ -30,6 +52,10 @@ class Settings:
     demo_days: int = 20
     # Map tiles: {z}/{x}/{y} template; "blank" serves the app's own plain tiles (no network).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Datum the tiles are drawn in: wgs84 (OpenStreetMap), gcj02 (AMap, Tencent) or bd09 (Baidu);
+    # stored WGS-84 coordinates are converted to it at display time.
+    tile_crs: str = "wgs84"
+    tile_attribution: str = "© OpenStreetMap contributors"
     # The company's home time zone: what "today" means in filters and the wall screen.
     timezone: str = "Asia/Shanghai"
     max_ingest_records: int = 10_000
@@ -50,6 +76,8 @@ class Settings:
             seed_demo_on_start=env.get("COCKPIT_SEED_DEMO", "1") not in ("0", "false", "no"),
             demo_reps=int(env.get("COCKPIT_DEMO_REPS", "108")),
             demo_days=int(env.get("COCKPIT_DEMO_DAYS", "20")),
-            tile_url=env.get("COCKPIT_TILE_URL", cls.tile_url),
+            tile_url=_tile_url(env.get("COCKPIT_TILE_URL") or env.get("TILE_URL") or cls.tile_url),
+            tile_crs=_tile_crs(env.get("COCKPIT_TILE_CRS") or env.get("TILE_CRS") or "wgs84"),
+            tile_attribution=env.get("COCKPIT_TILE_ATTRIBUTION", cls.tile_attribution),
             timezone=env.get("COCKPIT_TIMEZONE", "Asia/Shanghai"),
         )

@@ -36,7 +36,15 @@ PAGE_READY = {
 
 
 def _pages() -> list[dict]:
-    return sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
+    """The pages of the navigation (a page reached by links with path variables is not)."""
+    return sorted(
+        (p for p in dash.page_registry.values() if p.get("nav", True)),
+        key=lambda p: p.get("order", 99),
+    )
+
+
+# Pages outside the navigation, and the browser tests that cover them.
+OFF_NAV_PAGES = {"/replay/<rep_id>/<date>": "tests/browser/test_replay.py"}
 
 
 def _count(dash_duo, selector: str) -> int:
@@ -54,7 +62,9 @@ def _wait_until_ready(dash_duo, path: str) -> None:
 
 
 def test_the_page_registry_is_covered_by_these_tests(demo_app):
-    assert {p["path"] for p in dash.page_registry.values()} == set(PAGE_READY)
+    assert {p["path"] for p in _pages()} == set(PAGE_READY)
+    off_nav = {p["path_template"] for p in dash.page_registry.values() if not p.get("nav", True)}
+    assert off_nav == set(OFF_NAV_PAGES)
 
 
 @pytest.mark.parametrize("role", ROLES)

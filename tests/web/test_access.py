@@ -265,6 +265,8 @@ CALLS: dict[str, Call] = {
         changed=("data-grid.selectedRows",),
     ),
     "render_data_counts": Call({"data-refresh.n_clicks": None}, PAGE_ROLES["/data"]),
+    # The replay page's one server callback (tests/web/test_access_replay.py covers its scope).
+    "load_replay": Call({"replay-query.data": {"rep": "rep-001", "day": "2026-11-26"}}, ROLES),
     # Dash's page router: renders a page's layout, which itself shows "forbidden" to other roles.
     "update": Call(
         {"_pages_location.pathname": "/teams", "_pages_location.search": ""},
