@@ -705,8 +705,10 @@ class Baselines:
                     LEFT JOIN teams t ON t.id = r.team_id
                     WHERE c.grade IN ('A', 'B', 'C') AND {" AND ".join(conds) or "TRUE"}),
         ver AS (SELECT v.customer_id, count(*) AS n FROM visits v
+                JOIN customers c ON c.id = v.customer_id
+                LEFT JOIN reps r ON r.id = c.owner_rep_id LEFT JOIN teams t ON t.id = r.team_id
                 WHERE v.local_date BETWEEN %(wstart)s AND %(end)s AND {EFFECTIVE}
-                  AND v.customer_id IN (SELECT id FROM cs)
+                  AND c.grade IN ('A', 'B', 'C') AND {" AND ".join(conds) or "TRUE"}
                 GROUP BY v.customer_id),
         j AS (SELECT cs.*, coalesce(ver.n, 0) AS n, coalesce(ver.n, 0) >= cs.required AS ok
               FROM cs LEFT JOIN ver ON ver.customer_id = cs.id)

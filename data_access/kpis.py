@@ -737,7 +737,26 @@ def fetch_customer_compliance(
         raise ValueError("required: give the visits required of at least one grade")
     cap = max(int(n) for n in required.values())
     conds = _customer_conditions(region_ids, region, team, rep)
-    customers = (
+    in_scope = (*conds, c.c.grade.in_(sorted(required)))
+    # Plain joins to the tables, not a CTE of the customers: the planner then knows how many
+    # customers are in scope and scans the window of the verified-visit index for many of them,
+    # or probes it per customer for a few.
+    verified = (
+        sa.select(v.c.customer_id, sa.func.count().label("n"))
+        .select_from(
+            v.join(c, c.c.id == v.c.customer_id)
+            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
+            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
+        )
+        .where(
+            v.c.local_date.between(window_start, window_end),
+            effective_condition(v, min_dwell_s),
+            *in_scope,
+        )
+        .group_by(v.c.customer_id)
+        .subquery("ver")
+    )
+    judged = (
         sa.select(
             c.c.id,
             c.c.name,
@@ -748,25 +767,10 @@ def fetch_customer_compliance(
             owner.c.team_id,
             owner_team.c.name.label("team_name"),
             owner_team.c.region_id,
+            sa.func.coalesce(verified.c.n, 0).label("verified_visits"),
         )
-        .select_from(_customers_with_owner())
-        .where(*conds, c.c.grade.in_(sorted(required)))
-        .cte("cs")
-    )
-    verified = (
-        sa.select(v.c.customer_id, sa.func.count().label("n"))
-        .where(
-            v.c.local_date.between(window_start, window_end),
-            effective_condition(v, min_dwell_s),
-            v.c.customer_id.in_(sa.select(customers.c.id)),
-        )
-        .group_by(v.c.customer_id)
-        .cte("ver")
-    )
-    n = sa.func.coalesce(verified.c.n, 0)
-    judged = (
-        sa.select(*customers.c, n.label("verified_visits"))
-        .select_from(customers.outerjoin(verified, verified.c.customer_id == customers.c.id))
+        .select_from(_customers_with_owner().outerjoin(verified, verified.c.customer_id == c.c.id))
+        .where(*in_scope)
         .cte("judged")
     )
     j = judged.c
@@ -991,10 +995,10 @@ def fetch_expense_totals(
         .select_from(risk.join(e, e.c.id == risk.c.claim_id))
         .where(e.c.date.between(start, end), e.c.rep_id.in_(scoped))
     )
-    return {
-        "claimed": float(conn.execute(claimed).scalar_one()),
-        "at_risk": float(conn.execute(at_risk).scalar_one()),
-    }
+    both = conn.execute(
+        sa.select(claimed.scalar_subquery().label("claimed"), at_risk.scalar_subquery())
+    ).one()
+    return {"claimed": float(both[0]), "at_risk": float(both[1])}
 
 
 def fetch_day_visits(

@@ -483,7 +483,7 @@ def summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def test_kpis_of_group_sums_equal_the_kpis_of_their_rep_days(rows):
     days = [f"2026-11-{23 + i % 4}" for i in range(len(rows))]
     frame = pd.DataFrame(
-        [fact(f"r{i % 3}", day, **row) for i, (day, row) in enumerate(zip(days, rows))]
+        [fact(f"r{i % 3}", day, **row) for i, (day, row) in enumerate(zip(days, rows, strict=True))]
     )
     per_rep = kpis.group_kpis(summed(frame, ["rep_id"]), ["rep_id"])
     # Floats summed in another order may differ in the last bits.
