@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/kpis.py [--reps 500] [--days 90] [--runs 20] [--baseline auto]
                                    [--admin-url URL] [--profile] [--keep]
+                                   [--database URL] [--only LABEL]
 
 Builds a scratch PostgreSQL database (``bench_kpis_<random>`` on the server of ``--admin-url``,
 migrated by ``get_engine``) with a synthetic, consistent company: 4 regions, reps / 10 teams,
@@ -26,7 +27,9 @@ Prints p50/p95 per call and ratio = service p95 / baseline p95, PASS/FAIL agains
 and ratio <= 3. Failing calls (all with ``--profile``) are profiled: SQL vs Python time per
 call, the slowest statement's EXPLAIN ANALYZE, and the top functions of cProfile.
 Exit code 0 when every target passes, 1 when one fails or the numbers disagree, 2 when the
-database is unusable. The scratch database is dropped at the end (unless ``--keep``).
+database is unusable. The scratch database is dropped at the end (unless ``--keep``);
+``--database URL`` times again against a database kept that way (migrated first, not rebuilt),
+``--only`` times the calls whose label contains the text.
 """
 
 from __future__ import annotations
@@ -524,7 +527,7 @@ def check_rollup(engine: Engine, facts: list[str]) -> list[str]:
 # ------------------------------------------------------------------ hand-written SQL baselines
 
 EFFECTIVE = (
-    "checked_out_at IS NOT NULL AND dwell_s >= 300 AND checkin_distance_m <= geofence_limit_m"
+    "checked_out_at IS NOT NULL AND dwell_s >= 300.0 AND checkin_distance_m <= geofence_limit_m"
 )
 SUMS = """
     coalesce(sum(f.visits), 0) AS visits, coalesce(sum(f.effective), 0) AS effective,
@@ -669,47 +672,55 @@ class Baselines:
         sql = f"""{head}
         SELECT GROUPING(s.team_id, s.id, {period}) AS level,
                s.team_id, s.team_name, s.region_id, s.id AS rep_id, s.name AS rep_name,
-               {period} AS period, {SUMS}
+               {period} AS period, s.active, count(f.rep_id) AS fact_rows, {SUMS}
         FROM scope s LEFT JOIN facts f ON f.rep_id = s.id
         GROUP BY GROUPING SETS ((s.team_id, s.team_name, s.region_id), ({period}),
-                                (s.id, s.name, s.team_id, s.team_name))
+                                (s.id, s.name, s.team_id, s.team_name, s.active))
         """
         return Query(sql, params)
 
     def compliance(self, regions, f: Filters) -> Query:
+        """Per grade and per owner team x grade: customers and compliant ones; the overdue
+        customers with their verified visits and last verified visit."""
         conds, params = [], {}
         if regions is not None:
-            conds.append("c.region_id = ANY(%(scope)s)")
+            conds.append("t.region_id = ANY(%(scope)s)")
             params["scope"] = list(regions)
         if f.region:
-            conds.append("c.region_id = %(region)s")
+            conds.append("t.region_id = %(region)s")
             params["region"] = f.region
         if f.rep:
             conds.append("c.owner_rep_id = %(rep)s")
             params["rep"] = f.rep
         if f.team:
-            conds.append("c.owner_rep_id IN (SELECT id FROM reps WHERE team_id = %(team)s)")
+            conds.append("r.team_id = %(team)s")
             params["team"] = f.team
         window_start = f.end - timedelta(days=WINDOW_DAYS - 1)
         history_start = min(window_start, f.end - timedelta(days=LOOKBACK_DAYS - 1))
+        rule = " ".join(f"WHEN '{g}' THEN {n}" for g, n in GRADE_RULE.items())
         sql = f"""
-        WITH cs AS (SELECT c.id, c.name, c.city, c.grade, c.owner_rep_id, c.region_id
-                    FROM customers c WHERE {" AND ".join(conds) or "TRUE"}),
-        ver AS (SELECT v.customer_id,
-                       count(*) FILTER (WHERE v.local_date >= %(wstart)s) AS n,
-                       max(v.local_date) AS last_verified
-                FROM visits v
-                WHERE v.customer_id IN (SELECT id FROM cs)
-                  AND v.local_date BETWEEN %(hstart)s AND %(end)s AND {EFFECTIVE}
-                GROUP BY v.customer_id)
-        SELECT cs.id, cs.name, cs.city, cs.grade, cs.owner_rep_id, r.name AS owner_name,
-               r.team_id, t.name AS team_name, cs.region_id,
-               coalesce(ver.n, 0) AS verified_visits, ver.last_verified,
-               coalesce(ver.n, 0) >= CASE cs.grade WHEN 'A' THEN 4 WHEN 'B' THEN 2 ELSE 1 END
-                 AS compliant
-        FROM cs LEFT JOIN ver ON ver.customer_id = cs.id
-        LEFT JOIN reps r ON r.id = cs.owner_rep_id LEFT JOIN teams t ON t.id = r.team_id
-        ORDER BY cs.id
+        WITH cs AS (SELECT c.id, c.grade, r.team_id, t.name AS team_name,
+                           CASE c.grade {rule} END AS required
+                    FROM customers c LEFT JOIN reps r ON r.id = c.owner_rep_id
+                    LEFT JOIN teams t ON t.id = r.team_id
+                    WHERE c.grade IN ('A', 'B', 'C') AND {" AND ".join(conds) or "TRUE"}),
+        ver AS (SELECT v.customer_id, count(*) AS n FROM visits v
+                JOIN customers c ON c.id = v.customer_id
+                LEFT JOIN reps r ON r.id = c.owner_rep_id LEFT JOIN teams t ON t.id = r.team_id
+                WHERE v.local_date BETWEEN %(wstart)s AND %(end)s AND {EFFECTIVE}
+                  AND c.grade IN ('A', 'B', 'C') AND {" AND ".join(conds) or "TRUE"}
+                GROUP BY v.customer_id),
+        j AS (SELECT cs.*, coalesce(ver.n, 0) AS n, coalesce(ver.n, 0) >= cs.required AS ok
+              FROM cs LEFT JOIN ver ON ver.customer_id = cs.id)
+        SELECT 'count' AS kind, GROUPING(j.team_id) AS per_grade, j.grade, j.team_id,
+               j.team_name, count(*) AS customers, count(*) FILTER (WHERE j.ok) AS compliant,
+               NULL AS id, NULL::bigint AS n, NULL::date AS last_verified
+        FROM j GROUP BY GROUPING SETS ((j.grade), (j.grade, j.team_id, j.team_name))
+        UNION ALL
+        SELECT 'overdue', NULL, j.grade, j.team_id, j.team_name, NULL, NULL, j.id, j.n,
+               (SELECT max(v.local_date) FROM visits v WHERE v.customer_id = j.id
+                  AND v.local_date BETWEEN %(hstart)s AND %(end)s AND {EFFECTIVE})
+        FROM j WHERE NOT j.ok
         """
         return Query(sql, {**params, "wstart": window_start, "hstart": history_start, "end": f.end})
 
@@ -825,73 +836,196 @@ def _total(rows: list[Any], name: str, where: Callable[[Any], bool] = lambda r: 
     return float(sum((getattr(r, name) or 0) for r in rows if where(r)))
 
 
-def _same(label: str, got: float, want: float) -> str | None:
-    return None if abs(got - want) < 0.5 else f"{label}: service {got:g}, baseline {want:g}"
+def _same(label: str, got: Any, want: Any) -> str | None:
+    """Equal numbers (to a relative 1e-9: sums of floats in another order), or equal values."""
+    if isinstance(got, (int, float)) or isinstance(want, (int, float)):
+        got = None if got is None or pd.isna(got) else float(got)
+        want = None if want is None or pd.isna(want) else float(want)
+        if got is None or want is None:
+            ok = got is None and want is None
+        else:
+            ok = abs(got - want) <= 1e-9 * max(1.0, abs(want))
+    else:
+        ok = got == want
+    return None if ok else f"{label}: service {got!r}, baseline {want!r}"
 
 
 def _first(*problems: str | None) -> str | None:
     return next((p for p in problems if p), None)
 
 
+# The summed facts every KPI of a group derives from (dashboard.kpis), compared one by one.
+FACTS_COMPARED = (
+    "visits",
+    "effective",
+    "rep_days",
+    "planned",
+    "planned_done",
+    "km",
+    "expense",
+    "orders",
+)
+# KPI column → (numerator, denominator) of the baseline's sums.
+RATIOS_COMPARED = {
+    "sop_completion": ("sop_done", "sop_required"),
+    "avg_dwell_min": ("dwell_s_sum", "dwell_n"),
+    "plan_adherence": ("planned_done", "planned"),
+    "effective_rate": ("effective", "visits"),
+}
+SUM_NAME = {"expense": "expense_amount", "orders": "order_amount"}
+
+
+def _value(row: Any, name: str) -> float:
+    value = row[name] if isinstance(row, dict) else getattr(row, name)
+    return float(value or 0)
+
+
+def _same_kpis(label: str, kpi: dict[str, Any], sums: Any) -> str | None:
+    """One group's KPIs (service) against the baseline's sums of the same group."""
+    problems = [
+        _same(f"{label} {name}", kpi[name] or 0, _value(sums, SUM_NAME.get(name, name)))
+        for name in FACTS_COMPARED
+    ]
+    for name, (num, den) in RATIOS_COMPARED.items():
+        d = _value(sums, den)
+        want = _value(sums, num) / d if d else None
+        if want is not None and name == "avg_dwell_min":
+            want /= 60.0
+        problems.append(_same(f"{label} {name}", kpi[name], want))
+    return _first(*problems)
+
+
+def _same_groups(
+    label: str, frame: pd.DataFrame, key: str, rows: list[Any], row_key: str
+) -> str | None:
+    """Every group of the service frame equals the baseline row of the same key, and back."""
+    got = {k: r for k, r in zip(frame[key], kpis_records(frame), strict=True)}
+    want = {getattr(r, row_key): r for r in rows}
+    if set(got) != set(want):
+        return f"{label}: groups differ: {sorted(map(str, set(got) ^ set(want)))[:5]}"
+    return _first(*(_same_kpis(f"{label} {k}", got[k], want[k]) for k in want))
+
+
+def kpis_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
 def check_overview(data: dict[str, Any], rows: list[Any]) -> str | None:
     [row] = rows
-    trend = row.trend or []
+    trend = {date.fromisoformat(d["local_date"]): d for d in row.trend or []}
+    days = data["trend"]
+    active = days[days["local_date"].isin(list(trend))]
+    idle = days[~days["local_date"].isin(list(trend))]
     cur = data["current"]
+    totals = {
+        name: sum(float(d[name] or 0) for d in trend.values())
+        for name in {SUM_NAME.get(n, n) for n in FACTS_COMPARED}
+        | {"sop_done", "sop_required"}
+        | {"dwell_s_sum", "dwell_n"}
+    }
+    previous = row.previous
+    top_ids = list(data["top_teams"]["team_id"]) + list(data["bottom_teams"]["team_id"])
+    teams = {t["team_id"]: t for t in row.teams or []}
     return _first(
-        _same("visits", cur["visits"], sum(d["visits"] for d in trend)),
-        _same("effective", cur["effective"], sum(d["effective"] for d in trend)),
-        _same("planned_done", cur["planned_done"], sum(d["planned_done"] for d in trend)),
-        _same("previous visits", data["previous"]["visits"], row.previous["visits"]),
-        _same("open alerts", sum(data["alerts"].values()), sum((row.alerts or {}).values())),
+        _same("idle trend days", int(idle["visits"].sum() + idle["rep_days"].sum()), 0),
+        *(
+            _same_kpis(f"trend {d}", k, trend[d])
+            for d, k in zip(active["local_date"], kpis_records(active), strict=True)
+        ),
+        _same_kpis("current", cur, totals),
+        _same_kpis("previous", data["previous"], previous),
+        *(
+            _same_kpis(f"ranked team {tid}", k, teams[tid])
+            for tid, k in zip(
+                top_ids,
+                kpis_records(pd.concat([data["top_teams"], data["bottom_teams"]])),
+                strict=True,
+            )
+        ),
+        _same(
+            "open alerts",
+            data["alerts"],
+            {**dict.fromkeys(data["alerts"], 0), **(row.alerts or {})},
+        ),
         _same("claimed", data["expenses"]["claimed"], row.claimed),
         _same("at risk", data["expenses"]["at_risk"], row.at_risk),
+        _same("online", data["online"]["online"], row.online),
         _same("reps", data["online"]["reps"], row.reps),
     )
 
 
 def check_team_views(views: dict[str, pd.DataFrame], rows: list[Any]) -> str | None:
     teams = [r for r in rows if r.level == 0b011]  # grouped by team: rep and period rolled up
-    reps = [r for r in rows if r.level == 0b001]  # grouped by rep
+    # grouped by rep: the active reps and those with facts in the period
+    reps = [r for r in rows if r.level == 0b001 and (r.active or r.fact_rows)]
+    periods = [r for r in rows if r.level == 0b110 and r.period is not None]
+    trend = views["trend"]
+    active = trend[trend["period"].isin([r.period for r in periods])]
     return _first(
-        _same("teams", len(views["teams"]), len(teams)),
-        _same("team visits", views["teams"]["visits"].sum(), _total(teams, "visits")),
-        _same("trend visits", views["trend"]["visits"].sum(), _total(teams, "visits")),
-        _same("rep effective", views["reps"]["effective"].sum(), _total(reps, "effective")),
+        _same_groups("team", views["teams"], "team_id", teams, "team_id"),
+        _same_groups("rep", views["reps"], "rep_id", reps, "rep_id"),
+        _same_groups("period", active, "period", periods, "period"),
+        _same("trend visits", int(trend["visits"].sum()), _total(periods, "visits")),
     )
 
 
 def check_compliance(result: dict[str, Any], rows: list[Any]) -> str | None:
-    grades = result["grades"]
-    return _first(
-        _same("customers", grades["customers"].sum(), len(rows)),
-        _same("compliant", grades["compliant"].sum(), sum(1 for r in rows if r.compliant)),
-        _same("overdue", len(result["overdue"]), sum(1 for r in rows if not r.compliant)),
-    )
+    per_grade = {r.grade: r for r in rows if r.kind == "count" and r.per_grade == 1}
+    per_team = {(r.team_id, r.grade): r for r in rows if r.kind == "count" and r.per_grade == 0}
+    overdue = {r.id: r for r in rows if r.kind == "overdue"}
+    problems = []
+    for g in result["grades"].itertuples():
+        want = per_grade.get(g.grade)
+        problems.append(_same(f"{g.grade} customers", g.customers, want.customers if want else 0))
+        problems.append(_same(f"{g.grade} compliant", g.compliant, want.compliant if want else 0))
+    heat = result["heatmap"]
+    cells = {
+        (tid, grade): rate
+        for tid, *rates in heat[["team_id", "A", "B", "C"]].itertuples(index=False)
+        for grade, rate in zip("ABC", rates, strict=True)
+        if not pd.isna(rate)
+    }
+    problems.append(_same("heatmap cells", sorted(map(str, cells)), sorted(map(str, per_team))))
+    for key, want in per_team.items():
+        problems.append(_same(f"heatmap {key}", cells.get(key), want.compliant / want.customers))
+    got = result["overdue"]
+    problems.append(_same("overdue customers", sorted(got["customer_id"]), sorted(overdue)))
+    for cid, n, last in got[["customer_id", "verified_visits", "last_verified_date"]].itertuples(
+        index=False
+    ):
+        if cid in overdue:
+            problems.append(_same(f"{cid} visits", n, overdue[cid].n))
+            problems.append(_same(f"{cid} last", last, overdue[cid].last_verified))
+    return _first(*problems)
 
 
 def check_drill(frame: pd.DataFrame, rows: list[Any]) -> str | None:
     if "visit_id" in frame.columns or (frame.empty and rows and hasattr(rows[0], "ts")):
-        return _first(
-            _same("visits", len(frame), len(rows)),
-            _same(
-                "effective",
-                frame["effective"].sum() if len(frame) else 0,
-                sum(1 for r in rows if r.effective),
-            ),
-        )
-    return _first(
-        _same("rows", len(frame), len(rows)),
-        _same("visits", frame["visits"].sum() if len(frame) else 0, _total(rows, "visits")),
-        _same(
-            "effective", frame["effective"].sum() if len(frame) else 0, _total(rows, "effective")
-        ),
-    )
+        got = {r["visit_id"]: r for r in kpis_records(frame)} if len(frame) else {}
+        want = {r.id: r for r in rows}
+        problems = [_same("visits", sorted(got), sorted(want))]
+        for vid, r in want.items():
+            if vid in got:
+                for name in ("effective", "in_geofence", "planned", "sop_required", "sop_done"):
+                    problems.append(
+                        _same(f"{vid} {name}", int(got[vid][name]), int(getattr(r, name)))
+                    )
+                problems.append(_same(f"{vid} order", got[vid]["order_amount"], r.order_amount))
+        return _first(*problems)
+    if "local_date" in frame.columns:
+        return _same_groups("day", frame, "local_date", rows, "local_date")
+    if "rep_id" in frame.columns:
+        return _same_groups("rep", frame, "rep_id", rows, "id")
+    return _same_groups("team", frame, "team_id", rows, "team_id")
 
 
 def check_options(opts: dict[str, list[Any]], rows: list[Any]) -> str | None:
     return _first(
         *(
-            _same(kind, len(opts[f"{kind}s"]), sum(1 for r in rows if r.kind == kind))
+            _same(kind, [o["id"] for o in opts[f"{kind}s"]], [r.id for r in rows if r.kind == kind])
             for kind in ("region", "team", "rep")
         )
     )
@@ -1124,6 +1258,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="profile every call, not only fails")
     parser.add_argument("--profile-top", type=int, default=12)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--database",
+        help="time against this database, built before by a run with --keep (no build, no drop)",
+    )
+    parser.add_argument("--only", help="time only the calls whose label contains this text")
     args = parser.parse_args(argv)
     if args.runs < 2:
         parser.error("--runs must be at least 2 (for p95)")
@@ -1150,6 +1289,20 @@ class Scratch:
         with self.admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         self.admin.dispose()
+
+
+def load_world(engine: Engine) -> World:
+    """The company of a database built by an earlier run (``--keep``)."""
+    with engine.connect() as conn:
+        regions = [row.id for row in conn.execute(sa.select(schema.regions.c.id))]
+        teams = dict(conn.execute(sa.select(schema.teams.c.id, schema.teams.c.region_id)).all())
+        reps = dict(conn.execute(sa.select(schema.reps.c.id, schema.reps.c.team_id)).all())
+        days = conn.execute(
+            sa.select(schema.rep_days.c.local_date)
+            .distinct()
+            .order_by(schema.rep_days.c.local_date)
+        ).scalars()
+        return World(sorted(regions), teams, reps, [d for d in days if d.weekday() < 5])
 
 
 def print_build(builder: Builder, world: World, vacuum_s: float, total_s: float) -> None:
@@ -1196,6 +1349,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"libraries  pandas {pd.__version__}, sqlalchemy {sa.__version__}")
     # The machine may be shared: the load tells how much to trust a tail latency.
     print("load avg   {:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg()))
+    if args.database:
+        return run_cases(get_engine(args.database), load_world(get_engine(args.database)), args)
     try:
         scratch = Scratch.create(args.admin_url)
     except sa.exc.OperationalError as exc:
@@ -1207,9 +1362,6 @@ def main(argv: list[str] | None = None) -> int:
             version = conn.exec_driver_sql("SHOW server_version").scalar()
         print(f"postgresql {version}, scratch database {scratch.name}")
         builder = Builder(engine, reps=args.reps, days=args.days, seed=args.seed)
-        source = args.baseline
-        if source == "auto":
-            source = "rollup" if len(builder.rollup_facts) == len(ROLLUP_FACTS) else "raw"
         t0 = time.perf_counter()
         world = builder.masters()
         builder.events(world)
@@ -1221,28 +1373,38 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if builder.rollup_facts:
             print("rollup checked: rep_days visit facts equal the raw records' totals")
-        cases = build_cases(engine, world, source, args.runs, args.seed)
-        print(f"timing {len(cases)} calls x {args.runs} runs (service and baseline interleaved)")
-        for case in cases:
-            measure(engine, case)
-        print_table(cases, "rep_days rollup" if source == "rollup" else "raw tables")
-        failed = [c for c in cases if not c.passed]
-        differ = [c for c in cases if c.mismatches]
-        print(
-            f"\ntargets: p95 <= {TARGET_P95_MS:.0f} ms and ratio <= {TARGET_RATIO:g}: "
-            f"{len(cases) - len(failed)}/{len(cases)} calls pass "
-            "(load avg after: {:.2f} {:.2f} {:.2f})".format(*os.getloadavg())
-        )
-        for c in differ:
-            print(f"NUMBERS DIFFER in {c.label} as {c.user.role}:", *c.mismatches[:3], sep="\n  ")
-        for c in cases if args.profile else failed:
-            profile_case(engine, c, args.profile_top)
-        return 1 if failed or differ else 0
+        return run_cases(engine, world, args)
     finally:
         if args.keep:
             print(f"kept {scratch.url}")
         else:
             scratch.drop()
+
+
+def run_cases(engine: Engine, world: World, args: argparse.Namespace) -> int:
+    source = args.baseline
+    if source == "auto":
+        has_facts = all(name in schema.rep_days.c for name in ROLLUP_FACTS)
+        source = "rollup" if has_facts else "raw"
+    cases = build_cases(engine, world, source, args.runs, args.seed)
+    if args.only:
+        cases = [c for c in cases if args.only in c.label]
+    print(f"timing {len(cases)} calls x {args.runs} runs (service and baseline interleaved)")
+    for case in cases:
+        measure(engine, case)
+    print_table(cases, "rep_days rollup" if source == "rollup" else "raw tables")
+    failed = [c for c in cases if not c.passed]
+    differ = [c for c in cases if c.mismatches]
+    print(
+        f"\ntargets: p95 <= {TARGET_P95_MS:.0f} ms and ratio <= {TARGET_RATIO:g}: "
+        f"{len(cases) - len(failed)}/{len(cases)} calls pass "
+        "(load avg after: {:.2f} {:.2f} {:.2f})".format(*os.getloadavg())
+    )
+    for c in differ:
+        print(f"NUMBERS DIFFER in {c.label} as {c.user.role}:", *c.mismatches[:3], sep="\n  ")
+    for c in cases if args.profile else failed:
+        profile_case(engine, c, args.profile_top)
+    return 1 if failed or differ else 0
 
 
 if __name__ == "__main__":

@@ -127,47 +127,64 @@ def change(current: Any, previous: Any) -> float | None:
 
 # ------------------------------------------------------------------ facts → KPIs
 
-
-def _ratio_series(num: pd.Series, den: pd.Series) -> pd.Series:
-    num = num.astype("float64")
-    den = den.astype("float64")
-    safe = den.where(den != 0)
-    return num / safe
+INT_KPIS = ("visits", "effective", "rep_days", "planned", "planned_done")
 
 
-def _with_kpis(sums: pd.DataFrame) -> pd.DataFrame:
-    """Add the KPI columns to a frame of summed facts (one row per group)."""
-    out = pd.DataFrame(index=sums.index)
-    out["visits"] = sums["visits"].astype("int64")
-    out["effective"] = sums["effective"].astype("int64")
-    out["rep_days"] = sums["rep_days"].astype("int64")
-    out["visits_per_rep_day"] = _ratio_series(sums["visits"], sums["rep_days"])
-    out["effective_per_rep_day"] = _ratio_series(sums["effective"], sums["rep_days"])
-    out["effective_rate"] = _ratio_series(sums["effective"], sums["visits"])
-    out["planned"] = sums["planned"].astype("int64")
-    out["planned_done"] = sums["planned_done"].astype("int64")
-    out["plan_adherence"] = _ratio_series(sums["planned_done"], sums["planned"])
-    out["sop_completion"] = _ratio_series(sums["sop_done"], sums["sop_required"])
-    out["avg_dwell_min"] = _ratio_series(sums["dwell_s_sum"], sums["dwell_n"]) / 60.0
-    out["km"] = sums["km"].astype("float64")
-    out["km_per_visit"] = _ratio_series(sums["km"], sums["visits"])
-    out["expense"] = sums["expense_amount"].astype("float64")
-    out["expense_per_visit"] = _ratio_series(sums["expense_amount"], sums["visits"])
-    out["orders"] = sums["order_amount"].astype("float64")
-    out["order_per_visit"] = _ratio_series(sums["order_amount"], sums["visits"])
-    return out
+def _div(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num ÷ den elementwise, NaN where the denominator is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
 
 
-def _prepared(facts: pd.DataFrame) -> pd.DataFrame:
-    """The facts with every additive column present (0 when absent) and the working-day flag."""
-    frame = facts.copy()
+def _kpi_arrays(sums: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The KPI columns (``KPI_KEYS``) of summed facts, one element per group."""
+    visits, rep_days = sums["visits"], sums["rep_days"]
+    return {
+        "visits": sums["visits"].astype("int64"),
+        "effective": sums["effective"].astype("int64"),
+        "rep_days": rep_days.astype("int64"),
+        "visits_per_rep_day": _div(visits, rep_days),
+        "effective_per_rep_day": _div(sums["effective"], rep_days),
+        "effective_rate": _div(sums["effective"], visits),
+        "planned": sums["planned"].astype("int64"),
+        "planned_done": sums["planned_done"].astype("int64"),
+        "plan_adherence": _div(sums["planned_done"], sums["planned"]),
+        "sop_completion": _div(sums["sop_done"], sums["sop_required"]),
+        "avg_dwell_min": _div(sums["dwell_s_sum"], sums["dwell_n"]) / 60.0,
+        "km": sums["km"],
+        "km_per_visit": _div(sums["km"], visits),
+        "expense": sums["expense_amount"],
+        "expense_per_visit": _div(sums["expense_amount"], visits),
+        "orders": sums["order_amount"],
+        "order_per_visit": _div(sums["order_amount"], visits),
+    }
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A column as float64, missing values as 0."""
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    return np.where(np.isnan(values), 0.0, values)
+
+
+def _fact_arrays(facts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The additive columns of facts as float arrays (0 when absent or missing), plus rep_days.
+
+    Facts are either one row per (rep, local date), where a rep-working-day is a row with at
+    least one GPS fix or one visit (plans or claims alone do not count), or already summed per
+    group, with the group's count of such days in a ``rep_days`` column.
+    """
+    n = len(facts)
+    out: dict[str, np.ndarray] = {}
     for name in SUM_COLUMNS:
-        if name not in frame.columns:
-            frame[name] = 0
-        frame[name] = pd.to_numeric(frame[name]).fillna(0)
-    # A rep-working-day has at least one GPS fix or one visit (plans or claims alone do not count).
-    frame["rep_days"] = ((frame["fixes"] > 0) | (frame["visits"] > 0)).astype("int64")
-    return frame
+        if name in facts.columns:
+            out[name] = _numbers(facts[name])
+        else:
+            out[name] = np.zeros(n)
+    if "rep_days" in facts.columns:
+        out["rep_days"] = _numbers(facts["rep_days"])
+    else:
+        out["rep_days"] = ((out["fixes"] > 0) | (out["visits"] > 0)).astype("float64")
+    return out
 
 
 def summarize(facts: pd.DataFrame) -> dict[str, float | None]:
@@ -181,56 +198,81 @@ def summarize(facts: pd.DataFrame) -> dict[str, float | None]:
     - avg_dwell_min = dwell seconds ÷ checked-out visits ÷ 60;
     - km_per_visit, expense_per_visit, order_per_visit = km, claims, orders ÷ visits.
     Totals (visits, effective, rep_days, planned, planned_done, km, expense, orders) are 0 for an
-    empty period; every ratio with a zero denominator is None.
+    empty period; every ratio with a zero denominator is None. The facts may be rep-day rows or
+    sums per group (with ``rep_days``): the totals are the same.
     """
-    frame = _prepared(facts)
-    sums = frame[[*SUM_COLUMNS, "rep_days"]].sum().to_frame().T
-    row = _with_kpis(sums).iloc[0]
+    arrays = _fact_arrays(facts)
+    totals = {name: np.array([values.sum()]) for name, values in arrays.items()}
+    row = _kpi_arrays(totals)
     out: dict[str, float | None] = {}
     for key in KPI_KEYS:
-        value = row[key]
+        value = row[key][0]
         if is_missing(value):
             out[key] = None
-        elif key in ("visits", "effective", "rep_days", "planned", "planned_done"):
+        elif key in INT_KPIS:
             out[key] = int(value)
         else:
             out[key] = float(value)
     return out
 
 
+def group_kpis(sums: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Return the KPIs of facts already summed one row per group of ``keys`` (with ``rep_days``),
+    in the same row order: keys first, then ``KPI_KEYS``. Ratios with a zero denominator are NaN.
+    """
+    keys = list(keys)
+    if "rep_days" not in sums.columns and len(sums):
+        raise ValueError("group_kpis needs facts summed per group, with a rep_days column")
+    columns = {key: sums[key].to_numpy() for key in keys}
+    columns.update(_kpi_arrays(_fact_arrays(sums)))
+    return pd.DataFrame(columns, columns=[*keys, *KPI_KEYS])
+
+
 def by_group(facts: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Return the KPIs of ``summarize`` per group of ``keys`` (one row per group, keys first).
+    """Return the KPIs of ``summarize`` per group of ``keys`` (one row per group, keys first,
+    sorted by the keys).
 
     Ratios with a zero denominator are NaN. Groups with a missing key are kept.
     """
     keys = list(keys)
-    columns = [*keys, *KPI_KEYS]
-    frame = _prepared(facts)
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    sums = frame.groupby(keys, dropna=False, sort=True)[[*SUM_COLUMNS, "rep_days"]].sum()
-    out = _with_kpis(sums).reset_index()
-    return out[columns]
+    if facts.empty:
+        return pd.DataFrame(columns=[*keys, *KPI_KEYS])
+    arrays = _fact_arrays(facts)
+    frame = pd.DataFrame({key: facts[key].to_numpy() for key in keys})
+    for name, values in arrays.items():
+        frame[name] = values
+    sums = frame.groupby(keys, dropna=False, sort=True).sum().reset_index()
+    return group_kpis(sums, keys)
 
 
 def trend(facts: pd.DataFrame, *, start: date, end: date, grain: str = "day") -> pd.DataFrame:
     """Return the KPIs per local date (every date of [start, end], idle ones with 0 visits)
-    or per ISO week (``grain="week"``, keyed by the Monday of the week, column ``week``)."""
+    or per ISO week (``grain="week"``, keyed by the Monday of the week, column ``week``).
+
+    The facts may be rep-day rows or sums per local date (with ``rep_days``).
+    """
     if grain not in ("day", "week"):
         raise ValueError(f"grain: {grain!r} is not 'day' or 'week'")
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    # Zero rows for every date: they add nothing to any sum, only make idle dates appear.
-    parts = [pd.DataFrame({"local_date": days, **dict.fromkeys(SUM_COLUMNS, 0)})]
-    frame = _prepared(facts)
-    if not frame.empty:
-        frame = frame.loc[frame["local_date"].isin(days), ["local_date", *SUM_COLUMNS]]
-        if not frame.empty:
-            parts.append(frame)
-    frame = pd.concat(parts, ignore_index=True)
+    position = {day: i for i, day in enumerate(days)}
+    arrays = _fact_arrays(facts)
+    sums = {name: np.zeros(len(days)) for name in arrays}
+    if len(facts):
+        # Idle dates keep their zeros; dates outside the period are left out.
+        index = np.array([position.get(day, -1) for day in facts["local_date"]], dtype="int64")
+        inside = index >= 0
+        for name, values in arrays.items():
+            np.add.at(sums[name], index[inside], values[inside])
     if grain == "day":
-        return by_group(frame, ["local_date"])
-    frame["week"] = [day - timedelta(days=day.weekday()) for day in frame["local_date"]]
-    return by_group(frame.drop(columns=["local_date"]), ["week"])
+        return group_kpis(pd.DataFrame({"local_date": days, **sums}), ["local_date"])
+    mondays = [day - timedelta(days=day.weekday()) for day in days]
+    weeks = sorted(set(mondays))
+    slot = np.array([weeks.index(monday) for monday in mondays], dtype="int64")
+    weekly = {
+        name: np.bincount(slot, weights=values, minlength=len(weeks))
+        for name, values in sums.items()
+    }
+    return group_kpis(pd.DataFrame({"week": weeks, **weekly}), ["week"])
 
 
 def rank_teams(
@@ -238,12 +280,18 @@ def rank_teams(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (top n, bottom n) groups by ``by``; groups where it is undefined are left out,
     and the bottom never repeats a group of the top."""
-    ranked = teams[teams[by].notna()]
-    sort_cols = [by, *[col for col in ("team_name", "team_id") if col in ranked.columns]]
-    top = ranked.sort_values(sort_cols, ascending=[False, *[True] * (len(sort_cols) - 1)]).head(n)
-    rest = ranked.drop(index=top.index)
-    bottom = rest.sort_values(sort_cols, ascending=True).head(n)
-    return top.reset_index(drop=True), bottom.reset_index(drop=True)
+    values = teams[by].to_numpy(dtype="float64", na_value=np.nan)
+    names = [col for col in ("team_name", "team_id") if col in teams.columns]
+    ties = list(zip(*(teams[col].astype(str) for col in names), strict=True)) or [()] * len(teams)
+    defined = [i for i in range(len(teams)) if not np.isnan(values[i])]
+    # Highest first, ties by name and id; the bottom: lowest first among the rest.
+    top = sorted(defined, key=lambda i: (-values[i], *ties[i]))[:n]
+    rest = [i for i in defined if i not in top]
+    bottom = sorted(rest, key=lambda i: (values[i], *ties[i]))[:n]
+    return (
+        teams.iloc[top].reset_index(drop=True),
+        teams.iloc[bottom].reset_index(drop=True),
+    )
 
 
 # ------------------------------------------------------------------ visit frequency
@@ -303,6 +351,8 @@ COVERAGE_COLUMNS = (
 
 
 def _judged(coverage: pd.DataFrame, rules: FrequencyRules) -> pd.DataFrame:
+    """Coverage rows of a known grade with required_visits, customers (the row's weight: 1 per
+    customer row, or the count of a row that stands for several customers) and compliant."""
     frame = coverage.copy()
     for name in COVERAGE_COLUMNS:
         if name not in frame.columns:
@@ -311,6 +361,8 @@ def _judged(coverage: pd.DataFrame, rules: FrequencyRules) -> pd.DataFrame:
     required = {grade: rules.required_visits(grade) for grade in rules.grades}
     frame["required_visits"] = frame["grade"].map(required).astype("int64")
     frame["verified_visits"] = pd.to_numeric(frame["verified_visits"]).fillna(0).astype("int64")
+    weight = frame["customers"] if "customers" in frame.columns else 1
+    frame["customers"] = pd.Series(weight, index=frame.index, dtype="int64")
     frame["compliant"] = frame["verified_visits"] >= frame["required_visits"]
     return frame
 
@@ -319,13 +371,20 @@ def frequency_compliance(
     coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules()
 ) -> pd.DataFrame:
     """Return per grade (A, B, C): grade, required_visits, window_days, customers, compliant,
-    rate = customers meeting the rule ÷ customers of the grade (NaN with no customer)."""
+    rate = customers meeting the rule ÷ customers of the grade (NaN with no customer).
+
+    ``coverage`` has one row per customer, or rows standing for ``customers`` customers with
+    the same grade and verified visits (counts from the database).
+    """
     frame = _judged(coverage, rules)
+    weights = frame["customers"].to_numpy()
+    ok = frame["compliant"].to_numpy(dtype=bool)
+    grades = frame["grade"].to_numpy()
     rows = []
     for grade in rules.grades:
-        of_grade = frame[frame["grade"] == grade]
-        customers = len(of_grade)
-        compliant = int(of_grade["compliant"].sum())
+        of_grade = grades == grade
+        customers = int(weights[of_grade].sum())
+        compliant = int(weights[of_grade & ok].sum())
         rows.append(
             {
                 "grade": grade,
@@ -349,7 +408,7 @@ def overdue_customers(
     days_since_last (NaN when never visited).
     """
     frame = _judged(coverage, rules)
-    frame = frame[~frame["compliant"]].drop(columns=["compliant"])
+    frame = frame[~frame["compliant"]].drop(columns=["compliant", "customers"])
     frame["missing_visits"] = frame["required_visits"] - frame["verified_visits"]
     last = pd.to_datetime(frame["last_verified_date"])
     if as_of is not None:
@@ -368,24 +427,45 @@ def compliance_heatmap(
     coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules()
 ) -> pd.DataFrame:
     """Return one row per owner team (team_id, team_name) and one rate column per grade
-    (compliant ÷ customers of that team and grade; NaN where the team has none)."""
+    (compliant ÷ customers of that team and grade; NaN where the team has none).
+
+    ``coverage`` rows may stand for several customers (a ``customers`` count), as in
+    ``frequency_compliance``.
+    """
     columns = ["team_id", "team_name", *rules.grades]
     frame = _judged(coverage, rules)
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    frame["team_id"] = frame["team_id"].fillna("")
-    frame["team_name"] = frame["team_name"].fillna("—")
-    rates = (
-        frame.groupby(["team_id", "team_name", "grade"])["compliant"]
-        .mean()
-        .unstack("grade")
-        .reindex(columns=list(rules.grades))
-        .reset_index()
-    )
-    rates.columns.name = None
+    customers: dict[tuple[str, str], dict[str, int]] = {}
+    compliant: dict[tuple[str, str], dict[str, int]] = {}
+    for team_id, team_name, grade, weight, ok in zip(
+        frame["team_id"].fillna(""),
+        frame["team_name"].fillna("—"),
+        frame["grade"],
+        frame["customers"],
+        frame["compliant"],
+        strict=True,
+    ):
+        team = (team_id, team_name)
+        per_grade = customers.setdefault(team, {})
+        per_grade[grade] = per_grade.get(grade, 0) + int(weight)
+        done = compliant.setdefault(team, {})
+        done[grade] = done.get(grade, 0) + (int(weight) if ok else 0)
+    rows = [
+        {
+            "team_id": team[0],
+            "team_name": team[1],
+            **{
+                grade: compliant[team][grade] / per_grade[grade] if per_grade.get(grade) else np.nan
+                for grade in rules.grades
+            },
+        }
+        for team, per_grade in sorted(customers.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
+    out = pd.DataFrame(rows, columns=columns)
     for grade in rules.grades:
-        rates[grade] = rates[grade].astype("float64")
-    return rates[columns].sort_values(["team_name", "team_id"]).reset_index(drop=True)
+        out[grade] = out[grade].astype("float64")
+    return out
 
 
 def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

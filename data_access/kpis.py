@@ -12,10 +12,11 @@ customers through ``customers.region_id``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -116,25 +117,37 @@ def _scoped_rep_ids(
     )
 
 
+owner = r.alias("owner")
+owner_team = t.alias("owner_team")
+
+
+def _customers_with_owner() -> Any:
+    """customers LEFT JOIN their owner rep and the owner's team (a customer's region is its
+    owner's team's region)."""
+    return c.outerjoin(owner, owner.c.id == c.c.owner_rep_id).outerjoin(
+        owner_team, owner_team.c.id == owner.c.team_id
+    )
+
+
 def _customer_conditions(
     region_ids: Sequence[str] | None,
     region: str | None,
     team: str | None,
     rep: str | None,
 ) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``customers``: region and team through the owner rep's current team, rep
-    by the owner (a rep or team that moved takes its customers along at once)."""
+    """Conditions on ``_customers_with_owner()``: region and team through the owner rep's
+    current team, rep by the owner (a rep or team that moved takes its customers along at once;
+    a customer without an owner has no region and is in no region's scope)."""
     conds: list[sa.ColumnElement[bool]] = []
     scope = _check_region_ids(region_ids)
-    live_region = customer_region()
     if scope is not None:
-        conds.append(live_region.in_(scope))
+        conds.append(owner_team.c.region_id.in_(scope))
     if region is not None:
-        conds.append(live_region == region)
+        conds.append(owner_team.c.region_id == region)
     if rep is not None:
         conds.append(c.c.owner_rep_id == rep)
     if team is not None:
-        conds.append(c.c.owner_rep_id.in_(sa.select(r.c.id).where(r.c.team_id == team)))
+        conds.append(owner.c.team_id == team)
     return conds
 
 
@@ -150,9 +163,13 @@ def customer_region() -> sa.ColumnElement[str]:
 
 def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
     """Return the verified-visit test: checked out, dwell ≥ min_dwell_s, check-in in the fence."""
+    # The threshold is rendered inline, never as a parameter: then the planner can prove that
+    # the condition implies the predicate of the partial index of verified visits, even for a
+    # prepared statement.
+    threshold = sa.bindparam(None, float(min_dwell_s), type_=sa.Float, literal_execute=True)
     return sa.and_(
         visits.c.checked_out_at.is_not(None),
-        visits.c.dwell_s >= min_dwell_s,
+        visits.c.dwell_s >= threshold,
         visits.c.checkin_distance_m <= visits.c.geofence_limit_m,
     )
 
@@ -307,6 +324,16 @@ def compute_rep_day_facts(
     conds = _rep_conditions(region_ids, region, team, rep)
     if rep_ids is not None:
         conds.append(r.c.id.in_(sorted(set(rep_ids))))
+    stmt = _named_facts(_computed_facts(start, end, conds, min_dwell_s))
+    _no_jit(conn)
+    return _facts_frame(conn, stmt)
+
+
+def _computed_facts(
+    start: date, end: date, conds: list[sa.ColumnElement[bool]], min_dwell_s: float
+) -> sa.Subquery:
+    """The per (rep, local date) facts of the reps matching ``conds`` (on reps joined to teams)
+    computed from the raw records: rep_id, local_date and the ``_UNION_FACTS``."""
     scope = (
         sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds).cte("scope_reps")
         if conds
@@ -427,14 +454,191 @@ def compute_rep_day_facts(
     sums = [
         sa.cast(sa.func.sum(u.c[name]), sa.BigInteger).label(name) for name in FACT_COUNT_COLUMNS
     ] + [sa.cast(sa.func.sum(u.c[name]), sa.Float).label(name) for name in FACT_AMOUNT_COLUMNS]
-    grouped = (
+    return (
         sa.select(u.c.rep_id, u.c.local_date, *sums)
         .group_by(u.c.rep_id, u.c.local_date)
         .subquery("facts")
     )
-    stmt = _named_facts(grouped)
+
+
+# ------------------------------------------------------------------ facts summed per grain
+
+SUM_FACTS = (*FACT_COUNT_COLUMNS, *FACT_AMOUNT_COLUMNS)
+GRAIN_KEYS: dict[str, tuple[str, ...]] = {
+    "day": ("local_date",),
+    "team": ("team_id", "team_name", "region_id", "region_name"),
+    "rep": ("rep_id", "rep_name", "team_id", "team_name"),
+}
+_KEY_TYPES: dict[str, Any] = {"local_date": sa.Date}
+
+
+def fetch_fact_sums(
+    conn: Connection,
+    *,
+    periods: Mapping[str, tuple[date, date]],
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> dict[str, pd.DataFrame]:
+    """Return the rep-day facts summed per grain, each over its own period, in one statement.
+
+    ``periods`` maps a grain of ``GRAIN_KEYS`` to its inclusive (start, end) local dates:
+
+    - ``day``: one row per local date with activity (a fix, visit, plan or claim), by date;
+    - ``team``: one row per team with a rep in scope (idle teams too, with zero sums), by team
+      name and id;
+    - ``rep``: one row per active rep in scope and per rep with activity, by team name, rep name
+      and id.
+
+    Each frame has the grain's key columns, the additive facts (``FACT_COUNT_COLUMNS`` as int64,
+    ``FACT_AMOUNT_COLUMNS`` as float64, zeros for idle groups) and ``rep_days``: the rep-days
+    with a fix or a visit. Read from the ``rep_days`` rollup; a ``min_dwell_s`` other than the
+    rollup's default is computed from the raw records.
+    """
+    unknown = sorted(set(periods) - set(GRAIN_KEYS))
+    if unknown or not periods:
+        raise ValueError(f"periods: grains must be among {sorted(GRAIN_KEYS)}, got {unknown}")
+    if "team" in periods and "rep" in periods and periods["team"] != periods["rep"]:
+        raise ValueError("periods: the team and rep grains must share one period")
+    lo = min(start for start, _end in periods.values())
+    hi = max(end for _start, end in periods.values())
+    rep_conds = _rep_conditions(region_ids, region, team, rep)
+    scope = (
+        sa.select(
+            r.c.id,
+            r.c.name,
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+            g.c.name.label("region_name"),
+            r.c.active,
+        )
+        .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(g, g.c.id == t.c.region_id))
+        .where(*rep_conds)
+        .cte("scope")
+    )
+    if min_dwell_s == DEFAULT_MIN_DWELL_S:
+        source: Any = schema.rep_days
+    else:
+        source = _computed_facts(lo, hi, rep_conds, min_dwell_s)
+    active_day = sa.or_(
+        source.c.fixes > 0,
+        source.c.visits > 0,
+        source.c.planned > 0,
+        source.c.expense_amount > 0,
+    )
+    facts = (
+        sa.select(
+            source.c.rep_id,
+            source.c.local_date,
+            *(source.c[name] for name in SUM_FACTS),
+            sa.case((sa.or_(source.c.fixes > 0, source.c.visits > 0), 1), else_=0).label(
+                "rep_days"
+            ),
+        )
+        .where(
+            source.c.local_date.between(lo, hi),
+            source.c.rep_id.in_(sa.select(scope.c.id)),
+            active_day,
+        )
+        .cte("facts")
+    )
+
+    def sums(source: Any) -> list[sa.ColumnElement[Any]]:
+        return [
+            sa.cast(sa.func.coalesce(sa.func.sum(source.c[name]), 0), sa.BigInteger).label(name)
+            for name in (*FACT_COUNT_COLUMNS, "rep_days")
+        ] + [
+            sa.cast(sa.func.coalesce(sa.func.sum(source.c[name]), 0), sa.Float).label(name)
+            for name in FACT_AMOUNT_COLUMNS
+        ]
+
+    key_names = list(dict.fromkeys(key for keys in GRAIN_KEYS.values() for key in keys))
+
+    def keyed(grain: str, values: dict[str, sa.ColumnElement[Any]]) -> list[Any]:
+        cols: list[Any] = [sa.literal_column(f"'{grain}'", sa.String).label("grain")]
+        for key in key_names:
+            value = values.get(key)
+            if value is None:
+                value = sa.cast(sa.null(), _KEY_TYPES.get(key, sa.String))
+            cols.append(value.label(key))
+        return cols
+
+    branches = []
+    # The day branch comes first: its typed local_date column types the union's.
+    if "day" in periods:
+        start, end = periods["day"]
+        branches.append(
+            sa.select(*keyed("day", {"local_date": facts.c.local_date}), *sums(facts))
+            .where(facts.c.local_date.between(start, end))
+            .group_by(facts.c.local_date)
+        )
+    if "team" in periods or "rep" in periods:
+        # Teams are summed from the (few) per-rep sums, not from the rep-days again.
+        start, end = periods.get("rep") or periods["team"]
+        by_rep = (
+            sa.select(facts.c.rep_id, *sums(facts))
+            .where(facts.c.local_date.between(start, end))
+            .group_by(facts.c.rep_id)
+            .cte("by_rep")
+        )
+        reps_with_sums = scope.outerjoin(by_rep, by_rep.c.rep_id == scope.c.id)
+    if "team" in periods:
+        team_keys = (scope.c.team_id, scope.c.team_name, scope.c.region_id, scope.c.region_name)
+        branches.append(
+            sa.select(*keyed("team", {k.name: k for k in team_keys}), *sums(by_rep))
+            .select_from(reps_with_sums)
+            .group_by(*team_keys)
+        )
+    if "rep" in periods:
+        rep_keys = {
+            "rep_id": scope.c.id,
+            "rep_name": scope.c.name,
+            "team_id": scope.c.team_id,
+            "team_name": scope.c.team_name,
+        }
+        zero = sa.literal_column("0")
+        branches.append(
+            sa.select(
+                *keyed("rep", rep_keys),
+                *(
+                    sa.func.coalesce(by_rep.c[name], zero).label(name)
+                    for name in (*FACT_COUNT_COLUMNS, "rep_days", *FACT_AMOUNT_COLUMNS)
+                ),
+            )
+            .select_from(reps_with_sums)
+            .where(sa.or_(scope.c.active.is_(True), by_rep.c.rep_id.is_not(None)))
+        )
+    stmt = branches[0] if len(branches) == 1 else sa.union_all(*branches)
     _no_jit(conn)
-    return _facts_frame(conn, stmt)
+    result = conn.execute(stmt)
+    names = list(result.keys())
+    rows = result.all()
+    out: dict[str, pd.DataFrame] = {}
+    for grain in periods:
+        keys = GRAIN_KEYS[grain]
+        mine = [row for row in rows if row[0] == grain]
+        order = [names.index(key) for key in _GRAIN_ORDER[grain]]
+        mine.sort(key=lambda row: tuple("" if row[i] is None else row[i] for i in order))
+        columns = list(zip(*mine, strict=True)) if mine else [() for _ in names]
+        data: dict[str, Any] = {}
+        for key in keys:
+            data[key] = list(columns[names.index(key)])
+        for name in (*FACT_COUNT_COLUMNS, "rep_days"):
+            data[name] = np.asarray(columns[names.index(name)], dtype="int64")
+        for name in FACT_AMOUNT_COLUMNS:
+            data[name] = np.asarray(columns[names.index(name)], dtype="float64")
+        out[grain] = pd.DataFrame(data)
+    return out
+
+
+_GRAIN_ORDER = {
+    "day": ("local_date",),
+    "team": ("team_name", "team_id"),
+    "rep": ("team_name", "rep_name", "rep_id"),
+}
 
 
 # ------------------------------------------------------------------ customers
@@ -471,13 +675,13 @@ def fetch_customer_coverage(
         .where(
             v.c.local_date.between(since, window_end),
             effective_condition(v, min_dwell_s),
-            v.c.customer_id.in_(sa.select(c.c.id).where(*conds)),
+            v.c.customer_id.in_(
+                sa.select(c.c.id).select_from(_customers_with_owner()).where(*conds)
+            ),
         )
         .group_by(v.c.customer_id)
         .subquery("verified")
     )
-    owner = r.alias("owner")
-    owner_team = t.alias("owner_team")
     stmt = (
         sa.select(
             c.c.id.label("customer_id"),
@@ -492,11 +696,7 @@ def fetch_customer_coverage(
             sa.func.coalesce(agg.c.verified_visits, 0).label("verified_visits"),
             agg.c.last_verified_date,
         )
-        .select_from(
-            c.outerjoin(agg, agg.c.customer_id == c.c.id)
-            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
-            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
-        )
+        .select_from(_customers_with_owner().outerjoin(agg, agg.c.customer_id == c.c.id))
         .where(*conds)
         .order_by(c.c.id)
     )
@@ -504,6 +704,162 @@ def fetch_customer_coverage(
     frame = _frame(conn, stmt)
     frame["verified_visits"] = frame["verified_visits"].fillna(0).astype("int64")
     return frame
+
+
+def fetch_customer_compliance(
+    conn: Connection,
+    *,
+    window_start: date,
+    window_end: date,
+    required: Mapping[str, int],
+    history_start: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (counts, below) for the customers in scope whose grade is a key of ``required``.
+
+    Verified visits (by any rep) are counted per customer inside [window_start, window_end].
+
+    - ``counts``: team_id, team_name (the owner's team), grade, verified_visits and customers
+      (how many customers have them), with verified_visits capped at ``max(required)``: enough
+      to judge any grade's rule, and few rows;
+    - ``below``: the customers whose verified visits are below ``required[grade]`` (customer_id,
+      name, city, grade, owner_rep_id, owner_name, team_id, team_name, region_id,
+      verified_visits, last_verified_date: the latest verified visit in [history_start,
+      window_end], None when there is none), by customer id.
+
+    Customers are in scope through their owner rep's current team and region.
+    """
+    if not required:
+        raise ValueError("required: give the visits required of at least one grade")
+    cap = max(int(n) for n in required.values())
+    conds = _customer_conditions(region_ids, region, team, rep)
+    in_scope = (*conds, c.c.grade.in_(sorted(required)))
+    # Plain joins to the tables, not a CTE of the customers: the planner then knows how many
+    # customers are in scope and scans the window of the verified-visit index for many of them,
+    # or probes it per customer for a few.
+    verified = (
+        sa.select(v.c.customer_id, sa.func.count().label("n"))
+        .select_from(
+            v.join(c, c.c.id == v.c.customer_id)
+            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
+            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
+        )
+        .where(
+            v.c.local_date.between(window_start, window_end),
+            effective_condition(v, min_dwell_s),
+            *in_scope,
+        )
+        .group_by(v.c.customer_id)
+        .subquery("ver")
+    )
+    judged = (
+        sa.select(
+            c.c.id,
+            c.c.name,
+            c.c.city,
+            c.c.grade,
+            c.c.owner_rep_id,
+            owner.c.name.label("owner_name"),
+            owner.c.team_id,
+            owner_team.c.name.label("team_name"),
+            owner_team.c.region_id,
+            sa.func.coalesce(verified.c.n, 0).label("verified_visits"),
+        )
+        .select_from(_customers_with_owner().outerjoin(verified, verified.c.customer_id == c.c.id))
+        .where(*in_scope)
+        .cte("judged")
+    )
+    j = judged.c
+    capped = sa.case((j.verified_visits > cap, cap), else_=j.verified_visits)
+    counts_stmt = sa.select(
+        sa.literal_column("'count'", sa.String).label("kind"),
+        j.team_id,
+        j.team_name,
+        j.grade,
+        capped.label("verified_visits"),
+        sa.func.count().label("customers"),
+        *(sa.cast(sa.null(), sa.String).label(name) for name in _BELOW_ONLY[:-1]),
+        sa.cast(sa.null(), sa.Date).label("last_verified_date"),
+    ).group_by(j.team_id, j.team_name, j.grade, capped)
+    v2 = v.alias("v2")
+    last_verified = (
+        sa.select(sa.func.max(v2.c.local_date))
+        .where(
+            v2.c.customer_id == j.id,
+            v2.c.local_date.between(history_start, window_end),
+            effective_condition(v2, min_dwell_s),
+        )
+        .scalar_subquery()
+    )
+    threshold = sa.case(
+        *((j.grade == grade, int(visits)) for grade, visits in sorted(required.items())),
+        else_=0,
+    )
+    below_stmt = sa.select(
+        sa.literal_column("'below'", sa.String).label("kind"),
+        j.team_id,
+        j.team_name,
+        j.grade,
+        j.verified_visits,
+        sa.literal_column("1").label("customers"),
+        j.id.label("customer_id"),
+        j.name,
+        j.city,
+        j.owner_rep_id,
+        j.owner_name,
+        j.region_id,
+        last_verified.label("last_verified_date"),
+    ).where(j.verified_visits < threshold)
+    # The counts branch comes first: its typed NULL date types the union's column.
+    stmt = sa.union_all(counts_stmt, below_stmt)
+    _no_jit(conn)
+    result = conn.execute(stmt)
+    names = list(result.keys())
+    rows = result.all()
+    count_rows = [row for row in rows if row[0] == "count"]
+    below_rows = sorted((row for row in rows if row[0] == "below"), key=lambda row: row[6])
+
+    def frame(rows: list[Any], columns: Sequence[str]) -> pd.DataFrame:
+        values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        data = {name: list(values[names.index(name)]) for name in columns}
+        out = pd.DataFrame(data, columns=list(columns))
+        out["verified_visits"] = np.asarray(data["verified_visits"], dtype="int64")
+        return out
+
+    counts = frame(count_rows, ("team_id", "team_name", "grade", "verified_visits", "customers"))
+    counts["customers"] = counts["customers"].astype("int64")
+    below = frame(
+        below_rows,
+        (
+            "customer_id",
+            "name",
+            "city",
+            "grade",
+            "owner_rep_id",
+            "owner_name",
+            "team_id",
+            "team_name",
+            "region_id",
+            "verified_visits",
+            "last_verified_date",
+        ),
+    )
+    return counts, below
+
+
+_BELOW_ONLY = (
+    "customer_id",
+    "name",
+    "city",
+    "owner_rep_id",
+    "owner_name",
+    "region_id",
+    "last_verified_date",
+)
 
 
 # ------------------------------------------------------------------ reps, online, filters
@@ -558,6 +914,28 @@ def fetch_online_reps(
         )
     )
     return int(conn.execute(stmt).scalar_one())
+
+
+def count_online_reps(
+    conn: Connection,
+    *,
+    day: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> tuple[int, int]:
+    """Return (online, active): the active reps in scope with at least one fix on local date
+    ``day``, and all the active reps in scope, in one statement."""
+    rd = schema.rep_days
+    has_fix = sa.exists().where(rd.c.rep_id == r.c.id, rd.c.local_date == day, rd.c.fixes > 0)
+    stmt = (
+        sa.select(sa.func.count(sa.case((has_fix, 1))), sa.func.count())
+        .select_from(r.join(t, t.c.id == r.c.team_id))
+        .where(*_rep_conditions(region_ids, region, team, rep, active_only=True))
+    )
+    online, active = conn.execute(stmt).one()
+    return int(online), int(active)
 
 
 def fetch_open_alerts_by_severity(
@@ -617,10 +995,10 @@ def fetch_expense_totals(
         .select_from(risk.join(e, e.c.id == risk.c.claim_id))
         .where(e.c.date.between(start, end), e.c.rep_id.in_(scoped))
     )
-    return {
-        "claimed": float(conn.execute(claimed).scalar_one()),
-        "at_risk": float(conn.execute(at_risk).scalar_one()),
-    }
+    both = conn.execute(
+        sa.select(claimed.scalar_subquery().label("claimed"), at_risk.scalar_subquery())
+    ).one()
+    return {"claimed": float(both[0]), "at_risk": float(both[1])}
 
 
 def fetch_day_visits(
@@ -714,21 +1092,47 @@ def fetch_day_visits(
 def fetch_filter_options(
     conn: Connection, *, region_ids: Sequence[str] | None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Return the regions, teams (with region_id) and reps (with team_id, active) in scope."""
+    """Return the regions, teams (with region_id) and reps (with team_id, active) in scope,
+    each by name and id, in one statement."""
     scope = _check_region_ids(region_ids)
-    region_stmt = sa.select(g.c.id, g.c.name).order_by(g.c.name, g.c.id)
-    team_stmt = sa.select(t.c.id, t.c.name, t.c.region_id).order_by(t.c.name, t.c.id)
-    rep_stmt = (
-        sa.select(r.c.id, r.c.name, r.c.team_id, r.c.active)
-        .join(t, t.c.id == r.c.team_id)
-        .order_by(r.c.name, r.c.id)
+    nothing = sa.cast(sa.null(), sa.String)
+    # The reps come first: their typed ``active`` column types the union's.
+    rep_stmt = sa.select(
+        sa.literal_column("'rep'", sa.String).label("kind"),
+        r.c.id,
+        r.c.name,
+        r.c.team_id.label("parent"),
+        r.c.active,
+    ).join(t, t.c.id == r.c.team_id)
+    team_stmt = sa.select(
+        sa.literal_column("'team'", sa.String),
+        t.c.id,
+        t.c.name,
+        t.c.region_id,
+        sa.cast(sa.null(), sa.Boolean),
+    )
+    region_stmt = sa.select(
+        sa.literal_column("'region'", sa.String),
+        g.c.id,
+        g.c.name,
+        nothing,
+        sa.cast(sa.null(), sa.Boolean),
     )
     if scope is not None:
         region_stmt = region_stmt.where(g.c.id.in_(scope))
         team_stmt = team_stmt.where(t.c.region_id.in_(scope))
         rep_stmt = rep_stmt.where(t.c.region_id.in_(scope))
+    union = sa.union_all(rep_stmt, team_stmt, region_stmt).subquery("options")
+    ordered = sa.select(union).order_by(union.c.kind, union.c.name, union.c.id)
+    rows = conn.execute(ordered).all()
     return {
-        "regions": [dict(row) for row in conn.execute(region_stmt).mappings()],
-        "teams": [dict(row) for row in conn.execute(team_stmt).mappings()],
-        "reps": [dict(row) for row in conn.execute(rep_stmt).mappings()],
+        "regions": [{"id": x.id, "name": x.name} for x in rows if x.kind == "region"],
+        "teams": [
+            {"id": x.id, "name": x.name, "region_id": x.parent} for x in rows if x.kind == "team"
+        ],
+        "reps": [
+            {"id": x.id, "name": x.name, "team_id": x.parent, "active": x.active}
+            for x in rows
+            if x.kind == "rep"
+        ],
     }

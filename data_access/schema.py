@@ -220,6 +220,19 @@ visits = sa.Table(
     sa.Index(None, "customer_id", "ts"),
 )
 
+# Verified visits (checked out, dwell >= 5 min, check-in inside the geofence: the default of
+# data_access.kpis.effective_condition) by customer and local date, for visit-frequency
+# compliance: counting a rolling window and finding a customer's last verified visit read
+# these small partial indexes only.
+VERIFIED_VISIT = sa.text(
+    "checked_out_at IS NOT NULL AND dwell_s >= 300.0 AND checkin_distance_m <= geofence_limit_m"
+)
+for _name, _columns in (
+    ("ix_visits_verified_customer_id_local_date", (visits.c.customer_id, visits.c.local_date)),
+    ("ix_visits_verified_local_date_customer_id", (visits.c.local_date, visits.c.customer_id)),
+):
+    sa.Index(_name, *_columns, postgresql_where=VERIFIED_VISIT, sqlite_where=VERIFIED_VISIT)
+
 check_outs = sa.Table(
     "check_outs",
     metadata,

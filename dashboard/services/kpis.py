@@ -36,19 +36,21 @@ def _filter_kwargs(filters: Filters) -> dict[str, Any]:
     return {"region": filters.region, "team": filters.team, "rep": filters.rep}
 
 
-def _facts(conn, user: User, filters: Filters, start: date, end: date) -> pd.DataFrame:
-    return store.fetch_rep_day_facts(
+def _sums(
+    conn, user: User, filters: Filters, periods: dict[str, tuple[date, date]]
+) -> dict[str, pd.DataFrame]:
+    """The facts of the user's scope and the filter summed per grain (day, team, rep) in SQL."""
+    return store.fetch_fact_sums(
         conn,
-        start=start,
-        end=end,
+        periods=periods,
         region_ids=region_scope(user),
         min_dwell_s=core.MIN_DWELL_S,
         **_filter_kwargs(filters),
     )
 
 
-def _in_range(facts: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    return facts[(facts["local_date"] >= start) & (facts["local_date"] <= end)]
+def _in_range(days: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    return days[(days["local_date"] >= start) & (days["local_date"] <= end)]
 
 
 def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
@@ -63,27 +65,29 @@ def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> di
     prev = filters.previous()
     scope = region_scope(user)
     kw = _filter_kwargs(filters)
+    period = (filters.start, filters.end)
     with engine.connect() as conn:
-        # One query for both periods; they are adjacent.
-        facts = _facts(conn, user, filters, prev.start, filters.end)
+        # One statement for both periods (they are adjacent) per day, and per team.
+        sums = _sums(conn, user, filters, {"day": (prev.start, filters.end), "team": period})
         alerts = store.fetch_open_alerts_by_severity(
             conn, start=filters.start, end=filters.end, region_ids=scope, **kw
         )
         expenses = store.fetch_expense_totals(
             conn, start=filters.start, end=filters.end, region_ids=scope, **kw
         )
-        online = store.fetch_online_reps(conn, day=today, region_ids=scope, **kw)
-        reps = len(store.fetch_scope_reps(conn, region_ids=scope, active_only=True, **kw))
-    current_facts = _in_range(facts, filters.start, filters.end)
-    current = core.summarize(current_facts)
-    previous = core.summarize(_in_range(facts, prev.start, prev.end))
-    teams = core.by_group(current_facts, TEAM_KEYS)
+        online, reps = store.count_online_reps(conn, day=today, region_ids=scope, **kw)
+    days = sums["day"]
+    current_days = _in_range(days, filters.start, filters.end)
+    current = core.summarize(current_days)
+    previous = core.summarize(_in_range(days, prev.start, prev.end))
+    # Idle teams have no verified visits per rep-working-day, so the ranking leaves them out.
+    teams = core.group_kpis(sums["team"], TEAM_KEYS)
     top, bottom = core.rank_teams(teams, by="effective_per_rep_day", n=3)
     return {
         "current": current,
         "previous": previous,
         "changes": {key: core.change(current[key], previous[key]) for key in core.KPI_KEYS},
-        "trend": core.trend(current_facts, start=filters.start, end=filters.end, grain="day"),
+        "trend": core.trend(current_days, start=filters.start, end=filters.end, grain="day"),
         "top_teams": top,
         "bottom_teams": bottom,
         "alerts": core.severity_counts(alerts),
@@ -109,59 +113,24 @@ def team_comparison(
     ``today`` is accepted so that every page calls the services alike; it is not used.
     """
     with engine.connect() as conn:
-        facts, reps = _facts_and_reps(conn, user, filters, active_only=False)
-    return _teams_of(facts, reps)
-
-
-def _facts_and_reps(
-    conn, user: User, filters: Filters, *, active_only: bool
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    facts = _facts(conn, user, filters, filters.start, filters.end)
-    reps = store.fetch_scope_reps(
-        conn, region_ids=region_scope(user), active_only=active_only, **_filter_kwargs(filters)
-    )
-    return facts, reps
-
-
-def _teams_of(facts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
-    teams = core.by_group(facts, TEAM_KEYS)
-    known = reps[TEAM_KEYS].drop_duplicates()
-    idle = known[~known["team_id"].isin(teams["team_id"])]
-    if not idle.empty:
-        teams = pd.concat([teams, core.by_group(_idle_facts(idle), TEAM_KEYS)], ignore_index=True)
-    return teams.sort_values(["team_name", "team_id"]).reset_index(drop=True)
-
-
-def _reps_of(facts: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
-    out = core.by_group(facts, REP_KEYS)
-    active = reps[reps["active"].astype(bool)] if "active" in reps.columns else reps
-    idle = active[~active["rep_id"].isin(out["rep_id"])][REP_KEYS]
-    if not idle.empty:
-        out = pd.concat([out, core.by_group(_idle_facts(idle), REP_KEYS)], ignore_index=True)
-    return out.sort_values(["team_name", "rep_name", "rep_id"]).reset_index(drop=True)
+        sums = _sums(conn, user, filters, {"team": (filters.start, filters.end)})
+    return core.group_kpis(sums["team"], TEAM_KEYS)
 
 
 def team_views(
     engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date | None = None
 ) -> dict[str, pd.DataFrame]:
     """Return the team comparison, the trend (``period`` column) and the per-rep KPIs of the
-    period from one fetch of the facts (what the team KPI page's charts show)."""
+    period from one statement (what the team KPI page's charts show)."""
+    period = (filters.start, filters.end)
     with engine.connect() as conn:
-        facts, reps = _facts_and_reps(conn, user, filters, active_only=False)
-    trend_frame = core.trend(facts, start=filters.start, end=filters.end, grain=grain)
+        sums = _sums(conn, user, filters, {"day": period, "team": period, "rep": period})
+    trend_frame = core.trend(sums["day"], start=filters.start, end=filters.end, grain=grain)
     return {
-        "teams": _teams_of(facts, reps),
+        "teams": core.group_kpis(sums["team"], TEAM_KEYS),
         "trend": trend_frame.rename(columns={"local_date": "period", "week": "period"}),
-        "reps": _reps_of(facts, reps),
+        "reps": core.group_kpis(sums["rep"], REP_KEYS),
     }
-
-
-def _idle_facts(keys: pd.DataFrame) -> pd.DataFrame:
-    """Zero facts for groups with no activity, so they appear with 0 visits and undefined rates."""
-    frame = keys.copy()
-    for name in core.SUM_COLUMNS:
-        frame[name] = 0
-    return frame
 
 
 def trend(
@@ -174,8 +143,8 @@ def trend(
 ) -> pd.DataFrame:
     """Return the KPIs per day (every date of the period) or per week (``week`` = Monday)."""
     with engine.connect() as conn:
-        facts = _facts(conn, user, filters, filters.start, filters.end)
-    return core.trend(facts, start=filters.start, end=filters.end, grain=grain)
+        sums = _sums(conn, user, filters, {"day": (filters.start, filters.end)})
+    return core.trend(sums["day"], start=filters.start, end=filters.end, grain=grain)
 
 
 def rep_distribution(
@@ -184,8 +153,8 @@ def rep_distribution(
     """Return one row per rep (active reps in scope, plus any rep with activity) with the
     period's KPIs, for a box plot; idle reps have 0 visits and undefined rates."""
     with engine.connect() as conn:
-        facts, reps = _facts_and_reps(conn, user, filters, active_only=True)
-    return _reps_of(facts, reps)
+        sums = _sums(conn, user, filters, {"rep": (filters.start, filters.end)})
+    return core.group_kpis(sums["rep"], REP_KEYS)
 
 
 def team_reps(engine: Engine, user: User, filters: Filters, team_id: str) -> pd.DataFrame:
@@ -197,8 +166,8 @@ def rep_days(engine: Engine, user: User, filters: Filters, rep_id: str) -> pd.Da
     """Return the KPIs of one rep per local date with any activity (empty when out of scope)."""
     narrowed = replace(filters, rep=rep_id)
     with engine.connect() as conn:
-        facts = _facts(conn, user, narrowed, narrowed.start, narrowed.end)
-    return core.by_group(facts, ["local_date"])
+        sums = _sums(conn, user, narrowed, {"day": (narrowed.start, narrowed.end)})
+    return core.group_kpis(sums["day"], ["local_date"])
 
 
 def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFrame:
@@ -241,30 +210,38 @@ def compliance(
     ``window_end`` (of the longest rule window).
     """
     scope = region_scope(user)
-    parts = []
+    counts, below = [], []
     longest = max(rules.windows())
     with engine.connect() as conn:
         for days, grades in rules.windows().items():
             start, end = core.window_for(filters.end, days)
-            coverage = store.fetch_customer_coverage(
+            counted, overdue = store.fetch_customer_compliance(
                 conn,
                 window_start=start,
                 window_end=end,
+                required={grade: rules.required_visits(grade) or 0 for grade in grades},
                 history_start=min(start, core.window_for(end, LAST_VISIT_LOOKBACK_DAYS)[0]),
                 region_ids=scope,
                 min_dwell_s=core.MIN_DWELL_S,
                 **_filter_kwargs(filters),
             )
-            parts.append(coverage[coverage["grade"].isin(grades)])
-    coverage = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            counts.append(counted)
+            below.append(overdue)
     window_start, window_end = core.window_for(filters.end, longest)
+    # ``counts`` stands for every customer (per team, grade and verified visits); ``below``
+    # lists the customers under their grade's rule, which the core judges again and orders.
+    coverage = _concat(counts)
     return {
         "grades": core.frequency_compliance(coverage, rules),
         "heatmap": core.compliance_heatmap(coverage, rules),
-        "overdue": core.overdue_customers(coverage, rules, as_of=filters.end),
+        "overdue": core.overdue_customers(_concat(below), rules, as_of=filters.end),
         "window_start": window_start,
         "window_end": window_end,
     }
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def filter_options(engine: Engine, user: User) -> dict[str, list[dict[str, Any]]]:

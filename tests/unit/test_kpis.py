@@ -466,3 +466,78 @@ def test_rates_stay_in_0_1_and_are_undefined_exactly_when_the_denominator_is_zer
         per_rep = kpis.by_group(frame, ["rep_id"])
         assert per_rep["visits"].sum() == out["visits"]
         assert per_rep["rep_days"].sum() == out["rep_days"]
+
+
+# ------------------------------------------------------------------ facts summed in the database
+
+
+def summed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """What the database returns per group: the sums and the rep-working-days (rep_days)."""
+    frame = frame.copy()
+    frame["rep_days"] = ((frame["fixes"] > 0) | (frame["visits"] > 0)).astype("int64")
+    return frame.groupby(keys)[[*kpis.SUM_COLUMNS, "rep_days"]].sum().reset_index()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(day_facts, min_size=1, max_size=12))
+def test_kpis_of_group_sums_equal_the_kpis_of_their_rep_days(rows):
+    days = [f"2026-11-{23 + i % 4}" for i in range(len(rows))]
+    frame = pd.DataFrame(
+        [fact(f"r{i % 3}", day, **row) for i, (day, row) in enumerate(zip(days, rows, strict=True))]
+    )
+    per_rep = kpis.group_kpis(summed(frame, ["rep_id"]), ["rep_id"])
+    # Floats summed in another order may differ in the last bits.
+    same = {"check_exact": False, "rtol": 1e-9}
+    pd.testing.assert_frame_equal(per_rep, kpis.by_group(frame, ["rep_id"]), **same)
+    per_day = summed(frame, ["local_date"])
+    got, want = kpis.summarize(per_day), kpis.summarize(frame)
+    for key in kpis.KPI_KEYS:
+        assert got[key] == (None if want[key] is None else pytest.approx(want[key], rel=1e-9))
+    for grain in ("day", "week"):
+        pd.testing.assert_frame_equal(
+            kpis.trend(per_day, start=D("2026-11-20"), end=D("2026-11-30"), grain=grain),
+            kpis.trend(frame, start=D("2026-11-20"), end=D("2026-11-30"), grain=grain),
+            **same,
+        )
+
+
+def test_a_summed_group_counts_its_rep_working_days_not_its_rows():
+    sums = pd.DataFrame(
+        [{"team_id": "t1", **dict.fromkeys(kpis.SUM_COLUMNS, 0), "visits": 12, "rep_days": 4}]
+    )
+    out = kpis.group_kpis(sums, ["team_id"])
+    assert out["visits_per_rep_day"].iloc[0] == 3.0
+    assert kpis.summarize(sums)["rep_days"] == 4
+
+
+def test_group_kpis_refuses_rep_day_rows_without_rep_days():
+    with pytest.raises(ValueError, match="rep_days"):
+        kpis.group_kpis(facts(fact(visits=1)), ["rep_id"])
+
+
+def test_compliance_of_counted_customers_equals_compliance_of_the_customers():
+    one_per_row = coverage(
+        ("c1", "A", 4, None, "t1"),
+        ("c2", "A", 4, None, "t1"),
+        ("c3", "A", 1, None, "t1"),
+        ("c4", "B", 0, None, "t2"),
+        ("c5", "C", 3, None, "t2"),
+    )
+    counted = pd.DataFrame(
+        {
+            "team_id": ["t1", "t1", "t2", "t2"],
+            "team_name": ["Team t1", "Team t1", "Team t2", "Team t2"],
+            "grade": ["A", "A", "B", "C"],
+            "verified_visits": [4, 1, 0, 3],
+            "customers": [2, 1, 1, 1],
+        }
+    )
+    pd.testing.assert_frame_equal(
+        kpis.frequency_compliance(counted), kpis.frequency_compliance(one_per_row)
+    )
+    pd.testing.assert_frame_equal(
+        kpis.compliance_heatmap(counted), kpis.compliance_heatmap(one_per_row)
+    )
+    assert kpis.compliance_heatmap(counted).set_index("team_id").loc["t1", "A"] == pytest.approx(
+        2 / 3
+    )
