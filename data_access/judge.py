@@ -30,6 +30,11 @@ def _seconds(conn: Connection, column) -> sa.ColumnElement:
     return epoch_seconds(conn, column)
 
 
+def _raw(conn: Connection, stmt) -> list[tuple]:
+    """Execute and fetch plain DB-API tuples (no Row objects: the columns need no processing)."""
+    return conn.execute(stmt).cursor.fetchall()
+
+
 def _to_seconds(conn: Connection, values: Sequence[Any]) -> np.ndarray:
     if not len(values):
         return np.empty(0)
@@ -54,7 +59,9 @@ def fetch_rep_days(
     return list(conn.execute(stmt.order_by(rd.c.local_date, rd.c.rep_id)).mappings())
 
 
-def fetch_unjudged_rep_days(conn: Connection, *, limit: int | None = None) -> list[Mapping[str, Any]]:
+def fetch_unjudged_rep_days(
+    conn: Connection, *, limit: int | None = None
+) -> list[Mapping[str, Any]]:
     """Return rep-days changed since they were last judged (judged_version behind version)."""
     rd = schema.rep_days
     stmt = (
@@ -119,17 +126,26 @@ def fetch_fixes(
     """Return the reps' fixes in [start, end) ordered by rep and time, as parallel columns:
     rep_id, id, device_id (lists), t_s, lat, lon, accuracy_m (float arrays), mock (bool array)."""
     g = schema.gps_fixes
-    cols: dict[str, list] = {k: [] for k in ("rep_id", "id", "device_id", "t", "lat", "lon", "acc", "mock")}
+    cols: dict[str, list] = {
+        k: [] for k in ("rep_id", "id", "device_id", "t", "lat", "lon", "acc", "mock")
+    }
     for chunk in _chunks(sorted(set(rep_ids))):
         stmt = (
             sa.select(
-                g.c.rep_id, g.c.id, g.c.device_id, _seconds(conn, g.c.ts),
-                g.c.lat, g.c.lon, g.c.accuracy_m, g.c.mock,
+                g.c.rep_id,
+                g.c.id,
+                g.c.device_id,
+                _seconds(conn, g.c.ts),
+                g.c.lat,
+                g.c.lon,
+                g.c.accuracy_m,
+                g.c.mock,
             )
             .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
-            .order_by(g.c.rep_id, g.c.ts, g.c.id)
+            # (rep_id, ts) is the index's order: no sort step. Equal times are ordered by id later.
+            .order_by(g.c.rep_id, g.c.ts)
         )
-        rows = conn.execute(stmt).all()
+        rows = _raw(conn, stmt)
         if not rows:
             continue
         for key, values in zip(cols, zip(*rows, strict=True), strict=True):
@@ -153,9 +169,9 @@ def fetch_device_events(
     e = schema.device_events
     out = []
     for chunk in _chunks(sorted(set(rep_ids))):
-        stmt = sa.select(
-            e.c.id, e.c.rep_id, e.c.device_id, _seconds(conn, e.c.ts), e.c.kind
-        ).where(e.c.rep_id.in_(chunk), e.c.ts >= start, e.c.ts < end)
+        stmt = sa.select(e.c.id, e.c.rep_id, e.c.device_id, _seconds(conn, e.c.ts), e.c.kind).where(
+            e.c.rep_id.in_(chunk), e.c.ts >= start, e.c.ts < end
+        )
         rows = conn.execute(stmt).all()
         secs = _to_seconds(conn, [row[3] for row in rows])
         out += [
@@ -174,8 +190,17 @@ def fetch_visits(
     for chunk in _chunks(sorted(set(rep_ids))):
         stmt = (
             sa.select(
-                v.c.id, v.c.rep_id, v.c.device_id, v.c.customer_id, _seconds(conn, v.c.ts),
-                v.c.local_date, v.c.lat, v.c.lon, v.c.accuracy_m, v.c.mock, c.c.city,
+                v.c.id,
+                v.c.rep_id,
+                v.c.device_id,
+                v.c.customer_id,
+                _seconds(conn, v.c.ts),
+                v.c.local_date,
+                v.c.lat,
+                v.c.lon,
+                v.c.accuracy_m,
+                v.c.mock,
+                c.c.city,
             )
             .join(c, c.c.id == v.c.customer_id)
             .where(v.c.rep_id.in_(chunk), v.c.local_date.in_(sorted(set(dates))))
@@ -185,9 +210,17 @@ def fetch_visits(
         for r, t in zip(rows, secs, strict=True):
             out.append(
                 {
-                    "id": r[0], "rep_id": r[1], "device_id": r[2], "customer_id": r[3],
-                    "t_s": float(t), "local_date": r[5], "lat": r[6], "lon": r[7],
-                    "accuracy_m": r[8], "mock": bool(r[9]), "city": r[10],
+                    "id": r[0],
+                    "rep_id": r[1],
+                    "device_id": r[2],
+                    "customer_id": r[3],
+                    "t_s": float(t),
+                    "local_date": r[5],
+                    "lat": r[6],
+                    "lon": r[7],
+                    "accuracy_m": r[8],
+                    "mock": bool(r[9]),
+                    "city": r[10],
                 }
             )
     return out
@@ -199,15 +232,25 @@ def fetch_check_outs(conn: Connection, visit_ids: Sequence[str]) -> list[dict[st
     out = []
     for chunk in _chunks(sorted(set(visit_ids)), 2000):
         stmt = sa.select(
-            co.c.id, co.c.visit_id, _seconds(conn, co.c.ts), co.c.lat, co.c.lon,
-            co.c.accuracy_m, co.c.mock,
+            co.c.id,
+            co.c.visit_id,
+            _seconds(conn, co.c.ts),
+            co.c.lat,
+            co.c.lon,
+            co.c.accuracy_m,
+            co.c.mock,
         ).where(co.c.visit_id.in_(chunk))
         rows = conn.execute(stmt).all()
         secs = _to_seconds(conn, [row[2] for row in rows])
         out += [
             {
-                "id": r[0], "visit_id": r[1], "t_s": float(t), "lat": r[3], "lon": r[4],
-                "accuracy_m": r[5], "mock": bool(r[6]),
+                "id": r[0],
+                "visit_id": r[1],
+                "t_s": float(t),
+                "lat": r[3],
+                "lon": r[4],
+                "accuracy_m": r[5],
+                "mock": bool(r[6]),
             }
             for r, t in zip(rows, secs, strict=True)
         ]
@@ -233,17 +276,43 @@ def fetch_photos(conn: Connection, visit_ids: Sequence[str]) -> list[dict[str, A
 
 def fetch_photo_hashes(conn: Connection) -> list[dict[str, Any]]:
     """Return every stored photo's hashes with its visit's rep, customer, time and local date."""
+    return _photo_hashes(conn, None)
+
+
+def fetch_photo_hashes_of(conn: Connection, visit_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Return the hashes of the photos of the visits (as ``fetch_photo_hashes``)."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(set(visit_ids)), 2000):
+        out += _photo_hashes(conn, chunk)
+    return out
+
+
+def _photo_hashes(conn: Connection, visit_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     p, v = schema.photos, schema.visits
     stmt = sa.select(
-        p.c.id, p.c.visit_id, p.c.sha256, p.c.phash, v.c.rep_id, v.c.customer_id,
-        _seconds(conn, v.c.ts), v.c.local_date,
+        p.c.id,
+        p.c.visit_id,
+        p.c.sha256,
+        p.c.phash,
+        v.c.rep_id,
+        v.c.customer_id,
+        _seconds(conn, v.c.ts),
+        v.c.local_date,
     ).join(v, v.c.id == p.c.visit_id)
+    if visit_ids is not None:
+        stmt = stmt.where(p.c.visit_id.in_(visit_ids))
     rows = conn.execute(stmt).all()
     secs = _to_seconds(conn, [row[6] for row in rows])
     return [
         {
-            "id": r[0], "visit_id": r[1], "sha256": r[2], "phash": r[3], "rep_id": r[4],
-            "customer_id": r[5], "visit_t_s": float(t), "local_date": r[7],
+            "id": r[0],
+            "visit_id": r[1],
+            "sha256": r[2],
+            "phash": r[3],
+            "rep_id": r[4],
+            "customer_id": r[5],
+            "visit_t_s": float(t),
+            "local_date": r[7],
         }
         for r, t in zip(rows, secs, strict=True)
     ]
@@ -263,8 +332,17 @@ def fetch_customers(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[s
 
 
 _CLAIM_COLS = (
-    "id", "rep_id", "date", "category", "amount", "claimed_km", "city", "customer_id",
-    "receipt_sha256", "received_at", "arrival_seq",
+    "id",
+    "rep_id",
+    "date",
+    "category",
+    "amount",
+    "claimed_km",
+    "city",
+    "customer_id",
+    "receipt_sha256",
+    "received_at",
+    "arrival_seq",
 )
 
 
@@ -293,27 +371,42 @@ def fetch_claims_by_receipt(conn: Connection, receipts: Iterable[str]) -> list[M
     return out
 
 
-def fetch_device_uses(conn: Connection, *, start: datetime, end: datetime) -> list[tuple]:
-    """Return (device_id, rep_id, first use) of every rep's device in [start, end): fixes,
-    check-ins and device events."""
+def fetch_device_uses(
+    conn: Connection, *, start: datetime, end: datetime, rep_ids: Sequence[str] | None = None
+) -> list[tuple]:
+    """Return (device_id, rep_id, first use) of the reps' devices (every rep's without
+    ``rep_ids``) in [start, end): fixes, check-ins and device events."""
     out = []
+    groups = [None] if rep_ids is None else list(_chunks(sorted(set(rep_ids))))
     for t in (schema.gps_fixes, schema.visits, schema.device_events):
-        stmt = (
-            sa.select(t.c.device_id, t.c.rep_id, sa.func.min(t.c.ts))
-            .where(t.c.ts >= start, t.c.ts < end)
-            .group_by(t.c.device_id, t.c.rep_id)
-        )
-        for device, rep, first in conn.execute(stmt):
-            first = schema.UtcDateTime().process_result_value(first, conn.dialect)
-            out.append((device, rep, first))
+        for chunk in groups:
+            stmt = (
+                sa.select(t.c.device_id, t.c.rep_id, sa.func.min(t.c.ts))
+                .where(t.c.ts >= start, t.c.ts < end)
+                .group_by(t.c.device_id, t.c.rep_id)
+            )
+            if chunk is not None:
+                stmt = stmt.where(t.c.rep_id.in_(chunk))
+            for device, rep, first in conn.execute(stmt):
+                first = schema.UtcDateTime().process_result_value(first, conn.dialect)
+                out.append((device, rep, first))
     return out
+
+
+def fetch_reps_on(conn: Connection, day: date) -> list[str]:
+    """Return the reps with a rep-day row on ``day``."""
+    rd = schema.rep_days
+    return list(conn.execute(sa.select(rd.c.rep_id).where(rd.c.local_date == day)).scalars())
 
 
 # ------------------------------------------------------------------ judgements
 
 
 def _stored(
-    conn: Connection, table: sa.Table, date_col: str, pairs: Iterable[tuple[str, date]],
+    conn: Connection,
+    table: sa.Table,
+    date_col: str,
+    pairs: Iterable[tuple[str, date]],
     extra_ids: Iterable[str] = (),
 ) -> dict[str, Mapping[str, Any]]:
     by_date: dict[date, list[str]] = {}
@@ -356,7 +449,9 @@ def fetch_critical_alert_ids(
     return out
 
 
-def _upsert(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keep: Sequence[str]) -> None:
+def _upsert(
+    conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]], keep: Sequence[str]
+) -> None:
     """Insert new rows; on an existing id update every column except ``keep`` (triage)."""
     if not rows:
         return

@@ -6,7 +6,6 @@ Everything here is a pure function of its arguments: no database, no clock, no r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from decimal import Decimal

@@ -6,6 +6,7 @@ returns ``Alert``s with deterministic ids (rule + subject), so re-judging never 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -286,7 +287,9 @@ def find_geofence_misses(day: RepDay, config: AuthenticityConfig) -> list[Alert]
         if c is None:
             continue
         points = [("check_in", v.id, v.t_s, v.lat, v.lon, v.accuracy_m)]
-        points += [("check_out", co.id, co.t_s, co.lat, co.lon, co.accuracy_m) for co in v.check_outs]
+        points += [
+            ("check_out", co.id, co.t_s, co.lat, co.lon, co.accuracy_m) for co in v.check_outs
+        ]
         for source, pid, t_s, lat, lon, acc in points:
             dist = haversine_m(lat, lon, c.lat, c.lon)
             limit = geofence_limit_m(c, acc, config)
@@ -376,12 +379,13 @@ def find_static_spoofs(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
     change = np.flatnonzero((la[1:] != la[:-1]) | (lo[1:] != lo[:-1])) + 1
     starts = np.concatenate(([0], change))
     ends = np.concatenate((change, [n])) - 1
+    counts = ends - starts + 1
+    spans = fx.t_s[ends] - fx.t_s[starts]
+    hit = (counts >= config.static_min_fixes) & (spans >= config.static_min_span_s)
     out = []
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+    for a, b in zip(starts[hit].tolist(), ends[hit].tolist(), strict=True):
         count = b - a + 1
         span = float(fx.t_s[b] - fx.t_s[a])
-        if count < config.static_min_fixes or span < config.static_min_span_s:
-            continue
         out.append(
             Alert(
                 f"STATIC_SPOOF:{fx.ids[a]}",
@@ -456,6 +460,7 @@ def find_photo_time_mismatches(day: RepDay, config: AuthenticityConfig) -> list[
             if low <= p.taken_at_s <= high:
                 continue
             early = p.taken_at_s < low
+            side = "before the check-in" if early else "after the check-out"
             off = (v.t_s - p.taken_at_s) if early else (p.taken_at_s - co.t_s)  # type: ignore[union-attr]
             out.append(
                 Alert(
@@ -464,8 +469,8 @@ def find_photo_time_mismatches(day: RepDay, config: AuthenticityConfig) -> list[
                     day.rep_id,
                     utc(v.t_s),
                     day.local_date,
-                    f"photo taken {_dur(off)} {'before the check-in' if early else 'after the check-out'}"
-                    f" at {_cust_name(day, v.customer_id)} (allowed {_dur(slack)})",
+                    f"photo taken {_dur(off)} {side} at {_cust_name(day, v.customer_id)} "
+                    f"(allowed {_dur(slack)})",
                     {
                         "source": "photo",
                         "photo_id": p.id,
@@ -508,8 +513,12 @@ def find_clustered_checkins(day: RepDay, config: AuthenticityConfig) -> list[Ale
                 continue
             cv = day.customers[v.customer_id]
             if any(
-                haversine_m(cv.lat, cv.lon, day.customers[g.customer_id].lat,
-                            day.customers[g.customer_id].lon)
+                haversine_m(
+                    cv.lat,
+                    cv.lon,
+                    day.customers[g.customer_id].lat,
+                    day.customers[g.customer_id].lon,
+                )
                 <= config.cluster_customer_min_m
                 for g in group
             ):
@@ -518,9 +527,7 @@ def find_clustered_checkins(day: RepDay, config: AuthenticityConfig) -> list[Ale
         if len(group) < config.cluster_min_checkins:
             continue
         used.update(g.id for g in group)
-        spread = max(
-            haversine_m(a.lat, a.lon, b.lat, b.lon) for a in group for b in group
-        )
+        spread = max(haversine_m(a.lat, a.lon, b.lat, b.lon) for a in group for b in group)
         cust_min = min(
             haversine_m(
                 day.customers[a.customer_id].lat,
@@ -611,6 +618,8 @@ def find_signal_gaps(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
     out = []
     for gap in gaps:
         reason = tracks.explain_gap(gap.start_s, gap.end_s, events)
+        limit, why = _dur(config.signal_gap_min_s), reason.replace("_", " ")
+        sense = "plausible" if gap.plausible else "implausible"
         evidence = {
             "source": "gps",
             "gap_start": iso_z(gap.start_s),
@@ -639,10 +648,8 @@ def find_signal_gaps(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
                 day.rep_id,
                 utc(gap.start_s),
                 day.local_date,
-                f"no GPS fix for {_dur(gap.duration_s)} (threshold {_dur(config.signal_gap_min_s)}),"
-                f" reason {reason.replace('_', ' ')}; moved {_m(gap.displacement_m)} across it, "
-                + ("plausible" if gap.plausible else "implausible")
-                + " at city speeds",
+                f"no GPS fix for {_dur(gap.duration_s)} (threshold {limit}), reason {why}; "
+                f"moved {_m(gap.displacement_m)} across it, {sense} at city speeds",
                 evidence,
             )
         )
@@ -739,18 +746,23 @@ def _bands(max_hamming: int) -> list[tuple[int, int]]:
     share at least one band exactly (pigeonhole), so only band-equal photos need comparing."""
     k = max(1, min(64, max_hamming + 1))
     bounds = [round(i * 64 / k) for i in range(k + 1)]
-    return [(lo, (1 << (hi - lo)) - 1) for lo, hi in zip(bounds, bounds[1:], strict=False)]
+    return [(lo, (1 << (hi - lo)) - 1) for lo, hi in itertools.pairwise(bounds)]
 
 
 class PhotoIndex:
-    """Multi-index hashing over 64-bit perceptual hashes plus an exact sha256 index."""
+    """Multi-index hashing over 64-bit perceptual hashes plus an exact sha256 index.
+
+    Each band's values are kept sorted (numpy), so a batch of queries finds its band-equal
+    candidates with ``searchsorted`` and checks them with one vectorized popcount.
+    """
 
     def __init__(self, photos: Iterable[IndexedPhoto], max_hamming: int) -> None:
         self.max_hamming = max_hamming
         self.bands = _bands(max_hamming)
         self.photos: dict[str, IndexedPhoto] = {}
-        self.by_band: list[dict[int, list[IndexedPhoto]]] = [defaultdict(list) for _ in self.bands]
+        self._items: list[IndexedPhoto] = []
         self.by_sha: dict[str, list[IndexedPhoto]] = defaultdict(list)
+        self._built: tuple | None = None
         for p in photos:
             self.add(p)
 
@@ -758,29 +770,76 @@ class PhotoIndex:
         if p.id in self.photos:
             return
         self.photos[p.id] = p
+        self._items.append(p)
         self.by_sha[p.sha256].append(p)
-        for table, (shift, mask) in zip(self.by_band, self.bands, strict=True):
-            table[(p.phash >> shift) & mask].append(p)
+        self._built = None
+
+    def _arrays(self) -> tuple:
+        if self._built is None:
+            hashes = np.fromiter((p.phash for p in self._items), np.uint64, len(self._items))
+            bands = []
+            for shift, mask in self.bands:
+                values = (hashes >> np.uint64(shift)) & np.uint64(mask)
+                order = np.argsort(values, kind="stable")
+                bands.append((values[order], order))
+            self._built = (hashes, bands)
+        return self._built
+
+    def matches_many(
+        self, queries: Sequence[IndexedPhoto]
+    ) -> dict[str, list[tuple[IndexedPhoto, int]]]:
+        """For each query: the photos of other visits whose sha256 equals or whose phash lies
+        within max_hamming (with the Hamming distance)."""
+        out: dict[str, dict[str, tuple[IndexedPhoto, int]]] = defaultdict(dict)
+        for p in queries:
+            for q in self.by_sha.get(p.sha256, ()):
+                if q.visit_id != p.visit_id:
+                    out[p.id][q.id] = (q, int(p.phash ^ q.phash).bit_count())
+        if queries and self._items:
+            hashes, bands = self._arrays()
+            qh = np.fromiter((p.phash for p in queries), np.uint64, len(queries))
+            q_parts, c_parts = [], []
+            for (shift, mask), (sorted_values, order) in zip(self.bands, bands, strict=True):
+                qv = (qh >> np.uint64(shift)) & np.uint64(mask)
+                lo = np.searchsorted(sorted_values, qv, side="left")
+                hi = np.searchsorted(sorted_values, qv, side="right")
+                counts = hi - lo
+                total = int(counts.sum())
+                if not total:
+                    continue
+                qi = np.repeat(np.arange(len(queries)), counts)
+                offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+                q_parts.append(qi)
+                c_parts.append(order[np.repeat(lo, counts) + offsets])
+            if q_parts:
+                qi = np.concatenate(q_parts)
+                ci = np.concatenate(c_parts)
+                h = np.bitwise_count(qh[qi] ^ hashes[ci])
+                keep = h <= self.max_hamming
+                for a, b, d in zip(
+                    qi[keep].tolist(), ci[keep].tolist(), h[keep].tolist(), strict=True
+                ):
+                    p, q = queries[a], self._items[b]
+                    if q.visit_id != p.visit_id and q.id not in out[p.id]:
+                        out[p.id][q.id] = (q, int(d))
+        return {key: list(found.values()) for key, found in out.items()}
 
     def matches(self, p: IndexedPhoto) -> list[tuple[IndexedPhoto, int]]:
-        """Photos of other visits whose sha256 equals or whose phash lies within max_hamming."""
-        seen: dict[str, tuple[IndexedPhoto, int]] = {}
-        for q in self.by_sha.get(p.sha256, ()):
-            if q.visit_id != p.visit_id:
-                seen[q.id] = (q, (p.phash ^ q.phash).bit_count())
-        for table, (shift, mask) in zip(self.by_band, self.bands, strict=True):
-            for q in table.get((p.phash >> shift) & mask, ()):
-                if q.visit_id == p.visit_id or q.id in seen:
-                    continue
-                h = (p.phash ^ q.phash).bit_count()
-                if h <= self.max_hamming:
-                    seen[q.id] = (q, h)
-        return list(seen.values())
+        """The matches of one photo (see ``matches_many``)."""
+        return self.matches_many([p]).get(p.id, [])
 
 
-def find_photo_reuse(p: IndexedPhoto, index: PhotoIndex, config: AuthenticityConfig) -> Alert | None:
-    """Flag ``p`` when it matches a photo of an earlier visit (the closest match is named)."""
-    earlier = [(q, h) for q, h in index.matches(p) if q.order < p.order]
+def find_photo_reuse(
+    p: IndexedPhoto,
+    index: PhotoIndex,
+    config: AuthenticityConfig,
+    matches: Sequence[tuple[IndexedPhoto, int]] | None = None,
+) -> Alert | None:
+    """Flag ``p`` when it matches a photo of an earlier visit (the closest match is named).
+
+    ``matches`` may be given from ``index.matches_many`` for a batch."""
+    found = index.matches(p) if matches is None else matches
+    earlier = [(q, h) for q, h in found if q.order < p.order]
     if not earlier:
         return None
     q, h = min(earlier, key=lambda qh: (qh[0].sha256 != p.sha256, qh[1], qh[0].order, qh[0].id))

@@ -183,7 +183,9 @@ def judge_claims(
                 )
             )
         if c.category == "hotel" and c.city:
-            seen = cities.get(key, set()) | cities.get((c.rep_id, c.date + timedelta(days=1)), set())
+            seen = cities.get(key, set()) | cities.get(
+                (c.rep_id, c.date + timedelta(days=1)), set()
+            )
             if c.city not in seen:
                 out.append(
                     _flag(

@@ -8,7 +8,13 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from dashboard.rules import SETTINGS, AuthenticityConfig, ExpenseConfig, build_configs, check_setting
+from dashboard.rules import (
+    SETTINGS,
+    AuthenticityConfig,
+    ExpenseConfig,
+    build_configs,
+    check_setting,
+)
 from data_access import judge as store
 
 
