@@ -475,7 +475,7 @@ def test_check_setting_types_ranges_and_unknown_keys():
     assert check_setting("photo_max_hamming", 8) == 8
     with pytest.raises(ValueError, match="unknown setting 'dwell'"):
         check_setting("dwell", 1)
-    with pytest.raises(ValueError, match="photo_max_hamming: '6.5' is not an integer"):
+    with pytest.raises(ValueError, match=r"photo_max_hamming: '6\.5' is not an integer"):
         check_setting("photo_max_hamming", "6.5")
     with pytest.raises(ValueError, match=r"max_speed_mps: -1\.0 is outside 1\.\.1000"):
         check_setting("max_speed_mps", -1)
