@@ -162,7 +162,8 @@ def _affected(
         for day, reps in by_date.items():
             # Other reps of a device the touched reps used that day.
             start, end = _utc_bounds(day, {contexts[r]["timezone"] for r in reps if r in contexts})
-            uses = store.fetch_device_uses(conn, start=start, end=end)
+            everyone = store.fetch_reps_on(conn, day)
+            uses = store.fetch_device_uses(conn, start=start, end=end, rep_ids=everyone)
             devices = {dev for dev, rep, _t in uses if rep in set(reps)}
             extra.update((rep, day) for dev, rep, _t in uses if dev in devices)
             # Claims sharing a receipt with a touched claim.
