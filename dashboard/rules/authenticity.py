@@ -711,7 +711,6 @@ def find_shared_devices(uses: Iterable[DeviceUse], config: AuthenticityConfig) -
                     f"device {device} was used by {len(rep_ids)} reps on {day.isoformat()} "
                     f"(also by {', '.join(others)})",
                     {
-                        "source": "device",
                         "device_id": device,
                         "rep_ids": rep_ids,
                         "reps": len(rep_ids),

@@ -428,7 +428,8 @@ def test_photo_reuse_ignores_photos_of_the_same_visit():
     assert [a.find_photo_reuse(p, index, CFG) for p in photos] == [None, None]
 
 
-def test_photo_index_finds_exactly_what_brute_force_finds():
+@pytest.mark.parametrize("max_hamming", [0, 6, 11])
+def test_photo_index_finds_exactly_what_brute_force_finds(max_hamming):
     rng = random.Random(5)
     seeds = [rng.getrandbits(64) for _ in range(40)]
     photos = []
@@ -437,13 +438,13 @@ def test_photo_index_finds_exactly_what_brute_force_finds():
         for _ in range(rng.randint(0, 9)):
             h ^= 1 << rng.randrange(64)
         photos.append(_indexed(f"p{i}", f"v{i // 2}", i, h, sha=f"{i:064x}"))
-    index = a.PhotoIndex(photos, 6)
+    index = a.PhotoIndex(photos, max_hamming)
     fast = index.matches_many(photos)
     for p in photos:
         want = {
             q.id
             for q in photos
-            if q.visit_id != p.visit_id and (p.phash ^ q.phash).bit_count() <= 6
+            if q.visit_id != p.visit_id and (p.phash ^ q.phash).bit_count() <= max_hamming
         }
         assert {q.id for q, _h in fast.get(p.id, [])} == want
 
