@@ -148,8 +148,9 @@ def fetch_fixes(
         rows = _raw(conn, stmt)
         if not rows:
             continue
-        for key, values in zip(cols, zip(*rows, strict=True), strict=True):
-            cols[key].extend(values)
+        # One comprehension per column: much faster than zip(*rows) on 10^5 rows.
+        for i, key in enumerate(cols):
+            cols[key].extend([row[i] for row in rows])
     return {
         "rep_id": cols["rep_id"],
         "id": cols["id"],

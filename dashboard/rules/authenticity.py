@@ -330,16 +330,30 @@ def find_geofence_misses(day: RepDay, config: AuthenticityConfig) -> list[Alert]
 def find_track_mismatches(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
     """Check-ins whose every fix within ±track_window_s lies farther than track_mismatch_m."""
     fx = day.fixes
+    if not day.visits or not len(fx):
+        return []
+    t_in = np.array([v.t_s for v in day.visits])
+    lo = np.searchsorted(fx.t_s, t_in - config.track_window_s, side="left")
+    hi = np.searchsorted(fx.t_s, t_in + config.track_window_s, side="right")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    if not total:
+        return []
+    # Every (visit, fix in its window) pair in one vectorized distance computation.
+    owner = np.repeat(np.arange(len(day.visits)), counts)
+    index = np.repeat(lo, counts) + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    v_lat = np.array([v.lat for v in day.visits])[owner]
+    v_lon = np.array([v.lon for v in day.visits])[owner]
+    d = haversine_m_np(fx.lat[index], fx.lon[index], v_lat, v_lon)
+    has = counts > 0
+    starts = (np.cumsum(counts) - counts)[has]
+    nearest_of = np.full(len(day.visits), np.inf)
+    nearest_of[has] = np.minimum.reduceat(d, starts)
     out = []
-    for v in day.visits:
-        lo = np.searchsorted(fx.t_s, v.t_s - config.track_window_s, side="left")
-        hi = np.searchsorted(fx.t_s, v.t_s + config.track_window_s, side="right")
-        if hi <= lo:
-            continue
-        d = haversine_m_np(fx.lat[lo:hi], fx.lon[lo:hi], v.lat, v.lon)
-        nearest = float(d.min())
-        if nearest <= config.track_mismatch_m:
-            continue
+    for k in np.flatnonzero(has & (nearest_of > config.track_mismatch_m)).tolist():
+        v = day.visits[k]
+        a, b = int(lo[k]), int(hi[k])
+        nearest = float(nearest_of[k])
         out.append(
             Alert(
                 f"TRACK_MISMATCH:{v.id}",
@@ -349,13 +363,13 @@ def find_track_mismatches(day: RepDay, config: AuthenticityConfig) -> list[Alert
                 day.local_date,
                 f"check-in at {_cust_name(day, v.customer_id)} while the rep's own track was "
                 f"{_m(nearest)} away (limit {_m(config.track_mismatch_m)}, "
-                f"{hi - lo} fix(es) within ±{config.track_window_s / 60:g} min)",
+                f"{b - a} fix(es) within ±{config.track_window_s / 60:g} min)",
                 {
                     "source": "check_in",
                     "distance_m": round(nearest, 1),
                     "limit_m": config.track_mismatch_m,
                     "window_s": config.track_window_s,
-                    "fix_ids": list(fx.ids[lo:hi]),
+                    "fix_ids": list(fx.ids[a:b]),
                 },
                 visit_id=v.id,
                 customer_id=v.customer_id,
