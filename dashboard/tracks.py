@@ -160,8 +160,8 @@ def _check_window(work_window) -> tuple[float, float] | None:
 
 def _clean(
     t: np.ndarray, la: np.ndarray, lo: np.ndarray, acc: np.ndarray, config: TrackConfig
-) -> tuple[_IntArray, _IntArray, _IntArray]:
-    """Return (kept, spikes, jumps) as original indices; kept is time-sorted."""
+) -> tuple[_IntArray, _IntArray, _IntArray, np.ndarray]:
+    """Return (kept, spikes, jumps, segment metres) as original indices; kept is time-sorted."""
     # Among fixes sharing a timestamp the most accurate comes first (then by position), so the
     # result does not depend on the input order.
     order = np.lexsort((lo, la, acc, t))
@@ -179,32 +179,34 @@ def _clean(
         # Repeated timestamp: the most accurate of them stays.
         keep = keep[np.concatenate(([True], np.diff(t[keep]) > 0))]
     spikes = np.empty(0, dtype=np.intp)
-    if keep.size >= 3:
+    d = np.empty(0)
+    if keep.size >= 2:
         tk, lak, lok = t[keep], la[keep], lo[keep]
         d = haversine_m_np(lak[:-1], lok[:-1], lak[1:], lok[1:])
         fast = d > config.max_speed_mps * np.diff(tk)
-        bridge = haversine_m_np(lak[:-2], lok[:-2], lak[2:], lok[2:])
-        # Fast in AND fast out, while the neighbours either side are consistent with each other
-        # and closer to each other than to the middle fix.
-        spike = (
-            fast[:-1]
-            & fast[1:]
-            & (bridge <= config.max_speed_mps * (tk[2:] - tk[:-2]))
-            & (bridge < np.minimum(d[:-1], d[1:]))
-        )
-        # Two adjacent candidates are a ping-pong between two places, not a single-fix spike.
-        lone = (
-            spike & ~np.concatenate((spike[1:], [False])) & ~np.concatenate(([False], spike[:-1]))
-        )
-        if lone.any():
-            middle = np.concatenate(([False], lone, [False]))
-            spikes = keep[middle]
-            keep = keep[~middle]
+        # Fast in AND fast out (j is the middle fix), while the neighbours either side are
+        # consistent with each other and closer to each other than to the middle fix.
+        j = np.flatnonzero(fast[:-1] & fast[1:]) + 1
+        if j.size:
+            bridge = haversine_m_np(lak[j - 1], lok[j - 1], lak[j + 1], lok[j + 1])
+            j = j[
+                (bridge <= config.max_speed_mps * (tk[j + 1] - tk[j - 1]))
+                & (bridge < np.minimum(d[j - 1], d[j]))
+            ]
+            # Two adjacent candidates are a ping-pong between two places, not a single spike.
+            lone = np.ones(j.size, dtype=bool)
+            adjacent = np.flatnonzero(np.diff(j) == 1)
+            lone[adjacent] = False
+            lone[adjacent + 1] = False
+            j = j[lone]
+        if j.size:
+            spikes = np.sort(keep[j])
+            keep = np.delete(keep, j)
+            d = haversine_m_np(la[keep][:-1], lo[keep][:-1], la[keep][1:], lo[keep][1:])
     jumps = np.empty(0, dtype=np.intp)
     if keep.size >= 2:
-        d = haversine_m_np(la[keep][:-1], lo[keep][:-1], la[keep][1:], lo[keep][1:])
         jumps = keep[1:][d > config.max_speed_mps * np.diff(t[keep])]
-    return keep.astype(np.intp), np.sort(spikes).astype(np.intp), jumps.astype(np.intp)
+    return keep.astype(np.intp), spikes.astype(np.intp), jumps.astype(np.intp), d
 
 
 # --------------------------------------------------------------------------
@@ -212,14 +214,19 @@ def _clean(
 # --------------------------------------------------------------------------
 
 
-def _stay_ranges(t: list[float], la: list[float], lo: list[float], config: TrackConfig):
-    """Yield (first, last) position ranges of stay points on time-sorted fixes.
+def _stay_ranges(t: list[float], la: np.ndarray, lo: np.ndarray, config: TrackConfig):
+    """Yield (first, last, end_s) of each stay point on time-sorted fixes (positions, seconds).
 
-    The sliding stay-point algorithm of Li et al. (2008) as in trackintel's
-    ``generate_staypoints(method="sliding")``: fixes stay members while they lie within
-    ``stop_distance_m`` of the candidate's first fix; the candidate closes at the first fix
-    outside, or at a data gap of ``stop_gap_s`` (the fix after the gap opens a new candidate), or
-    at the end of the data, and it is a stop when its members span ``stop_duration_s``.
+    The sliding stay-point algorithm of Li et al. (2008), as trackintel's
+    ``generate_staypoints(method="sliding")``: fixes are members while they lie closer than
+    ``stop_distance_m`` to the candidate's first fix. The first fix that is not closes the
+    candidate, which is a stay point when that fix comes ``stop_duration_s`` or more after the
+    first member; its end is that fix's time (the classic leave time, so a visit whose signal was
+    lost indoors keeps its dwell). A data gap of ``stop_gap_s`` also closes the candidate, and
+    so does the end of the data; the end is then the last member's time. The fix after a gap
+    opens a new candidate.
+
+    Unlike trackintel, a candidate closed by a gap is kept when long enough (trackintel drops it).
     """
     n = len(t)
     if n == 0:
@@ -227,57 +234,57 @@ def _stay_ranges(t: list[float], la: list[float], lo: list[float], config: Track
     dist = config.stop_distance_m
     dur = config.stop_duration_s
     gap = config.stop_gap_s
-    # haversine inlined on pre-converted radians: one call per fix keeps 1,500 fixes ~1 ms.
-    rla = [math.radians(v) for v in la]
-    rlo = [math.radians(v) for v in lo]
-    cos_la = [math.cos(v) for v in rla]
-    two_r = 2.0 * EARTH_RADIUS_M
-    sin, asin, sqrt = math.sin, math.asin, math.sqrt
+    # haversine inlined on radians, compared before its arcsine: the chord term h of two points
+    # reaches sin²(d / 2R) exactly when their distance reaches d. Keeps 1,500 fixes ~1 ms.
+    rla_np = np.radians(la)
+    rla = rla_np.tolist()
+    rlo = np.radians(lo).tolist()
+    cos_la = np.cos(rla_np).tolist()
+    h_limit = math.sin(min(dist / (2.0 * EARTH_RADIUS_M), math.pi / 2)) ** 2
+    sin = math.sin
     start = 0
     a_la, a_lo, a_cos = rla[0], rlo[0], cos_la[0]
     for cur in range(1, n):
         if t[cur] - t[cur - 1] >= gap:
-            closed = True
+            if t[cur - 1] - t[start] >= dur:
+                yield start, cur - 1, t[cur - 1]
         else:
             s1 = sin((rla[cur] - a_la) * 0.5)
             s2 = sin((rlo[cur] - a_lo) * 0.5)
-            h = s1 * s1 + a_cos * cos_la[cur] * s2 * s2
-            closed = two_r * asin(sqrt(min(1.0, h))) > dist
-        if closed:
-            if t[cur - 1] - t[start] >= dur:
-                yield start, cur - 1
-            start = cur
-            a_la, a_lo, a_cos = rla[cur], rlo[cur], cos_la[cur]
+            if s1 * s1 + a_cos * cos_la[cur] * s2 * s2 < h_limit:
+                continue
+            if t[cur] - t[start] >= dur:
+                yield start, cur - 1, t[cur]
+        start = cur
+        a_la, a_lo, a_cos = rla[cur], rlo[cur], cos_la[cur]
     if t[n - 1] - t[start] >= dur:
-        yield start, n - 1
+        yield start, n - 1, t[n - 1]
 
 
-def _merge_ranges(
-    ranges: list[tuple[int, int]], t: np.ndarray, la: np.ndarray, lo: np.ndarray, config
-) -> list[tuple[int, int]]:
+def _merge_ranges(ranges, t: np.ndarray, la: np.ndarray, lo: np.ndarray, config):
     """Merge consecutive stops whose centres are closer than ``stop_merge_m``.
 
     The merged stop spans both (and the few fixes between them). Stops separated by a data gap
     of ``stop_gap_s`` or more are never merged: that would undo the gap rule.
     """
-    merged: list[tuple[int, int]] = []
-    for a, b in ranges:
+    merged: list[tuple[int, int, float]] = []
+    for a, b, end_s in ranges:
         if merged:
-            pa, pb = merged[-1]
+            pa, pb, _ = merged[-1]
             if not np.any(np.diff(t[pb : a + 1]) >= config.stop_gap_s):
                 c1 = (la[pa : pb + 1].mean(), lo[pa : pb + 1].mean())
                 c2 = (la[a : b + 1].mean(), lo[a : b + 1].mean())
                 if float(haversine_m_np(c1[0], c1[1], c2[0], c2[1])) < config.stop_merge_m:
-                    merged[-1] = (pa, b)
+                    merged[-1] = (pa, b, end_s)
                     continue
-        merged.append((a, b))
+        merged.append((a, b, end_s))
     return merged
 
 
 def _stops_on_sorted(
     t: np.ndarray, la: np.ndarray, lo: np.ndarray, config: TrackConfig
-) -> list[tuple[int, int]]:
-    ranges = list(_stay_ranges(t.tolist(), la.tolist(), lo.tolist(), config))
+) -> list[tuple[int, int, float]]:
+    ranges = list(_stay_ranges(t.tolist(), la, lo, config))
     return _merge_ranges(ranges, t, la, lo, config)
 
 
@@ -310,14 +317,14 @@ def _check_customers(customers):
 
 def _make_stops(ranges, t, la, lo, index_map: np.ndarray, customers) -> list[Stop]:
     stops = []
-    for a, b in ranges:
+    for a, b, end_s in ranges:
         lat = float(la[a : b + 1].mean())
         lon = float(lo[a : b + 1].mean())
         stops.append(
             Stop(
                 start_s=float(t[a]),
-                end_s=float(t[b]),
-                dwell_s=float(t[b] - t[a]),
+                end_s=float(end_s),
+                dwell_s=float(end_s - t[a]),
                 lat=lat,
                 lon=lon,
                 first_index=int(index_map[a]),
@@ -345,18 +352,18 @@ def detect_stops(
 # --------------------------------------------------------------------------
 
 
-def _trip(a: int, b: int, t, seg_d, seg_ok, index_map) -> Trip:
-    """The trip over sorted positions a..b (segments a..b-1 of the cleaned track)."""
+def _trip(a: int, b: int, start_s: float, end_s: float, t, seg_d, seg_ok, index_map) -> Trip:
+    """The trip over sorted positions a..b (segments a..b-1), timed from start_s to end_s."""
     d = seg_d[a:b]
     ok = seg_ok[a:b]
     dt = np.diff(t[a : b + 1])
     distance = float(d[ok].sum())
-    duration = float(t[b] - t[a])
+    duration = float(end_s - start_s)
     good = ok & (dt > 0)
     max_speed = float((d[good] / dt[good]).max()) if good.any() else 0.0
     return Trip(
-        start_s=float(t[a]),
-        end_s=float(t[b]),
+        start_s=float(start_s),
+        end_s=float(end_s),
         duration_s=duration,
         distance_m=distance,
         max_speed_mps=max_speed,
@@ -366,26 +373,29 @@ def _trip(a: int, b: int, t, seg_d, seg_ok, index_map) -> Trip:
     )
 
 
-def _trip_spans(ranges, n: int, t, seg_d, config) -> list[tuple[int, int]]:
-    """Spans of movement: before the first stop, between stops, after the last one.
+def _trip_spans(ranges, n: int, t, seg_d, config) -> list[tuple[int, int, float, float]]:
+    """Spans of movement (a, b, start_s, end_s): before the first stop, between, after the last.
 
-    A span that is nothing but one data gap between two stops at the same place (the rep did not
-    move; the phone was silent) is not a trip.
+    A trip's fixes run from the last fix of the stop it leaves to the first fix of the stop it
+    reaches; its time runs from the stop's end (leave time) to the next stop's start. A span that
+    is nothing but one data gap between two stops at the same place (the rep did not move; the
+    phone was silent) is not a trip.
     """
     if n < 2:
         return []
     if not ranges:
-        return [(0, n - 1)]
+        return [(0, n - 1, t[0], t[n - 1])]
     spans = []
     if ranges[0][0] > 0:
-        spans.append((0, ranges[0][0]))
-    for (_, pb), (na, _) in pairwise(ranges):
+        spans.append((0, ranges[0][0], t[0], t[ranges[0][0]]))
+    for (_, pb, p_end), (na, _, _) in pairwise(ranges):
         silent = na == pb + 1 and t[na] - t[pb] >= config.stop_gap_s
         if silent and seg_d[pb] < config.stop_merge_m:
             continue
-        spans.append((pb, na))
-    if ranges[-1][1] < n - 1:
-        spans.append((ranges[-1][1], n - 1))
+        spans.append((pb, na, p_end, t[na]))
+    _, last_b, last_end = ranges[-1]
+    if last_b < n - 1:
+        spans.append((last_b, n - 1, last_end, t[n - 1]))
     return spans
 
 
@@ -487,19 +497,15 @@ def analyze_day(
     t, la, lo, acc = _arrays(t_s=t_s, lats=lats, lons=lons, accuracy_m=accuracy_m)
     window = _check_window(work_window)
     cust = _check_customers(customers)
-    kept, spikes, jumps = _clean(t, la, lo, acc, config)
+    kept, spikes, jumps, seg_d = _clean(t, la, lo, acc, config)
     tk, lak, lok = t[kept], la[kept], lo[kept]
     n = kept.size
-    if n >= 2:
-        seg_d = haversine_m_np(lak[:-1], lok[:-1], lak[1:], lok[1:])
-        seg_ok = seg_d <= config.max_speed_mps * np.diff(tk)
-    else:
-        seg_d = np.empty(0)
-        seg_ok = np.empty(0, dtype=bool)
+    seg_ok = seg_d <= config.max_speed_mps * np.diff(tk) if n >= 2 else np.empty(0, dtype=bool)
     ranges = _stops_on_sorted(tk, lak, lok, config)
     stops = _make_stops(ranges, tk, lak, lok, kept, cust)
     trips = [
-        _trip(a, b, tk, seg_d, seg_ok, kept) for a, b in _trip_spans(ranges, n, tk, seg_d, config)
+        _trip(a, b, t0, t1, tk, seg_d, seg_ok, kept)
+        for a, b, t0, t1 in _trip_spans(ranges, n, tk, seg_d, config)
     ]
     gaps = _gaps_on_sorted(tk, lak, lok, kept, config.gap_min_s, window)
     return DayTrack(

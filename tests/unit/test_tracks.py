@@ -86,19 +86,22 @@ def test_simple_trip_between_two_stops_measures_the_drive():
     day = Track().stay(0, 0, 20).drive(3000, 0, speed_mps=10).stay(3000, 0, 20).analyze()
     assert len(day.stops) == 2
     first, second = day.stops
-    assert first.dwell_s == pytest.approx(19.5 * 60)
+    # The classic leave time: the first fix outside the 100 m radius, 30 s after the last inside.
+    assert first.dwell_s == pytest.approx(20 * 60)
+    assert first.n_fixes == 40
     assert haversine_m(first.lat, first.lon, *at(0, 0)) < 1.0
     assert haversine_m(second.lat, second.lon, *at(3000, 0)) < 1.0
     assert len(day.trips) == 1
     trip = day.trips[0]
     assert trip.distance_m == pytest.approx(3000.0, rel=1e-3)
-    assert trip.duration_s == pytest.approx(300.0)
-    assert trip.avg_speed_mps == pytest.approx(10.0, rel=1e-3)
+    assert trip.start_s == first.end_s and trip.end_s == second.start_s
+    assert trip.duration_s == pytest.approx(270.0)
+    assert trip.avg_speed_mps == pytest.approx(3000.0 / 270.0, rel=1e-3)
     assert trip.max_speed_mps == pytest.approx(10.0, rel=1e-3)
     assert trip.first_index == first.last_index
     assert trip.last_index == second.first_index
     assert day.km == pytest.approx(3.0, rel=1e-3)
-    assert day.moving_s == pytest.approx(300.0)
+    assert day.moving_s == pytest.approx(270.0)
     assert day.stopped_s == pytest.approx(first.dwell_s + second.dwell_s)
     assert day.gaps == []
 
@@ -176,6 +179,37 @@ def test_empty_day_is_empty():
     assert day.km == 0.0 and day.moving_s == 0.0 and day.stopped_s == 0.0
 
 
+def test_signal_lost_indoors_keeps_the_visit_dwell_to_the_first_fix_outside():
+    # Two fixes at the door, 12 min without signal inside, then seen 300 m away.
+    trk = Track().fix(0, 0).fix(5, 0).silence(12).fix(300, 0).drive(2000, 0)
+    day = trk.analyze()
+    assert len(day.stops) == 1
+    stop = day.stops[0]
+    assert stop.n_fixes == 2 and stop.last_index == 1
+    assert stop.end_s == trk.t[2]  # the classic leave time
+    assert stop.dwell_s == pytest.approx(12.5 * 60)
+    assert day.trips[0].start_s == stop.end_s
+
+
+def test_stop_cut_by_a_data_gap_is_kept_and_ends_at_its_last_fix():
+    trk = Track().stay(0, 0, 10).silence(30).fix(3000, 0).drive(5000, 0)
+    day = trk.analyze()
+    assert len(day.stops) == 1
+    assert day.stops[0].end_s == trk.t[19]
+    assert day.stops[0].dwell_s == pytest.approx(9.5 * 60)
+    assert len(day.gaps) == 1
+
+
+def test_ping_pong_between_two_places_is_jumps_not_spikes():
+    trk = Track().stay(0, 0, 5)
+    for k in range(6):
+        trk.fix(20000 * (k % 2 == 0), 0, dt=10)
+    day = trk.analyze()
+    assert day.spikes.size == 0
+    assert day.jumps.size >= 5
+    assert day.km == 0.0
+
+
 # --------------------------------------------------------------------------
 # Cleaning
 # --------------------------------------------------------------------------
@@ -202,6 +236,20 @@ def test_jump_without_return_is_flagged_and_not_distance():
     assert day.jumps.tolist() == [jump_at]
     assert day.spikes.size == 0
     assert day.km == 0.0
+
+
+def test_bad_window_customers_and_tolerance_are_named():
+    args = ([T0, T0 + 60], [LAT0] * 2, [LON0] * 2, [5.0] * 2)
+    with pytest.raises(ValueError, match="work_window ends before it starts"):
+        analyze_day(*args, work_window=(T0 + 10, T0))
+    with pytest.raises(ValueError, match="customers must be"):
+        analyze_day(*args, customers=(["a"], [LAT0]))
+    with pytest.raises(ValueError, match="customers: 2 ids but 1 lats"):
+        analyze_day(*args, customers=(["a", "b"], [LAT0], [LON0], [100.0]))
+    with pytest.raises(ValueError, match="min_gap_s"):
+        find_gaps(args[0], args[1], args[2], min_gap_s=0)
+    with pytest.raises(ValueError, match="tolerance_m"):
+        tracks.simplify(args[1], args[2], -1.0)
 
 
 def test_mismatched_lengths_are_named():
