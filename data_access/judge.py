@@ -394,6 +394,20 @@ def fetch_device_uses(
     return out
 
 
+def fetch_clean_rollup_km(
+    conn: Connection, *, day: date, rep_ids: Sequence[str]
+) -> dict[str, float]:
+    """Return rep_id → km of the day's rollups that are up to date (not dirty)."""
+    rd = schema.rep_days
+    out: dict[str, float] = {}
+    for chunk in _chunks(sorted(set(rep_ids))):
+        stmt = sa.select(rd.c.rep_id, rd.c.km).where(
+            rd.c.local_date == day, rd.c.rep_id.in_(chunk), rd.c.dirty.is_(False)
+        )
+        out.update({rep: float(km) for rep, km in conn.execute(stmt)})
+    return out
+
+
 def fetch_reps_on(conn: Connection, day: date) -> list[str]:
     """Return the reps with a rep-day row on ``day``."""
     rd = schema.rep_days

@@ -286,6 +286,8 @@ def _judge_date(
         pics = store.fetch_photos(conn, visit_ids)
         customers = store.fetch_customers(conn, {v["customer_id"] for v in today})
         claim_rows = store.fetch_claims(conn, rep_ids=reps, dates=[day])
+        mileage = {r["rep_id"] for r in claim_rows if r["category"] == "mileage"}
+        rollup_km = store.fetch_clean_rollup_km(conn, day=day, rep_ids=mileage) if mileage else {}
         # DEVICE_SHARED: the judged reps' devices come from the rows read above; the other reps
         # of the day (when only some are judged) are asked for theirs.
         others = sorted(set(store.fetch_reps_on(conn, day)) - set(reps))
@@ -354,8 +356,12 @@ def _judge_date(
         alerts += auth.judge_rep_day(rd, config, hhmm)
         _note_uses(uses, rd)
         if rep in mileage_reps:
-            f = rd.fixes
-            km[(rep, day)] = tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m).km
+            # The rollup keeps analyze_day(...).km of the day; recompute only when it is stale.
+            if rep in rollup_km:
+                km[(rep, day)] = rollup_km[rep]
+            else:
+                f = rd.fixes
+                km[(rep, day)] = tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m).km
 
     queries = [index.photos[p["id"]] for p in pics if p["id"] in index.photos]
     found = index.matches_many(queries)
