@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -64,3 +65,13 @@ def test_bad_parameters_get_400_naming_the_parameter(client, token, query, messa
     response = client.get(f"/api/v1/alerts?{query}", headers=bearer(token))
     assert response.status_code == 400
     assert message in response.get_json()["error"]
+
+
+def test_ingest_via_api_is_judged_in_the_background(client, token, settings, engine):  # noqa: F811
+    records = [*b.company(), b.check_in("v-7", ts="2026-11-26T07:00:00+08:00")]
+    response = client.post("/api/v1/ingest", json={"records": records}, headers=bearer(token))
+    assert response.status_code == 200 and response.get_json()["accepted"] == len(records)
+    # Judging runs off the request path: wait for the background refresher to finish.
+    rollups.background.request(settings.database_url, lambda: datetime.now(UTC)).result(60)
+    rows = client.get("/api/v1/alerts", headers=bearer(token)).get_data(as_text=True)
+    assert [json.loads(line)["id"] for line in rows.splitlines()] == ["OFF_HOURS:v-7"]
