@@ -254,3 +254,14 @@ def test_export_formats_and_period_filters(engine, now):
     (parsed,) = list(csv.DictReader(io.StringIO(text)))
     assert parsed["claim_id"] == "e-1" and json.loads(parsed["evidence"])["check_ins"] == 0
     assert detect.export_rows(engine, "expense-flags", date_from=DAY) == []
+
+
+def test_seed_demo_judges_the_company_so_pages_have_alerts(engine, now):
+    from dashboard.services import demo as demo_service
+
+    result = demo_service.seed_demo(engine, reps=8, days=2, now=now)
+    assert result.judged is not None and result.judged.rep_days > 0
+    stored = alerts_by_id(engine)
+    assert len(stored) == result.judged.alerts_written > 0
+    assert "Judged" in demo_service.describe_seed(result)
+    assert detect.detect_pending(engine, now=now).alerts_written == 0  # nothing left to judge
