@@ -22,6 +22,9 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('rep_days', schema=None) as batch_op:
         batch_op.add_column(sa.Column('judged_version', sa.Integer(), nullable=True))
+    # Rollups computed before km came from analyze_day (the day's trips) are recomputed, since
+    # MILEAGE_INFLATED reads the km of clean rollups; the refresh then judges every day.
+    op.execute(sa.text("UPDATE rep_days SET dirty = :yes").bindparams(yes=True))
 
 
 def downgrade() -> None:
