@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
-from dashboard.services import demo, ingest
+from dashboard.services import demo, ingest, rollups
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
 from webapp.dash_app import create_app
@@ -31,6 +31,8 @@ def prepare_database(settings: Settings) -> None:
         )
         print(demo.describe_seed(result))
     else:
+        # Judge whatever changed since the last run (or was never judged), off the start path.
+        rollups.background.request(settings.database_url, lambda: datetime.now(UTC))
         working = demo.working_demo_logins(engine)
         if working:
             print("Demo logins (user / password):")

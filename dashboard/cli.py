@@ -15,11 +15,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from dashboard.services import ingest, rollups, users
+from dashboard.services import detect, ingest, rollups, users
+from dashboard.services import settings as rule_settings
 from dashboard.services.db import DatabaseUnavailable, get_engine
 from dashboard.settings import Settings
 
@@ -118,11 +119,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _refresh_in_background(settings: Settings, *, wait: bool, engine) -> None:
-    """Bring the rollups of the touched rep-days up to date without holding up the ingest:
-    a detached `refresh` process does it (as the API's background refresher does), unless
-    --wait-rollups asks to do it here."""
+    """Bring the rollups and the judgements of the touched rep-days up to date without holding
+    up the ingest: a detached `refresh` process does it (as the API's background refresher
+    does), unless --wait-rollups asks to do it here."""
     if wait:
         rollups.refresh_rep_days(engine, now=_now())
+        detect.detect_pending(engine, now=_now())
         return
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     subprocess.Popen(
@@ -139,6 +141,78 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     count = rollups.refresh_rep_days(engine, now=_now())
     print(f"refreshed {count} rep-day rollup(s)")
+    judged = detect.detect_pending(engine, now=_now())
+    print(
+        f"judged {judged.rep_days} rep-day(s): {judged.alerts_written} alert(s) and "
+        f"{judged.flags_written} expense flag(s) written"
+    )
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ the judge
+
+
+def _date_arg(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
+        engine = get_engine(settings.database_url)
+        result = detect.detect(engine, start, end, now=_now())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    _print_json(result.as_dict(), sys.stdout)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
+        engine = get_engine(settings.database_url)
+        rows = detect.export_rows(engine, args.kind, date_from=start, date_to=end)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        for chunk in detect.export_text(rows, args.kind, args.format):
+            out.write(chunk)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{len(rows)} {args.kind.replace('-', ' ')} exported", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_settings_show(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    for key, info in rule_settings.current_values(engine).items():
+        _print_json({"key": key, **info}, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    try:
+        before, after = rule_settings.set_value(
+            engine, args.key, args.value, actor=args.by, now=_now(), note=args.note
+        )
+    except rule_settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{args.key}: {before} -> {after} (run `python -m dashboard detect` to re-judge)")
     return EXIT_OK
 
 
@@ -307,6 +381,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = verbs.add_parser("counts", help="print how many records of each type are stored")
     c.set_defaults(func=cmd_counts)
+
+    j = verbs.add_parser("detect", help="run every authenticity and expense rule over a period")
+    j.add_argument("--from", dest="date_from", metavar="DATE", help="first local date (YYYY-MM-DD)")
+    j.add_argument("--to", dest="date_to", metavar="DATE", help="last local date (YYYY-MM-DD)")
+    j.set_defaults(func=cmd_detect)
+
+    x = verbs.add_parser("export", help="print alerts or expense flags (contract §4)")
+    x.add_argument("kind", choices=("alerts", "expense-flags"))
+    x.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    x.add_argument("--from", dest="date_from", metavar="DATE", help="first date (YYYY-MM-DD)")
+    x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
+    x.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    x.set_defaults(func=cmd_export)
+
+    s = verbs.add_parser("settings", help="show or change the rules' thresholds")
+    sv = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ss = sv.add_parser("show", help="print every threshold as JSON Lines")
+    ss.set_defaults(func=cmd_settings_show)
+    st = sv.add_parser("set", help="change one threshold (audited)")
+    st.add_argument("key")
+    st.add_argument("value")
+    st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
+    st.add_argument("--note", metavar="TEXT", help="why")
+    st.set_defaults(func=cmd_settings_set)
     return parser
 
 

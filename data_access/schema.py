@@ -345,6 +345,8 @@ rep_days = sa.Table(
     # not clear the dirty flag.
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("computed_at", UtcDateTime()),
+    # The version the judge last judged the day at (NULL: never); behind ``version`` = to re-judge.
+    sa.Column("judged_version", sa.Integer),
     sa.Index(None, "local_date"),
     sa.Index(None, "dirty"),
 )

@@ -12,7 +12,7 @@ from typing import TextIO
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, estimate_record_count, iter_demo_batches
-from dashboard.services import ingest, rollups, users
+from dashboard.services import detect, ingest, rollups, users
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
 DEMO_LOGINS = (
@@ -30,6 +30,7 @@ class SeedResult:
     summary: ingest.IngestSummary
     seconds: float
     logins: list[tuple[str, str, str, tuple[str, ...]]]
+    judged: detect.DetectResult | None = None
 
 
 def seed_demo(
@@ -53,10 +54,12 @@ def seed_demo(
         if progress:
             progress(min(done, expected), expected)
     rollups.refresh_rep_days(engine, now=now)
+    # Judge the whole company once, so the pages have alerts from the first start.
+    judged = detect.detect(engine, now=now)
     if progress:
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
-    return SeedResult(total, time.perf_counter() - started, logins)
+    return SeedResult(total, time.perf_counter() - started, logins, judged)
 
 
 def create_demo_logins(engine: Engine, *, now: datetime):
@@ -77,6 +80,14 @@ def describe_seed(result: SeedResult) -> str:
         f"Demo company loaded in {result.seconds:.1f} s: {s.accepted:,} records accepted, "
         f"{s.duplicates:,} duplicates, {s.dropped_off_hours:,} off-hours fixes dropped, "
         f"{len(s.rejected):,} rejected.",
+    ]
+    if result.judged is not None:
+        j = result.judged
+        lines.append(
+            f"Judged {j.rep_days:,} rep-days in {j.seconds:.1f} s: {j.alerts_written:,} alerts, "
+            f"{j.flags_written:,} expense flags."
+        )
+    lines += [
         "Demo logins (user / password):",
     ]
     for name, role, password, scope in result.logins:

@@ -319,10 +319,14 @@ def _apply_events(batch: _Batch) -> None:
         batch.touched.update((rec["rep_id"], rec["local_date"]) for rec in rows)
 
     rows = []
-    for _item, rec, _rep in with_rep("device_event"):
+    event_days = set()
+    for _item, rec, rep in with_rep("device_event"):
         rec["received_at"] = now
         rows.append(rec)
-    _store_events(batch, "device_event", rows)
+        event_days.add((rec["rep_id"], contract.local_date(rec["ts"], rep["timezone"])))
+    if _store_events(batch, "device_event", rows):
+        # The judge re-judges touched rep-days (MOCK_LOCATION, SIGNAL_GAP reasons, devices).
+        batch.touched |= event_days
 
     rows = []
     windows = {
@@ -389,7 +393,7 @@ def _apply_visit_records(batch: _Batch) -> None:
                 continue
             rec["received_at"] = batch.now
             rows.append(rec)
-        if _store_events(batch, kind, rows) and kind != "photo":
+        if _store_events(batch, kind, rows):
             batch.touched.update(
                 (visits[rec["visit_id"]]["rep_id"], visits[rec["visit_id"]]["local_date"])
                 for rec in rows

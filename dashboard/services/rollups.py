@@ -126,7 +126,12 @@ class BackgroundRefresher:
 
     @staticmethod
     def _run(url: str, now_fn) -> int:
-        return refresh_rep_days(get_engine(url), now=now_fn())
+        from dashboard.services import detect  # the judge runs right after the rollups
+
+        engine = get_engine(url)
+        done = refresh_rep_days(engine, now=now_fn())
+        detect.detect_pending(engine, now=now_fn())
+        return done
 
 
 background = BackgroundRefresher()

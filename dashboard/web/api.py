@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from dashboard.services import ingest, rollups, users
+from dashboard.services import detect, ingest, rollups, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -84,6 +84,48 @@ def ingest_wrong_method():
     response = _error(405, "use POST to send records to /api/v1/ingest")
     response.headers["Allow"] = "POST"
     return response
+
+
+def _export(kind: str):
+    """GET /api/v1/alerts and /api/v1/expense-flags: contract §4, one object a line."""
+    known = {"from", "to", "format"}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        return _error(400, f"{unknown[0]}: unknown parameter (use from, to, format)")
+    bounds = {}
+    for name in ("from", "to"):
+        value = request.args.get(name)
+        if value is None:
+            bounds[name] = None
+            continue
+        try:
+            bounds[name] = date.fromisoformat(value)
+        except ValueError:
+            return _error(400, f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
+    try:
+        rows = detect.export_rows(
+            current_engine(), kind, date_from=bounds["from"], date_to=bounds["to"]
+        )
+    except ValueError as exc:
+        return _error(400, str(exc))
+    except DatabaseUnavailable:
+        return _error(503, "database unreachable; retry later")
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    body = "".join(detect.export_text(rows, kind, fmt))
+    return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
+
+
+@api.get("/alerts")
+def get_alerts():
+    return _export("alerts")
+
+
+@api.get("/expense-flags")
+def get_expense_flags():
+    return _export("expense-flags")
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

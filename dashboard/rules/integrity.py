@@ -1,0 +1,19 @@
+"""The per-visit integrity score (alerts and expense conventions): 0-100 from the rules fired."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dashboard.rules import SEVERITY, SEVERITY_PENALTY
+
+
+def integrity_score(rules: Iterable[str]) -> int:
+    """Score a visit: 100 minus a penalty per distinct rule fired on it by severity (critical 60,
+    high 35, medium 15, low 5), floored at 0."""
+    penalty = 0
+    for rule in set(rules):
+        severity = SEVERITY.get(rule)
+        if severity is None:
+            raise ValueError(f"unknown authenticity rule {rule!r}")
+        penalty += SEVERITY_PENALTY[severity]
+    return max(0, 100 - penalty)
