@@ -14,6 +14,7 @@ from dashboard.services import alerts as svc
 from dashboard.services import ingest, users
 from data_access import alerts as store
 from data_access import schema
+from data_access import users as user_store
 from tests import alert_builders as ab
 from tests import builders as b
 
@@ -106,18 +107,20 @@ def site(engine):
     ingest.ingest_values(engine, _company(), source="test", now=NOW)
     ab.insert_alerts(engine, _alerts())
     people = {}
-    for name, role, regions in (
-        ("exec", "exec", ()),
-        ("finance", "finance", ()),
-        ("admin", "admin", ()),
-        ("mgr-e", "manager", ("reg-e",)),
-        ("mgr-s", "manager", ("reg-s",)),
-        ("mgr-gone", "manager", ("reg-e",)),
-    ):
-        people[name] = users.create_user(
-            engine, name=name, password="password-123", role=role, regions=regions, now=NOW
-        )
     with engine.begin() as conn:
+        for name, role, regions in (
+            ("exec", "exec", ()),
+            ("finance", "finance", ()),
+            ("admin", "admin", ()),
+            ("mgr-e", "manager", ("reg-e",)),
+            ("mgr-s", "manager", ("reg-s",)),
+            ("mgr-gone", "manager", ("reg-e",)),
+        ):
+            # Stored straight away: hashing six passwords per test would dominate its time.
+            user_id = user_store.upsert_user(
+                conn, name=name, password_hash="-", role=role, regions=regions, now=NOW
+            )
+            people[name] = users.User(id=user_id, name=name, role=role, regions=regions)
         conn.execute(
             schema.users.update().where(schema.users.c.name == "mgr-gone").values(active=False)
         )
