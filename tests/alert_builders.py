@@ -7,7 +7,7 @@ Until the judge lands, tests of the anti-cheat centre put alerts in the table wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ SEVERITY = {
     "OFF_HOURS": "low",
 }
 CREATED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+GAP_REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
 
 
 def _ts(value: str | datetime) -> datetime:
@@ -217,3 +218,181 @@ def events_of(engine: Engine, alert_id: str) -> list[dict[str, Any]]:
             .order_by(se.c.id)
         ).mappings()
         return [dict(row) for row in rows]
+
+
+# ------------------------------------------------------------------ alerts over the demo company
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    from math import asin, cos, radians, sin, sqrt
+
+    dlat, dlon = radians(lat2 - lat1), radians(lon2 - lon1)
+    h = sin(dlat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(dlon / 2) ** 2
+    return 2 * 6_371_000.0 * asin(sqrt(h))
+
+
+def demo_alerts(engine: Engine, *, region: str = "reg-east", other_region: str = "reg-south"):
+    """Realistic alerts over the seeded demo company, with evidence taken from its records:
+    the worst check-in of ``region`` (GEOFENCE_MISS), its shortest visit (SHORT_VISIT), a photo
+    whose perceptual hash repeats an earlier visit's (PHOTO_REUSE), the longest silence of a
+    rep's track (SIGNAL_GAP), and the worst check-in of ``other_region`` (GEOFENCE_MISS).
+
+    Returns {name: alert row}, already inserted.
+    """
+    v, c, r, tm = schema.visits, schema.customers, schema.reps, schema.teams
+    ph, fx = schema.photos, schema.gps_fixes
+    in_region = sa.select(r.c.id).join(tm, tm.c.id == r.c.team_id)
+
+    def worst_checkin(conn, region_id):
+        return (
+            conn.execute(
+                sa.select(
+                    v,
+                    c.c.lat.label("c_lat"),
+                    c.c.lon.label("c_lon"),
+                    c.c.name.label("c_name"),
+                    r.c.timezone,
+                )
+                .join(c, c.c.id == v.c.customer_id)
+                .join(r, r.c.id == v.c.rep_id)
+                .where(v.c.rep_id.in_(in_region.where(tm.c.region_id == region_id)))
+                .order_by((v.c.checkin_distance_m - v.c.geofence_limit_m).desc(), v.c.id)
+                .limit(1)
+            )
+            .mappings()
+            .one()
+        )
+
+    rows: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for name, region_id in (("geofence", region), ("other_region", other_region)):
+            visit = worst_checkin(conn, region_id)
+            distance = _distance_m(visit["lat"], visit["lon"], visit["c_lat"], visit["c_lon"])
+            rows[name] = geofence_miss(
+                visit["id"],
+                rep_id=visit["rep_id"],
+                customer_id=visit["customer_id"],
+                ts=visit["ts"],
+                timezone=visit["timezone"],
+                distance_m=round(distance, 1),
+                limit_m=round(visit["geofence_limit_m"], 1),
+                customer_name=visit["c_name"],
+            )
+        short = (
+            conn.execute(
+                sa.select(v.c.id, v.c.rep_id, v.c.customer_id, v.c.checked_out_at, v.c.dwell_s)
+                .where(
+                    v.c.rep_id.in_(in_region.where(tm.c.region_id == region)),
+                    v.c.dwell_s.is_not(None),
+                )
+                .order_by(v.c.dwell_s, v.c.id)
+                .limit(1)
+            )
+            .mappings()
+            .one()
+        )
+        rows["short"] = short_visit(
+            short["id"],
+            rep_id=short["rep_id"],
+            customer_id=short["customer_id"],
+            ts=short["checked_out_at"],
+            dwell_s=round(short["dwell_s"], 1),
+        )
+        later, earlier = ph.alias("later"), ph.alias("earlier")
+        pair = (
+            conn.execute(
+                sa.select(
+                    later.c.id,
+                    later.c.visit_id,
+                    later.c.phash,
+                    earlier.c.phash.label("m_phash"),
+                    earlier.c.id.label("m_id"),
+                    earlier.c.visit_id.label("m_visit"),
+                    v.c.rep_id,
+                    v.c.customer_id,
+                    v.c.ts,
+                )
+                .join(
+                    earlier,
+                    sa.and_(
+                        earlier.c.phash == later.c.phash,
+                        earlier.c.ts < later.c.ts,
+                        earlier.c.visit_id != later.c.visit_id,
+                    ),
+                )
+                .join(v, v.c.id == later.c.visit_id)
+                .where(v.c.rep_id.in_(in_region.where(tm.c.region_id == region)))
+                .order_by(later.c.id)
+                .limit(1)
+            )
+            .mappings()
+            .one_or_none()
+        )
+        if pair is None:  # no repeated hash in this demo: any two photos of two visits
+            two = (
+                conn.execute(
+                    sa.select(
+                        ph.c.id, ph.c.visit_id, v.c.rep_id, v.c.customer_id, v.c.ts, ph.c.phash
+                    )
+                    .join(v, v.c.id == ph.c.visit_id)
+                    .where(v.c.rep_id.in_(in_region.where(tm.c.region_id == region)))
+                    .order_by(ph.c.ts.desc())
+                    .limit(40)
+                )
+                .mappings()
+                .all()
+            )
+            first = two[0]
+            second = next(p for p in two if p["visit_id"] != first["visit_id"])
+            pair = {
+                **first,
+                "m_id": second["id"],
+                "m_visit": second["visit_id"],
+                "m_phash": second["phash"],
+            }
+        rows["reuse"] = photo_reuse(
+            pair["visit_id"],
+            photo_id=pair["id"],
+            matched_photo_id=pair["m_id"],
+            matched_visit_id=pair["m_visit"],
+            hamming=(int(pair["phash"], 16) ^ int(pair["m_phash"], 16)).bit_count(),
+            rep_id=pair["rep_id"],
+            customer_id=pair["customer_id"],
+            ts=pair["ts"],
+        )
+        de = schema.device_events
+        silent = conn.execute(
+            sa.select(de.c.id, de.c.rep_id, de.c.ts, de.c.kind)
+            .where(
+                de.c.kind.in_(GAP_REASONS),
+                de.c.rep_id.in_(in_region.where(tm.c.region_id == region)),
+            )
+            .order_by(de.c.ts, de.c.id)
+        ).mappings()
+        gap = None
+        for event in silent:
+            before = conn.execute(
+                sa.select(sa.func.max(fx.c.ts)).where(
+                    fx.c.rep_id == event["rep_id"], fx.c.ts <= event["ts"]
+                )
+            ).scalar_one()
+            after = conn.execute(
+                sa.select(sa.func.min(fx.c.ts)).where(
+                    fx.c.rep_id == event["rep_id"], fx.c.ts > event["ts"]
+                )
+            ).scalar_one()
+            if before and after and timedelta(minutes=30) <= after - before <= timedelta(hours=6):
+                gap = (event, before, after)
+                break
+    if gap is not None:
+        event, gap_start, gap_end = gap
+        rows["gap"] = signal_gap(
+            event["rep_id"],
+            gap_start=gap_start.isoformat(),
+            gap_end=gap_end.isoformat(),
+            reason=event["kind"],
+            event_id=event["id"],
+            displacement_m=420.0,
+        )
+    insert_alerts(engine, rows.values())
+    return rows
