@@ -232,7 +232,7 @@ def queue_columns(lang: str) -> list[dict[str, Any]]:
                 f"alerts-sev-{s}": f"params.data.severity == '{s}'" for s in SEVERITIES
             },
         ),
-        column("rule_label", t("alerts.col.rule", lang), width=130),
+        column("rule_label", t("alerts.col.rule", lang), width=150),
         column(
             "status_label",
             t("alerts.col.status", lang),
@@ -244,11 +244,13 @@ def queue_columns(lang: str) -> list[dict[str, Any]]:
             "ts_local",
             t("alerts.col.ts", lang),
             width=125,
+            cellDataType="text",
+            filter="agTextColumnFilter",
             valueFormatter={"function": "params.value ? params.value.slice(5) : '—'"},
         ),
         column("rep_name", t("alerts.col.rep", lang), width=90),
         column("team_name", t("alerts.col.team", lang), width=100, hide=True),
-        column("customer_name", t("alerts.col.customer", lang), width=150),
+        column("customer_name", t("alerts.col.customer", lang), width=150, hide=True),
         column("summary", t("alerts.col.summary", lang), width=280, tooltipField="summary"),
         column("assigned_to", t("alerts.col.assigned", lang), width=90),
         column("id", t("alerts.col.id", lang), hide=True),
@@ -379,6 +381,24 @@ def _bounds(points: Sequence[Sequence[float]], pad_m: float = 60.0) -> list[list
     return [[min(lats) - pad_lat, min(lons) - pad_lon], [max(lats) + pad_lat, max(lons) + pad_lon]]
 
 
+def fit_zoom(
+    bounds: Sequence[Sequence[float]], *, width_px: int = 560, height_px: int = 260
+) -> int:
+    """The largest web-map zoom at which ``bounds`` fit a map of this size (3..18).
+
+    Computed here rather than left to ``Map(bounds=...)``: dash-leaflet keeps ``zoom`` when a
+    map is re-rendered with new bounds, so a far-away check-in could fall outside the view.
+    """
+    (south, west), (north, east) = bounds
+    mid = math.radians((south + north) / 2)
+    span_x_m = max((east - west) * 111_320.0 * math.cos(mid), 1.0)
+    span_y_m = max((north - south) * 110_574.0, 1.0)
+    metres_per_px_z0 = 156_543.03 * math.cos(mid)
+    zoom_x = math.log2(metres_per_px_z0 * width_px / span_x_m)
+    zoom_y = math.log2(metres_per_px_z0 * height_px / span_y_m)
+    return max(3, min(18, math.floor(min(zoom_x, zoom_y))))
+
+
 def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url: str) -> html.Div:
     """Check-in point (with its accuracy), the customer's geofence circle, the check-out, and
     the rep's fixes around the alert's time (the ones the rule names highlighted)."""
@@ -470,12 +490,12 @@ def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url:
         return html.Div(t("alerts.map.none", lang), className="text-body-secondary small mb-2")
     bounds = _bounds(points)
     center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    zoom = fit_zoom(bounds)
     attribution = "© OpenStreetMap" if "openstreetmap" in tile_url else ""
     the_map = dl.Map(
         [dl.TileLayer(url=tile_url, maxZoom=19, attribution=attribution), *layers],
         center=center,
-        bounds=bounds,
-        zoom=15,
+        zoom=zoom,
         scrollWheelZoom=False,
         style={"height": "300px", "width": "100%"},
         className="alerts-map",

@@ -160,7 +160,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "alerts.map.checkin": ("签到点(含精度圈)", "Check-in (with accuracy)"),
     "alerts.map.checkout": ("签退点", "Check-out"),
     "alerts.map.customer": ("客户位置与围栏", "Customer and geofence"),
-    "alerts.map.fixes": ("前后 15 分钟的定位点", "Fixes within ±15 min"),
+    "alerts.map.fixes": ("业务员在该时段前后的定位点", "The rep's fixes around that time"),
     "alerts.map.named": ("规则涉及的定位点", "Fixes the rule names"),
     "alerts.map.none": ("此预警没有可显示的位置。", "No position to show for this alert."),
     "alerts.photos": ("照片比对", "Photo comparison"),
