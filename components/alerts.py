@@ -301,7 +301,12 @@ def _badge(label: str, n: int, colour: str, badge_id: str) -> dbc.Badge:
 
 
 def counts_strip(
-    counts: Mapping[str, Mapping[str, int]], *, total: int, truncated: bool, lang: str
+    counts: Mapping[str, Mapping[str, int]],
+    *,
+    total: int,
+    truncated: bool,
+    lang: str,
+    limit: int = 2000,
 ) -> html.Div:
     """The number of matching alerts, by severity and by rule."""
     severity = counts.get("severity", {})
@@ -351,7 +356,7 @@ def counts_strip(
                 className="flex-grow-1",
             ),
             html.Div(
-                t("alerts.counts.truncated", lang).format(n=f"{QUEUE_LIMIT_HINT:,}"),
+                t("alerts.counts.truncated", lang).format(n=f"{limit:,}"),
                 className="small text-warning w-100",
             )
             if truncated
@@ -359,9 +364,6 @@ def counts_strip(
         ],
         className="d-flex flex-wrap align-items-start alerts-counts",
     )
-
-
-QUEUE_LIMIT_HINT = 2000  # the service's QUEUE_LIMIT (components may not import services)
 
 
 # ------------------------------------------------------------------ the mini map
@@ -852,7 +854,12 @@ def rep_history_figure(
         yaxis_title=t("alerts.rep.count", lang),
     )
     fig.update_xaxes(type="category")
-    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    peak = int(weekly.sum(axis=1).max())
+    # whole alerts only: a tick every n so that there are at most about five
+    fig.update_yaxes(
+        rangemode="tozero", tickformat=",d", tick0=0, dtick=max(1, math.ceil(peak / 5))
+    )
+    fig.update_layout(showlegend=True)
     return fig
 
 
@@ -884,7 +891,7 @@ def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: st
                                 figure=rep_history_figure(
                                     view["by_severity"], by="severity", lang=lang, theme=theme
                                 ),
-                                config={"displaylogo": False},
+                                config={"displayModeBar": False},
                             ),
                         ],
                         xl=6,
@@ -897,7 +904,7 @@ def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: st
                                 figure=rep_history_figure(
                                     view["by_rule"], by="rule", lang=lang, theme=theme
                                 ),
-                                config={"displaylogo": False},
+                                config={"displayModeBar": False},
                             ),
                         ],
                         xl=6,

@@ -231,7 +231,11 @@ def render_alert_queue(query, _refresh):
         current_engine(), user, filters_from_query(query), alerts.parse_alert_query(query)
     )
     strip = view.counts_strip(
-        result["counts"], total=result["total"], truncated=result["truncated"], lang=lang
+        result["counts"],
+        total=result["total"],
+        truncated=result["truncated"],
+        lang=lang,
+        limit=alerts.QUEUE_LIMIT,
     )
     return view.queue_rows(result["alerts"], lang), strip
 

@@ -391,7 +391,8 @@ def _apply(
     if status not in sources:
         raise TriageError(
             "bad_transition",
-            f"cannot {action} an alert that is {status} (allowed from: {', '.join(sorted(sources))})",
+            f"cannot {action} an alert that is {status} "
+            f"(allowed from: {', '.join(sorted(sources))})",
             status=status,
         )
     new_assignee = alert["assigned_to"]
@@ -403,7 +404,8 @@ def _apply(
         if assignee not in (assignable or []):
             raise TriageError(
                 "assignee_not_allowed",
-                f"assignee: {assignee!r} is not an active manager of the alert's region or an admin",
+                f"assignee: {assignee!r} is not an active manager of the alert's region "
+                "or an admin",
                 assignee=assignee,
             )
         new_assignee = assignee
