@@ -847,7 +847,7 @@ def rep_history_figure(
         template="plotly_dark" if theme == "dark" else "plotly_white",
         height=height,
         margin={"l": 40, "r": 16, "t": 16, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.25, "traceorder": "normal"},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis_title=t("alerts.rep.week", lang),
