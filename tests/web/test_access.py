@@ -12,9 +12,11 @@ is the first outside East China): the demo manager sees region A (``reg-east``),
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -308,7 +310,17 @@ def expected_status(name: str, who: str) -> int:
 # ------------------------------------------------------------------ discovery
 
 
+def _load_page_access_modules() -> None:
+    """Import every tests/web/test_access_<page>.py: each adds its page's callbacks to CALLS."""
+    for path in sorted(Path(__file__).parent.glob("test_access_*.py")):
+        try:  # pytest's default import mode puts this folder on sys.path: module = base name
+            importlib.import_module(path.stem)
+        except ImportError:  # pragma: no cover - another import mode
+            importlib.import_module(f"tests.web.{path.stem}")
+
+
 def test_every_server_callback_is_classified(site):
+    _load_page_access_modules()
     assert set(site.deps) == set(CALLS)
     assert set(DATA_CALLBACKS) <= set(CALLS)
 
