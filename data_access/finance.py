@@ -147,7 +147,9 @@ def fetch_claims(
     (``pending`` without one), the rep-day's tracked km and visit count, and the visit at the
     claim's customer that day (``visit_id``), by date then rep then id."""
     _no_jit(conn)
-    stmt = _claims_select().where(e.c.date.between(start, end), *_scope(region_ids, region, team, rep))
+    stmt = _claims_select().where(
+        e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
+    )
     if category is not None:
         stmt = stmt.where(e.c.category == category)
     if status is not None:
@@ -247,7 +249,17 @@ def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str
     return _frame(
         conn,
         stmt,
-        ["id", "subject_kind", "subject_id", "at", "actor", "action", "from_status", "to_status", "note"],
+        [
+            "id",
+            "subject_kind",
+            "subject_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "note",
+        ],
     )
 
 
@@ -276,9 +288,7 @@ def fetch_day_visit_points(
     local_date, ts, customer_id, customer_name, city, lat, lon (check-in), checked_out_at,
     dwell_s, in_geofence, verified (checked out, long enough, in the fence)."""
     in_fence = v.c.checkin_distance_m <= v.c.geofence_limit_m
-    verified = sa.and_(
-        v.c.checked_out_at.is_not(None), v.c.dwell_s >= min_dwell_s, in_fence
-    )
+    verified = sa.and_(v.c.checked_out_at.is_not(None), v.c.dwell_s >= min_dwell_s, in_fence)
     stmt = (
         sa.select(
             v.c.id.label("visit_id"),
@@ -302,8 +312,18 @@ def fetch_day_visit_points(
     if frame.empty:
         return pd.DataFrame(
             columns=[
-                "visit_id", "local_date", "ts", "customer_id", "customer_name", "city", "lat",
-                "lon", "checked_out_at", "dwell_s", "in_geofence", "verified",
+                "visit_id",
+                "local_date",
+                "ts",
+                "customer_id",
+                "customer_name",
+                "city",
+                "lat",
+                "lon",
+                "checked_out_at",
+                "dwell_s",
+                "in_geofence",
+                "verified",
             ]
         )
     for name in ("in_geofence", "verified"):
@@ -483,7 +503,9 @@ def fetch_settings_audit(conn: Connection, keys: Iterable[str], *, limit: int = 
     """The latest changes of the given settings, newest first."""
     audit = schema.settings_audit
     stmt = (
-        sa.select(audit.c.at, audit.c.actor, audit.c.key, audit.c.before, audit.c.after, audit.c.note)
+        sa.select(
+            audit.c.at, audit.c.actor, audit.c.key, audit.c.before, audit.c.after, audit.c.note
+        )
         .where(audit.c.key.in_(sorted(set(keys))))
         .order_by(audit.c.at.desc(), audit.c.id.desc())
         .limit(limit)

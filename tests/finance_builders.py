@@ -128,9 +128,7 @@ def insert_flags(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
 
 def seed(engine: Engine, *, flags: bool = True) -> None:
     """The company, rep-1's driven day, the claims, the rollups, and (by default) the flags."""
-    summary = ingest.ingest_values(
-        engine, company() + drive() + claims(), source="test", now=NOW
-    )
+    summary = ingest.ingest_values(engine, company() + drive() + claims(), source="test", now=NOW)
     assert not summary.rejected, summary.rejected
     rollups.refresh_rep_days(engine, now=NOW)
     if flags:
