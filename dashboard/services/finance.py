@@ -74,11 +74,12 @@ def save_rules(
     """Save thresholds as the new setting (admin only; audited); return how many changed."""
     if user.role not in SETTING_EDITORS:
         raise NotAllowed(f"role: {user.role} may not change thresholds (admin only)")
-    rules = core.rules_from_values(values, load_rules(engine))
+    current = load_rules(engine)
+    before = core.rules_to_settings(current)
+    after = core.rules_to_settings(core.rules_from_values(values, current))
+    changed = {key: value for key, value in after.items() if value != before[key]}
     with engine.begin() as conn:
-        return store.save_settings(
-            conn, core.rules_to_settings(rules), actor=user.name, now=now, note=note
-        )
+        return store.save_settings(conn, changed, actor=user.name, now=now, note=note)
 
 
 def settings_history(engine: Engine, user: User) -> pd.DataFrame:
