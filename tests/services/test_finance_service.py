@@ -132,8 +132,10 @@ def test_reject_writes_status_flag_statuses_and_one_event_each(seeded):
 
     assert done == {"count": 1, "amount": 24.0, "status": "rejected"}
     claim_events = _events(seeded, "claim")
-    assert [(e["subject_id"], e["actor"], e["from_status"], e["to_status"], e["note"]) for e in
-            claim_events] == [("e-km", "finance", "pending", "rejected", "no such trip")]  # fmt: skip
+    keys = ("subject_id", "actor", "from_status", "to_status", "note")
+    assert [tuple(e[k] for k in keys) for e in claim_events] == [
+        ("e-km", "finance", "pending", "rejected", "no such trip")
+    ]
     flag_events = _events(seeded, "expense_flag")
     assert [(e["subject_id"], e["from_status"], e["to_status"]) for e in flag_events] == [
         ("MILEAGE_INFLATED:e-km", "open", "rejected")
@@ -244,9 +246,9 @@ def test_what_if_counts_on_history_and_admin_saves_with_an_audit_row(seeded):
     assert finance.save_rules(seeded, admin, {"cap.meal_cny": 250}, now=fb.NOW) == 1
     assert finance.load_rules(seeded).cap_meal_cny == 250.0
     audit = finance.settings_history(seeded, admin)
-    assert list(zip(audit["key"], audit["before"], audit["after"], audit["actor"])) == [
-        ("cap.meal_cny", None, 250.0, "admin")
-    ]
+    assert list(
+        zip(audit["key"], audit["before"], audit["after"], audit["actor"], strict=True)
+    ) == [("cap.meal_cny", None, 250.0, "admin")]
     # Saving the same values again changes nothing and audits nothing.
     assert finance.save_rules(seeded, admin, {"cap.meal_cny": 250}, now=fb.NOW) == 0
 
@@ -261,7 +263,7 @@ def test_only_admin_saves_thresholds(seeded, role):
 
 def test_saving_a_bad_threshold_names_it_and_stores_nothing(seeded):
     admin = fb.make_user(seeded, "admin")
-    with pytest.raises(core.FinanceError, match="mileage.tolerance_km"):
+    with pytest.raises(core.FinanceError, match=r"mileage\.tolerance_km"):
         finance.save_rules(seeded, admin, {"mileage.tolerance_km": -3}, now=fb.NOW)
     assert finance.load_rules(seeded) == core.FinanceRules()
 

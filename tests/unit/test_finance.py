@@ -159,7 +159,7 @@ def test_rules_from_values_reads_setting_keys_and_names_a_bad_one():
     assert rules.tolerance_pct == 15.0
     with pytest.raises(core.FinanceError, match=r"cap\.meal_cny"):
         core.rules_from_values({"cap.meal_cny": -5})
-    with pytest.raises(core.FinanceError, match="mileage.tolerance_pct"):
+    with pytest.raises(core.FinanceError, match=r"mileage\.tolerance_pct"):
         core.rules_from_values({"mileage.tolerance_pct": "lots"})
     with pytest.raises(core.FinanceError, match="not a finance setting"):
         core.rules_from_values({"cap.taxi_cny": 5})
