@@ -36,16 +36,20 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboard.filters import Filters  # noqa: E402
-from dashboard.services import finance  # noqa: E402
-from dashboard.services.db import dispose_engine, get_engine  # noqa: E402
-from dashboard.services.users import User  # noqa: E402
-from data_access import records, schema  # noqa: E402
+from dashboard.filters import Filters
+from dashboard.services import finance
+from dashboard.services.db import dispose_engine, get_engine
+from dashboard.services.users import User
+from data_access import records, schema
 
 START = date(2026, 11, 2)  # a Monday
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-CITY = {"reg-0": (31.23, 121.47), "reg-1": (23.13, 113.26), "reg-2": (30.57, 104.07),
-        "reg-3": (39.90, 116.40)}  # fmt: skip
+CITY = {
+    "reg-0": (31.23, 121.47),
+    "reg-1": (23.13, 113.26),
+    "reg-2": (30.57, 104.07),
+    "reg-3": (39.90, 116.40),
+}
 
 
 def build(engine, reps: int, days: int, rnd: random.Random) -> list[tuple[str, str, date]]:
@@ -61,44 +65,98 @@ def build(engine, reps: int, days: int, rnd: random.Random) -> list[tuple[str, s
     for i in range(reps):
         team, region = teams[i % len(teams)]
         rid = f"rep-{i:04d}"
-        rep_rows.append({"id": rid, "name": f"Rep {i}", "team_id": team, "device_id": f"d{i}",
-                         "timezone": "Asia/Shanghai", "work_start": "08:30", "work_end": "18:30",
-                         "active": True, "updated_at": NOW})  # fmt: skip
+        rep_rows.append(
+            {
+                "id": rid,
+                "name": f"Rep {i}",
+                "team_id": team,
+                "device_id": f"d{i}",
+                "timezone": "Asia/Shanghai",
+                "work_start": "08:30",
+                "work_end": "18:30",
+                "active": True,
+                "updated_at": NOW,
+            }
+        )
         lat0, lon0 = CITY[region]
         for k in range(5):
-            cust_rows.append({"id": f"c-{i}-{k}", "name": f"Store {i}-{k}", "lat": lat0 + k * 0.01,
-                              "lon": lon0 + (i % 50) * 0.01, "city": region, "address": None,
-                              "grade": "ABC"[k % 3], "owner_rep_id": rid, "region_id": region,
-                              "geofence_m": 200.0, "annual_revenue": None,
-                              "updated_at": NOW})  # fmt: skip
+            cust_rows.append(
+                {
+                    "id": f"c-{i}-{k}",
+                    "name": f"Store {i}-{k}",
+                    "lat": lat0 + k * 0.01,
+                    "lon": lon0 + (i % 50) * 0.01,
+                    "city": region,
+                    "address": None,
+                    "grade": "ABC"[k % 3],
+                    "owner_rep_id": rid,
+                    "region_id": region,
+                    "geofence_m": 200.0,
+                    "annual_revenue": None,
+                    "updated_at": NOW,
+                }
+            )
         seq = 0
         for day in work_days:
             km = rnd.uniform(20, 90)
-            day_rows.append({"rep_id": rid, "local_date": day, "fixes": 400, "km": km,
-                             "visits": 8, "effective": 7, "dirty": False, "version": 0})  # fmt: skip
+            day_rows.append(
+                {
+                    "rep_id": rid,
+                    "local_date": day,
+                    "fixes": 400,
+                    "km": km,
+                    "visits": 8,
+                    "effective": 7,
+                    "dirty": False,
+                    "version": 0,
+                }
+            )
             per_day = [("mileage", None)] + [
-                (cat, None) for cat in rnd.sample(["meal", "transport", "hotel", "entertainment",
-                                                   "meal"], 1)  # fmt: skip
+                (cat, None)
+                for cat in rnd.sample(["meal", "transport", "hotel", "entertainment", "meal"], 1)
             ]
             for cat, _ in per_day:
                 seq += 1
                 cid = f"e-{i}-{seq}"
                 claimed = km * (rnd.uniform(1.3, 2.0) if rnd.random() < 0.1 else 1.0)
-                amount = round(claimed * 0.8, 2) if cat == "mileage" else round(rnd.uniform(20, 900), 2)
-                claim_rows.append({"id": cid, "rep_id": rid, "date": day, "category": cat,
-                                   "amount": amount, "currency": "CNY",
-                                   "claimed_km": round(claimed, 1) if cat == "mileage" else None,
-                                   "city": region, "customer_id": None,
-                                   "receipt_sha256": f"{rnd.getrandbits(256):064x}", "note": None,
-                                   "received_at": NOW, "arrival_seq": seq})  # fmt: skip
+                amount = (
+                    round(claimed * 0.8, 2) if cat == "mileage" else round(rnd.uniform(20, 900), 2)
+                )
+                claim_rows.append(
+                    {
+                        "id": cid,
+                        "rep_id": rid,
+                        "date": day,
+                        "category": cat,
+                        "amount": amount,
+                        "currency": "CNY",
+                        "claimed_km": round(claimed, 1) if cat == "mileage" else None,
+                        "city": region,
+                        "customer_id": None,
+                        "receipt_sha256": f"{rnd.getrandbits(256):064x}",
+                        "note": None,
+                        "received_at": NOW,
+                        "arrival_seq": seq,
+                    }
+                )
                 if rnd.random() < 0.15:
                     rule = "MILEAGE_INFLATED" if cat == "mileage" else "OVER_CAP"
-                    flag_rows.append({"id": f"{rule}:{cid}", "rule": rule, "claim_id": cid,
-                                      "rep_id": rid, "date": day, "amount": amount,
-                                      "amount_at_risk": round(amount * 0.3, 2),
-                                      "summary": f"{rule} on {cid}", "evidence": {},
-                                      "status": "open", "created_at": NOW,
-                                      "updated_at": NOW})  # fmt: skip
+                    flag_rows.append(
+                        {
+                            "id": f"{rule}:{cid}",
+                            "rule": rule,
+                            "claim_id": cid,
+                            "rep_id": rid,
+                            "date": day,
+                            "amount": amount,
+                            "amount_at_risk": round(amount * 0.3, 2),
+                            "summary": f"{rule} on {cid}",
+                            "evidence": {},
+                            "status": "open",
+                            "created_at": NOW,
+                            "updated_at": NOW,
+                        }
+                    )
                 if cat == "mileage" and i % 25 == 0 and len(sampled) < 40:
                     sampled.append((cid, rid, day))
     for _cid, rid, day in sampled:
@@ -106,24 +164,52 @@ def build(engine, reps: int, days: int, rnd: random.Random) -> list[tuple[str, s
         lat0, lon0 = CITY[teams[i % len(teams)][1]]
         base = datetime(day.year, day.month, day.day, 1, 0, tzinfo=UTC)  # 09:00 local
         for n in range(400):
-            fix_rows.append({"id": f"f-{rid}-{day}-{n}", "rep_id": rid, "device_id": f"d{i}",
-                             "ts": base + timedelta(seconds=60 * n), "lat": lat0 + n * 1e-4,
-                             "lon": lon0 + n * 1e-4, "accuracy_m": 15.0, "speed_mps": None,
-                             "provider": "gps", "mock": False, "received_at": NOW})  # fmt: skip
+            fix_rows.append(
+                {
+                    "id": f"f-{rid}-{day}-{n}",
+                    "rep_id": rid,
+                    "device_id": f"d{i}",
+                    "ts": base + timedelta(seconds=60 * n),
+                    "lat": lat0 + n * 1e-4,
+                    "lon": lon0 + n * 1e-4,
+                    "accuracy_m": 15.0,
+                    "speed_mps": None,
+                    "provider": "gps",
+                    "mock": False,
+                    "received_at": NOW,
+                }
+            )
         for k in range(10):
             ts = base + timedelta(minutes=40 * k)
-            visit_rows.append({"id": f"v-{rid}-{day}-{k}", "rep_id": rid, "device_id": f"d{i}",
-                               "customer_id": f"c-{i}-{k % 5}", "ts": ts, "local_date": day,
-                               "lat": lat0 + k * 0.002, "lon": lon0 + k * 0.002,
-                               "accuracy_m": 10.0, "mock": False, "face_verified": None,
-                               "sop_template_id": None, "received_at": NOW,
-                               "checkin_distance_m": 20.0, "geofence_limit_m": 210.0,
-                               "checked_out_at": ts + timedelta(minutes=20),
-                               "dwell_s": 1200.0})  # fmt: skip
+            visit_rows.append(
+                {
+                    "id": f"v-{rid}-{day}-{k}",
+                    "rep_id": rid,
+                    "device_id": f"d{i}",
+                    "customer_id": f"c-{i}-{k % 5}",
+                    "ts": ts,
+                    "local_date": day,
+                    "lat": lat0 + k * 0.002,
+                    "lon": lon0 + k * 0.002,
+                    "accuracy_m": 10.0,
+                    "mock": False,
+                    "face_verified": None,
+                    "sop_template_id": None,
+                    "received_at": NOW,
+                    "checkin_distance_m": 20.0,
+                    "geofence_limit_m": 210.0,
+                    "checked_out_at": ts + timedelta(minutes=20),
+                    "dwell_s": 1200.0,
+                }
+            )
     with engine.begin() as conn:
-        conn.execute(schema.regions.insert(), [{"id": r, "name": r, "updated_at": NOW} for r in regions])
-        conn.execute(schema.teams.insert(), [{"id": t, "name": t, "region_id": r, "updated_at": NOW}
-                                             for t, r in teams])  # fmt: skip
+        conn.execute(
+            schema.regions.insert(), [{"id": r, "name": r, "updated_at": NOW} for r in regions]
+        )
+        conn.execute(
+            schema.teams.insert(),
+            [{"id": t, "name": t, "region_id": r, "updated_at": NOW} for t, r in teams],
+        )
         records.upsert_rows(conn, schema.reps, rep_rows)
         records.upsert_rows(conn, schema.customers, cust_rows)
         records.insert_new_rows(conn, schema.expenses, claim_rows)
@@ -133,8 +219,10 @@ def build(engine, reps: int, days: int, rnd: random.Random) -> list[tuple[str, s
         conn.execute(schema.expense_flags.insert(), flag_rows)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
-    print(f"built {len(claim_rows):,} claims, {len(flag_rows):,} flags, {len(fix_rows):,} fixes "
-          f"for {reps} reps in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    print(
+        f"built {len(claim_rows):,} claims, {len(flag_rows):,} flags, {len(fix_rows):,} fixes "
+        f"for {reps} reps in {time.perf_counter() - t0:.1f} s"
+    )
     return sampled
 
 
@@ -143,8 +231,10 @@ BASELINE_LEDGER = sa.text(
     "(SELECT string_agg(f.rule, ',') FROM expense_flags f WHERE f.claim_id = e.id) "
     "FROM expenses e JOIN reps r ON r.id = e.rep_id JOIN teams t ON t.id = r.team_id "
     "LEFT JOIN rep_days rd ON rd.rep_id = e.rep_id AND rd.local_date = e.date "
-    "WHERE e.date BETWEEN :a AND :b AND (CAST(:region AS text) IS NULL OR t.region_id = :region) "
-    "AND (CAST(:team AS text) IS NULL OR r.team_id = :team) AND (CAST(:rep AS text) IS NULL OR r.id = :rep)"
+    "WHERE e.date BETWEEN :a AND :b "
+    "AND (CAST(:region AS text) IS NULL OR t.region_id = :region) "
+    "AND (CAST(:team AS text) IS NULL OR r.team_id = :team) "
+    "AND (CAST(:rep AS text) IS NULL OR r.id = :rep)"
 )
 BASELINE_EVIDENCE = sa.text(
     "SELECT ts, lat, lon, accuracy_m FROM gps_fixes WHERE rep_id = :rep AND ts >= :a AND ts < :b"
@@ -152,7 +242,7 @@ BASELINE_EVIDENCE = sa.text(
 
 
 def p95(xs: list[float]) -> float:
-    return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
 
 
 def main() -> int:
@@ -175,8 +265,12 @@ def main() -> int:
         exec_user = User(1, "exec", "exec", ())
         manager = User(2, "mgr", "manager", ("reg-1",))
         end = START + timedelta(days=args.days - 1)
-        periods = [(START, end), (START, START + timedelta(6)), (START + timedelta(7), end),
-                   (START + timedelta(14), START + timedelta(20))]  # fmt: skip
+        periods = [
+            (START, end),
+            (START, START + timedelta(6)),
+            (START + timedelta(7), end),
+            (START + timedelta(14), START + timedelta(20)),
+        ]
         teams = [f"team-{i}" for i in range(max(1, args.reps // 10))]
         ledger_t, ledger_b, ev_t, ev_b, rows_seen = [], [], [], [], []
         for run in range(args.runs):
@@ -199,8 +293,10 @@ def main() -> int:
             with engine.connect() as conn:
                 t0 = time.perf_counter()
                 scope_region = "reg-1" if user is manager else region
-                conn.execute(BASELINE_LEDGER, {"a": a, "b": b, "region": scope_region,
-                                               "team": team, "rep": rep}).all()  # fmt: skip
+                conn.execute(
+                    BASELINE_LEDGER,
+                    {"a": a, "b": b, "region": scope_region, "team": team, "rep": rep},
+                ).all()
                 ledger_b.append(time.perf_counter() - t0)
             cid, rid, day = sampled[run % len(sampled)]
             t0 = time.perf_counter()
@@ -210,8 +306,9 @@ def main() -> int:
             with engine.connect() as conn:
                 t0 = time.perf_counter()
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=8)
-                conn.execute(BASELINE_EVIDENCE, {"rep": rid, "a": start,
-                                                 "b": start + timedelta(days=1)}).all()  # fmt: skip
+                conn.execute(
+                    BASELINE_EVIDENCE, {"rep": rid, "a": start, "b": start + timedelta(days=1)}
+                ).all()
                 ev_b.append(time.perf_counter() - t0)
         ok = True
         for label, xs, base, target in (
@@ -220,9 +317,11 @@ def main() -> int:
         ):
             passed = p95(xs) <= target
             ok &= passed
-            print(f"{label}: p50 {statistics.median(xs) * 1000:.0f} ms, p95 {p95(xs) * 1000:.0f} ms "
-                  f"(target {target * 1000:.0f} ms) {'PASS' if passed else 'FAIL'}; baseline SQL "
-                  f"p95 {p95(base) * 1000:.0f} ms, ratio {p95(xs) / p95(base):.1f}")  # fmt: skip
+            print(
+                f"{label}: p50 {statistics.median(xs) * 1000:.0f} ms, p95 {p95(xs) * 1000:.0f} ms "
+                f"(target {target * 1000:.0f} ms) {'PASS' if passed else 'FAIL'}; baseline SQL "
+                f"p95 {p95(base) * 1000:.0f} ms, ratio {p95(xs) / p95(base):.1f}"
+            )
         print(f"ledger rows per call: min {min(rows_seen):,}, max {max(rows_seen):,}")
         return 0 if ok else 1
     finally:
