@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -75,12 +76,27 @@ def _scope(
     return conds
 
 
+_FLOATS = frozenset(
+    {"amount", "claimed_km", "tracked_km", "amount_at_risk", "lat", "lon", "dwell_s"}
+)
+
+
 def _frame(conn: Connection, stmt: sa.Select, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows → DataFrame: known numeric columns as float64, the others as plain object columns
+    (pandas' string inference costs more than the query on a 20,000-row ledger)."""
     result = conn.execute(stmt)
     keys = list(result.keys())
     rows = result.all()
     cols = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    return pd.DataFrame({k: list(col) for k, col in zip(keys, cols, strict=True)}, columns=columns)
+    data: dict[str, Any] = {}
+    for key, col in zip(keys, cols, strict=True):
+        if key in _FLOATS:
+            data[key] = np.array(col, dtype=float)
+        else:
+            arr = np.empty(len(col), dtype=object)
+            arr[:] = col
+            data[key] = pd.Series(arr, dtype=object, copy=False)
+    return pd.DataFrame(data, columns=columns, copy=False)
 
 
 def _no_jit(conn: Connection) -> None:
@@ -88,7 +104,16 @@ def _no_jit(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL jit = off")
 
 
-def _claims_select() -> sa.Select:
+LEDGER_COLUMNS = tuple(
+    name
+    for name in CLAIM_COLUMNS
+    if name not in ("region_id", "receipt_sha256", "note", "decided_at", "timezone")
+)
+
+
+def _claims_select(*, full: bool = True) -> sa.Select:
+    """Claims with names, decision, rep-day facts and linked visit; ``full=False`` leaves out
+    the wide columns only one claim's evidence needs (the ledger moves 20,000 rows)."""
     linked_visit = (
         sa.select(sa.func.min(v.c.id))
         .where(
@@ -99,30 +124,32 @@ def _claims_select() -> sa.Select:
         .correlate(e)
         .scalar_subquery()
     )
-    return sa.select(
-        e.c.id.label("claim_id"),
-        e.c.rep_id,
-        r.c.name.label("rep_name"),
-        r.c.team_id,
-        t.c.name.label("team_name"),
-        t.c.region_id,
-        e.c.date,
-        e.c.category,
-        sa.cast(e.c.amount, sa.Float).label("amount"),
-        e.c.claimed_km,
-        e.c.city,
-        e.c.customer_id,
-        c.c.name.label("customer_name"),
-        e.c.receipt_sha256,
-        e.c.note,
-        sa.func.coalesce(cs.c.status, "pending").label("status"),
-        cs.c.updated_at.label("decided_at"),
-        cs.c.updated_by.label("decided_by"),
-        rd.c.km.label("tracked_km"),
-        sa.func.coalesce(rd.c.visits, 0).label("day_visits"),
-        sa.case((e.c.customer_id.is_(None), None), else_=linked_visit).label("visit_id"),
-        r.c.timezone,
-    ).select_from(
+    columns = {
+        "claim_id": e.c.id,
+        "rep_id": e.c.rep_id,
+        "rep_name": r.c.name,
+        "team_id": r.c.team_id,
+        "team_name": t.c.name,
+        "region_id": t.c.region_id,
+        "date": e.c.date,
+        "category": e.c.category,
+        "amount": sa.cast(e.c.amount, sa.Float),
+        "claimed_km": e.c.claimed_km,
+        "city": e.c.city,
+        "customer_id": e.c.customer_id,
+        "customer_name": c.c.name,
+        "receipt_sha256": e.c.receipt_sha256,
+        "note": e.c.note,
+        "status": sa.func.coalesce(cs.c.status, "pending"),
+        "decided_at": cs.c.updated_at,
+        "decided_by": cs.c.updated_by,
+        "tracked_km": rd.c.km,
+        "day_visits": sa.func.coalesce(rd.c.visits, 0),
+        "visit_id": sa.case((e.c.customer_id.is_(None), None), else_=linked_visit),
+        "timezone": r.c.timezone,
+    }
+    names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
+    return sa.select(*[columns[name].label(name) for name in names]).select_from(
         e.join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
         .outerjoin(c, c.c.id == e.c.customer_id)
@@ -143,11 +170,11 @@ def fetch_claims(
     category: str | None = None,
     status: str | None = None,
 ) -> pd.DataFrame:
-    """Return the claims dated in [start, end] of reps in scope, with their decision status
-    (``pending`` without one), the rep-day's tracked km and visit count, and the visit at the
-    claim's customer that day (``visit_id``), by date then rep then id."""
+    """Return the claims dated in [start, end] of reps in scope (``LEDGER_COLUMNS``), with
+    their decision status (``pending`` without one), the rep-day's tracked km and visit count,
+    and the visit at the claim's customer that day (``visit_id``), by date then rep then id."""
     _no_jit(conn)
-    stmt = _claims_select().where(
+    stmt = _claims_select(full=False).where(
         e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
     )
     if category is not None:
@@ -155,7 +182,7 @@ def fetch_claims(
     if status is not None:
         stmt = stmt.where(sa.func.coalesce(cs.c.status, "pending") == status)
     stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
-    return _frame(conn, stmt, CLAIM_COLUMNS)
+    return _frame(conn, stmt, LEDGER_COLUMNS)
 
 
 def fetch_claims_by_id(
