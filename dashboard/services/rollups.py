@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import contract
 from dashboard.services.db import get_engine
-from dashboard.tracks import summarize_day
+from dashboard.tracks import analyze_day
 from data_access import kpis as kpi_store
 from data_access import records as store
 
@@ -61,16 +61,20 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
         empty = np.empty((0, 4))
         for row in rows:
             arr = by_rep.get(row["rep_id"], empty)
-            summary = summarize_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+            # km = the day's trips (contract §3 tracked distance), not the raw track length.
+            track = analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+            first, last = (
+                (int(arr[:, 0].argmin()), int(arr[:, 0].argmax())) if len(arr) else (None, None)
+            )
             out.append(
                 {
                     "rep_id": row["rep_id"],
                     "local_date": day,
                     "version": row["version"],
-                    "fixes": summary.fixes,
-                    "first_fix_at": _instant(arr, summary.first_index),
-                    "last_fix_at": _instant(arr, summary.last_index),
-                    "km": round(summary.km, 3),
+                    "fixes": len(arr),
+                    "first_fix_at": _instant(arr, first),
+                    "last_fix_at": _instant(arr, last),
+                    "km": round(track.km, 3),
                     "computed_at": now,
                     **_visit_facts(facts_by_rep.get(row["rep_id"])),
                 }
