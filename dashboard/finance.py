@@ -76,14 +76,14 @@ class FinanceRules:
 
 # rule_settings key → FinanceRules field.
 SETTING_KEYS = {
-    "mileage.tolerance_pct": "tolerance_pct",
-    "mileage.tolerance_km": "tolerance_km",
-    "mileage.rate_cny_per_km": "rate_cny_per_km",
-    "cap.meal_cny": "cap_meal_cny",
-    "cap.hotel_cny": "cap_hotel_cny",
-    "cap.entertainment_cny": "cap_entertainment_cny",
+    "mileage_tolerance_pct": "tolerance_pct",
+    "mileage_allowance_km": "tolerance_km",
+    "mileage_rate_cny_per_km": "rate_cny_per_km",
+    "meal_cap_cny": "cap_meal_cny",
+    "hotel_cap_cny": "cap_hotel_cny",
+    "entertainment_cap_cny": "cap_entertainment_cny",
 }
-_UPPER = {"tolerance_pct": 500.0, "tolerance_km": 1000.0, "rate_cny_per_km": 100.0}
+_UPPER = {"tolerance_pct": 1000.0, "tolerance_km": 1000.0, "rate_cny_per_km": 100.0}
 
 
 def _number(key: str, value: Any) -> float:

@@ -73,12 +73,12 @@ FIN_WI_RESULT = "finance-wi-result"
 FIN_WI_MESSAGE = "finance-wi-message"
 FIN_WI_AUDIT = "finance-wi-audit-list"
 WI_KEYS = {
-    "pct": "mileage.tolerance_pct",
-    "km": "mileage.tolerance_km",
-    "rate": "mileage.rate_cny_per_km",
-    "meal": "cap.meal_cny",
-    "hotel": "cap.hotel_cny",
-    "ent": "cap.entertainment_cny",
+    "pct": "mileage_tolerance_pct",
+    "km": "mileage_allowance_km",
+    "rate": "mileage_rate_cny_per_km",
+    "meal": "meal_cap_cny",
+    "hotel": "hotel_cap_cny",
+    "ent": "entertainment_cap_cny",
 }
 WI_INPUTS = [f"finance-wi-{key}" for key in WI_KEYS]
 CLAIMS_GRID = {"type": GRID, "name": "finance-claims"}

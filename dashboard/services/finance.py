@@ -228,10 +228,8 @@ def _day_window(day: date, tz_name: str) -> tuple[datetime, datetime]:
 
 
 def _cleaned_km(arr: np.ndarray) -> float:
-    analyze = getattr(tracks, "analyze_day", None)
-    if analyze is not None:  # the tracks API (contract §3 tracked distance)
-        return float(analyze(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]).km)
-    return float(tracks.summarize_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]).km)
+    """Km of the day's cleaned trips (contract §3 tracked distance, the tracks API)."""
+    return float(tracks.analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]).km)
 
 
 def mileage_of_claim(conn, claim: Mapping[str, Any], rules: core.FinanceRules, visits):

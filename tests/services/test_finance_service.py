@@ -237,34 +237,34 @@ def test_statement_per_rep_and_team_has_decisions_and_rejection_reasons(seeded):
 
 def test_what_if_counts_on_history_and_admin_saves_with_an_audit_row(seeded):
     admin = fb.make_user(seeded, "admin")
-    result = finance.what_if(seeded, admin, PERIOD, {"cap.meal_cny": 250, "cap.hotel_cny": 400})
+    result = finance.what_if(seeded, admin, PERIOD, {"meal_cap_cny": 250, "hotel_cap_cny": 400})
     table = result["table"].set_index("rule")
     assert table.loc["OVER_CAP", "claims_now"] == 2
     assert table.loc["OVER_CAP", "claims_then"] == 1  # meals fit 250; the hotel 450 > 400
     assert table.loc["OVER_CAP", "at_risk_then"] == 50.0
 
-    assert finance.save_rules(seeded, admin, {"cap.meal_cny": 250}, now=fb.NOW) == 1
+    assert finance.save_rules(seeded, admin, {"meal_cap_cny": 250}, now=fb.NOW) == 1
     assert finance.load_rules(seeded).cap_meal_cny == 250.0
     audit = finance.settings_history(seeded, admin)
     assert list(
         zip(audit["key"], audit["before"], audit["after"], audit["actor"], strict=True)
-    ) == [("cap.meal_cny", None, 250.0, "admin")]
+    ) == [("meal_cap_cny", None, 250.0, "admin")]
     # Saving the same values again changes nothing and audits nothing.
-    assert finance.save_rules(seeded, admin, {"cap.meal_cny": 250}, now=fb.NOW) == 0
+    assert finance.save_rules(seeded, admin, {"meal_cap_cny": 250}, now=fb.NOW) == 0
 
 
 @pytest.mark.parametrize("role", ["finance", "exec", "manager"])
 def test_only_admin_saves_thresholds(seeded, role):
     user = fb.make_user(seeded, role)
     with pytest.raises(finance.NotAllowed, match="admin only"):
-        finance.save_rules(seeded, user, {"cap.meal_cny": 1}, now=fb.NOW)
+        finance.save_rules(seeded, user, {"meal_cap_cny": 1}, now=fb.NOW)
     assert finance.settings_history(seeded, user).empty
 
 
 def test_saving_a_bad_threshold_names_it_and_stores_nothing(seeded):
     admin = fb.make_user(seeded, "admin")
-    with pytest.raises(core.FinanceError, match=r"mileage\.tolerance_km"):
-        finance.save_rules(seeded, admin, {"mileage.tolerance_km": -3}, now=fb.NOW)
+    with pytest.raises(core.FinanceError, match="mileage_allowance_km"):
+        finance.save_rules(seeded, admin, {"mileage_allowance_km": -3}, now=fb.NOW)
     assert finance.load_rules(seeded) == core.FinanceRules()
 
 
