@@ -3,6 +3,7 @@ statement table, the what-if table and the drift chart (render what they are giv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ from components.grids import column, data_grid, records
 from components.i18n import t
 from components.kpi import _layout, empty_figure
 
+CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
+STATUSES = ("pending", "approved", "rejected", "queried")
 STATUS_COLOURS = {
     "pending": "secondary",
     "approved": "success",
@@ -51,6 +54,12 @@ def km(value: Any) -> str:
     return "—" if is_missing(value) else f"{value:,.1f} km"
 
 
+def _labels(prefix: str, values, lang: str) -> dict[str, Any]:
+    """A browser-side formatter showing a code's label (the cell keeps the code for filters)."""
+    names = {v: t(f"{prefix}.{v}", lang) for v in values}
+    return {"function": f"({json.dumps(names, ensure_ascii=False)})[params.value] || params.value"}
+
+
 def claim_columns(lang: str) -> list[dict[str, Any]]:
     status_style = {
         "function": "({'approved': {'color': 'var(--bs-success)'}, 'rejected': "
@@ -58,11 +67,15 @@ def claim_columns(lang: str) -> list[dict[str, Any]]:
         "[params.value] || {}"
     }
     return [
-        column("claim_id", t("fin.col.claim", lang), pinned="left", minWidth=150),
+        column("claim_id", t("fin.col.claim", lang), pinned="left", minWidth=185),
         column("date", t("fin.col.date", lang), minWidth=110),
         column("rep_name", t("fin.col.rep", lang)),
         column("team_name", t("common.team", lang)),
-        column("category", t("fin.col.category", lang)),
+        column(
+            "category",
+            t("fin.col.category", lang),
+            valueFormatter=_labels("fin.cat", CATEGORIES, lang),
+        ),
         column("amount", t("fin.col.amount", lang), "money"),
         column("city", t("fin.col.city", lang)),
         column("customer_name", t("fin.col.customer", lang)),
@@ -70,14 +83,19 @@ def claim_columns(lang: str) -> list[dict[str, Any]]:
         column("day_visits", t("fin.col.day_visits", lang), "int", minWidth=80),
         column("flags", t("fin.col.flags", lang), minWidth=260, tooltipField="flags"),
         column("at_risk", t("fin.col.at_risk", lang), "money"),
-        column("status", t("fin.col.status", lang), cellStyle=status_style),
+        column(
+            "status",
+            t("fin.col.status", lang),
+            cellStyle=status_style,
+            valueFormatter=_labels("fin.status", STATUSES, lang),
+        ),
         column("decided_by", t("fin.col.decided_by", lang)),
     ]
 
 
 def mileage_columns(lang: str) -> list[dict[str, Any]]:
     return [
-        column("claim_id", t("fin.col.claim", lang), pinned="left", minWidth=150),
+        column("claim_id", t("fin.col.claim", lang), pinned="left", minWidth=185),
         column("date", t("fin.col.date", lang), minWidth=110),
         column("rep_name", t("fin.col.rep", lang)),
         column("claimed_km", t("fin.km.claimed", lang), "dec"),
@@ -87,7 +105,11 @@ def mileage_columns(lang: str) -> list[dict[str, Any]]:
         column("ratio", t("fin.km.ratio", lang), "dec"),
         column("amount", t("fin.col.amount", lang), "money"),
         column("reimbursable_cny", t("fin.km.reimbursable", lang), "money"),
-        column("status", t("fin.col.status", lang)),
+        column(
+            "status",
+            t("fin.col.status", lang),
+            valueFormatter=_labels("fin.status", STATUSES, lang),
+        ),
     ]
 
 
@@ -114,7 +136,7 @@ def claims_grid(lang: str, theme: str) -> html.Div:
         "tooltipShowDelay": 300,
     }
     grid.getRowId = "params.data.claim_id"
-    return block
+    return _themed(block, theme)
 
 
 def mileage_grid(lang: str, theme: str) -> html.Div:
@@ -128,7 +150,13 @@ def mileage_grid(lang: str, theme: str) -> html.Div:
         file_name="mileage",
     )
     block.children[1].getRowId = "params.data.claim_id"
-    return block
+    return _themed(block, theme)
+
+
+def _themed(block: html.Div, theme: str) -> html.Div:
+    """AG Grid 33+ themes (Theming API) ignore the legacy dark class: its built-in themes follow
+    ``data-ag-theme-mode`` on an ancestor instead."""
+    return html.Div(block, **{"data-ag-theme-mode": "dark" if theme == "dark" else "light"})
 
 
 def claim_rows(claims: pd.DataFrame) -> list[dict[str, Any]]:
@@ -271,7 +299,7 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
                 ]
             ),
             html.Div(
-                f"{claim['rep_name']} · {claim['date']} · {claim['category']} · "
+                f"{claim['rep_name']} · {claim['date']} · {t('fin.cat.' + claim['category'], lang)} · "
                 f"{money(claim['amount'], lang)}"
                 + (f" · {claim['city']}" if claim.get("city") else ""),
                 className="small",
