@@ -290,6 +290,7 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
     if ev is None:
         return dbc.Alert(t("fin.ev.not_found", lang), color="warning")
     claim = ev["claim"]
+    category = t(f"fin.cat.{claim['category']}", lang)
     head = html.Div(
         [
             html.Div(
@@ -299,7 +300,7 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
                 ]
             ),
             html.Div(
-                f"{claim['rep_name']} · {claim['date']} · {t('fin.cat.' + claim['category'], lang)} · "
+                f"{claim['rep_name']} · {claim['date']} · {category} · "
                 f"{money(claim['amount'], lang)}"
                 + (f" · {claim['city']}" if claim.get("city") else ""),
                 className="small",
