@@ -169,10 +169,12 @@ def fetch_claims(
     rep: str | None = None,
     category: str | None = None,
     status: str | None = None,
+    flag: str | None = None,
 ) -> pd.DataFrame:
     """Return the claims dated in [start, end] of reps in scope (``LEDGER_COLUMNS``), with
     their decision status (``pending`` without one), the rep-day's tracked km and visit count,
-    and the visit at the claim's customer that day (``visit_id``), by date then rep then id."""
+    and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
+    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
     _no_jit(conn)
     stmt = _claims_select(full=False).where(
         e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
@@ -181,6 +183,11 @@ def fetch_claims(
         stmt = stmt.where(e.c.category == category)
     if status is not None:
         stmt = stmt.where(sa.func.coalesce(cs.c.status, "pending") == status)
+    if flag is not None:
+        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
+        if flag not in ("flagged", "clean"):
+            flagged = flagged.where(fl.c.rule == flag)
+        stmt = stmt.where(sa.not_(flagged) if flag == "clean" else flagged)
     stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
     return _frame(conn, stmt, LEDGER_COLUMNS)
 

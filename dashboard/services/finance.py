@@ -123,7 +123,7 @@ def _attach_flags(claims: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _fetch_ledger(conn, user: User, filters: Filters, category, status) -> pd.DataFrame:
+def _fetch_ledger(conn, user: User, filters: Filters, category, status, flag=None) -> pd.DataFrame:
     scope = region_scope(user)
     claims = store.fetch_claims(
         conn,
@@ -132,22 +132,13 @@ def _fetch_ledger(conn, user: User, filters: Filters, category, status) -> pd.Da
         region_ids=scope,
         category=category,
         status=status,
+        flag=flag,
         **_filter_kwargs(filters),
     )
     flags = store.fetch_flags(
         conn, start=filters.start, end=filters.end, region_ids=scope, **_filter_kwargs(filters)
     )
     return _attach_flags(claims, flags)
-
-
-def _apply_flag_filter(claims: pd.DataFrame, flag: str | None) -> pd.DataFrame:
-    if not flag:
-        return claims
-    if flag == "flagged":
-        return claims[claims["flagged"]]
-    if flag == "clean":
-        return claims[~claims["flagged"]]
-    return claims[claims["rules"].map(lambda rules: flag in rules)]
 
 
 def totals(claims: pd.DataFrame) -> dict[str, float]:
@@ -204,9 +195,9 @@ def ledger(
         raise core.FinanceError(f"flag: {flag!r} is not one of {', '.join(FLAG_FILTERS)}")
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        claims = _fetch_ledger(conn, user, filters, category, status)
+        claims = _fetch_ledger(conn, user, filters, category, status, flag)
     rules = _rules_from_stored(stored)
-    claims = _apply_flag_filter(claims, flag).reset_index(drop=True)
+    claims = claims.reset_index(drop=True)
     mileage = _mileage_rows(claims, rules)
     ratios = core.claim_ratios(mileage)
     drifting = core.drifting_reps(ratios)
@@ -403,8 +394,7 @@ def clean_claims(
     """The pending claims without any flag in the filter: {"ids", "count", "amount"} (what
     "approve every clean claim" would approve)."""
     with engine.connect() as conn:
-        claims = _fetch_ledger(conn, user, filters, category, "pending")
-    clean = claims[~claims["flagged"]]
+        clean = _fetch_ledger(conn, user, filters, category, "pending", "clean")
     return {
         "ids": list(clean["claim_id"]),
         "count": len(clean),
