@@ -32,6 +32,7 @@ PAGE_READY = {
     "/": "#overview-kpi-visits",
     "/teams": "grid:teams-drill",
     "/data": "#data-count-check_in",
+    "/finance": "grid:finance-claims",
 }
 
 
