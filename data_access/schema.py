@@ -439,6 +439,18 @@ settings_audit = sa.Table(
     sa.Index(None, "key", "at"),
 )
 
+# The current finance decision of an expense claim (a claim without a row is pending). Every
+# change is also appended to status_events (subject_kind "claim"), which keeps the history.
+claim_status = sa.Table(
+    "claim_status",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # approved | rejected | queried
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Index(None, "status"),
+)
+
 # ---------------------------------------------------------------- ingest bookkeeping
 
 quarantine = sa.Table(

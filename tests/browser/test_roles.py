@@ -34,6 +34,7 @@ PAGE_READY = {
     "/data": "#data-count-check_in",
     # The demo seeds no alerts (the judge writes them): a count is shown, possibly 0.
     "/alerts": "count:#alerts-count-total",
+    "/finance": "grid:finance-claims",
 }
 
 

@@ -1,0 +1,547 @@
+"""Finance queries and writes: expense claims with their flags and decisions, the evidence of
+one claim, the decision log (append-only) and the finance rule settings.
+
+Region scope is applied here, in every read: ``region_ids`` is the caller's scope (None = every
+region); reps are scoped through their team's region. ``status_events`` and ``settings_audit``
+are only ever inserted into: this module has no update or delete path for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+
+e = schema.expenses
+r = schema.reps
+t = schema.teams
+c = schema.customers
+v = schema.visits
+fl = schema.expense_flags
+cs = schema.claim_status
+rd = schema.rep_days
+ev = schema.status_events
+
+CLAIM_COLUMNS = (
+    "claim_id",
+    "rep_id",
+    "rep_name",
+    "team_id",
+    "team_name",
+    "region_id",
+    "date",
+    "category",
+    "amount",
+    "claimed_km",
+    "city",
+    "customer_id",
+    "customer_name",
+    "receipt_sha256",
+    "note",
+    "status",
+    "decided_at",
+    "decided_by",
+    "tracked_km",
+    "day_visits",
+    "visit_id",
+    "timezone",
+)
+
+
+def _scope(
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on reps ⋈ teams: the caller's scope AND the filter."""
+    if isinstance(region_ids, str):
+        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
+    conds: list[sa.ColumnElement[bool]] = []
+    if region_ids is not None:
+        conds.append(t.c.region_id.in_(list(region_ids)))
+    if region is not None:
+        conds.append(t.c.region_id == region)
+    if team is not None:
+        conds.append(r.c.team_id == team)
+    if rep is not None:
+        conds.append(r.c.id == rep)
+    return conds
+
+
+_FLOATS = frozenset(
+    {"amount", "claimed_km", "tracked_km", "amount_at_risk", "lat", "lon", "dwell_s"}
+)
+
+
+def _frame(conn: Connection, stmt: sa.Select, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows → DataFrame: known numeric columns as float64, the others as plain object columns
+    (pandas' string inference costs more than the query on a 20,000-row ledger)."""
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    rows = result.all()
+    cols = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
+    data: dict[str, Any] = {}
+    for key, col in zip(keys, cols, strict=True):
+        if key in _FLOATS:
+            data[key] = np.array(col, dtype=float)
+        else:
+            arr = np.empty(len(col), dtype=object)
+            arr[:] = col
+            data[key] = pd.Series(arr, dtype=object, copy=False)
+    return pd.DataFrame(data, columns=columns, copy=False)
+
+
+def _no_jit(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+LEDGER_COLUMNS = tuple(
+    name
+    for name in CLAIM_COLUMNS
+    if name not in ("region_id", "receipt_sha256", "note", "decided_at", "timezone")
+)
+
+
+def _claims_select(*, full: bool = True) -> sa.Select:
+    """Claims with names, decision, rep-day facts and linked visit; ``full=False`` leaves out
+    the wide columns only one claim's evidence needs (the ledger moves 20,000 rows)."""
+    linked_visit = (
+        sa.select(sa.func.min(v.c.id))
+        .where(
+            v.c.rep_id == e.c.rep_id,
+            v.c.local_date == e.c.date,
+            v.c.customer_id == e.c.customer_id,
+        )
+        .correlate(e)
+        .scalar_subquery()
+    )
+    columns = {
+        "claim_id": e.c.id,
+        "rep_id": e.c.rep_id,
+        "rep_name": r.c.name,
+        "team_id": r.c.team_id,
+        "team_name": t.c.name,
+        "region_id": t.c.region_id,
+        "date": e.c.date,
+        "category": e.c.category,
+        "amount": sa.cast(e.c.amount, sa.Float),
+        "claimed_km": e.c.claimed_km,
+        "city": e.c.city,
+        "customer_id": e.c.customer_id,
+        "customer_name": c.c.name,
+        "receipt_sha256": e.c.receipt_sha256,
+        "note": e.c.note,
+        "status": sa.func.coalesce(cs.c.status, "pending"),
+        "decided_at": cs.c.updated_at,
+        "decided_by": cs.c.updated_by,
+        "tracked_km": rd.c.km,
+        "day_visits": sa.func.coalesce(rd.c.visits, 0),
+        "visit_id": sa.case((e.c.customer_id.is_(None), None), else_=linked_visit),
+        "timezone": r.c.timezone,
+    }
+    names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
+    return sa.select(*[columns[name].label(name) for name in names]).select_from(
+        e.join(r, r.c.id == e.c.rep_id)
+        .join(t, t.c.id == r.c.team_id)
+        .outerjoin(c, c.c.id == e.c.customer_id)
+        .outerjoin(cs, cs.c.claim_id == e.c.id)
+        .outerjoin(rd, sa.and_(rd.c.rep_id == e.c.rep_id, rd.c.local_date == e.c.date))
+    )
+
+
+def fetch_claims(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> pd.DataFrame:
+    """Return the claims dated in [start, end] of reps in scope (``LEDGER_COLUMNS``), with
+    their decision status (``pending`` without one), the rep-day's tracked km and visit count,
+    and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
+    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
+    _no_jit(conn)
+    stmt = _claims_select(full=False).where(
+        e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
+    )
+    if category is not None:
+        stmt = stmt.where(e.c.category == category)
+    if status is not None:
+        stmt = stmt.where(sa.func.coalesce(cs.c.status, "pending") == status)
+    if flag is not None:
+        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
+        if flag not in ("flagged", "clean"):
+            flagged = flagged.where(fl.c.rule == flag)
+        stmt = stmt.where(sa.not_(flagged) if flag == "clean" else flagged)
+    stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
+    return _frame(conn, stmt, LEDGER_COLUMNS)
+
+
+def fetch_claims_by_id(
+    conn: Connection, claim_ids: Iterable[str], *, region_ids: Sequence[str] | None
+) -> pd.DataFrame:
+    """Return the named claims that are in scope (the others are simply absent)."""
+    ids = sorted(set(claim_ids))
+    parts = [
+        _frame(conn, _claims_select().where(e.c.id.in_(chunk), *_scope(region_ids)), CLAIM_COLUMNS)
+        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+    ]
+    if not parts:
+        return pd.DataFrame(columns=CLAIM_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+FLAG_COLUMNS = ("flag_id", "claim_id", "rule", "amount_at_risk", "status", "summary", "evidence")
+
+
+def fetch_flags(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    with_evidence: bool = False,
+) -> pd.DataFrame:
+    """Return the expense flags of claims dated in [start, end] of reps in scope."""
+    cols = [
+        fl.c.id.label("flag_id"),
+        fl.c.claim_id,
+        fl.c.rule,
+        sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
+        fl.c.status,
+    ]
+    if with_evidence:
+        cols += [fl.c.summary, fl.c.evidence]
+    scoped = (
+        sa.select(r.c.id)
+        .join(t, t.c.id == r.c.team_id)
+        .where(*_scope(region_ids, region, team, rep))
+    )
+    stmt = (
+        sa.select(*cols)
+        .join(e, e.c.id == fl.c.claim_id)
+        .where(e.c.date.between(start, end), e.c.rep_id.in_(scoped))
+        .order_by(fl.c.claim_id, fl.c.rule)
+    )
+    return _frame(conn, stmt, None if with_evidence else FLAG_COLUMNS[:5])
+
+
+def fetch_claim_flags(conn: Connection, claim_ids: Iterable[str]) -> pd.DataFrame:
+    """Return every flag (with summary and evidence) of the named claims."""
+    ids = sorted(set(claim_ids))
+    stmt = (
+        sa.select(
+            fl.c.id.label("flag_id"),
+            fl.c.claim_id,
+            fl.c.rule,
+            sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
+            fl.c.status,
+            fl.c.summary,
+            fl.c.evidence,
+        )
+        .where(fl.c.claim_id.in_(ids))
+        .order_by(fl.c.claim_id, fl.c.rule)
+    )
+    return _frame(conn, stmt, FLAG_COLUMNS)
+
+
+def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str]) -> pd.DataFrame:
+    """Return the status events of the subjects, oldest first."""
+    stmt = (
+        sa.select(
+            ev.c.id,
+            ev.c.subject_kind,
+            ev.c.subject_id,
+            ev.c.at,
+            ev.c.actor,
+            ev.c.action,
+            ev.c.from_status,
+            ev.c.to_status,
+            ev.c.note,
+        )
+        .where(ev.c.subject_kind == subject_kind, ev.c.subject_id.in_(sorted(set(subject_ids))))
+        .order_by(ev.c.at, ev.c.id)
+    )
+    return _frame(
+        conn,
+        stmt,
+        [
+            "id",
+            "subject_kind",
+            "subject_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "note",
+        ],
+    )
+
+
+def fetch_last_notes(conn: Connection, claim_ids: Iterable[str]) -> dict[str, str]:
+    """The note of the latest decision of each claim that has one."""
+    ids = sorted(set(claim_ids))
+    if not ids:
+        return {}
+    last = (
+        sa.select(ev.c.subject_id, sa.func.max(ev.c.id).label("last_id"))
+        .where(ev.c.subject_kind == "claim", ev.c.subject_id.in_(ids))
+        .group_by(ev.c.subject_id)
+        .subquery()
+    )
+    stmt = sa.select(ev.c.subject_id, ev.c.note).join(last, last.c.last_id == ev.c.id)
+    return {sid: note for sid, note in conn.execute(stmt) if note}
+
+
+# ------------------------------------------------------------------ one claim's evidence
+
+
+def fetch_day_visit_points(
+    conn: Connection, *, rep_id: str, days: Sequence[date], min_dwell_s: float
+) -> pd.DataFrame:
+    """Return the rep's visits on the given local dates, by check-in time: visit_id,
+    local_date, ts, customer_id, customer_name, city, lat, lon (check-in), checked_out_at,
+    dwell_s, in_geofence, verified (checked out, long enough, in the fence)."""
+    in_fence = v.c.checkin_distance_m <= v.c.geofence_limit_m
+    verified = sa.and_(v.c.checked_out_at.is_not(None), v.c.dwell_s >= min_dwell_s, in_fence)
+    stmt = (
+        sa.select(
+            v.c.id.label("visit_id"),
+            v.c.local_date,
+            v.c.ts,
+            v.c.customer_id,
+            c.c.name.label("customer_name"),
+            c.c.city,
+            v.c.lat,
+            v.c.lon,
+            v.c.checked_out_at,
+            v.c.dwell_s,
+            sa.case((in_fence, 1), else_=0).label("in_geofence"),
+            sa.case((verified, 1), else_=0).label("verified"),
+        )
+        .join(c, c.c.id == v.c.customer_id)
+        .where(v.c.rep_id == rep_id, v.c.local_date.in_(list(days)))
+        .order_by(v.c.ts, v.c.id)
+    )
+    frame = _frame(conn, stmt)
+    if frame.empty:
+        return pd.DataFrame(
+            columns=[
+                "visit_id",
+                "local_date",
+                "ts",
+                "customer_id",
+                "customer_name",
+                "city",
+                "lat",
+                "lon",
+                "checked_out_at",
+                "dwell_s",
+                "in_geofence",
+                "verified",
+            ]
+        )
+    for name in ("in_geofence", "verified"):
+        frame[name] = frame[name].astype(bool)
+    return frame
+
+
+def fetch_visit_alert_rules(conn: Connection, visit_ids: Iterable[str]) -> dict[str, list[str]]:
+    """visit_id → the rules of the alerts fired on that visit."""
+    a = schema.alerts
+    ids = sorted(set(visit_ids))
+    out: dict[str, list[str]] = {}
+    if not ids:
+        return out
+    for vid, rule in conn.execute(sa.select(a.c.visit_id, a.c.rule).where(a.c.visit_id.in_(ids))):
+        out.setdefault(vid, []).append(rule)
+    return out
+
+
+def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFrame:
+    """Return the rep's authenticity alerts of a local date, by time."""
+    a = schema.alerts
+    stmt = (
+        sa.select(
+            a.c.id.label("alert_id"),
+            a.c.rule,
+            a.c.severity,
+            a.c.ts,
+            a.c.visit_id,
+            a.c.summary,
+            a.c.status,
+        )
+        .where(a.c.rep_id == rep_id, a.c.local_date == day)
+        .order_by(a.c.ts, a.c.id)
+    )
+    return _frame(
+        conn, stmt, ["alert_id", "rule", "severity", "ts", "visit_id", "summary", "status"]
+    )
+
+
+def fetch_receipt_uses(
+    conn: Connection, receipt_sha256: str, *, region_ids: Sequence[str] | None
+) -> pd.DataFrame:
+    """Return every claim in scope carrying a receipt hash, by date then arrival."""
+    stmt = (
+        sa.select(
+            e.c.id.label("claim_id"),
+            e.c.rep_id,
+            r.c.name.label("rep_name"),
+            e.c.date,
+            e.c.category,
+            sa.cast(e.c.amount, sa.Float).label("amount"),
+        )
+        .join(r, r.c.id == e.c.rep_id)
+        .join(t, t.c.id == r.c.team_id)
+        .where(e.c.receipt_sha256 == receipt_sha256, *_scope(region_ids))
+        .order_by(e.c.date, e.c.received_at, e.c.arrival_seq, e.c.id)
+    )
+    return _frame(conn, stmt, ["claim_id", "rep_id", "rep_name", "date", "category", "amount"])
+
+
+def fetch_rep_day_claims(conn: Connection, *, rep_id: str, day: date, category: str) -> list:
+    """(claim_id, amount) of a rep's claims of one category on one date."""
+    stmt = (
+        sa.select(e.c.id, sa.cast(e.c.amount, sa.Float))
+        .where(e.c.rep_id == rep_id, e.c.date == day, e.c.category == category)
+        .order_by(e.c.id)
+    )
+    return [(cid, float(amount)) for cid, amount in conn.execute(stmt)]
+
+
+# ------------------------------------------------------------------ decisions (writes)
+
+
+def fetch_flag_states(conn: Connection, claim_ids: Iterable[str]) -> list[Mapping[str, Any]]:
+    """(id, claim_id, status) of every flag of the named claims."""
+    stmt = sa.select(fl.c.id, fl.c.claim_id, fl.c.status).where(
+        fl.c.claim_id.in_(sorted(set(claim_ids)))
+    )
+    return list(conn.execute(stmt).mappings())
+
+
+def upsert_claim_statuses(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Set the current decision of claims: rows of claim_id, status, updated_at, updated_by."""
+    if not rows:
+        return
+    ids = [row["claim_id"] for row in rows]
+    existing = set(conn.execute(sa.select(cs.c.claim_id).where(cs.c.claim_id.in_(ids))).scalars())
+    new = [dict(row) for row in rows if row["claim_id"] not in existing]
+    old = [
+        {
+            "b_id": row["claim_id"],
+            "status": row["status"],
+            "updated_at": row["updated_at"],
+            "updated_by": row["updated_by"],
+        }
+        for row in rows
+        if row["claim_id"] in existing
+    ]
+    if new:
+        conn.execute(cs.insert(), new)
+    if old:
+        conn.execute(
+            cs.update()
+            .where(cs.c.claim_id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("status"),
+                updated_at=sa.bindparam("updated_at"),
+                updated_by=sa.bindparam("updated_by"),
+            ),
+            old,
+        )
+
+
+def set_flag_statuses(conn: Connection, statuses: Mapping[str, str], *, now: datetime) -> None:
+    """Set the status of expense flags: {flag id: status}."""
+    if not statuses:
+        return
+    conn.execute(
+        fl.update()
+        .where(fl.c.id == sa.bindparam("b_id"))
+        .values(status=sa.bindparam("status"), updated_at=now),
+        [{"b_id": fid, "status": status} for fid, status in statuses.items()],
+    )
+
+
+def append_status_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append rows to the decision log (subject_kind, subject_id, at, actor, action,
+    from_status, to_status, note). The log is append-only: nothing here changes a row."""
+    if rows:
+        conn.execute(ev.insert(), [{"assigned_to": None, **row} for row in rows])
+
+
+# ------------------------------------------------------------------ rule settings
+
+
+def fetch_settings(conn: Connection, keys: Iterable[str]) -> dict[str, Any]:
+    """The stored values of rule settings (missing keys are absent)."""
+    rs = schema.rule_settings
+    stmt = sa.select(rs.c.key, rs.c.value).where(rs.c.key.in_(sorted(set(keys))))
+    return {key: value for key, value in conn.execute(stmt)}
+
+
+def save_settings(
+    conn: Connection,
+    values: Mapping[str, Any],
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+) -> int:
+    """Store rule settings whose value changed and append each change to settings_audit
+    (who, when, before, after); return how many changed."""
+    rs, audit = schema.rule_settings, schema.settings_audit
+    before = fetch_settings(conn, values)
+    changed = 0
+    for key, value in values.items():
+        old = before.get(key)
+        if old == value:
+            continue
+        if key in before:
+            conn.execute(
+                rs.update()
+                .where(rs.c.key == key)
+                .values(value=value, updated_at=now, updated_by=actor)
+            )
+        else:
+            conn.execute(rs.insert().values(key=key, value=value, updated_at=now, updated_by=actor))
+        conn.execute(
+            audit.insert().values(at=now, actor=actor, key=key, before=old, after=value, note=note)
+        )
+        changed += 1
+    return changed
+
+
+def fetch_settings_audit(conn: Connection, keys: Iterable[str], *, limit: int = 50) -> pd.DataFrame:
+    """The latest changes of the given settings, newest first."""
+    audit = schema.settings_audit
+    stmt = (
+        sa.select(
+            audit.c.at, audit.c.actor, audit.c.key, audit.c.before, audit.c.after, audit.c.note
+        )
+        .where(audit.c.key.in_(sorted(set(keys))))
+        .order_by(audit.c.at.desc(), audit.c.id.desc())
+        .limit(limit)
+    )
+    return _frame(conn, stmt, ["at", "actor", "key", "before", "after", "note"])
