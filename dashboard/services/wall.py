@@ -31,6 +31,7 @@ from data_access import wall as store
 STATES = ("visiting", "driving", "idle", "offline")
 REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
 MAX_TICKER = 12
+TEAMS_SHOWN = 5
 # A-grade coverage moves slowly (28-day window); recompute it at most this often per scope.
 COVERAGE_TTL_S = 300.0
 
@@ -252,13 +253,19 @@ def snapshot(
             limit=MAX_TICKER,
         )
         names = store.fetch_region_names(conn, [region] if region else None)
-    overview = kpis.overview(engine, user, month, today=today)
-    trend = overview["trend"]
-    rows = trend[trend["local_date"] == today]
+    # One fetch of the month's facts gives today's row of the trend and the team ranking.
+    month_views = kpis.team_views(engine, user, month, grain="day")
+    trend = month_views["trend"]
+    rows = trend[trend["period"] == today]
     today_kpis = {
         key: None if rows.empty or core.is_missing(rows.iloc[0][key]) else rows.iloc[0][key]
         for key in core.KPI_KEYS
     }
+    top, bottom = core.rank_teams(month_views["teams"], by="effective_per_rep_day", n=TEAMS_SHOWN)
+    with engine.connect() as conn:
+        expenses = kpi_store.fetch_expense_totals(
+            conn, start=month.start, end=month.end, region_ids=scope, region=region
+        )
 
     reps = []
     counters = dict.fromkeys(STATES, 0)
@@ -284,7 +291,6 @@ def snapshot(
             }
         )
     online = counters["visiting"] + counters["driving"] + counters["idle"]
-    expenses = overview["expenses"]
     title = "national" if view.kind == "national" else names.get(region, region)
     return {
         "view": view.key,
@@ -317,10 +323,10 @@ def snapshot(
         "expenses": {
             "claimed": round(float(expenses["claimed"]), 2),
             "at_risk": round(float(expenses["at_risk"]), 2),
-            "at_risk_rate": _float(expenses["at_risk_rate"]),
+            "at_risk_rate": _float(core.ratio(expenses["at_risk"], expenses["claimed"])),
         },
-        "top_teams": _team_rows(overview["top_teams"]),
-        "bottom_teams": _team_rows(overview["bottom_teams"]),
+        "top_teams": _team_rows(top),
+        "bottom_teams": _team_rows(bottom),
     }
 
 
@@ -483,9 +489,48 @@ def wall_user(link: WallLink) -> User:
     )
 
 
-def allowed_views(user: User, link: WallLink | None, requested: list[View]) -> list[View]:
+def allowed_views(link: WallLink | None, requested: list[View]) -> list[View]:
     """Keep the requested views a viewer may see: a wall session only its link's views."""
     if link is None:
         return requested
     allowed = set(link.views)
     return [v for v in requested if v.key in allowed]
+
+
+# ------------------------------------------------------------------ URL options
+
+
+@dataclass(frozen=True)
+class WallOptions:
+    """What the wall URL asks for: views (rotated in order), intervals in seconds, privacy."""
+
+    views: tuple[str, ...]
+    every_s: int
+    refresh_s: int
+    stale_s: int
+    privacy: bool
+
+
+def _seconds(query: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    raw = query.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise WallError(f"{key}: {raw!r} is not a whole number of seconds") from None
+    if not low <= value <= high:
+        raise WallError(f"{key}: {value} s is outside {low}..{high} s")
+    return value
+
+
+def parse_options(query: dict[str, Any]) -> WallOptions:
+    """Read ``view`` or ``rotate`` (+ ``every``), ``refresh`` (default 60 s), ``stale`` (default:
+    twice the refresh plus 10 s) and ``privacy`` (1/true/yes) from the wall URL."""
+    rotate = query.get("rotate")
+    views = parse_views(rotate) if rotate else [parse_view(query.get("view") or "national")]
+    refresh = _seconds(query, "refresh", 60, 1, 3600)
+    every = _seconds(query, "every", 30, 1, 3600)
+    stale = _seconds(query, "stale", 2 * refresh + 10, 2, 86_400)
+    privacy = str(query.get("privacy", "")).lower() in ("1", "true", "yes", "on")
+    return WallOptions(tuple(v.key for v in views), every, refresh, stale, privacy)
