@@ -265,6 +265,15 @@ CALLS: dict[str, Call] = {
         changed=("data-grid.selectedRows",),
     ),
     "render_data_counts": Call({"data-refresh.n_clicks": None}, PAGE_ROLES["/data"]),
+    # The wall screen (its own access tests: tests/web/test_access_wall.py).
+    "update_wall_panels": Call(
+        {
+            "wall-refresh.n_intervals": 1,
+            "wall-view.data": "national",
+            "wall-config.data": {"lang": "en", "privacy": False},
+        },
+        ROLES,
+    ),
     # Dash's page router: renders a page's layout, which itself shows "forbidden" to other roles.
     "update": Call(
         {"_pages_location.pathname": "/teams", "_pages_location.search": ""},
