@@ -29,11 +29,29 @@
         fillOpacity: 0.95,
       });
     },
-    clusterToLayer: function (feature, latlng) {
+    // A cluster is a ring of its reps' state colours around the count, so a zoomed-out
+    // national map still shows where reps are offline.
+    clusterToLayer: function (feature, latlng, index, context) {
       var n = feature.properties.point_count;
-      var size = vh(n < 10 ? 3.6 : n < 100 ? 4.6 : 5.6);
+      var colours = (context && context.hideout && context.hideout.colours) || {};
+      var counts = {};
+      try {
+        index.getLeaves(feature.properties.cluster_id, Infinity).forEach(function (leaf) {
+          counts[leaf.properties.s] = (counts[leaf.properties.s] || 0) + 1;
+        });
+      } catch (e) { counts = {}; }
+      var stops = [], at = 0;
+      Object.keys(colours).forEach(function (state) {
+        if (!counts[state]) { return; }
+        var end = at + (counts[state] / n) * 100;
+        stops.push(colours[state] + " " + at.toFixed(1) + "% " + end.toFixed(1) + "%");
+        at = end;
+      });
+      var ring = stops.length ? "conic-gradient(" + stops.join(",") + ")" : "#0e7490";
+      var size = vh(n < 10 ? 4.2 : n < 100 ? 5.4 : 6.6);
       var icon = L.divIcon({
-        html: "<div><span>" + feature.properties.point_count_abbreviated + "</span></div>",
+        html: '<div style="background:' + ring + '"><span>' +
+          feature.properties.point_count_abbreviated + "</span></div>",
         className: "wall-cluster",
         iconSize: L.point(size, size),
       });
@@ -50,6 +68,9 @@
       }
       var i = n % views.length;
       return [views[i], "wall-dots wall-dots-" + i];
+    },
+    clusterOptions: function () {
+      return { radius: Math.max(60, vh(7)), maxZoom: 14 };
     },
     tick: function (n, stamp, config) {
       var now = Date.now();

@@ -123,7 +123,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "wall.coverage": ("A 类客户覆盖(28 天)", "A-grade covered (28 d)"),
     "wall.coverage_of": (
         "{covered}/{customers} 家 · 达标 {compliant}",
-        "{covered} of {customers} · {compliant} meet rule",
+        "{covered}/{customers} · rule met {compliant}",
     ),
     "wall.expense": ("本月费用", "Expenses this month"),
     "wall.at_risk": ("风险 {amount} · {rate}", "at risk {amount} · {rate}"),

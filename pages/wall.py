@@ -98,6 +98,13 @@ clientside_callback(
     State(WALL_CONFIG, "data"),
 )
 
+# Cluster radius in screen pixels follows the screen height, like the cluster icons.
+clientside_callback(
+    ClientsideFunction("cockpitWall", "clusterOptions"),
+    Output(IDS["reps"], "superClusterOptions"),
+    Input(WALL_CONFIG, "data"),
+)
+
 # Every second: countdown, "last updated", and the stale banner (no answer for too long).
 clientside_callback(
     ClientsideFunction("cockpitWall", "tick"),
