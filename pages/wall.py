@@ -42,6 +42,11 @@ WALL_TICK = "wall-tick"
 IDS = ui.IDS
 
 
+def _now() -> datetime:
+    """The wall's clock (bench/wall.py pins it to the end of its synthetic data)."""
+    return datetime.now(UTC)
+
+
 def _lang(query) -> str:
     asked = query.get("lang")
     if asked in ("zh", "en"):
@@ -135,7 +140,7 @@ clientside_callback(
 )
 def update_wall_panels(_n, view_key, config):
     user = require_user(ROLES)
-    lang, now = config["lang"], datetime.now(UTC)
+    lang, now = config["lang"], _now()
     link = current_wall_link()
     stamp = {"at": now.isoformat(), "view": view_key}
     empty = {"type": "FeatureCollection", "features": []}

@@ -14,7 +14,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ MAX_TICKER = 12
 TEAMS_SHOWN = 5
 # A-grade coverage moves slowly (28-day window); recompute it at most this often per scope.
 COVERAGE_TTL_S = 300.0
+# The month's team ranking: the same, for two minutes.
+RANKING_TTL_S = 120.0
 
 
 class WallError(ValueError):
@@ -141,8 +143,24 @@ def _scope_and_region(user: User, view: View) -> tuple[tuple[str, ...] | None, s
     return scope, None
 
 
-_coverage_cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
-_coverage_lock = threading.Lock()
+_cache: dict[tuple, tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _cached(key: tuple, ttl_s: float, compute, *, use_cache: bool = True):
+    """Return ``compute()``, reusing a result of the same key younger than ``ttl_s`` (per
+    process; every wall showing the same view and scope shares it)."""
+    if use_cache:
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit and time.monotonic() - hit[0] < ttl_s:
+            return hit[1]
+    value = compute()
+    with _cache_lock:
+        if len(_cache) > 512:
+            _cache.clear()
+        _cache[key] = (time.monotonic(), value)
+    return value
 
 
 def a_grade_coverage(
@@ -156,41 +174,50 @@ def a_grade_coverage(
 ) -> dict[str, Any]:
     """Return A-grade customers in scope, how many had a verified visit in the current cycle
     (the A rule's window ending today), and how many meet the A rule (compliance)."""
-    key = (scope, region, today, rules)
-    if use_cache:
-        with _coverage_lock:
-            hit = _coverage_cache.get(key)
-        if hit and time.monotonic() - hit[0] < COVERAGE_TTL_S:
-            return hit[1]
-    start, end = core.window_for(today, rules.window_days("A") or 28)
-    with engine.connect() as conn:
-        coverage = kpi_store.fetch_customer_coverage(
-            conn,
-            window_start=start,
-            window_end=end,
-            region_ids=scope,
-            region=region,
-            min_dwell_s=core.MIN_DWELL_S,
-        )
-    coverage = coverage[coverage["grade"] == "A"]
-    grades = core.frequency_compliance(coverage, rules)
-    row = grades[grades["grade"] == "A"].iloc[0]
-    customers = int(row["customers"])
-    covered = int((coverage["verified_visits"] > 0).sum())
-    result = {
-        "customers": customers,
-        "covered": covered,
-        "covered_rate": core.ratio(covered, customers),
-        "compliant": int(row["compliant"]),
-        "compliant_rate": core.ratio(int(row["compliant"]), customers),
-        "window_start": start.isoformat(),
-        "window_end": end.isoformat(),
-    }
-    with _coverage_lock:
-        _coverage_cache[key] = (time.monotonic(), result)
-        if len(_coverage_cache) > 256:
-            _coverage_cache.clear()
-    return result
+
+    def compute() -> dict[str, Any]:
+        start, end = core.window_for(today, rules.window_days("A") or 28)
+        with engine.connect() as conn:
+            coverage = kpi_store.fetch_customer_coverage(
+                conn,
+                window_start=start,
+                window_end=end,
+                region_ids=scope,
+                region=region,
+                min_dwell_s=core.MIN_DWELL_S,
+            )
+        coverage = coverage[coverage["grade"] == "A"]
+        grades = core.frequency_compliance(coverage, rules)
+        row = grades[grades["grade"] == "A"].iloc[0]
+        customers = int(row["customers"])
+        covered = int((coverage["verified_visits"] > 0).sum())
+        return {
+            "customers": customers,
+            "covered": covered,
+            "covered_rate": core.ratio(covered, customers),
+            "compliant": int(row["compliant"]),
+            "compliant_rate": core.ratio(int(row["compliant"]), customers),
+            "window_start": start.isoformat(),
+            "window_end": end.isoformat(),
+        }
+
+    key = ("coverage", engine.url, scope, region, today, rules)
+    return _cached(key, COVERAGE_TTL_S, compute, use_cache=use_cache)
+
+
+def team_ranking(
+    engine: Engine, user: User, month: Filters, *, use_cache: bool = True
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Return the top and bottom teams of the month to date by verified visits per rep-day
+    (``kpis.team_comparison``), recomputed at most every ``RANKING_TTL_S`` per scope."""
+
+    def compute():
+        teams = kpis.team_comparison(engine, user, month)
+        top, bottom = core.rank_teams(teams, by="effective_per_rep_day", n=TEAMS_SHOWN)
+        return _team_rows(top), _team_rows(bottom)
+
+    key = ("ranking", engine.url, kpis.region_scope(user), month)
+    return _cached(key, RANKING_TTL_S, compute, use_cache=use_cache)
 
 
 def _age_min(now: datetime, ts: datetime | None) -> int | None:
@@ -218,6 +245,7 @@ def snapshot(
     timezone: str,
     privacy: bool = False,
     config: WallConfig = WallConfig(),
+    use_cache: bool = True,
 ) -> dict[str, Any]:
     """Return every panel of a wall view at ``now`` as plain JSON-ready data.
 
@@ -253,15 +281,15 @@ def snapshot(
             limit=MAX_TICKER,
         )
         names = store.fetch_region_names(conn, [region] if region else None)
-    # One fetch of the month's facts gives today's row of the trend and the team ranking.
-    month_views = kpis.team_views(engine, user, month, grain="day")
-    trend = month_views["trend"]
-    rows = trend[trend["period"] == today]
+    # Today's KPIs from today's facts; the month's ranking and the 28-day coverage move
+    # slowly and are shared between refreshes for a few minutes.
+    trend = kpis.trend(engine, user, replace(month, period="today", start=today), grain="day")
+    rows = trend[trend["local_date"] == today]
     today_kpis = {
         key: None if rows.empty or core.is_missing(rows.iloc[0][key]) else rows.iloc[0][key]
         for key in core.KPI_KEYS
     }
-    top, bottom = core.rank_teams(month_views["teams"], by="effective_per_rep_day", n=TEAMS_SHOWN)
+    top, bottom = team_ranking(engine, user, month, use_cache=use_cache)
     with engine.connect() as conn:
         expenses = kpi_store.fetch_expense_totals(
             conn, start=month.start, end=month.end, region_ids=scope, region=region
@@ -308,7 +336,7 @@ def snapshot(
             "effective": int(today_kpis["effective"] or 0),
             "effective_rate": _float(today_kpis["effective_rate"]),
         },
-        "coverage": a_grade_coverage(engine, scope, region, today=today),
+        "coverage": a_grade_coverage(engine, scope, region, today=today, use_cache=use_cache),
         "alerts": [
             {
                 "rule": alert["rule"],
@@ -325,8 +353,8 @@ def snapshot(
             "at_risk": round(float(expenses["at_risk"]), 2),
             "at_risk_rate": _float(core.ratio(expenses["at_risk"], expenses["claimed"])),
         },
-        "top_teams": _team_rows(top),
-        "bottom_teams": _team_rows(bottom),
+        "top_teams": top,
+        "bottom_teams": bottom,
     }
 
 

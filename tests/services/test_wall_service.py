@@ -23,6 +23,14 @@ MANAGER_A = User(id=2, name="mgr-a", role="manager", regions=("reg-a",))
 REP_NAMES = ("Alice", "Andy", "Amy", "Bob", "Carl")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with no shared coverage or ranking (PostgreSQL tests reuse one URL)."""
+    wall._cache.clear()
+    yield
+    wall._cache.clear()
+
+
 def at(hhmm: str) -> str:
     return f"2026-11-26T{hhmm}:00+08:00"
 
