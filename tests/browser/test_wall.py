@@ -128,6 +128,17 @@ def test_wall_fits_the_screen_without_scrollbars_or_console_errors(
     assert dash_duo.get_logs() == []
 
 
+def test_wall_before_any_fix_today_renders_empty_and_quiet(dash_duo, cockpit_app):
+    # The small company's only fix is of another day: no rep has a position, all are offline.
+    sign_in(dash_duo, cockpit_app, "exec")
+    dash_duo.driver.get(f"{dash_duo.server.url}/wall?lang=en&refresh=1")
+    wait_for_text(dash_duo, "#wall-count-offline", "1")
+    wait_for_text(dash_duo, "#wall-count-online", "0")
+    until(lambda: dash_duo.find_element("#wall-updated").text.startswith("Updated"), 10)
+    assert dash_duo.find_elements("#wall-map .leaflet-interactive, #wall-map .wall-cluster") == []
+    assert dash_duo.get_logs() == []
+
+
 def test_rotation_shows_the_views_in_order_and_loops(dash_duo, wall_app):
     _open_wall(dash_duo, wall_app, f"rotate={','.join(VIEWS)}&every=2&lang=en")
     seen: list[str] = []
@@ -189,6 +200,7 @@ def test_revoking_the_wall_link_blanks_the_open_wall(dash_duo, wall_app):
     wall.revoke_link(_engine(wall_app), name="lobby", now=datetime.now(UTC))
     until(lambda: _visible(dash_duo, "wall-revoked"), 10, poll=0.2, msg="wall not blanked")
     assert dash_duo.find_elements("#wall-map .wall-cluster, #wall-map .leaflet-interactive") == []
+    assert dash_duo.get_logs() == []
     # Any other page of the cockpit stays closed to the wall session.
     dash_duo.driver.get(f"{dash_duo.server.url}/teams")
     until(lambda: dash_duo.driver.current_url.split("?")[0].endswith("/wall"), 10)
