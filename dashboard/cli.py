@@ -405,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
     st.add_argument("--note", metavar="TEXT", help="why")
     st.set_defaults(func=cmd_settings_set)
+    _add_wall_link_verbs(verbs)
     return parser
 
 
@@ -416,3 +417,88 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"error: the database is unreachable: {exc}", file=sys.stderr)
         return EXIT_DB
+
+
+# ------------------------------------------------------------------ wall links
+
+
+def cmd_wall_link_create(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.services import wall
+
+    engine = get_engine(settings.database_url)
+    try:
+        link, token = wall.create_link(
+            engine,
+            name=args.name,
+            views=args.views,
+            regions=tuple(args.region or ()),
+            expires_in=wall.parse_duration(args.expires),
+            created_by=args.created_by,
+            now=_now(),
+        )
+    except wall.WallError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    base = (args.base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    print(f"{base}/wall/link/{token}")
+    scope = ", ".join(link.regions) if link.regions else "all regions"
+    print(
+        f"wall link {link.name}: views {','.join(link.views)}; {scope}; "
+        f"expires {link.expires_at.isoformat(timespec='minutes')}. "
+        "The URL is shown once and only its hash is kept.",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def cmd_wall_link_list(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.services import wall
+
+    now = _now()
+    for link in wall.list_links(get_engine(settings.database_url)):
+        _print_json(
+            {
+                "name": link.name,
+                "status": link.status(now),
+                "views": list(link.views),
+                "regions": list(link.regions),
+                "created_by": link.created_by,
+                "created_at": link.created_at.isoformat(),
+                "expires_at": link.expires_at.isoformat(),
+                "revoked_at": link.revoked_at.isoformat() if link.revoked_at else None,
+                "last_used_at": link.last_used_at.isoformat() if link.last_used_at else None,
+            },
+            sys.stdout,
+        )
+    return EXIT_OK
+
+
+def cmd_wall_link_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.services import wall
+
+    count = wall.revoke_link(get_engine(settings.database_url), name=args.name, now=_now())
+    if not count:
+        print(f"error: no live wall link named {args.name}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"revoked wall link {args.name}; its screen blanks at its next refresh")
+    return EXIT_OK
+
+
+def _add_wall_link_verbs(verbs) -> None:
+    w = verbs.add_parser("wall-link", help="create, list or revoke read-only wall-screen links")
+    wv = w.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wc = wv.add_parser("create", help="create a wall link and print its URL (shown once)")
+    wc.add_argument("--name", required=True)
+    wc.add_argument(
+        "--views", default="national", help="comma-separated: national, region:<id> (rotated)"
+    )
+    wc.add_argument("--region", action="append", help="limit the link to a region (repeatable)")
+    wc.add_argument("--expires", default="30d", help="lifetime: 90m, 12h, 30d, 2w (default 30d)")
+    wc.add_argument("--base-url", help="public address of the cockpit (default http://HOST:PORT)")
+    wc.add_argument("--created-by", default=os.environ.get("USER", "cli"))
+    wc.set_defaults(func=cmd_wall_link_create)
+    wl = wv.add_parser("list", help="print every wall link as JSON Lines (never a token)")
+    wl.set_defaults(func=cmd_wall_link_list)
+    wr = wv.add_parser("revoke", help="revoke a wall link by name")
+    wr.add_argument("name")
+    wr.set_defaults(func=cmd_wall_link_revoke)

@@ -521,6 +521,25 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime()),
 )
 
+# Signed, read-only links for wall screens (kiosk devices): stored by the hash of their token,
+# limited to their views and regions, with an expiry; revoking one blanks the wall it drives.
+wall_links = sa.Table(
+    "wall_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),
+    # Comma-separated wall views ("national", "region:<id>"), in rotation order.
+    sa.Column("views", sa.Text, nullable=False),
+    # Comma-separated region ids the link may see; empty = every region.
+    sa.Column("regions", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
+    sa.Column("last_used_at", UtcDateTime()),
+)
+
 # Record type → table, in the dependency order an ingest batch is applied.
 MASTER_TABLES = {
     "region": regions,

@@ -17,6 +17,23 @@ from dashboard.web.server import create_server, safe_next
 from webapp import shell_callbacks
 
 
+def kiosk_paths() -> set[str]:
+    """Paths of the pages registered with ``kiosk=True`` (no navigation chrome, dark theme)."""
+    return {page["path"] for page in dash.page_registry.values() if page.get("kiosk")}
+
+
+def _is_kiosk_request() -> bool:
+    """Whether this request renders a kiosk page: the page itself, or Dash fetching the layout
+    of one (the layout request's referrer is the page), or any request of a wall session."""
+    user = signed_in_user()
+    if user is not None and user.role == "wall":
+        return True
+    path = request.path
+    if path.startswith("/_dash-"):
+        path = urlsplit(request.referrer or "").path
+    return path in kiosk_paths()
+
+
 class CockpitDash(Dash):
     """Dash with the signed-in user's theme and language on the <html> element."""
 
@@ -24,6 +41,8 @@ class CockpitDash(Dash):
         page = super().interpolate_index(**kwargs)
         user = signed_in_user() if has_request_context() else None
         theme = user.theme if user else "light"
+        if has_request_context() and _is_kiosk_request():
+            theme = "dark"  # kiosk pages (the wall) are always dark
         lang = "en" if user and user.locale == "en" else "zh-CN"
         return page.replace("<html>", f'<html lang="{lang}" data-bs-theme="{theme}">', 1)
 
@@ -33,6 +52,12 @@ def _shell_layout():
     if user is None:
         # Start-up validation and anonymous callers: no data, just the page container.
         return html.Div([dcc.Location(id="shell-url", refresh="callback-nav"), dash.page_container])
+    if _is_kiosk_request():
+        # No top bar, no container padding: the page owns the whole screen.
+        return html.Div(
+            [dcc.Location(id="shell-url", refresh="callback-nav"), dash.page_container],
+            className="shell-kiosk",
+        )
     items = nav_items(dash.page_registry.values(), user.role, user.locale)
     return html.Div(
         [

@@ -35,8 +35,8 @@ class User:
 
     @property
     def scoped(self) -> bool:
-        """Whether queries must be limited to ``regions`` (managers only)."""
-        return self.role == "manager"
+        """Whether queries must be limited to ``regions`` (managers; wall links with regions)."""
+        return self.role == "manager" or (self.role == "wall" and bool(self.regions))
 
 
 def _to_user(row) -> User:

@@ -16,11 +16,11 @@ from urllib.parse import quote, urlsplit
 import flask_bootstrap
 from flask import Flask, Response, jsonify, redirect, request, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import exc as sa_exc
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dashboard.services import users
+from dashboard.services import users, wall
 from dashboard.services.db import DatabaseUnavailable, ping
 from dashboard.settings import Settings
 from dashboard.web.api import api
@@ -61,7 +61,14 @@ PUBLIC_PREFIXES = (
     "/api/",
     "/healthz",
     "/tiles/blank",
+    "/wall/link/",
 )
+
+# What a wall session (signed in by a wall link) may fetch besides the public paths: the wall page
+# and the Dash plumbing it needs; its callbacks are checked one by one (see _wall_callback_allowed).
+WALL_PATHS = ("/wall", "/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/logout")
+# Dash's own page-routing callback outputs (allowed for the /wall path only).
+_PAGES_IDS = {"_pages_content", "_pages_store"}
 
 
 class SessionUser(UserMixin):
@@ -72,6 +79,65 @@ class SessionUser(UserMixin):
 
     def get_id(self) -> str:
         return str(self.user.id)
+
+
+class WallSessionUser(SessionUser):
+    """A kiosk signed in by a wall link: read-only, the wall only, the link's views and regions."""
+
+    def __init__(self, link: wall.WallLink):
+        super().__init__(wall.wall_user(link))
+        self.wall_link = link
+
+    def get_id(self) -> str:
+        return f"wall:{self.wall_link.id}"
+
+
+def current_wall_link() -> wall.WallLink | None:
+    """The wall link of a wall session (as stored now: it may be revoked or expired), else None."""
+    if current_user and current_user.is_authenticated:
+        return getattr(current_user, "wall_link", None)
+    return None
+
+
+def _callback_ids(body) -> tuple[set[str], str | None]:
+    """Return the output component ids of a Dash callback request and the page path it asks
+    for (the pathname input of Dash's page-routing callback), if any."""
+    outputs = body.get("outputs") if isinstance(body, dict) else None
+    if isinstance(outputs, dict):
+        outputs = [outputs]
+    ids: set[str] = set()
+    for out in outputs or []:
+        items = out if isinstance(out, list) else [out]
+        for item in items:
+            oid = item.get("id") if isinstance(item, dict) else None
+            # Pattern-matching ids arrive as dicts: never a wall id.
+            ids.add(oid if isinstance(oid, str) else "?")
+    pathname = None
+    for item in body.get("inputs", []) if isinstance(body, dict) else []:
+        if (
+            isinstance(item, dict)
+            and item.get("id") == "_pages_location"
+            and item.get("property") == "pathname"
+        ):
+            pathname = item.get("value")
+    return ids, pathname
+
+
+def _wall_callback_allowed(body) -> bool:
+    ids, pathname = _callback_ids(body)
+    if not ids:
+        return False
+    if all(i.startswith("wall-") for i in ids):
+        return True
+    return ids <= _PAGES_IDS and pathname == "/wall"
+
+
+def _wall_session_allows(path: str) -> bool:
+    if path in WALL_PATHS:
+        return True
+    if path == "/_dash-update-component":
+        return _wall_callback_allowed(request.get_json(silent=True))
+    return False
 
 
 class _HttpsAwareSessions(SecureCookieSessionInterface):
@@ -194,6 +260,13 @@ _UNAVAILABLE_HTML = """<!doctype html><html><head><meta charset="utf-8">
 <p>请稍后刷新页面。Please reload the page in a moment.</p></body></html>"""
 
 
+_WALL_LINK_REFUSED_HTML = """<!doctype html><html><head><meta charset="utf-8">
+<title>403</title><link rel="stylesheet" href="/vendor/bootstrap/css/bootstrap.min.css"></head>
+<body class="p-5" id="wall-link-refused"><h1 class="h4">此大屏链接无效、已过期或已撤销 ·
+This wall link is invalid, expired or revoked</h1>
+<p>请联系管理员获取新的链接。Ask an administrator for a new link.</p></body></html>"""
+
+
 def safe_next(target: str | None) -> str:
     """Only follow local paths after sign-in (no open redirects)."""
     if not target:
@@ -239,6 +312,13 @@ def create_server(settings: Settings) -> Flask:
 
     @login_manager.user_loader
     def _load(user_id: str):
+        if user_id.startswith("wall:"):
+            # Loaded even when revoked or expired: the wall then shows "link revoked".
+            try:
+                link = wall.load_link(current_engine(), int(user_id[5:]))
+            except (ValueError, DatabaseUnavailable):
+                return None
+            return WallSessionUser(link) if link else None
         try:
             user = users.load_user(current_engine(), int(user_id))
         except (ValueError, DatabaseUnavailable):
@@ -249,7 +329,14 @@ def create_server(settings: Settings) -> Flask:
     def guard():
         path = request.path
         public = path != "/" and path.startswith(PUBLIC_PREFIXES)
-        if public or signed_in_user() is not None:
+        user = signed_in_user()
+        if user is not None and user.role == wall.WALL_ROLE and not public:
+            if _wall_session_allows(path):
+                return None
+            if path.startswith("/_dash-") or request.method != "GET":
+                return jsonify({"error": "a wall link opens the wall only"}), 403
+            return redirect("/wall")
+        if public or user is not None:
             return None
         if path.startswith("/_dash-") or request.method != "GET":
             return jsonify({"error": "sign-in required"}), 401
@@ -291,6 +378,22 @@ def create_server(settings: Settings) -> Flask:
     def logout():
         logout_user()
         return redirect("/login")
+
+    @server.route("/wall/link/<token>")
+    def open_wall_link(token: str):
+        now = datetime.now(UTC)
+        try:
+            link = wall.open_link(current_engine(), token, now=now)
+        except DatabaseUnavailable:
+            return Response(_UNAVAILABLE_HTML, status=503, mimetype="text/html")
+        if link is None:
+            logout_user()
+            return Response(_WALL_LINK_REFUSED_HTML, status=403, mimetype="text/html")
+        logout_user()
+        login_user(WallSessionUser(link), remember=True, duration=link.expires_at - now)
+        if len(link.views) == 1:
+            return redirect(f"/wall?view={quote(link.views[0], safe=':')}")
+        return redirect(f"/wall?rotate={quote(','.join(link.views), safe=':,')}")
 
     @server.route("/vendor/bootstrap/<path:filename>")
     def vendor_bootstrap(filename: str):

@@ -267,6 +267,15 @@ CALLS: dict[str, Call] = {
     "render_data_counts": Call({"data-refresh.n_clicks": None}, PAGE_ROLES["/data"]),
     # The replay page's one server callback (tests/web/test_access_replay.py covers its scope).
     "load_replay": Call({"replay-query.data": {"rep": "rep-001", "day": "2026-11-26"}}, ROLES),
+    # The wall screen (its own access tests: tests/web/test_access_wall.py).
+    "update_wall_panels": Call(
+        {
+            "wall-refresh.n_intervals": 1,
+            "wall-view.data": "national",
+            "wall-config.data": {"lang": "en", "privacy": False},
+        },
+        ROLES,
+    ),
     # Dash's page router: renders a page's layout, which itself shows "forbidden" to other roles.
     "update": Call(
         {"_pages_location.pathname": "/teams", "_pages_location.search": ""},
