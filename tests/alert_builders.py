@@ -394,5 +394,11 @@ def demo_alerts(engine: Engine, *, region: str = "reg-east", other_region: str =
             event_id=event["id"],
             displacement_m=420.0,
         )
+    # The demo seed already ran the judge, which may have written the same subjects (same ids):
+    # these rows replace them, so each scenario starts from a known, open alert.
+    with engine.begin() as conn:
+        conn.execute(
+            schema.alerts.delete().where(schema.alerts.c.id.in_([r["id"] for r in rows.values()]))
+        )
     insert_alerts(engine, rows.values())
     return rows
