@@ -231,13 +231,20 @@ def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6_371_000.0 * asin(sqrt(h))
 
 
-def demo_alerts(engine: Engine, *, region: str = "reg-east", other_region: str = "reg-south"):
+def demo_alerts(
+    engine: Engine,
+    *,
+    region: str = "reg-east",
+    other_region: str = "reg-south",
+    only_these: bool = False,
+):
     """Realistic alerts over the seeded demo company, with evidence taken from its records:
     the worst check-in of ``region`` (GEOFENCE_MISS), its shortest visit (SHORT_VISIT), a photo
     whose perceptual hash repeats an earlier visit's (PHOTO_REUSE), the longest silence of a
     rep's track (SIGNAL_GAP), and the worst check-in of ``other_region`` (GEOFENCE_MISS).
 
-    Returns {name: alert row}, already inserted.
+    Returns {name: alert row}, already inserted. With ``only_these``, every alert the demo
+    seed's judge wrote is removed first, so a page shows exactly these.
     """
     v, c, r, tm = schema.visits, schema.customers, schema.reps, schema.teams
     ph, fx = schema.photos, schema.gps_fixes
@@ -397,6 +404,8 @@ def demo_alerts(engine: Engine, *, region: str = "reg-east", other_region: str =
     # The demo seed already ran the judge, which may have written the same subjects (same ids):
     # these rows replace them, so each scenario starts from a known, open alert.
     with engine.begin() as conn:
+        if only_these:
+            conn.execute(schema.alerts.delete())
         conn.execute(
             schema.alerts.delete().where(schema.alerts.c.id.in_([r["id"] for r in rows.values()]))
         )

@@ -57,7 +57,7 @@ def _pick(dash_duo, dropdown_id: str, value: str) -> None:
 
 def test_manager_filters_opens_evidence_acknowledges_and_dismisses_with_a_note(dash_duo, demo_app):
     engine = app_engine(demo_app)
-    rows = ab.demo_alerts(engine)
+    rows = ab.demo_alerts(engine, only_these=True)
     mine = [r for name, r in rows.items() if name != "other_region"]
     geofence = rows["geofence"]
     sign_in_demo(dash_duo, demo_app, "manager", path=f"/alerts?{DEMO_PERIOD}")
@@ -116,7 +116,7 @@ def test_manager_filters_opens_evidence_acknowledges_and_dismisses_with_a_note(d
 
 
 def test_exec_sees_the_photo_pair_and_the_rep_view_but_no_triage_controls(dash_duo, demo_app):
-    rows = ab.demo_alerts(app_engine(demo_app))
+    rows = ab.demo_alerts(app_engine(demo_app), only_these=True)
     reuse = rows["reuse"]
     sign_in_demo(
         dash_duo,

@@ -41,9 +41,10 @@ PAGE_READY = {
 
 
 def _pages() -> list[dict]:
-    """The pages of the navigation (a page reached by links with path variables is not)."""
+    """The pages of the navigation, and kiosk pages (a page reached by links with path
+    variables is neither)."""
     return sorted(
-        (p for p in dash.page_registry.values() if p.get("nav", True)),
+        (p for p in dash.page_registry.values() if p.get("nav", True) or p.get("kiosk")),
         key=lambda p: p.get("order", 99),
     )
 
@@ -70,7 +71,11 @@ def _wait_until_ready(dash_duo, path: str) -> None:
 
 def test_the_page_registry_is_covered_by_these_tests(demo_app):
     assert {p["path"] for p in _pages()} == set(PAGE_READY)
-    off_nav = {p["path_template"] for p in dash.page_registry.values() if not p.get("nav", True)}
+    off_nav = {
+        p["path_template"]
+        for p in dash.page_registry.values()
+        if not p.get("nav", True) and not p.get("kiosk")
+    }
     assert off_nav == set(OFF_NAV_PAGES)
 
 
