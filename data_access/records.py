@@ -378,7 +378,7 @@ def _sqlite_ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(sep=" ", timespec="microseconds")[:26]
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _memo_last(convert):
