@@ -467,6 +467,21 @@ def test_ingest_stream_in_chunks_of_three_gives_the_same_result_as_one_batch(eng
     assert dump(engine, skip={"quarantine.id"}) == after_chunks
 
 
+def test_ingest_stream_that_breaks_off_keeps_every_chunk_read_before_and_raises(engine, now):
+    fixes = [b.gps(id=f"g-{i}") for i in range(7)]
+
+    def items():
+        yield from ingest.iter_ndjson_items(ndjson([*b.company(), *fixes]))
+        raise BodyError("the input broke off")
+
+    with pytest.raises(BodyError, match="broke off"):
+        ingest.ingest_stream(engine, items(), source="s", now=lambda: now, chunk=3)
+    # The company's records and the fixes fill whole chunks of three; the last, partial chunk
+    # was still being read when the input broke off.
+    whole = (len(b.company()) + len(fixes)) // 3 * 3
+    assert fix_ids(engine) == {f"g-{i}" for i in range(whole - len(b.company()))}
+
+
 def test_ndjson_body_with_one_bad_line_rejects_that_line_and_accepts_the_others(engine, now):
     lines = ndjson(b.company())
     lines.insert(3, b'{"type": "gps", "id": "broken"')
