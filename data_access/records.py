@@ -1,9 +1,11 @@
 """Storage of field records: reference look-ups, upserts, insert-once bulk writes, quarantine.
 
 The bulk path is one function, ``insert_new_rows``, with the fastest honest path of each dialect:
-PostgreSQL binary COPY into a session-temporary staging table, then one
-``INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING``; SQLite ``executemany`` of
-``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction.
+on PostgreSQL, rows whose ids are all new (a sampled probe finds none stored) are binary-COPied
+straight into the table under a savepoint; otherwise, or when that COPY meets a stored id (or a
+concurrent sender's), they go through a session-temporary staging table and one anti-join
+``INSERT ... SELECT`` (``ON CONFLICT (id) DO NOTHING`` if a concurrent batch collides). SQLite:
+``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction.
 """
 
 from __future__ import annotations
