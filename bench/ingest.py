@@ -36,6 +36,7 @@ import platform
 import pstats
 import random
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -632,13 +633,20 @@ def print_table(runs: list[Run], repeat: int, dialects: tuple[str, ...]) -> None
                 "after-ingest work in the same command (rollup refresh)"
             )
     if repeat > 1:
-        print(f"(best of {repeat} runs each; all runs, seconds:)")
+        print(f"(best of {repeat} runs each; every run, with the ratio of its own round:)")
         for dialect in dialects:
-            for path in ("baseline", "cockpit"):
-                times = [
-                    f"{r.seconds:.2f}" for r in runs if r.path == path and r.dialect == dialect
-                ]
-                print(f"  {path:<9} {dialect:<11} {', '.join(times)}")
+            bases = [r for r in runs if r.path == "baseline" and r.dialect == dialect]
+            mine = [r for r in runs if r.path == "cockpit" and r.dialect == dialect]
+            ratios = []
+            for k, (base, run) in enumerate(zip(bases, mine, strict=False), start=1):
+                base_rate, rate = base.records / base.seconds, run.records / run.seconds
+                ratios.append(rate / base_rate)
+                print(
+                    f"  {dialect:<11} run {k}: baseline {base_rate:>9,.0f} records/s, "
+                    f"cockpit {rate:>9,.0f} records/s, ratio {rate / base_rate:.2f}"
+                )
+            if ratios:
+                print(f"  {dialect:<11} median ratio {statistics.median(ratios):.2f}")
 
 
 def print_profile(profile: cProfile.Profile, title: str, top: int) -> None:

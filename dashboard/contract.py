@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -485,61 +485,105 @@ def record_type_of(raw: Any) -> str:
 
 _PROVIDER_SET = frozenset(PROVIDERS)
 _ID_MATCH = _ID_RE.fullmatch
+_fromisoformat = datetime.fromisoformat
+
+# The storage columns of a fix, in the order of the rows ``fast_gps_rows`` returns.
+GPS_FIELDS = (
+    "id",
+    "rep_id",
+    "device_id",
+    "ts",
+    "lat",
+    "lon",
+    "accuracy_m",
+    "speed_mps",
+    "provider",
+    "mock",
+)
+
+
+def fast_gps_rows(raws: Iterable[Any]) -> list[tuple[Any, ...] | None]:
+    """Validate common, well-formed GPS fixes quickly: one row (``GPS_FIELDS`` order) or None each.
+
+    None sends the record to the full checks of ``validate_record``. A row holds exactly what the
+    general path returns for the record (a test holds them equal); anything unusual (a missing
+    field, a string number, a non-WGS-84 crs) gives None. The loop is written for speed: it is
+    the work of every fix of a bulk ingest.
+    """
+    out: list[tuple[Any, ...] | None] = []
+    append = out.append
+    # rep and device ids repeat across a batch: each distinct value is checked once.
+    good_reps: set[str] = set()
+    good_devices: set[str] = set()
+    providers = _PROVIDER_SET
+    id_match = _ID_MATCH
+    parse = _fromisoformat
+    utc = UTC
+    for raw in raws:
+        if type(raw) is not dict:
+            append(None)
+            continue
+        get = raw.get
+        rid, rep, dev, ts_text = get("id"), get("rep_id"), get("device_id"), get("ts")
+        lat, lon, acc, speed = get("lat"), get("lon"), get("accuracy_m"), get("speed_mps")
+        provider, mock, crs = get("provider"), get("mock"), get("crs")
+        if not (
+            type(rid) is str
+            and id_match(rid)
+            and type(rep) is str
+            and (rep in good_reps or (id_match(rep) and not good_reps.add(rep)))
+            and type(dev) is str
+            and (
+                dev in good_devices
+                or (0 < len(dev) <= 128 and dev.strip() == dev and not good_devices.add(dev))
+            )
+            and type(ts_text) is str
+            and (type(lat) is float or type(lat) is int)
+            and -90.0 <= lat <= 90.0
+            and (type(lon) is float or type(lon) is int)
+            and -180.0 <= lon <= 180.0
+            and (type(acc) is float or type(acc) is int)
+            and 0.0 <= acc <= 100_000.0
+            and (
+                speed is None
+                or ((type(speed) is float or type(speed) is int) and 0.0 <= speed <= 1_000.0)
+            )
+            and (provider is None or (type(provider) is str and provider in providers))
+            and (mock is None or type(mock) is bool)
+            and (crs is None or crs == "wgs84")
+        ):
+            append(None)
+            continue
+        try:
+            ts = parse(ts_text)
+        except ValueError:
+            append(None)
+            continue
+        # fromisoformat gives a fixed offset or none; years 1 and 9999 may not convert to UTC.
+        if ts.tzinfo is None or not 1 < ts.year < 9999:
+            append(None)
+            continue
+        append(
+            (
+                rid,
+                rep,
+                dev,
+                ts.astimezone(utc),
+                lat if type(lat) is float else float(lat),
+                lon if type(lon) is float else float(lon),
+                acc if type(acc) is float else float(acc),
+                speed if speed is None or type(speed) is float else float(speed),
+                provider,
+                mock is True,
+            )
+        )
+    return out
 
 
 def fast_gps(raw: dict[str, Any]) -> dict[str, Any] | None:
-    """Validate the common, well-formed GPS fix quickly; None sends it to the full checks.
-
-    Accepts exactly what the general path accepts for such a record (a test holds them equal);
-    anything unusual (a missing field, a string number, a non-WGS-84 crs) returns None.
-    """
-    get = raw.get
-    rid, rep, dev, ts_text = get("id"), get("rep_id"), get("device_id"), get("ts")
-    lat, lon, acc = get("lat"), get("lon"), get("accuracy_m")
-    speed, provider, mock, crs = get("speed_mps"), get("provider"), get("mock"), get("crs")
-    if not (
-        type(rid) is str
-        and type(rep) is str
-        and type(dev) is str
-        and type(ts_text) is str
-        and _ID_MATCH(rid)
-        and _ID_MATCH(rep)
-        and 0 < len(dev) <= 128
-        and dev.strip() == dev
-        and (type(lat) is float or type(lat) is int)
-        and (type(lon) is float or type(lon) is int)
-        and (type(acc) is float or type(acc) is int)
-        and -90.0 <= lat <= 90.0
-        and -180.0 <= lon <= 180.0
-        and 0.0 <= acc <= 100_000.0
-        and (crs is None or crs == "wgs84")
-        and (mock is None or type(mock) is bool)
-        and (provider is None or (type(provider) is str and provider in _PROVIDER_SET))
-        and (
-            speed is None
-            or ((type(speed) is float or type(speed) is int) and 0.0 <= speed <= 1_000.0)
-        )
-    ):
-        return None
-    try:
-        ts = datetime.fromisoformat(ts_text)
-    except ValueError:
-        return None
-    offset = ts.utcoffset()
-    if offset is None or not 1 < ts.year < 9999:
-        return None
-    return {
-        "id": rid,
-        "rep_id": rep,
-        "device_id": dev,
-        "ts": (ts - offset).replace(tzinfo=UTC),
-        "lat": float(lat),
-        "lon": float(lon),
-        "accuracy_m": float(acc),
-        "speed_mps": None if speed is None else float(speed),
-        "provider": provider,
-        "mock": bool(mock),
-    }
+    """Validate one common, well-formed GPS fix quickly; None sends it to the full checks."""
+    (row,) = fast_gps_rows((raw,))
+    return None if row is None else dict(zip(GPS_FIELDS, row, strict=True))
 
 
 def validate_record(raw: Any, *, from_text: bool = False) -> ValidRecord:

@@ -1,9 +1,11 @@
 """Storage of field records: reference look-ups, upserts, insert-once bulk writes, quarantine.
 
 The bulk path is one function, ``insert_new_rows``, with the fastest honest path of each dialect:
-PostgreSQL binary COPY into a session-temporary staging table, then one
-``INSERT ... SELECT ... ON CONFLICT (id) DO NOTHING``; SQLite ``executemany`` of
-``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction.
+on PostgreSQL, rows whose ids are all new (a sampled probe finds none stored) are binary-COPied
+straight into the table under a savepoint; otherwise, or when that COPY meets a stored id (or a
+concurrent sender's), they go through a session-temporary staging table and one anti-join
+``INSERT ... SELECT`` (``ON CONFLICT (id) DO NOTHING`` if a concurrent batch collides). SQLite:
+``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING`` in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -228,66 +230,130 @@ def _pg_type(column: sa.Column) -> str:
     raise TypeError(f"no COPY type for column {column}")
 
 
-def insert_new_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert rows whose id is not stored yet (first arrival wins); return how many were new."""
+def insert_new_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Any],
+    *,
+    columns: Sequence[str] | None = None,
+) -> int:
+    """Insert rows whose id is not stored yet (first arrival wins); return how many were new.
+
+    ``rows`` are mappings by column name (every column of ``table``), or, when ``columns`` is
+    given, sequences of values in that order.
+    """
     if not rows:
         return 0
-    columns = [c.name for c in table.columns]
-    # Duplicates inside the batch: the first arrival wins, the others never reach the database.
-    seen: set[str] = set()
-    unique = []
-    for row in rows:
-        if row["id"] not in seen:
-            seen.add(row["id"])
-            unique.append(row)
-    rows = unique
+    if columns is None:
+        columns = [c.name for c in table.columns]
+        getter = operator.itemgetter(*columns)
+        rows = [getter(row) for row in rows]
+    else:
+        columns = list(columns)
+    key = columns.index("id")
+    ids = [row[key] for row in rows]
+    if len(set(ids)) < len(ids):
+        # Duplicates inside the batch: the first arrival wins, the others never reach the database.
+        seen: set[str] = set()
+        unique = []
+        for row in rows:
+            if row[key] not in seen:
+                seen.add(row[key])
+                unique.append(row)
+        rows = unique
+        ids = [row[key] for row in rows]
     if conn.dialect.name == "postgresql":
-        return _copy_new_rows(conn, table, columns, rows)
+        return _copy_new_rows(conn, table, columns, rows, ids)
     return _executemany_new_rows(conn, table, columns, rows)
 
 
 def _copy_new_rows(
-    conn: Connection, table: sa.Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
+    conn: Connection,
+    table: sa.Table,
+    columns: list[str],
+    rows: Sequence[Sequence[Any]],
+    ids: Sequence[str],
 ) -> int:
-    stage = f"_stage_{table.name}"
-    col_list = ", ".join(columns)
     types = [_pg_type(table.c[name]) for name in columns]
     numeric = [i for i, t in enumerate(types) if t == "numeric"]
+
+    def write_rows(copy: psycopg.Copy) -> None:
+        copy.set_types(types)
+        write = copy.write_row
+        if numeric:
+            for row in rows:
+                values = list(row)
+                for i in numeric:
+                    if values[i] is not None:
+                        values[i] = Decimal(str(values[i]))
+                write(values)
+        else:
+            for row in rows:
+                write(row)
+
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
-            f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-        )
-        with cur.copy(f"COPY {stage} ({col_list}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            write = copy.write_row
-            getter = operator.itemgetter(*columns)
-            if numeric:
-                for row in rows:
-                    values = list(getter(row))
-                    for i in numeric:
-                        if values[i] is not None:
-                            values[i] = Decimal(str(values[i]))
-                    write(values)
+        if not _any_stored(cur, table, ids):
+            # The common case, fresh records: COPY straight into the table. A savepoint keeps
+            # the transaction usable if an id is there after all (the probe is a sample, or a
+            # concurrent sender committed it meanwhile); then the staging path sorts it out.
+            try:
+                with raw.transaction(), cur.copy(_copy_sql(table.name, columns)) as copy:
+                    write_rows(copy)
+            except psycopg.errors.UniqueViolation:
+                pass
             else:
-                for row in rows:
-                    write(getter(row))
-        # An anti-join insert costs half of ON CONFLICT's speculative insertion. A concurrent
-        # batch with the same ids can still collide; then retry the slower, race-proof form.
-        select = f"SELECT {col_list} FROM {stage} s"
-        try:
-            with raw.transaction():
-                cur.execute(
-                    f"INSERT INTO {table.name} ({col_list}) {select} WHERE NOT EXISTS "
-                    f"(SELECT 1 FROM {table.name} t WHERE t.id = s.id)"
-                )
-        except psycopg.errors.UniqueViolation:
+                return len(rows)
+        return _copy_through_stage(cur, table, columns, write_rows)
+
+
+_PROBE_IDS = 64
+
+
+def _any_stored(cur: psycopg.Cursor, table: sa.Table, ids: Sequence[str]) -> bool:
+    """Tell whether any of an evenly spread sample of ``ids`` is stored (one index look-up).
+
+    Only a hint for choosing the faster path: correctness never depends on it.
+    """
+    step = max(1, len(ids) // _PROBE_IDS)
+    sample = list(ids[::step])
+    if ids[-1] not in sample:
+        sample.append(ids[-1])
+    # prepare=False: a plan cached while the table was small would scan it whole later.
+    cur.execute(f"SELECT 1 FROM {table.name} WHERE id = ANY(%s) LIMIT 1", (sample,), prepare=False)
+    return cur.fetchone() is not None
+
+
+def _copy_sql(table_name: str, columns: Sequence[str]) -> str:
+    return f"COPY {table_name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+
+
+def _copy_through_stage(
+    cur: psycopg.Cursor, table: sa.Table, columns: list[str], write_rows: Any
+) -> int:
+    """COPY into a session-temporary staging table, then insert the rows whose id is new."""
+    stage = f"_stage_{table.name}"
+    col_list = ", ".join(columns)
+    raw = cur.connection
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
+        f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    with cur.copy(_copy_sql(stage, columns)) as copy:
+        write_rows(copy)
+    # An anti-join insert costs half of ON CONFLICT's speculative insertion. A concurrent
+    # batch with the same ids can still collide; then retry the slower, race-proof form.
+    select = f"SELECT {col_list} FROM {stage} s"
+    try:
+        with raw.transaction():
             cur.execute(
-                f"INSERT INTO {table.name} ({col_list}) {select} ON CONFLICT (id) DO NOTHING"
+                f"INSERT INTO {table.name} ({col_list}) {select} WHERE NOT EXISTS "
+                f"(SELECT 1 FROM {table.name} t WHERE t.id = s.id)"
             )
-        inserted = cur.rowcount
-        cur.execute(f"TRUNCATE {stage}")
+    except psycopg.errors.UniqueViolation:
+        cur.execute(f"INSERT INTO {table.name} ({col_list}) {select} ON CONFLICT (id) DO NOTHING")
+    inserted = cur.rowcount
+    cur.execute(f"TRUNCATE {stage}")
     return inserted
 
 
@@ -314,7 +380,7 @@ def _sqlite_ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.isoformat(sep=" ", timespec="microseconds")[:26]
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _memo_last(convert):
@@ -342,16 +408,15 @@ def _sqlite_number(value: Any) -> float | None:
 
 
 def _executemany_new_rows(
-    conn: Connection, table: sa.Table, columns: list[str], rows: Sequence[Mapping[str, Any]]
+    conn: Connection, table: sa.Table, columns: list[str], rows: Sequence[Sequence[Any]]
 ) -> int:
     converters = [
         (i, conv) for i, conv in enumerate(_sqlite_value_converters(table, columns)) if conv
     ]
-    getter = operator.itemgetter(*columns)
     params = []
     append = params.append
     for row in rows:
-        values = list(getter(row))
+        values = list(row)
         for i, conv in converters:
             values[i] = conv(values[i])
         append(values)

@@ -11,8 +11,10 @@ import csv
 import gc
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -162,6 +164,10 @@ class _Batch:
     valid: dict[str, list[tuple[WireItem, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # The valid gps fixes, kept apart as rows in contract.GPS_FIELDS order (the bulk of a
+    # stream): gps_items[i] is the item of gps_rows[i], in arrival order.
+    gps_items: list[WireItem] = field(default_factory=list)
+    gps_rows: list[tuple[Any, ...]] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     accepted_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     summary: IngestSummary = field(default_factory=IngestSummary)
@@ -269,21 +275,31 @@ def _derive_customer_regions(batch: _Batch, kept: list[tuple[WireItem, dict[str,
         rec["region_id"] = owner["region_id"] if owner else None
 
 
-def _store_events(batch: _Batch, kind: str, rows: list[dict[str, Any]]) -> int:
-    """Insert-once; return how many rows were new."""
+def _store_events(
+    batch: _Batch, kind: str, rows: Sequence[Any], *, columns: Sequence[str] | None = None
+) -> int:
+    """Insert-once; return how many rows were new.
+
+    ``rows`` are dicts by column name, or, with ``columns``, tuples in that order.
+    """
     if not rows:
         return 0
-    inserted = store.insert_new_rows(batch.conn, schema.EVENT_TABLES[kind], rows)
+    table = schema.EVENT_TABLES[kind]
+    inserted = store.insert_new_rows(batch.conn, table, rows, columns=columns)
     batch.summary.accepted += inserted
     batch.summary.duplicates += len(rows) - inserted
-    batch.accepted_ids[kind].update(row["id"] for row in rows)
+    if columns is None:
+        batch.accepted_ids[kind].update(row["id"] for row in rows)
+    else:
+        key = list(columns).index("id")
+        batch.accepted_ids[kind].update(row[key] for row in rows)
     return inserted
 
 
 def _apply_events(batch: _Batch) -> None:
     now = batch.now
-    rep_ids: set[str] = set()
-    for kind in ("gps", "device_event", "check_in", "expense"):
+    rep_ids: set[str] = {row[1] for row in batch.gps_rows}
+    for kind in ("device_event", "check_in", "expense"):
         rep_ids.update(rec["rep_id"] for _item, rec in batch.valid.get(kind, []))
     reps = store.fetch_rep_context(batch.conn, rep_ids)
 
@@ -328,33 +344,7 @@ def _apply_events(batch: _Batch) -> None:
         # The judge re-judges touched rep-days (MOCK_LOCATION, SIGNAL_GAP reasons, devices).
         batch.touched |= event_days
 
-    rows = []
-    windows = {
-        rep_id: (
-            contract.zone(rep["timezone"]),
-            *contract.work_hours_window(rep["work_start"], rep["work_end"]),
-        )
-        for rep_id, rep in reps.items()
-    }
-    dropped = 0
-    touched: set[tuple[str, Any]] = set()  # of the fixes
-    for item, rec in batch.valid.get("gps", []):
-        window = windows.get(rec["rep_id"])
-        if window is None:
-            batch.reject(item, f"rep_id: unknown rep {rec['rep_id']!r}", "gps")
-            continue
-        tz, low, high = window
-        local = rec["ts"].astimezone(tz)
-        if not low <= local.time() <= high:
-            dropped += 1
-            continue
-        touched.add((rec["rep_id"], local.date()))
-        rec["received_at"] = now
-        rows.append(rec)
-    batch.summary.dropped_off_hours += dropped
-    if _store_events(batch, "gps", rows):
-        # A re-send made only of duplicates leaves the rollups (and their versions) alone.
-        batch.touched |= touched
+    _apply_fixes(batch, reps)
 
     _apply_visit_records(batch)
 
@@ -368,6 +358,43 @@ def _apply_events(batch: _Batch) -> None:
         rows.append(rec)
     if _store_events(batch, "expense", rows):
         batch.touched.update((rec["rep_id"], rec["date"]) for rec in rows)
+
+
+_GPS_COLUMNS = (*contract.GPS_FIELDS, "received_at")
+
+
+def _apply_fixes(batch: _Batch, reps: dict[str, Any]) -> None:
+    """The privacy rule, then insert-once of the gps fixes."""
+    windows = {
+        rep_id: (
+            contract.zone(rep["timezone"]),
+            *contract.work_hours_window(rep["work_start"], rep["work_end"]),
+        )
+        for rep_id, rep in reps.items()
+    }
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    received = (batch.now,)
+    dropped = 0
+    touched: set[tuple[str, Any]] = set()  # of the fixes
+    add_touched = touched.add
+    for item, row in zip(batch.gps_items, batch.gps_rows, strict=True):
+        rep_id = row[1]
+        window = windows.get(rep_id)
+        if window is None:
+            batch.reject(item, f"rep_id: unknown rep {rep_id!r}", "gps")
+            continue
+        tz, low, high = window
+        local = row[3].astimezone(tz)
+        if not low <= local.time() <= high:
+            dropped += 1
+            continue
+        add_touched((rep_id, local.date()))
+        append(row + received)
+    batch.summary.dropped_off_hours += dropped
+    if _store_events(batch, "gps", rows, columns=_GPS_COLUMNS):
+        # A re-send made only of duplicates leaves the rollups (and their versions) alone.
+        batch.touched |= touched
 
 
 def _apply_visit_records(batch: _Batch) -> None:
@@ -423,17 +450,30 @@ def _visit_record_error(
 
 def _validate_items(batch: _Batch, items: Sequence[WireItem]) -> None:
     validate = contract.validate_record
-    fast_gps = contract.fast_gps
     valid = batch.valid
-    gps = valid["gps"]
+    # The bulk of any real stream, well-formed fixes, takes the short road, all in one call.
+    fast_items = [
+        item
+        for item in items
+        if type(item.value) is dict
+        and item.value.get("type") == "gps"
+        and item.raw_format == "json"
+    ]
+    fast_rows = contract.fast_gps_rows([item.value for item in fast_items])
+    if None in fast_rows:
+        passed = [(item, row) for item, row in zip(fast_items, fast_rows, strict=True) if row]
+        batch.gps_items = [item for item, _row in passed]
+        batch.gps_rows = [row for _item, row in passed]
+    else:
+        batch.gps_items, batch.gps_rows = fast_items, fast_rows  # type: ignore[assignment]
+    if len(batch.gps_items) == len(items):
+        return
+    fast = {id(item) for item in batch.gps_items}  # the items that took the short road
+    slow_gps: list[tuple[WireItem, tuple[Any, ...]]] = []
+    as_row = _gps_row
     for item in items:
-        value = item.value
-        # The bulk of any real stream: well-formed fixes take the short road.
-        if type(value) is dict and value.get("type") == "gps" and item.raw_format == "json":
-            fields = fast_gps(value)
-            if fields is not None:
-                gps.append((item, fields))
-                continue
+        if id(item) in fast:
+            continue
         if item.parse_error:
             batch.reject(item, item.parse_error)
             continue
@@ -442,12 +482,38 @@ def _validate_items(batch: _Batch, items: Sequence[WireItem]) -> None:
         except contract.RecordError as exc:
             batch.reject(item, str(exc))
         else:
-            valid[rec.type].append((item, rec.fields))
+            if rec.type == "gps":
+                slow_gps.append((item, as_row(rec.fields)))
+            else:
+                valid[rec.type].append((item, rec.fields))
+    if slow_gps:
+        # Back into arrival order: the first arrival of an id is the one stored.
+        position = {id(item): n for n, item in enumerate(items)}
+        merged = sorted(
+            [*zip(batch.gps_items, batch.gps_rows, strict=True), *slow_gps],
+            key=lambda pair: position[id(pair[0])],
+        )
+        batch.gps_items = [item for item, _row in merged]
+        batch.gps_rows = [row for _item, row in merged]
+
+
+_gps_row = operator.itemgetter(*contract.GPS_FIELDS)
+
+
+def _prepare(items: Sequence[WireItem], now: datetime) -> _Batch:
+    """The checks of a batch that need no database: each record's shape (pure)."""
+    batch = _Batch(conn=None, now=now)  # type: ignore[arg-type]
+    _validate_items(batch, items)
+    return batch
 
 
 def _apply_batch(conn: Connection, items: Sequence[WireItem], now: datetime) -> _Batch:
-    batch = _Batch(conn=conn, now=now)
-    _validate_items(batch, items)
+    return _apply_prepared(conn, _prepare(items, now))
+
+
+def _apply_prepared(conn: Connection, batch: _Batch) -> _Batch:
+    """References, the privacy rule and the writes of a prepared batch, in ``conn``."""
+    batch.conn = conn
     _apply_masters(batch)
     _apply_events(batch)
     store.mark_rep_days_dirty(conn, batch.touched)
@@ -493,14 +559,19 @@ def ingest_items(
     engine: Engine, items: Sequence[WireItem], *, source: str, now: datetime
 ) -> IngestSummary:
     """Apply one batch in one transaction; quarantine its rejections; return the summary."""
+    return _store_prepared(engine, _prepare(items, now), source)
+
+
+def _store_prepared(engine: Engine, batch: _Batch, source: str) -> IngestSummary:
+    """Apply a prepared batch in one transaction; quarantine its rejections; return the summary."""
 
     def work(conn: Connection) -> IngestSummary:
-        batch = _apply_batch(conn, items, now)
+        _apply_prepared(conn, batch)
         store.add_quarantine(conn, _quarantine_rows(batch, source))
         s = batch.summary
         store.record_batch(
             conn,
-            received_at=now,
+            received_at=batch.now,
             source=source[:200],
             accepted=s.accepted,
             duplicates=s.duplicates,
@@ -519,6 +590,17 @@ def ingest_values(
     return ingest_items(engine, items_from_values(values), source=source, now=now)
 
 
+def _chunks_of(items: Iterable[WireItem], size: int) -> Iterator[list[WireItem]]:
+    buffer: list[WireItem] = []
+    for item in items:
+        buffer.append(item)
+        if len(buffer) >= size:
+            yield buffer
+            buffer = []
+    if buffer:
+        yield buffer
+
+
 def ingest_stream(
     engine: Engine,
     items: Iterable[WireItem],
@@ -527,21 +609,33 @@ def ingest_stream(
     now: Callable[[], datetime],
     chunk: int = CLI_CHUNK_RECORDS,
 ) -> IngestSummary:
-    """Ingest a long stream in chunks of one transaction each (the CLI path)."""
+    """Ingest a long stream in chunks of one transaction each (the CLI path).
+
+    On PostgreSQL the chunks overlap: while one chunk is written by a worker thread (mostly
+    waiting for the server), the next one is read and checked. Chunks are still applied one at
+    a time and in order, each in its own transaction, exactly as without the overlap.
+    """
     total = IngestSummary()
-    buffer: list[WireItem] = []
     # Parsing makes millions of small acyclic objects; the cyclic collector only slows it down
     # (measured 12-20 % of a long ingest). Memory stays bounded by the chunk size.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for item in items:
-            buffer.append(item)
-            if len(buffer) >= chunk:
+        chunks = _chunks_of(items, chunk)
+        if engine.dialect.name != "postgresql":
+            # SQLite works in this process: a thread would only contend for the GIL.
+            for buffer in chunks:
                 total.add(ingest_items(engine, buffer, source=source, now=now()))
-                buffer = []
-        if buffer:
-            total.add(ingest_items(engine, buffer, source=source, now=now()))
+            return total
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+            pending: Future[IngestSummary] | None = None
+            for buffer in chunks:
+                batch = _prepare(buffer, now())
+                if pending is not None:
+                    total.add(pending.result())
+                pending = writer.submit(_store_prepared, engine, batch, source)
+            if pending is not None:
+                total.add(pending.result())
     finally:
         if was_enabled:
             gc.enable()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 
 from dashboard import contract
 from dashboard.services import ingest
+from dashboard.services.db import get_engine
 from dashboard.services.ingest import BodyError
 from data_access import records as store
 from data_access import schema
@@ -464,6 +467,21 @@ def test_ingest_stream_in_chunks_of_three_gives_the_same_result_as_one_batch(eng
     assert dump(engine, skip={"quarantine.id"}) == after_chunks
 
 
+def test_ingest_stream_that_breaks_off_keeps_every_chunk_read_before_and_raises(engine, now):
+    fixes = [b.gps(id=f"g-{i}") for i in range(7)]
+
+    def items():
+        yield from ingest.iter_ndjson_items(ndjson([*b.company(), *fixes]))
+        raise BodyError("the input broke off")
+
+    with pytest.raises(BodyError, match="broke off"):
+        ingest.ingest_stream(engine, items(), source="s", now=lambda: now, chunk=3)
+    # The company's records and the fixes fill whole chunks of three; the last, partial chunk
+    # was still being read when the input broke off.
+    whole = (len(b.company()) + len(fixes)) // 3 * 3
+    assert fix_ids(engine) == {f"g-{i}" for i in range(whole - len(b.company()))}
+
+
 def test_ndjson_body_with_one_bad_line_rejects_that_line_and_accepts_the_others(engine, now):
     lines = ndjson(b.company())
     lines.insert(3, b'{"type": "gps", "id": "broken"')
@@ -593,9 +611,32 @@ def test_insert_new_rows_returns_only_the_count_of_new_ids(engine, now):
     assert received["a"] == now and received["d"] == now + LATER
 
 
-def test_insert_new_rows_uses_copy_through_a_temp_staging_table_on_postgresql(engine, now):
+def _stage_table_exists(conn) -> bool:
+    if conn.dialect.name == "postgresql":
+        found = conn.exec_driver_sql("SELECT to_regclass('pg_temp._stage_gps_fixes')")
+        return found.scalar_one() is not None
+    names = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master UNION ALL SELECT name FROM sqlite_temp_master"
+    ).scalars()
+    return any(n.startswith("_stage_") for n in names)
+
+
+def test_insert_new_rows_copies_fresh_ids_straight_into_the_table(engine, now):
+    engine.dispose()  # a new session: no temp table left by an earlier test
+    with engine.begin() as conn:
+        assert store.insert_new_rows(conn, schema.gps_fixes, _fix_rows(["a", "b"], now)) == 2
+        assert not _stage_table_exists(conn)
+    assert len(rows_of(engine, schema.gps_fixes)) == 2
+
+
+def test_insert_new_rows_with_stored_ids_goes_through_an_emptied_temp_stage_on_postgresql(
+    engine, now
+):
     with engine.begin() as conn:
         store.insert_new_rows(conn, schema.gps_fixes, _fix_rows(["a", "b"], now))
+    with engine.begin() as conn:
+        mixed = _fix_rows(["a", "c", "b", "d"], now + LATER)
+        assert store.insert_new_rows(conn, schema.gps_fixes, mixed) == 2
         if conn.dialect.name == "postgresql":
             persistence = conn.exec_driver_sql(
                 "SELECT relpersistence FROM pg_class WHERE oid = to_regclass('_stage_gps_fixes')"
@@ -604,8 +645,79 @@ def test_insert_new_rows_uses_copy_through_a_temp_staging_table_on_postgresql(en
             staged = conn.exec_driver_sql("SELECT count(*) FROM _stage_gps_fixes").scalar_one()
             assert staged == 0  # emptied after the INSERT ... SELECT
         else:
-            names = conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master UNION ALL SELECT name FROM sqlite_temp_master"
-            ).scalars()
-            assert not [n for n in names if n.startswith("_stage_")]
-    assert len(rows_of(engine, schema.gps_fixes)) == 2
+            assert not _stage_table_exists(conn)
+    received = {r.id: r.received_at for r in rows_of(engine, schema.gps_fixes)}
+    assert received == {"a": now, "b": now, "c": now + LATER, "d": now + LATER}
+
+
+def test_insert_new_rows_finds_a_stored_id_the_probe_did_not_sample(engine, now):
+    ids = [f"f{i:04d}" for i in range(1000)]
+    with engine.begin() as conn:
+        # f0001 is not among the evenly spread ids the PostgreSQL path probes first.
+        assert store.insert_new_rows(conn, schema.gps_fixes, _fix_rows(["f0001"], now)) == 1
+    with engine.begin() as conn:
+        assert store.insert_new_rows(conn, schema.gps_fixes, _fix_rows(ids, now + LATER)) == 999
+        # The transaction is still usable after the failed direct COPY.
+        more = _fix_rows(["g1"], now + LATER)
+        assert store.insert_new_rows(conn, schema.gps_fixes, more) == 1
+    received = {r.id: r.received_at for r in rows_of(engine, schema.gps_fixes)}
+    assert len(received) == 1001
+    assert received["f0001"] == now  # the first arrival wins
+    assert received["f0002"] == now + LATER
+
+
+def test_insert_new_rows_of_tuples_in_a_given_column_order_equals_rows_of_dicts(engine, now):
+    dicts = _fix_rows(["a", "b"], now)
+    columns = ["received_at", *contract.GPS_FIELDS]
+    tuples = [tuple(row[c] for c in columns) for row in _fix_rows(["c", "d"], now)]
+    with engine.begin() as conn:
+        assert store.insert_new_rows(conn, schema.gps_fixes, dicts) == 2
+        assert store.insert_new_rows(conn, schema.gps_fixes, tuples, columns=columns) == 2
+        again = [*tuples, tuples[0]]
+        assert store.insert_new_rows(conn, schema.gps_fixes, again, columns=columns) == 0
+    rows = {r.id: r[1:] for r in rows_of(engine, schema.gps_fixes)}
+    assert rows["c"] == rows["a"] and rows["d"] == rows["b"]
+
+
+@pytest.mark.postgres
+def test_insert_new_rows_waits_for_a_concurrent_sender_of_the_same_id_and_counts_it_once(
+    postgres_url, now
+):
+    engine = get_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE gps_fixes")
+    result: dict[str, Any] = {}
+
+    def second_sender() -> None:
+        try:
+            with engine.begin() as conn:
+                rows = _fix_rows(["y", "x", "z"], now + LATER)
+                result["inserted"] = store.insert_new_rows(conn, schema.gps_fixes, rows)
+        except Exception as exc:  # reported by the assertion below
+            result["error"] = exc
+
+    try:
+        with engine.connect() as first:
+            first.begin()
+            store.insert_new_rows(first, schema.gps_fixes, _fix_rows(["x"], now))
+            worker = threading.Thread(target=second_sender)
+            worker.start()
+            # The second sender's COPY must be waiting on the uncommitted x before we commit.
+            waiting, deadline = 0, time.monotonic() + 20
+            while not waiting and time.monotonic() < deadline:
+                time.sleep(0.05)
+                with engine.connect() as watch:
+                    waiting = watch.exec_driver_sql(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    ).scalar_one()
+            assert waiting, "the second sender never waited for the first one's x"
+            first.commit()
+        worker.join(timeout=30)
+        assert not worker.is_alive()
+        assert result == {"inserted": 2}
+        received = {r.id: r.received_at for r in rows_of(engine, schema.gps_fixes)}
+        assert received == {"x": now, "y": now + LATER, "z": now + LATER}
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("TRUNCATE gps_fixes")

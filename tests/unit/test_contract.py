@@ -603,6 +603,26 @@ def test_gps_fast_path_and_general_path_accept_and_reject_the_same_records(raw):
         assert _typed(direct) == general[1]
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raws=st.lists(gps_like(), max_size=8), repeat=st.booleans())
+def test_gps_fast_rows_of_a_batch_equal_the_fast_path_of_each_record(raws, repeat):
+    """The batch form checks each repeated rep and device id once; the results must not change."""
+    if repeat and raws:
+        raws = [*raws, *raws[::-1]]
+    rows = contract.fast_gps_rows(raws)
+    assert len(rows) == len(raws)
+    for raw, row in zip(raws, rows, strict=True):
+        single = contract.fast_gps(raw)
+        if row is None:
+            assert single is None
+        else:
+            assert _typed(dict(zip(contract.GPS_FIELDS, row, strict=True))) == _typed(single)
+
+
+def test_gps_fast_rows_send_a_non_object_to_the_full_checks():
+    assert contract.fast_gps_rows([None, [], "gps", b.gps()])[:3] == [None, None, None]
+
+
 # ------------------------------------------------------------------ privacy window
 
 
