@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.formatting import fmt_value, is_missing
-from components.grids import column, data_grid, records
+from components.grids import column, data_grid, records, to_xlsx_bytes
 from components.i18n import t
 from components.kpi import _layout, empty_figure
 
@@ -113,6 +113,47 @@ def mileage_columns(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+CLAIMS_EXPORT = "finance-claims-export"
+MILEAGE_EXPORT = "finance-mileage-export"
+CLAIMS_SHOWN = "finance-claims-shown"
+MILEAGE_SHOWN = "finance-mileage-shown"
+
+
+def export_buttons(prefix: str, lang: str) -> html.Div:
+    """CSV and XLSX buttons that export on the server (every row of the filter, not only the
+    rows the grid holds): ids ``<prefix>-csv``, ``<prefix>-xlsx``, ``<prefix>-download``."""
+    return html.Div(
+        [
+            dbc.Button(
+                t("export.csv", lang),
+                id=f"{prefix}-csv",
+                size="sm",
+                color="secondary",
+                outline=True,
+                className="me-2",
+                title=t("fin.export.all", lang),
+            ),
+            dbc.Button(
+                t("export.xlsx", lang),
+                id=f"{prefix}-xlsx",
+                size="sm",
+                color="secondary",
+                outline=True,
+                title=t("fin.export.all", lang),
+            ),
+            dcc.Download(id=f"{prefix}-download"),
+        ],
+        className="d-flex justify-content-end mb-2",
+    )
+
+
+def _server_exported(block: html.Div, prefix: str, shown_id: str, lang: str) -> html.Div:
+    """Swap a data_grid's in-browser export buttons for server-side ones, add the shown note."""
+    block.children[0] = export_buttons(prefix, lang)
+    block.children.insert(1, html.Div(id=shown_id, className="small text-body-secondary mb-1"))
+    return block
+
+
 def claims_grid(lang: str, theme: str) -> html.Div:
     """The claims grid: several rows selectable (checkboxes, or click for one)."""
     block = data_grid(
@@ -136,7 +177,7 @@ def claims_grid(lang: str, theme: str) -> html.Div:
         "tooltipShowDelay": 300,
     }
     grid.getRowId = "params.data.claim_id"
-    return _themed(block, theme)
+    return _themed(_server_exported(block, CLAIMS_EXPORT, CLAIMS_SHOWN, lang), theme)
 
 
 def mileage_grid(lang: str, theme: str) -> html.Div:
@@ -150,7 +191,43 @@ def mileage_grid(lang: str, theme: str) -> html.Div:
         file_name="mileage",
     )
     block.children[1].getRowId = "params.data.claim_id"
-    return _themed(block, theme)
+    return _themed(_server_exported(block, MILEAGE_EXPORT, MILEAGE_SHOWN, lang), theme)
+
+
+def shown_note(shown: int, total: int, key: str, lang: str) -> str:
+    """ "Showing N of M ..." when the grid holds fewer rows than the filter has, else ""."""
+    if shown >= total:
+        return ""
+    return t(key, lang).format(n=f"{shown:,}", total=f"{total:,}")
+
+
+def ledger_outputs(result: Mapping[str, Any], lang: str, theme: str) -> tuple:
+    """What the ledger callback sends: claims rows, mileage rows, the drift figure, the totals
+    tiles, and the two "showing N of M" notes."""
+    band = 1 + result["rules"].tolerance_pct / 100.0
+    claims, mileage = result["claims"], result["mileage"]
+    return (
+        claim_rows(claims),
+        mileage_rows(mileage),
+        ratio_figure(result["ratios"], band=band, lang=lang, theme=theme),
+        totals_tiles(result["totals"], lang),
+        shown_note(len(claims), result["totals"]["claims"], "fin.shown", lang),
+        shown_note(len(mileage), result["mileage_total"], "fin.km.shown", lang),
+    )
+
+
+def export_bytes(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]], fmt: str
+) -> bytes:
+    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file, headed by the columns."""
+    if fmt == "xlsx":
+        return to_xlsx_bytes(rows, columns)
+    if fmt != "csv":
+        raise ValueError(f"fmt: {fmt!r} is not csv or xlsx")
+    fields = [c["field"] for c in columns if "field" in c]
+    headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
+    frame = pd.DataFrame(list(rows), columns=fields).rename(columns=headers)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def _themed(block: html.Div, theme: str) -> html.Div:

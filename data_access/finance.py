@@ -111,9 +111,9 @@ LEDGER_COLUMNS = tuple(
 )
 
 
-def _claims_select(*, full: bool = True) -> sa.Select:
+def _claims_select(*, full: bool = True, names: Sequence[str] | None = None) -> sa.Select:
     """Claims with names, decision, rep-day facts and linked visit; ``full=False`` leaves out
-    the wide columns only one claim's evidence needs (the ledger moves 20,000 rows)."""
+    the wide columns only one claim's evidence needs; ``names`` picks the columns."""
     linked_visit = (
         sa.select(sa.func.min(v.c.id))
         .where(
@@ -148,13 +148,51 @@ def _claims_select(*, full: bool = True) -> sa.Select:
         "visit_id": sa.case((e.c.customer_id.is_(None), None), else_=linked_visit),
         "timezone": r.c.timezone,
     }
-    names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
+    if names is None:
+        names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
     return sa.select(*[columns[name].label(name) for name in names]).select_from(
         e.join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
         .outerjoin(c, c.c.id == e.c.customer_id)
         .outerjoin(cs, cs.c.claim_id == e.c.id)
         .outerjoin(rd, sa.and_(rd.c.rep_id == e.c.rep_id, rd.c.local_date == e.c.date))
+    )
+
+
+def _ledger_conditions(
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of the ledger over expenses ⋈ reps ⋈ teams ⟕ claim_status: period, scope,
+    filter, category, decision status and flag."""
+    conds = [e.c.date.between(start, end), *_scope(region_ids, region, team, rep)]
+    if category is not None:
+        conds.append(e.c.category == category)
+    if status is not None:
+        conds.append(sa.func.coalesce(cs.c.status, "pending") == status)
+    if flag is not None:
+        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
+        if flag not in ("flagged", "clean"):
+            flagged = flagged.where(fl.c.rule == flag)
+        conds.append(sa.not_(flagged) if flag == "clean" else flagged)
+    return conds
+
+
+def _claim_risk() -> sa.ScalarSelect:
+    """The largest amount at risk among a claim's flags (NULL without a flag)."""
+    return (
+        sa.select(sa.func.max(fl.c.amount_at_risk))
+        .where(fl.c.claim_id == e.c.id)
+        .correlate(e)
+        .scalar_subquery()
     )
 
 
@@ -170,26 +208,158 @@ def fetch_claims(
     category: str | None = None,
     status: str | None = None,
     flag: str | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Return the claims dated in [start, end] of reps in scope (``LEDGER_COLUMNS``), with
     their decision status (``pending`` without one), the rep-day's tracked km and visit count,
     and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
-    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
+    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it).
+    ``limit``: only the first ``limit`` claims, the most relevant first: flagged claims by
+    amount at risk (largest first), then the others, each by date then rep then id."""
     _no_jit(conn)
-    stmt = _claims_select(full=False).where(
-        e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
     )
-    if category is not None:
-        stmt = stmt.where(e.c.category == category)
-    if status is not None:
-        stmt = stmt.where(sa.func.coalesce(cs.c.status, "pending") == status)
-    if flag is not None:
-        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
-        if flag not in ("flagged", "clean"):
-            flagged = flagged.where(fl.c.rule == flag)
-        stmt = stmt.where(sa.not_(flagged) if flag == "clean" else flagged)
-    stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
+    stmt = _claims_select(full=False).where(*conds)
+    if limit is None:
+        stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
+    else:
+        if limit < 1:
+            raise ValueError(f"limit: {limit} must be at least 1")
+        risk = _claim_risk()
+        stmt = stmt.order_by(
+            sa.case((risk.is_(None), 1), else_=0), risk.desc(), e.c.date, e.c.rep_id, e.c.id
+        ).limit(limit)
     return _frame(conn, stmt, LEDGER_COLUMNS)
+
+
+MILEAGE_COLUMNS = (
+    "claim_id",
+    "rep_id",
+    "rep_name",
+    "date",
+    "category",
+    "amount",
+    "claimed_km",
+    "tracked_km",
+    "status",
+)
+
+
+def fetch_mileage_claims(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> pd.DataFrame:
+    """Return the mileage claims with a claimed distance of the ledger's filter, narrow
+    (``MILEAGE_COLUMNS``: what the mileage check and the claimed ÷ tracked chart need)."""
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category="mileage",
+        status=status,
+        flag=flag,
+    )
+    stmt = (
+        _claims_select(names=MILEAGE_COLUMNS)
+        .where(*conds, e.c.claimed_km.is_not(None))
+        .order_by(e.c.date, e.c.rep_id, e.c.id)
+    )
+    return _frame(conn, stmt, MILEAGE_COLUMNS)
+
+
+def fetch_ledger_totals(
+    conn: Connection,
+    *,
+    statuses: Sequence[str],
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> dict[str, float]:
+    """The totals of every claim of the ledger's filter, in one aggregate statement: claims
+    (count), claimed, at_risk (per claim its largest flag's amount at risk, at most the amount),
+    flagged (count), and per decision status in ``statuses`` the CNY and ``<status>_n``."""
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
+    )
+    inner = (
+        sa.select(
+            sa.cast(e.c.amount, sa.Float).label("amount"),
+            sa.cast(_claim_risk(), sa.Float).label("risk"),
+            sa.func.coalesce(cs.c.status, "pending").label("status"),
+        )
+        .select_from(
+            e.join(r, r.c.id == e.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .outerjoin(cs, cs.c.claim_id == e.c.id)
+        )
+        .where(*conds)
+        .subquery()
+    )
+    q = inner.c
+    zero = sa.literal(0.0, sa.Float)
+    cols = [
+        sa.func.count().label("claims"),
+        sa.func.coalesce(sa.func.sum(q.amount), zero).label("claimed"),
+        sa.func.coalesce(
+            sa.func.sum(
+                sa.case((q.risk.is_(None), zero), (q.risk < q.amount, q.risk), else_=q.amount)
+            ),
+            zero,
+        ).label("at_risk"),
+        sa.func.coalesce(sa.func.sum(sa.case((q.risk.is_not(None), 1), else_=0)), 0).label(
+            "flagged"
+        ),
+    ]
+    for name in statuses:
+        hit = q.status == name
+        cols.append(
+            sa.func.coalesce(sa.func.sum(sa.case((hit, q.amount), else_=zero)), zero).label(name)
+        )
+        cols.append(sa.func.coalesce(sa.func.sum(sa.case((hit, 1), else_=0)), 0).label(f"{name}_n"))
+    row = conn.execute(sa.select(*cols)).mappings().one()
+    out: dict[str, float] = {}
+    for key, value in row.items():
+        if key in ("claims", "flagged") or key.endswith("_n"):
+            out[key] = int(value or 0)
+        else:
+            out[key] = round(float(value or 0.0), 2)
+    return out
 
 
 def fetch_claims_by_id(
@@ -244,23 +414,36 @@ def fetch_flags(
     return _frame(conn, stmt, None if with_evidence else FLAG_COLUMNS[:5])
 
 
-def fetch_claim_flags(conn: Connection, claim_ids: Iterable[str]) -> pd.DataFrame:
-    """Return every flag (with summary and evidence) of the named claims."""
+def fetch_claim_flags(
+    conn: Connection, claim_ids: Iterable[str], *, with_evidence: bool = True
+) -> pd.DataFrame:
+    """Return every flag of the named claims (with summary and evidence unless
+    ``with_evidence=False``: then flag_id, claim_id, rule, amount_at_risk, status)."""
     ids = sorted(set(claim_ids))
-    stmt = (
-        sa.select(
-            fl.c.id.label("flag_id"),
-            fl.c.claim_id,
-            fl.c.rule,
-            sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
-            fl.c.status,
-            fl.c.summary,
-            fl.c.evidence,
+    cols = [
+        fl.c.id.label("flag_id"),
+        fl.c.claim_id,
+        fl.c.rule,
+        sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
+        fl.c.status,
+    ]
+    if with_evidence:
+        cols += [fl.c.summary, fl.c.evidence]
+    parts = [
+        _frame(
+            conn,
+            sa.select(*cols).where(fl.c.claim_id.in_(chunk)).order_by(fl.c.claim_id, fl.c.rule),
+            FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
         )
-        .where(fl.c.claim_id.in_(ids))
-        .order_by(fl.c.claim_id, fl.c.rule)
-    )
-    return _frame(conn, stmt, FLAG_COLUMNS)
+        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+    ] or [
+        _frame(
+            conn,
+            sa.select(*cols).where(sa.false()),
+            FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
+        )
+    ]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str]) -> pd.DataFrame:

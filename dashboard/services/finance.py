@@ -170,6 +170,31 @@ def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFram
     return m
 
 
+_KM_FLOATS = ("amount", "claimed_km", "tracked_km")
+LEDGER_ROWS = 500  # claims (and mileage claims) the page's grids receive; export takes all
+
+
+def _ledger_kwargs(user: User, filters: Filters, status, flag) -> dict[str, Any]:
+    return {
+        "start": filters.start,
+        "end": filters.end,
+        "region_ids": region_scope(user),
+        "status": status,
+        "flag": flag,
+        **_filter_kwargs(filters),
+    }
+
+
+def _mileage_first(mileage: pd.DataFrame) -> pd.DataFrame:
+    """Mileage claims, the largest excess over the band first, then the highest ratio."""
+    return mileage.sort_values(
+        ["excess_km", "ratio", "date", "rep_id", "claim_id"],
+        ascending=[False, False, True, True, True],
+        na_position="last",
+        kind="stable",
+    )
+
+
 def ledger(
     engine: Engine,
     user: User,
@@ -179,13 +204,18 @@ def ledger(
     status: str | None = None,
     flag: str | None = None,
     today: date | None = None,
+    limit: int | None = LEDGER_ROWS,
 ) -> dict[str, Any]:
     """Return the claims of the filter with their flags and decisions, and what sits on top.
 
-    Keys: ``claims`` (one row per claim: rules, flags text, at_risk, flagged, status ...),
-    ``totals`` (see ``totals``), ``mileage`` (the mileage claims with tracked km, band,
-    reimbursable and ratio), ``ratios`` (claimed ÷ tracked per rep and date of the drifting
-    reps), ``rules`` (the thresholds in force).
+    Keys: ``claims`` (one row per claim: rules, flags text, at_risk, flagged, status ...; with
+    a ``limit``, only the ``limit`` most relevant: flagged by amount at risk first, then by
+    date), ``totals`` (see ``totals``; always over EVERY claim of the filter, computed in SQL),
+    ``mileage`` (the mileage claims with tracked km, band, reimbursable and ratio; with a
+    ``limit``, the ``limit`` largest excesses first), ``mileage_total`` (how many mileage claims
+    the filter has), ``ratios`` (claimed ÷ tracked per rep and date of the drifting reps, from
+    every mileage claim of the filter), ``rules`` (the thresholds in force), ``limit``.
+    ``limit=None`` returns every claim (the export).
     """
     if category is not None and category not in core.CATEGORIES:
         raise core.FinanceError(f"category: {category!r} is not an expense category")
@@ -193,20 +223,42 @@ def ledger(
         raise core.FinanceError(f"status: {status!r} is not a claim status")
     if flag is not None and flag not in FLAG_FILTERS:
         raise core.FinanceError(f"flag: {flag!r} is not one of {', '.join(FLAG_FILTERS)}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise core.FinanceError(f"limit: {limit!r} must be a whole number of at least 1")
+    kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        claims = _fetch_ledger(conn, user, filters, category, status, flag)
+        sums = store.fetch_ledger_totals(conn, statuses=core.STATUSES, category=category, **kw)
+        if limit is None:
+            claims = _fetch_ledger(conn, user, filters, category, status, flag)
+        else:
+            claims = store.fetch_claims(conn, category=category, limit=limit, **kw)
+            flags = store.fetch_claim_flags(conn, claims["claim_id"], with_evidence=False)
+            claims = _attach_flags(claims, flags)
+        if category in (None, "mileage"):
+            every_mileage = store.fetch_mileage_claims(conn, **kw)
+        else:
+            every_mileage = pd.DataFrame(
+                {
+                    name: pd.Series(dtype=float if name in _KM_FLOATS else object)
+                    for name in store.MILEAGE_COLUMNS
+                }
+            )
     rules = _rules_from_stored(stored)
     claims = claims.reset_index(drop=True)
-    mileage = _mileage_rows(claims, rules)
+    mileage = _mileage_rows(every_mileage, rules)
     ratios = core.claim_ratios(mileage)
     drifting = core.drifting_reps(ratios)
+    if limit is not None:
+        mileage = _mileage_first(mileage).head(limit)
     return {
         "claims": claims,
-        "totals": totals(claims),
-        "mileage": mileage,
+        "totals": sums,
+        "mileage": mileage.reset_index(drop=True),
+        "mileage_total": len(every_mileage),
         "ratios": ratios[ratios["rep_id"].isin(drifting)],
         "rules": rules,
+        "limit": limit,
     }
 
 
