@@ -179,20 +179,26 @@ def _ledger_conditions(
     if status is not None:
         conds.append(sa.func.coalesce(cs.c.status, "pending") == status)
     if flag is not None:
-        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
+        fx = fl.alias("flag_filter")  # not the flags the risk is taken from
+        flagged = sa.exists().where(fx.c.claim_id == e.c.id)
         if flag not in ("flagged", "clean"):
-            flagged = flagged.where(fl.c.rule == flag)
+            flagged = flagged.where(fx.c.rule == flag)
         conds.append(sa.not_(flagged) if flag == "clean" else flagged)
     return conds
 
 
-def _claim_risk() -> sa.ScalarSelect:
-    """The largest amount at risk among a claim's flags (NULL without a flag)."""
+def _risk_per_claim(*columns: sa.ColumnElement[Any]) -> sa.Select:
+    """Claims (⋈ reps ⋈ teams ⟕ claim_status, for ``_ledger_conditions``) with ``risk``: the
+    largest amount at risk among their flags (NULL without a flag), one row per claim."""
     return (
-        sa.select(sa.func.max(fl.c.amount_at_risk))
-        .where(fl.c.claim_id == e.c.id)
-        .correlate(e)
-        .scalar_subquery()
+        sa.select(*columns, sa.cast(sa.func.max(fl.c.amount_at_risk), sa.Float).label("risk"))
+        .select_from(
+            e.join(r, r.c.id == e.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .outerjoin(cs, cs.c.claim_id == e.c.id)
+            .outerjoin(fl, fl.c.claim_id == e.c.id)
+        )
+        .group_by(e.c.id, cs.c.status)
     )
 
 
@@ -208,14 +214,11 @@ def fetch_claims(
     category: str | None = None,
     status: str | None = None,
     flag: str | None = None,
-    limit: int | None = None,
 ) -> pd.DataFrame:
     """Return the claims dated in [start, end] of reps in scope (``LEDGER_COLUMNS``), with
     their decision status (``pending`` without one), the rep-day's tracked km and visit count,
     and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
-    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it).
-    ``limit``: only the first ``limit`` claims, the most relevant first: flagged claims by
-    amount at risk (largest first), then the others, each by date then rep then id."""
+    ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
     _no_jit(conn)
     conds = _ledger_conditions(
         start=start,
@@ -228,17 +231,110 @@ def fetch_claims(
         status=status,
         flag=flag,
     )
-    stmt = _claims_select(full=False).where(*conds)
-    if limit is None:
-        stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
-    else:
-        if limit < 1:
-            raise ValueError(f"limit: {limit} must be at least 1")
-        risk = _claim_risk()
-        stmt = stmt.order_by(
-            sa.case((risk.is_(None), 1), else_=0), risk.desc(), e.c.date, e.c.rep_id, e.c.id
-        ).limit(limit)
+    stmt = _claims_select(full=False).where(*conds).order_by(e.c.date, e.c.rep_id, e.c.id)
     return _frame(conn, stmt, LEDGER_COLUMNS)
+
+
+def fetch_ledger_page(
+    conn: Connection,
+    *,
+    statuses: Sequence[str],
+    limit: int,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The first ``limit`` claims of the ledger's filter (``LEDGER_COLUMNS``), the most relevant
+    first: flagged claims by amount at risk (largest first), then the others, each by date then
+    rep then id; and the totals of EVERY claim of the filter (as ``fetch_ledger_totals``),
+    computed as window aggregates in the same pass that picks the page."""
+    if limit < 1:
+        raise ValueError(f"limit: {limit} must be at least 1")
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
+    )
+    inner = (
+        _risk_per_claim(
+            e.c.id.label("id"),
+            e.c.date.label("date"),
+            e.c.rep_id.label("rep_id"),
+            sa.cast(e.c.amount, sa.Float).label("amount"),
+            sa.func.coalesce(cs.c.status, "pending").label("status"),
+        )
+        .where(*conds)
+        .subquery()
+    )
+    q = inner.c
+    sums = [col.over() for col in _total_columns(q, statuses)]
+    stmt = (
+        sa.select(q.id, *sums)
+        .order_by(sa.case((q.risk.is_(None), 1), else_=0), q.risk.desc(), q.date, q.rep_id, q.id)
+        .limit(limit)
+    )
+    rows = conn.execute(stmt).all()
+    names = _total_names(statuses)
+    totals = _totals_of(dict(zip(names, rows[0][1:], strict=True)) if rows else {}, names)
+    ids = [row[0] for row in rows]
+    rank = {cid: n for n, cid in enumerate(ids)}
+    parts = [
+        _frame(conn, _claims_select(full=False).where(e.c.id.in_(chunk)), LEDGER_COLUMNS)
+        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+    ]
+    if not parts:
+        return _frame(conn, _claims_select(full=False).where(sa.false()), LEDGER_COLUMNS), totals
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    order = np.argsort([rank[cid] for cid in frame["claim_id"]], kind="stable")
+    return frame.take(order).reset_index(drop=True), totals
+
+
+def _total_names(statuses: Sequence[str]) -> list[str]:
+    return ["claims", "claimed", "at_risk", "flagged"] + [
+        name for s in statuses for name in (s, f"{s}_n")
+    ]
+
+
+def _total_columns(q: Any, statuses: Sequence[str]) -> list[Any]:
+    """Aggregates over rows of amount, risk (NULL = no flag) and status, in ``_total_names``
+    order (plain aggregates: ``.over()`` makes them window aggregates)."""
+    zero = sa.literal(0.0, sa.Float)
+    at_risk = sa.case((q.risk.is_(None), zero), (q.risk < q.amount, q.risk), else_=q.amount)
+    cols = [
+        sa.func.count(),
+        sa.func.sum(q.amount),
+        sa.func.sum(at_risk),
+        sa.func.sum(sa.case((q.risk.is_not(None), 1), else_=0)),
+    ]
+    for name in statuses:
+        hit = q.status == name
+        cols.append(sa.func.sum(sa.case((hit, q.amount), else_=zero)))
+        cols.append(sa.func.sum(sa.case((hit, 1), else_=0)))
+    return cols
+
+
+def _totals_of(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key in names:
+        value = row.get(key)
+        if key in ("claims", "flagged") or key.endswith("_n"):
+            out[key] = int(value or 0)
+        else:
+            out[key] = round(float(value or 0.0), 2)
+    return out
 
 
 MILEAGE_COLUMNS = (
@@ -246,7 +342,6 @@ MILEAGE_COLUMNS = (
     "rep_id",
     "rep_name",
     "date",
-    "category",
     "amount",
     "claimed_km",
     "tracked_km",
@@ -280,11 +375,9 @@ def fetch_mileage_claims(
         status=status,
         flag=flag,
     )
-    stmt = (
-        _claims_select(names=MILEAGE_COLUMNS)
-        .where(*conds, e.c.claimed_km.is_not(None))
-        .order_by(e.c.date, e.c.rep_id, e.c.id)
-    )
+    stmt = _claims_select(names=MILEAGE_COLUMNS).where(
+        *conds, e.c.claimed_km.is_not(None)
+    )  # no ORDER BY: the caller orders what it shows
     return _frame(conn, stmt, MILEAGE_COLUMNS)
 
 
@@ -318,48 +411,18 @@ def fetch_ledger_totals(
         flag=flag,
     )
     inner = (
-        sa.select(
+        _risk_per_claim(
             sa.cast(e.c.amount, sa.Float).label("amount"),
-            sa.cast(_claim_risk(), sa.Float).label("risk"),
             sa.func.coalesce(cs.c.status, "pending").label("status"),
-        )
-        .select_from(
-            e.join(r, r.c.id == e.c.rep_id)
-            .join(t, t.c.id == r.c.team_id)
-            .outerjoin(cs, cs.c.claim_id == e.c.id)
         )
         .where(*conds)
         .subquery()
     )
-    q = inner.c
-    zero = sa.literal(0.0, sa.Float)
+    names = _total_names(statuses)
     cols = [
-        sa.func.count().label("claims"),
-        sa.func.coalesce(sa.func.sum(q.amount), zero).label("claimed"),
-        sa.func.coalesce(
-            sa.func.sum(
-                sa.case((q.risk.is_(None), zero), (q.risk < q.amount, q.risk), else_=q.amount)
-            ),
-            zero,
-        ).label("at_risk"),
-        sa.func.coalesce(sa.func.sum(sa.case((q.risk.is_not(None), 1), else_=0)), 0).label(
-            "flagged"
-        ),
+        col.label(name) for col, name in zip(_total_columns(inner.c, statuses), names, strict=True)
     ]
-    for name in statuses:
-        hit = q.status == name
-        cols.append(
-            sa.func.coalesce(sa.func.sum(sa.case((hit, q.amount), else_=zero)), zero).label(name)
-        )
-        cols.append(sa.func.coalesce(sa.func.sum(sa.case((hit, 1), else_=0)), 0).label(f"{name}_n"))
-    row = conn.execute(sa.select(*cols)).mappings().one()
-    out: dict[str, float] = {}
-    for key, value in row.items():
-        if key in ("claims", "flagged") or key.endswith("_n"):
-            out[key] = int(value or 0)
-        else:
-            out[key] = round(float(value or 0.0), 2)
-    return out
+    return _totals_of(conn.execute(sa.select(*cols)).mappings().one(), names)
 
 
 def fetch_claims_by_id(

@@ -158,7 +158,10 @@ def totals(claims: pd.DataFrame) -> dict[str, float]:
 
 
 def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFrame:
-    m = claims[(claims["category"] == "mileage") & claims["claimed_km"].notna()].copy()
+    keep = claims["claimed_km"].notna()
+    if "category" in claims.columns:
+        keep &= claims["category"] == "mileage"
+    m = claims[keep].copy()
     tracked = m["tracked_km"].astype(float).fillna(0.0)
     m["tracked_km"] = tracked
     m["limit_km"] = core.limit_km(tracked, rules).round(2)
@@ -228,11 +231,13 @@ def ledger(
     kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        sums = store.fetch_ledger_totals(conn, statuses=core.STATUSES, category=category, **kw)
         if limit is None:
+            sums = store.fetch_ledger_totals(conn, statuses=core.STATUSES, category=category, **kw)
             claims = _fetch_ledger(conn, user, filters, category, status, flag)
         else:
-            claims = store.fetch_claims(conn, category=category, limit=limit, **kw)
+            claims, sums = store.fetch_ledger_page(
+                conn, statuses=core.STATUSES, limit=limit, category=category, **kw
+            )
             flags = store.fetch_claim_flags(conn, claims["claim_id"], with_evidence=False)
             claims = _attach_flags(claims, flags)
         if category in (None, "mileage"):
@@ -249,7 +254,9 @@ def ledger(
     mileage = _mileage_rows(every_mileage, rules)
     ratios = core.claim_ratios(mileage)
     drifting = core.drifting_reps(ratios)
-    if limit is not None:
+    if limit is None:
+        mileage = mileage.sort_values(["date", "rep_id", "claim_id"], kind="stable")
+    else:
         mileage = _mileage_first(mileage).head(limit)
     return {
         "claims": claims,
