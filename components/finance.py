@@ -10,12 +10,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from dash import dcc, html
 
 from components.formatting import fmt_value, is_missing
 from components.grids import column, data_grid, records, to_xlsx_bytes
 from components.i18n import t
-from components.kpi import _layout, empty_figure
+from components.kpi import empty_figure
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 STATUSES = ("pending", "approved", "rejected", "queried")
@@ -289,23 +290,71 @@ def totals_tiles(totals: Mapping[str, Any], lang: str) -> dbc.Row:
     return dbc.Row(cols, className="g-3")
 
 
-def ratio_figure(ratios: pd.DataFrame, *, band: float, lang: str, theme: str) -> go.Figure:
-    """claimed ÷ tracked per claim date for the drifting reps, with the tolerance ratio."""
+_TEMPLATES: dict[str, dict[str, Any]] = {}
+
+
+def _template(theme: str) -> dict[str, Any]:
+    """The plotly template of a theme as plain JSON, built once (validating it through
+    ``go.Figure.update_layout`` costs tens of ms on every call)."""
+    name = "plotly_dark" if theme == "dark" else "plotly_white"
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = pio.templates[name].to_plotly_json()
+    return _TEMPLATES[name]
+
+
+def _hline(y: float, dash: str, colour: str) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"dash": dash, "color": colour},
+    }
+
+
+def ratio_figure(
+    ratios: pd.DataFrame, *, band: float, lang: str, theme: str
+) -> go.Figure | dict[str, Any]:
+    """claimed ÷ tracked per claim date for the drifting reps, with the tolerance ratio (a plain
+    figure dict with the page's chart layout: built on every ledger refresh)."""
     if ratios.empty:
         return empty_figure(lang, theme, height=360)
-    fig = go.Figure()
-    for (_rep_id, name), part in ratios.groupby(["rep_id", "rep_name"], sort=False):
-        fig.add_scatter(x=part["date"], y=part["ratio"], mode="lines+markers", name=str(name))
-    fig.add_hline(
-        y=band,
-        line_dash="dash",
-        line_color="#dc3545",
-        annotation_text=t("fin.km.band_line", lang),
-        annotation_position="top left",
-    )
-    fig.add_hline(y=1.0, line_dash="dot", line_color="#6c757d")
-    fig.update_yaxes(title_text=t("fin.km.ratio", lang), rangemode="tozero")
-    return _layout(fig, theme, height=360)
+    data = [
+        {
+            "type": "scatter",
+            "x": [d.isoformat() if hasattr(d, "isoformat") else d for d in part["date"]],
+            "y": [float(y) for y in part["ratio"]],
+            "mode": "lines+markers",
+            "name": str(name),
+        }
+        for (_rep_id, name), part in ratios.groupby(["rep_id", "rep_name"], sort=False)
+    ]
+    layout = {
+        "template": _template(theme),
+        "height": 360,
+        "margin": {"l": 40, "r": 16, "t": 24, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "yaxis": {"title": {"text": t("fin.km.ratio", lang)}, "rangemode": "tozero"},
+        "shapes": [_hline(band, "dash", "#dc3545"), _hline(1.0, "dot", "#6c757d")],
+        "annotations": [
+            {
+                "text": t("fin.km.band_line", lang),
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "y",
+                "y": band,
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ],
+    }
+    return {"data": data, "layout": layout}
 
 
 # ------------------------------------------------------------------ evidence
