@@ -509,8 +509,18 @@ def fetch_claim_flags(
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str]) -> pd.DataFrame:
-    """Return the status events of the subjects, oldest first."""
+def fetch_history(
+    conn: Connection,
+    subject_kind: str,
+    subject_ids: Iterable[str],
+    *more: tuple[str, Iterable[str]],
+) -> pd.DataFrame:
+    """Return the status events of the subjects, oldest first (then by id); ``more``: further
+    (subject_kind, subject_ids) pairs read in the same statement."""
+    wanted = [
+        sa.and_(ev.c.subject_kind == kind, ev.c.subject_id.in_(sorted(set(ids))))
+        for kind, ids in ((subject_kind, subject_ids), *more)
+    ]
     stmt = (
         sa.select(
             ev.c.id,
@@ -523,7 +533,7 @@ def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str
             ev.c.to_status,
             ev.c.note,
         )
-        .where(ev.c.subject_kind == subject_kind, ev.c.subject_id.in_(sorted(set(subject_ids))))
+        .where(sa.or_(*wanted))
         .order_by(ev.c.at, ev.c.id)
     )
     return _frame(

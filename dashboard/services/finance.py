@@ -323,13 +323,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         )
         alert_rules = store.fetch_visit_alert_rules(conn, visits["visit_id"])
         alerts = store.fetch_day_alerts(conn, rep_id=rep_id, day=day)
-        history = pd.concat(
-            [
-                store.fetch_history(conn, "claim", [claim_id]),
-                store.fetch_history(conn, "expense_flag", flags["flag_id"]),
-            ],
-            ignore_index=True,
-        ).sort_values(["at", "id"], kind="stable")
+        history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
         receipt = row.get("receipt_sha256")
         uses = (
             store.fetch_receipt_uses(conn, receipt, region_ids=scope)
