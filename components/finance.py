@@ -10,12 +10,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from dash import dcc, html
 
 from components.formatting import fmt_value, is_missing
-from components.grids import column, data_grid, records
+from components.grids import column, data_grid, records, to_xlsx_bytes
 from components.i18n import t
-from components.kpi import _layout, empty_figure
+from components.kpi import empty_figure
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 STATUSES = ("pending", "approved", "rejected", "queried")
@@ -113,6 +114,47 @@ def mileage_columns(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+CLAIMS_EXPORT = "finance-claims-export"
+MILEAGE_EXPORT = "finance-mileage-export"
+CLAIMS_SHOWN = "finance-claims-shown"
+MILEAGE_SHOWN = "finance-mileage-shown"
+
+
+def export_buttons(prefix: str, lang: str) -> html.Div:
+    """CSV and XLSX buttons that export on the server (every row of the filter, not only the
+    rows the grid holds): ids ``<prefix>-csv``, ``<prefix>-xlsx``, ``<prefix>-download``."""
+    return html.Div(
+        [
+            dbc.Button(
+                t("export.csv", lang),
+                id=f"{prefix}-csv",
+                size="sm",
+                color="secondary",
+                outline=True,
+                className="me-2",
+                title=t("fin.export.all", lang),
+            ),
+            dbc.Button(
+                t("export.xlsx", lang),
+                id=f"{prefix}-xlsx",
+                size="sm",
+                color="secondary",
+                outline=True,
+                title=t("fin.export.all", lang),
+            ),
+            dcc.Download(id=f"{prefix}-download"),
+        ],
+        className="d-flex justify-content-end mb-2",
+    )
+
+
+def _server_exported(block: html.Div, prefix: str, shown_id: str, lang: str) -> html.Div:
+    """Swap a data_grid's in-browser export buttons for server-side ones, add the shown note."""
+    block.children[0] = export_buttons(prefix, lang)
+    block.children.insert(1, html.Div(id=shown_id, className="small text-body-secondary mb-1"))
+    return block
+
+
 def claims_grid(lang: str, theme: str) -> html.Div:
     """The claims grid: several rows selectable (checkboxes, or click for one)."""
     block = data_grid(
@@ -136,7 +178,7 @@ def claims_grid(lang: str, theme: str) -> html.Div:
         "tooltipShowDelay": 300,
     }
     grid.getRowId = "params.data.claim_id"
-    return _themed(block, theme)
+    return _themed(_server_exported(block, CLAIMS_EXPORT, CLAIMS_SHOWN, lang), theme)
 
 
 def mileage_grid(lang: str, theme: str) -> html.Div:
@@ -150,7 +192,43 @@ def mileage_grid(lang: str, theme: str) -> html.Div:
         file_name="mileage",
     )
     block.children[1].getRowId = "params.data.claim_id"
-    return _themed(block, theme)
+    return _themed(_server_exported(block, MILEAGE_EXPORT, MILEAGE_SHOWN, lang), theme)
+
+
+def shown_note(shown: int, total: int, key: str, lang: str) -> str:
+    """ "Showing N of M ..." when the grid holds fewer rows than the filter has, else ""."""
+    if shown >= total:
+        return ""
+    return t(key, lang).format(n=f"{shown:,}", total=f"{total:,}")
+
+
+def ledger_outputs(result: Mapping[str, Any], lang: str, theme: str) -> tuple:
+    """What the ledger callback sends: claims rows, mileage rows, the drift figure, the totals
+    tiles, and the two "showing N of M" notes."""
+    band = 1 + result["rules"].tolerance_pct / 100.0
+    claims, mileage = result["claims"], result["mileage"]
+    return (
+        claim_rows(claims),
+        mileage_rows(mileage),
+        ratio_figure(result["ratios"], band=band, lang=lang, theme=theme),
+        totals_tiles(result["totals"], lang),
+        shown_note(len(claims), result["totals"]["claims"], "fin.shown", lang),
+        shown_note(len(mileage), result["mileage_total"], "fin.km.shown", lang),
+    )
+
+
+def export_bytes(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]], fmt: str
+) -> bytes:
+    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file, headed by the columns."""
+    if fmt == "xlsx":
+        return to_xlsx_bytes(rows, columns)
+    if fmt != "csv":
+        raise ValueError(f"fmt: {fmt!r} is not csv or xlsx")
+    fields = [c["field"] for c in columns if "field" in c]
+    headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
+    frame = pd.DataFrame(list(rows), columns=fields).rename(columns=headers)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def _themed(block: html.Div, theme: str) -> html.Div:
@@ -212,23 +290,71 @@ def totals_tiles(totals: Mapping[str, Any], lang: str) -> dbc.Row:
     return dbc.Row(cols, className="g-3")
 
 
-def ratio_figure(ratios: pd.DataFrame, *, band: float, lang: str, theme: str) -> go.Figure:
-    """claimed ÷ tracked per claim date for the drifting reps, with the tolerance ratio."""
+_TEMPLATES: dict[str, dict[str, Any]] = {}
+
+
+def _template(theme: str) -> dict[str, Any]:
+    """The plotly template of a theme as plain JSON, built once (validating it through
+    ``go.Figure.update_layout`` costs tens of ms on every call)."""
+    name = "plotly_dark" if theme == "dark" else "plotly_white"
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = pio.templates[name].to_plotly_json()
+    return _TEMPLATES[name]
+
+
+def _hline(y: float, dash: str, colour: str) -> dict[str, Any]:
+    return {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"dash": dash, "color": colour},
+    }
+
+
+def ratio_figure(
+    ratios: pd.DataFrame, *, band: float, lang: str, theme: str
+) -> go.Figure | dict[str, Any]:
+    """claimed ÷ tracked per claim date for the drifting reps, with the tolerance ratio (a plain
+    figure dict with the page's chart layout: built on every ledger refresh)."""
     if ratios.empty:
         return empty_figure(lang, theme, height=360)
-    fig = go.Figure()
-    for (_rep_id, name), part in ratios.groupby(["rep_id", "rep_name"], sort=False):
-        fig.add_scatter(x=part["date"], y=part["ratio"], mode="lines+markers", name=str(name))
-    fig.add_hline(
-        y=band,
-        line_dash="dash",
-        line_color="#dc3545",
-        annotation_text=t("fin.km.band_line", lang),
-        annotation_position="top left",
-    )
-    fig.add_hline(y=1.0, line_dash="dot", line_color="#6c757d")
-    fig.update_yaxes(title_text=t("fin.km.ratio", lang), rangemode="tozero")
-    return _layout(fig, theme, height=360)
+    data = [
+        {
+            "type": "scatter",
+            "x": [d.isoformat() if hasattr(d, "isoformat") else d for d in part["date"]],
+            "y": [float(y) for y in part["ratio"]],
+            "mode": "lines+markers",
+            "name": str(name),
+        }
+        for (_rep_id, name), part in ratios.groupby(["rep_id", "rep_name"], sort=False)
+    ]
+    layout = {
+        "template": _template(theme),
+        "height": 360,
+        "margin": {"l": 40, "r": 16, "t": 24, "b": 40},
+        "legend": {"orientation": "h", "y": -0.2},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "yaxis": {"title": {"text": t("fin.km.ratio", lang)}, "rangemode": "tozero"},
+        "shapes": [_hline(band, "dash", "#dc3545"), _hline(1.0, "dot", "#6c757d")],
+        "annotations": [
+            {
+                "text": t("fin.km.band_line", lang),
+                "xref": "paper",
+                "x": 0,
+                "xanchor": "left",
+                "yref": "y",
+                "y": band,
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        ],
+    }
+    return {"data": data, "layout": layout}
 
 
 # ------------------------------------------------------------------ evidence

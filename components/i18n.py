@@ -633,6 +633,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "wall.bad_option": ("大屏参数有误:{msg}", "Wall options are wrong: {msg}"),
     "wall.privacy": ("隐私模式", "Privacy mode"),
     "wall.legend_title": ("业务员状态", "Rep state"),
+    # --- finance ledger paging (server-side export)
+    "fin.shown": (
+        "显示 {n} / {total} 笔 — 最相关的在前(存疑金额大的在前);请缩小筛选范围,或导出全部 {total} 笔",
+        "Showing {n} of {total} claims — the most relevant first (largest amount at risk first); "
+        "narrow the filter, or export all {total}",
+    ),
+    "fin.km.shown": (
+        "显示 {n} / {total} 笔里程报销 — 超出最多的在前;请缩小筛选范围,或导出全部 {total} 笔",
+        "Showing {n} of {total} mileage claims — the largest excess first; narrow the filter, "
+        "or export all {total}",
+    ),
+    "fin.export.all": ("导出将包含当前筛选的全部报销", "Exports hold every claim of the filter"),
 }
 
 

@@ -111,9 +111,9 @@ LEDGER_COLUMNS = tuple(
 )
 
 
-def _claims_select(*, full: bool = True) -> sa.Select:
+def _claims_select(*, full: bool = True, names: Sequence[str] | None = None) -> sa.Select:
     """Claims with names, decision, rep-day facts and linked visit; ``full=False`` leaves out
-    the wide columns only one claim's evidence needs (the ledger moves 20,000 rows)."""
+    the wide columns only one claim's evidence needs; ``names`` picks the columns."""
     linked_visit = (
         sa.select(sa.func.min(v.c.id))
         .where(
@@ -148,13 +148,57 @@ def _claims_select(*, full: bool = True) -> sa.Select:
         "visit_id": sa.case((e.c.customer_id.is_(None), None), else_=linked_visit),
         "timezone": r.c.timezone,
     }
-    names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
+    if names is None:
+        names = CLAIM_COLUMNS if full else LEDGER_COLUMNS
     return sa.select(*[columns[name].label(name) for name in names]).select_from(
         e.join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
         .outerjoin(c, c.c.id == e.c.customer_id)
         .outerjoin(cs, cs.c.claim_id == e.c.id)
         .outerjoin(rd, sa.and_(rd.c.rep_id == e.c.rep_id, rd.c.local_date == e.c.date))
+    )
+
+
+def _ledger_conditions(
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE of the ledger over expenses ⋈ reps ⋈ teams ⟕ claim_status: period, scope,
+    filter, category, decision status and flag."""
+    conds = [e.c.date.between(start, end), *_scope(region_ids, region, team, rep)]
+    if category is not None:
+        conds.append(e.c.category == category)
+    if status is not None:
+        conds.append(sa.func.coalesce(cs.c.status, "pending") == status)
+    if flag is not None:
+        fx = fl.alias("flag_filter")  # not the flags the risk is taken from
+        flagged = sa.exists().where(fx.c.claim_id == e.c.id)
+        if flag not in ("flagged", "clean"):
+            flagged = flagged.where(fx.c.rule == flag)
+        conds.append(sa.not_(flagged) if flag == "clean" else flagged)
+    return conds
+
+
+def _risk_per_claim(*columns: sa.ColumnElement[Any]) -> sa.Select:
+    """Claims (⋈ reps ⋈ teams ⟕ claim_status, for ``_ledger_conditions``) with ``risk``: the
+    largest amount at risk among their flags (NULL without a flag), one row per claim."""
+    return (
+        sa.select(*columns, sa.cast(sa.func.max(fl.c.amount_at_risk), sa.Float).label("risk"))
+        .select_from(
+            e.join(r, r.c.id == e.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .outerjoin(cs, cs.c.claim_id == e.c.id)
+            .outerjoin(fl, fl.c.claim_id == e.c.id)
+        )
+        .group_by(e.c.id, cs.c.status)
     )
 
 
@@ -176,20 +220,209 @@ def fetch_claims(
     and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
     ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
     _no_jit(conn)
-    stmt = _claims_select(full=False).where(
-        e.c.date.between(start, end), *_scope(region_ids, region, team, rep)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
     )
-    if category is not None:
-        stmt = stmt.where(e.c.category == category)
-    if status is not None:
-        stmt = stmt.where(sa.func.coalesce(cs.c.status, "pending") == status)
-    if flag is not None:
-        flagged = sa.exists().where(fl.c.claim_id == e.c.id)
-        if flag not in ("flagged", "clean"):
-            flagged = flagged.where(fl.c.rule == flag)
-        stmt = stmt.where(sa.not_(flagged) if flag == "clean" else flagged)
-    stmt = stmt.order_by(e.c.date, e.c.rep_id, e.c.id)
+    stmt = _claims_select(full=False).where(*conds).order_by(e.c.date, e.c.rep_id, e.c.id)
     return _frame(conn, stmt, LEDGER_COLUMNS)
+
+
+def fetch_ledger_page(
+    conn: Connection,
+    *,
+    statuses: Sequence[str],
+    limit: int,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The first ``limit`` claims of the ledger's filter (``LEDGER_COLUMNS``), the most relevant
+    first: flagged claims by amount at risk (largest first), then the others, each by date then
+    rep then id; and the totals of EVERY claim of the filter (as ``fetch_ledger_totals``),
+    computed as window aggregates in the same pass that picks the page."""
+    if limit < 1:
+        raise ValueError(f"limit: {limit} must be at least 1")
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
+    )
+    inner = (
+        _risk_per_claim(
+            e.c.id.label("id"),
+            e.c.date.label("date"),
+            e.c.rep_id.label("rep_id"),
+            sa.cast(e.c.amount, sa.Float).label("amount"),
+            sa.func.coalesce(cs.c.status, "pending").label("status"),
+        )
+        .where(*conds)
+        .subquery()
+    )
+    q = inner.c
+    sums = [col.over() for col in _total_columns(q, statuses)]
+    stmt = (
+        sa.select(q.id, *sums)
+        .order_by(sa.case((q.risk.is_(None), 1), else_=0), q.risk.desc(), q.date, q.rep_id, q.id)
+        .limit(limit)
+    )
+    rows = conn.execute(stmt).all()
+    names = _total_names(statuses)
+    totals = _totals_of(dict(zip(names, rows[0][1:], strict=True)) if rows else {}, names)
+    ids = [row[0] for row in rows]
+    rank = {cid: n for n, cid in enumerate(ids)}
+    parts = [
+        _frame(conn, _claims_select(full=False).where(e.c.id.in_(chunk)), LEDGER_COLUMNS)
+        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+    ]
+    if not parts:
+        return _frame(conn, _claims_select(full=False).where(sa.false()), LEDGER_COLUMNS), totals
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    order = np.argsort([rank[cid] for cid in frame["claim_id"]], kind="stable")
+    return frame.take(order).reset_index(drop=True), totals
+
+
+def _total_names(statuses: Sequence[str]) -> list[str]:
+    return ["claims", "claimed", "at_risk", "flagged"] + [
+        name for s in statuses for name in (s, f"{s}_n")
+    ]
+
+
+def _total_columns(q: Any, statuses: Sequence[str]) -> list[Any]:
+    """Aggregates over rows of amount, risk (NULL = no flag) and status, in ``_total_names``
+    order (plain aggregates: ``.over()`` makes them window aggregates)."""
+    zero = sa.literal(0.0, sa.Float)
+    at_risk = sa.case((q.risk.is_(None), zero), (q.risk < q.amount, q.risk), else_=q.amount)
+    cols = [
+        sa.func.count(),
+        sa.func.sum(q.amount),
+        sa.func.sum(at_risk),
+        sa.func.sum(sa.case((q.risk.is_not(None), 1), else_=0)),
+    ]
+    for name in statuses:
+        hit = q.status == name
+        cols.append(sa.func.sum(sa.case((hit, q.amount), else_=zero)))
+        cols.append(sa.func.sum(sa.case((hit, 1), else_=0)))
+    return cols
+
+
+def _totals_of(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key in names:
+        value = row.get(key)
+        if key in ("claims", "flagged") or key.endswith("_n"):
+            out[key] = int(value or 0)
+        else:
+            out[key] = round(float(value or 0.0), 2)
+    return out
+
+
+MILEAGE_COLUMNS = (
+    "claim_id",
+    "rep_id",
+    "rep_name",
+    "date",
+    "amount",
+    "claimed_km",
+    "tracked_km",
+    "status",
+)
+
+
+def fetch_mileage_claims(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> pd.DataFrame:
+    """Return the mileage claims with a claimed distance of the ledger's filter, narrow
+    (``MILEAGE_COLUMNS``: what the mileage check and the claimed ÷ tracked chart need)."""
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category="mileage",
+        status=status,
+        flag=flag,
+    )
+    stmt = _claims_select(names=MILEAGE_COLUMNS).where(
+        *conds, e.c.claimed_km.is_not(None)
+    )  # no ORDER BY: the caller orders what it shows
+    return _frame(conn, stmt, MILEAGE_COLUMNS)
+
+
+def fetch_ledger_totals(
+    conn: Connection,
+    *,
+    statuses: Sequence[str],
+    start: date,
+    end: date,
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    flag: str | None = None,
+) -> dict[str, float]:
+    """The totals of every claim of the ledger's filter, in one aggregate statement: claims
+    (count), claimed, at_risk (per claim its largest flag's amount at risk, at most the amount),
+    flagged (count), and per decision status in ``statuses`` the CNY and ``<status>_n``."""
+    _no_jit(conn)
+    conds = _ledger_conditions(
+        start=start,
+        end=end,
+        region_ids=region_ids,
+        region=region,
+        team=team,
+        rep=rep,
+        category=category,
+        status=status,
+        flag=flag,
+    )
+    inner = (
+        _risk_per_claim(
+            sa.cast(e.c.amount, sa.Float).label("amount"),
+            sa.func.coalesce(cs.c.status, "pending").label("status"),
+        )
+        .where(*conds)
+        .subquery()
+    )
+    names = _total_names(statuses)
+    cols = [
+        col.label(name) for col, name in zip(_total_columns(inner.c, statuses), names, strict=True)
+    ]
+    return _totals_of(conn.execute(sa.select(*cols)).mappings().one(), names)
 
 
 def fetch_claims_by_id(
@@ -244,27 +477,50 @@ def fetch_flags(
     return _frame(conn, stmt, None if with_evidence else FLAG_COLUMNS[:5])
 
 
-def fetch_claim_flags(conn: Connection, claim_ids: Iterable[str]) -> pd.DataFrame:
-    """Return every flag (with summary and evidence) of the named claims."""
+def fetch_claim_flags(
+    conn: Connection, claim_ids: Iterable[str], *, with_evidence: bool = True
+) -> pd.DataFrame:
+    """Return every flag of the named claims (with summary and evidence unless
+    ``with_evidence=False``: then flag_id, claim_id, rule, amount_at_risk, status)."""
     ids = sorted(set(claim_ids))
-    stmt = (
-        sa.select(
-            fl.c.id.label("flag_id"),
-            fl.c.claim_id,
-            fl.c.rule,
-            sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
-            fl.c.status,
-            fl.c.summary,
-            fl.c.evidence,
+    cols = [
+        fl.c.id.label("flag_id"),
+        fl.c.claim_id,
+        fl.c.rule,
+        sa.cast(fl.c.amount_at_risk, sa.Float).label("amount_at_risk"),
+        fl.c.status,
+    ]
+    if with_evidence:
+        cols += [fl.c.summary, fl.c.evidence]
+    parts = [
+        _frame(
+            conn,
+            sa.select(*cols).where(fl.c.claim_id.in_(chunk)).order_by(fl.c.claim_id, fl.c.rule),
+            FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
         )
-        .where(fl.c.claim_id.in_(ids))
-        .order_by(fl.c.claim_id, fl.c.rule)
-    )
-    return _frame(conn, stmt, FLAG_COLUMNS)
+        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+    ] or [
+        _frame(
+            conn,
+            sa.select(*cols).where(sa.false()),
+            FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
+        )
+    ]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
-def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str]) -> pd.DataFrame:
-    """Return the status events of the subjects, oldest first."""
+def fetch_history(
+    conn: Connection,
+    subject_kind: str,
+    subject_ids: Iterable[str],
+    *more: tuple[str, Iterable[str]],
+) -> pd.DataFrame:
+    """Return the status events of the subjects, oldest first (then by id); ``more``: further
+    (subject_kind, subject_ids) pairs read in the same statement."""
+    wanted = [
+        sa.and_(ev.c.subject_kind == kind, ev.c.subject_id.in_(sorted(set(ids))))
+        for kind, ids in ((subject_kind, subject_ids), *more)
+    ]
     stmt = (
         sa.select(
             ev.c.id,
@@ -277,7 +533,7 @@ def fetch_history(conn: Connection, subject_kind: str, subject_ids: Iterable[str
             ev.c.to_status,
             ev.c.note,
         )
-        .where(ev.c.subject_kind == subject_kind, ev.c.subject_id.in_(sorted(set(subject_ids))))
+        .where(sa.or_(*wanted))
         .order_by(ev.c.at, ev.c.id)
     )
     return _frame(

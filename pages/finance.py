@@ -349,6 +349,8 @@ def _ledger_args(query) -> dict:
     Output(MILEAGE_GRID, "rowData"),
     Output(FIN_RATIO, "figure"),
     Output(FIN_TOTALS, "children"),
+    Output(view.CLAIMS_SHOWN, "children"),
+    Output(view.MILEAGE_SHOWN, "children"),
     Input(FIN_QUERY, "data"),
     Input(FIN_REFRESH, "data"),
 )
@@ -356,15 +358,60 @@ def render_finance_ledger(query, _refresh):
     user = require_user(ROLES)
     lang, theme = viewer_prefs()
     result = finance.ledger(
-        current_engine(), user, filters_from_query(query), **_ledger_args(query)
+        current_engine(),
+        user,
+        filters_from_query(query),
+        limit=finance.LEDGER_ROWS,
+        **_ledger_args(query),
     )
-    band = 1 + result["rules"].tolerance_pct / 100.0
-    return (
-        view.claim_rows(result["claims"]),
-        view.mileage_rows(result["mileage"]),
-        view.ratio_figure(result["ratios"], band=band, lang=lang, theme=theme),
-        view.totals_tiles(result["totals"], lang),
+    return view.ledger_outputs(result, lang, theme)
+
+
+def _export_format(prefix: str) -> str:
+    fmt = {f"{prefix}-csv": "csv", f"{prefix}-xlsx": "xlsx"}.get(ctx.triggered_id)
+    if fmt is None or not ctx.triggered[0].get("value"):
+        raise PreventUpdate
+    return fmt
+
+
+@callback(
+    Output(f"{view.CLAIMS_EXPORT}-download", "data"),
+    Input(f"{view.CLAIMS_EXPORT}-csv", "n_clicks"),
+    Input(f"{view.CLAIMS_EXPORT}-xlsx", "n_clicks"),
+    State(FIN_QUERY, "data"),
+    prevent_initial_call=True,
+)
+def export_finance_claims(_csv, _xlsx, query):
+    """Every claim of the filter (not only the rows the grid holds), built on the server."""
+    user = require_user(ROLES)
+    lang, _theme = viewer_prefs()
+    fmt = _export_format(view.CLAIMS_EXPORT)
+    result = finance.ledger(
+        current_engine(), user, filters_from_query(query), limit=None, **_ledger_args(query)
     )
+    rows = view.claim_rows(result["claims"])
+    payload = view.export_bytes(rows, view.claim_columns(lang), fmt)
+    return dcc.send_bytes(payload, f"claims.{fmt}")
+
+
+@callback(
+    Output(f"{view.MILEAGE_EXPORT}-download", "data"),
+    Input(f"{view.MILEAGE_EXPORT}-csv", "n_clicks"),
+    Input(f"{view.MILEAGE_EXPORT}-xlsx", "n_clicks"),
+    State(FIN_QUERY, "data"),
+    prevent_initial_call=True,
+)
+def export_finance_mileage(_csv, _xlsx, query):
+    """Every mileage claim of the filter, built on the server."""
+    user = require_user(ROLES)
+    lang, _theme = viewer_prefs()
+    fmt = _export_format(view.MILEAGE_EXPORT)
+    result = finance.ledger(
+        current_engine(), user, filters_from_query(query), limit=None, **_ledger_args(query)
+    )
+    rows = view.mileage_rows(result["mileage"])
+    payload = view.export_bytes(rows, view.mileage_columns(lang), fmt)
+    return dcc.send_bytes(payload, f"mileage.{fmt}")
 
 
 @callback(

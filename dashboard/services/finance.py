@@ -158,7 +158,10 @@ def totals(claims: pd.DataFrame) -> dict[str, float]:
 
 
 def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFrame:
-    m = claims[(claims["category"] == "mileage") & claims["claimed_km"].notna()].copy()
+    keep = claims["claimed_km"].notna()
+    if "category" in claims.columns:
+        keep &= claims["category"] == "mileage"
+    m = claims[keep].copy()
     tracked = m["tracked_km"].astype(float).fillna(0.0)
     m["tracked_km"] = tracked
     m["limit_km"] = core.limit_km(tracked, rules).round(2)
@@ -170,6 +173,31 @@ def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFram
     return m
 
 
+_KM_FLOATS = ("amount", "claimed_km", "tracked_km")
+LEDGER_ROWS = 500  # claims (and mileage claims) the page's grids receive; export takes all
+
+
+def _ledger_kwargs(user: User, filters: Filters, status, flag) -> dict[str, Any]:
+    return {
+        "start": filters.start,
+        "end": filters.end,
+        "region_ids": region_scope(user),
+        "status": status,
+        "flag": flag,
+        **_filter_kwargs(filters),
+    }
+
+
+def _mileage_first(mileage: pd.DataFrame) -> pd.DataFrame:
+    """Mileage claims, the largest excess over the band first, then the highest ratio."""
+    return mileage.sort_values(
+        ["excess_km", "ratio", "date", "rep_id", "claim_id"],
+        ascending=[False, False, True, True, True],
+        na_position="last",
+        kind="stable",
+    )
+
+
 def ledger(
     engine: Engine,
     user: User,
@@ -179,13 +207,18 @@ def ledger(
     status: str | None = None,
     flag: str | None = None,
     today: date | None = None,
+    limit: int | None = LEDGER_ROWS,
 ) -> dict[str, Any]:
     """Return the claims of the filter with their flags and decisions, and what sits on top.
 
-    Keys: ``claims`` (one row per claim: rules, flags text, at_risk, flagged, status ...),
-    ``totals`` (see ``totals``), ``mileage`` (the mileage claims with tracked km, band,
-    reimbursable and ratio), ``ratios`` (claimed ÷ tracked per rep and date of the drifting
-    reps), ``rules`` (the thresholds in force).
+    Keys: ``claims`` (one row per claim: rules, flags text, at_risk, flagged, status ...; with
+    a ``limit``, only the ``limit`` most relevant: flagged by amount at risk first, then by
+    date), ``totals`` (see ``totals``; always over EVERY claim of the filter, computed in SQL),
+    ``mileage`` (the mileage claims with tracked km, band, reimbursable and ratio; with a
+    ``limit``, the ``limit`` largest excesses first), ``mileage_total`` (how many mileage claims
+    the filter has), ``ratios`` (claimed ÷ tracked per rep and date of the drifting reps, from
+    every mileage claim of the filter), ``rules`` (the thresholds in force), ``limit``.
+    ``limit=None`` returns every claim (the export).
     """
     if category is not None and category not in core.CATEGORIES:
         raise core.FinanceError(f"category: {category!r} is not an expense category")
@@ -193,20 +226,46 @@ def ledger(
         raise core.FinanceError(f"status: {status!r} is not a claim status")
     if flag is not None and flag not in FLAG_FILTERS:
         raise core.FinanceError(f"flag: {flag!r} is not one of {', '.join(FLAG_FILTERS)}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise core.FinanceError(f"limit: {limit!r} must be a whole number of at least 1")
+    kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        claims = _fetch_ledger(conn, user, filters, category, status, flag)
+        if limit is None:
+            sums = store.fetch_ledger_totals(conn, statuses=core.STATUSES, category=category, **kw)
+            claims = _fetch_ledger(conn, user, filters, category, status, flag)
+        else:
+            claims, sums = store.fetch_ledger_page(
+                conn, statuses=core.STATUSES, limit=limit, category=category, **kw
+            )
+            flags = store.fetch_claim_flags(conn, claims["claim_id"], with_evidence=False)
+            claims = _attach_flags(claims, flags)
+        if category in (None, "mileage"):
+            every_mileage = store.fetch_mileage_claims(conn, **kw)
+        else:
+            every_mileage = pd.DataFrame(
+                {
+                    name: pd.Series(dtype=float if name in _KM_FLOATS else object)
+                    for name in store.MILEAGE_COLUMNS
+                }
+            )
     rules = _rules_from_stored(stored)
     claims = claims.reset_index(drop=True)
-    mileage = _mileage_rows(claims, rules)
+    mileage = _mileage_rows(every_mileage, rules)
     ratios = core.claim_ratios(mileage)
     drifting = core.drifting_reps(ratios)
+    if limit is None:
+        mileage = mileage.sort_values(["date", "rep_id", "claim_id"], kind="stable")
+    else:
+        mileage = _mileage_first(mileage).head(limit)
     return {
         "claims": claims,
-        "totals": totals(claims),
-        "mileage": mileage,
+        "totals": sums,
+        "mileage": mileage.reset_index(drop=True),
+        "mileage_total": len(every_mileage),
         "ratios": ratios[ratios["rep_id"].isin(drifting)],
         "rules": rules,
+        "limit": limit,
     }
 
 
@@ -264,13 +323,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         )
         alert_rules = store.fetch_visit_alert_rules(conn, visits["visit_id"])
         alerts = store.fetch_day_alerts(conn, rep_id=rep_id, day=day)
-        history = pd.concat(
-            [
-                store.fetch_history(conn, "claim", [claim_id]),
-                store.fetch_history(conn, "expense_flag", flags["flag_id"]),
-            ],
-            ignore_index=True,
-        ).sort_values(["at", "id"], kind="stable")
+        history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
         receipt = row.get("receipt_sha256")
         uses = (
             store.fetch_receipt_uses(conn, receipt, region_ids=scope)

@@ -288,3 +288,46 @@ def _data_access_modules():
         for m in pkgutil.iter_modules(data_access.__path__)
         if not m.ispkg
     ]
+
+
+def test_a_limited_ledger_shows_the_largest_risks_first_with_totals_of_the_whole_filter(seeded):
+    user = fb.make_user(seeded, "finance")
+    full = finance.ledger(seeded, user, PERIOD, limit=None)
+    page = finance.ledger(seeded, user, PERIOD, limit=2)
+    assert list(page["claims"]["claim_id"]) == ["e-hotel", "e-s"]  # at risk 450, then 40
+    assert page["claims"].loc[0, "flags"] == "HOTEL_CITY_MISMATCH ¥450.00"
+    assert page["totals"] == full["totals"] and page["totals"]["claims"] == 8
+    assert len(full["claims"]) == 8
+    assert page["mileage_total"] == 1 and list(page["mileage"]["claim_id"]) == ["e-km"]
+
+
+@pytest.mark.parametrize(
+    "who, kw",
+    [
+        ("finance", {}),
+        ("finance", {"flag": "flagged"}),
+        ("finance", {"flag": "clean"}),
+        ("finance", {"flag": "OVER_CAP"}),
+        ("finance", {"category": "meal"}),
+        ("finance", {"status": "pending"}),
+        ("finance", {"status": "approved"}),
+        ("manager", {}),
+    ],
+)
+def test_sql_totals_equal_the_totals_of_every_claim_listed(seeded, who, kw):
+    user = fb.make_user(seeded, who, regions=("reg-e",) if who == "manager" else ())
+    admin = fb.make_user(seeded, "admin")
+    finance.decide(seeded, admin, ["e-meal-2"], "approve", note=None, now=fb.NOW)
+    every = finance.ledger(seeded, user, PERIOD, limit=None, **kw)
+    assert finance.ledger(seeded, user, PERIOD, limit=3, **kw)["totals"] == finance.totals(
+        every["claims"]
+    )
+
+
+def test_ledger_mileage_is_empty_for_another_category_and_a_bad_limit_is_named(seeded):
+    user = fb.make_user(seeded, "finance")
+    hotel = finance.ledger(seeded, user, PERIOD, category="hotel")
+    assert hotel["mileage"].empty and hotel["mileage_total"] == 0 and hotel["ratios"].empty
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(core.FinanceError, match="limit"):
+            finance.ledger(seeded, user, PERIOD, limit=bad)

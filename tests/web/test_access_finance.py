@@ -88,6 +88,16 @@ FIN_CALLS: dict[str, Call] = {
         {"finance-wi-run.n_clicks": 1, **WI, "finance-query.data": PERIOD}, FINANCE_ROLES
     ),
     "save_what_if_settings": Call({"finance-wi-save.n_clicks": 1, **WI}, ("admin",)),
+    "export_finance_claims": Call(
+        {"finance-claims-export-csv.n_clicks": 1, "finance-query.data": PERIOD},
+        FINANCE_ROLES,
+        changed=("finance-claims-export-csv.n_clicks",),
+    ),
+    "export_finance_mileage": Call(
+        {"finance-mileage-export-xlsx.n_clicks": 1, "finance-query.data": PERIOD},
+        FINANCE_ROLES,
+        changed=("finance-mileage-export-xlsx.n_clicks",),
+    ),
 }
 AREA_CALLBACKS = tuple(FIN_CALLS)
 
@@ -269,3 +279,56 @@ def test_statement_xlsx_export_holds_the_teams_with_their_totals(flagged_site):
     assert got.keys() == expected.keys()
     for name, total in expected.items():
         assert got[name] == pytest.approx(total)
+
+
+def _period_claims(site_, region: str | None = None) -> set[str]:
+    sql = (
+        "SELECT e.id FROM expenses e JOIN reps r ON r.id = e.rep_id "
+        "JOIN teams t ON t.id = r.team_id WHERE e.date BETWEEN :a AND :b"
+    )
+    params = {"a": PERIOD["from"], "b": PERIOD["to"]}
+    if region is not None:
+        sql += " AND t.region_id = :r"
+        params["r"] = region
+    with site_.engine.connect() as conn:
+        return set(conn.execute(sa.text(sql), params).scalars())
+
+
+def test_ledger_grid_holds_a_page_flagged_first_and_export_holds_the_whole_filter(
+    flagged_site, monkeypatch
+):
+    from dashboard.services import finance
+
+    monkeypatch.setattr(finance, "LEDGER_ROWS", 2)
+    everything = _period_claims(flagged_site)
+    assert len(everything) > 2
+    response = call(flagged_site, "exec", "render_finance_ledger")
+    out = response.get_json()["response"]
+    shown = [row["claim_id"] for row in out[CLAIMS]["rowData"]]
+    assert set(shown) == set(flagged_site.flagged.values())  # the flagged ones come first
+    assert f"2 / {len(everything):,}" in out["finance-claims-shown"]["children"]
+    assert f"{len(everything):,}" in json.dumps(out["finance-totals"]["children"])
+
+    export = call(flagged_site, "exec", "export_finance_claims")
+    data = export.get_json()["response"]["finance-claims-export-download"]["data"]
+    assert data["filename"] == "claims.csv"
+    text = base64.b64decode(data["content"]).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert len(lines) == len(everything) + 1  # header + every claim of the filter
+    assert {line.split(",")[0] for line in lines[1:]} == everything
+
+
+def test_manager_claims_export_holds_only_their_region(flagged_site):
+    response = call(
+        flagged_site,
+        "manager",
+        "export_finance_claims",
+        {"finance-claims-export-xlsx.n_clicks": 1},
+        changed=("finance-claims-export-xlsx.n_clicks",),
+    )
+    data = response.get_json()["response"]["finance-claims-export-download"]["data"]
+    assert data["filename"] == "claims.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))["data"]
+    ids = {row[0] for row in list(sheet.iter_rows(values_only=True))[1:]}
+    assert ids == _period_claims(flagged_site, REGION_A)
+    assert flagged_site.flagged[REGION_B] not in ids
