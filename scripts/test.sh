@@ -12,6 +12,8 @@ echo "==> import-linter"
 .venv/bin/lint-imports --no-cache
 echo "==> pytest"
 status=0
-.venv/bin/python -m pytest --headless "$@" || status=$?
+# Two workers, whole files each: browser tests spend most of their time waiting on Chromium
+# and on timers (the wall soak), so two of them overlap well even on 2 cores.
+.venv/bin/python -m pytest --headless -n 2 --dist loadfile "$@" || status=$?
 # pytest exits 5 when no test was collected: that is a failure here too.
 exit $status

@@ -48,7 +48,7 @@ DEMO_PASSWORDS = {role: password for _name, role, password in DEMO_LOGINS}
 DEMO_FROM, DEMO_TO = "2026-11-20", "2026-11-26"
 DEMO_PERIOD = f"period=custom&from={DEMO_FROM}&to={DEMO_TO}"
 
-WAIT = 10  # seconds for anything a callback renders
+WAIT = 20  # seconds for anything a callback renders (two test workers share 2 cores)
 
 
 @pytest.fixture(autouse=True)
