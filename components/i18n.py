@@ -633,6 +633,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "wall.bad_option": ("大屏参数有误:{msg}", "Wall options are wrong: {msg}"),
     "wall.privacy": ("隐私模式", "Privacy mode"),
     "wall.legend_title": ("业务员状态", "Rep state"),
+    # --- visit integrity (teams drill, replay, anti-cheat evidence)
+    "integrity.label": ("可信度", "Integrity"),
+    "integrity.visit": ("本次拜访可信度", "This visit's integrity"),
+    "integrity.rules": ("触发的规则", "Rules fired on it"),
+    "integrity.none": ("无", "none"),
+    "integrity.doubtful": ("存疑拜访(可信度 < 80)", "Visits in doubt (integrity < 80)"),
+    "integrity.lowest": ("最低 {n}", "lowest {n}"),
 }
 
 
