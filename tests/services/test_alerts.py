@@ -618,3 +618,28 @@ def test_evidence_shows_the_visits_integrity_from_every_rule_fired_on_it(site):
 def test_an_alert_without_a_visit_has_no_integrity_to_show(site):
     engine, people = site
     assert svc.alert_detail(engine, people["exec"], GAP)["context"]["integrity"] is None
+
+
+def _find(component, component_id):
+    """The component of an id in a rendered Dash tree (None when absent)."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_evidence_panel_shows_the_visits_score_and_rules_only_when_the_alert_names_a_visit(site):
+    from components.alerts import evidence_panel
+
+    engine, people = site
+    detail = svc.alert_detail(engine, people["mgr-s"], SOUTH)
+    panel = evidence_panel(detail, lang="en", tile_url="blank")
+    assert _find(panel, "alerts-visit-integrity-score").children == "65 / 100"
+    assert _find(panel, "alerts-visit-integrity-score").color == "warning"
+    gap = evidence_panel(svc.alert_detail(engine, people["exec"], GAP), lang="en", tile_url="blank")
+    assert _find(gap, "alerts-visit-integrity") is None
