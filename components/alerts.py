@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from components.grids import GRID, column, data_grid, records
 from components.i18n import t
+from components.integrity import integrity_badge
 from components.kpi import SEVERITIES, SEVERITY_COLOURS, empty_figure
 
 QUEUE_GRID = "alerts-queue"
@@ -709,6 +710,14 @@ def evidence_panel(
         who,
         html.P(t(f"rule.{rule}.desc", lang), className="alerts-rule-desc", id="alerts-rule-desc"),
         html.P(alert.get("summary"), className="small fst-italic", id="alerts-summary"),
+        integrity_badge(
+            context["integrity"]["score"],
+            context["integrity"]["rules"],
+            lang,
+            badge_id="alerts-visit-integrity",
+        )
+        if context.get("integrity")
+        else None,
         evidence_table(evidence, lang=lang, tz=tz),
         html.H3(t("alerts.map.title", lang), className="h6 mt-2"),
         mini_map(context, tz=tz, lang=lang, tile_url=tile_url),

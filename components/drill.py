@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from components.grids import column
 from components.i18n import t
+from components.integrity import integrity_column, rule_names
 
 _KPI_COLUMNS = (
     ("visits", "int"),
@@ -40,6 +41,8 @@ _TEXT = {
     "sop": ("SOP 完成", "SOP done"),
     "order_amount": ("订单额", "Orders"),
     "planned": ("计划内", "Planned"),
+    "integrity": ("可信度", "Integrity"),
+    "rules": ("触发规则", "Rules fired"),
     "replay": ("轨迹回放", "Replay"),
     "city": ("城市", "City"),
     "owner_name": ("负责人", "Owner"),
@@ -107,6 +110,8 @@ def drill_columns(level: str, lang: str) -> list[dict[str, Any]]:
         column("sop", _h("sop", lang)),
         column("order_amount", _h("order_amount", lang), "money"),
         column("planned", _h("planned", lang)),
+        integrity_column(_h("integrity", lang)),
+        column("rules", _h("rules", lang), tooltipField="rule_codes", minWidth=140),
         column("replay", _h("replay", lang), cellRenderer="markdown"),
     ]
 
@@ -226,8 +231,11 @@ def _clock(value: Any) -> str:
         return "—"
 
 
-def drill_rows(level: str, frame: pd.DataFrame, query: Mapping[str, Any]) -> pd.DataFrame:
-    """Shape a drill level's rows for display (times in the rep's zone, marks, replay link)."""
+def drill_rows(
+    level: str, frame: pd.DataFrame, query: Mapping[str, Any], lang: str = "zh"
+) -> pd.DataFrame:
+    """Shape a drill level's rows for display (times in the rep's zone, marks, the rules fired
+    in the viewer's language with their codes as a tooltip, replay link)."""
     if frame.empty or level != "visits":
         return frame
     rep, day = query.get("rep"), str(query.get("day"))[:10]
@@ -240,5 +248,9 @@ def drill_rows(level: str, frame: pd.DataFrame, query: Mapping[str, Any]) -> pd.
         "—" if not req else f"{int(done)}/{int(req)}"
         for done, req in zip(out["sop_done"].fillna(0), out["sop_required"].fillna(0), strict=True)
     ]
+    if "rules" in out.columns:
+        codes = list(out["rules"])
+        out["rules"] = [rule_names(rs, lang) for rs in codes]
+        out["rule_codes"] = [", ".join(rs) if isinstance(rs, list) else "" for rs in codes]
     out["replay"] = [f"[▶ {t}](/replay/{rep}/{day}?t={t})" for t in out["ts"]]
     return out

@@ -645,6 +645,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "or export all {total}",
     ),
     "fin.export.all": ("导出将包含当前筛选的全部报销", "Exports hold every claim of the filter"),
+    # --- visit integrity (teams drill, replay, anti-cheat evidence)
+    "integrity.label": ("可信度", "Integrity"),
+    "integrity.visit": ("本次拜访可信度", "This visit's integrity"),
+    "integrity.rules": ("触发的规则", "Rules fired on it"),
+    "integrity.none": ("无", "none"),
+    "integrity.doubtful": ("存疑拜访(可信度 < 80)", "Visits in doubt (integrity < 80)"),
+    "integrity.lowest": ("最低 {n}", "lowest {n}"),
 }
 
 

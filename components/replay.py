@@ -17,6 +17,7 @@ import numpy as np
 from dash import dcc, html
 
 from components.i18n import t
+from components.integrity import LEVEL_COLOURS, integrity_level, integrity_text
 
 # Colours of the speed bins (walking/idle, city, arterial, fast) and the other map items.
 SPEED_COLOURS = ("#6c8ebf", "#2e9d5b", "#e69b00", "#d6336c")
@@ -173,6 +174,8 @@ def _check_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
                 f" · {where} ({t('replay.distance', lang)} {pt['distance_m']} m, "
                 f"{t('replay.limit', lang)} {pt['limit_m']} m)"
             )
+            if "integrity" in v:
+                tip += f" · {integrity_text(v['integrity'], v.get('rules'), lang)}"
             out.append(
                 dl.CircleMarker(
                     center=[pt["lat"], pt["lon"]],
@@ -314,6 +317,12 @@ def map_viewport(p: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ timeline
 
 
+def _visit_label(v: Mapping[str, Any], lang: str) -> str:
+    if "integrity" not in v:
+        return str(v["customer_name"])
+    return f"{v['customer_name']} · {integrity_text(v['integrity'], v.get('rules'), lang)}"
+
+
 def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str, Any]:
     """Visits, stops, trips, gaps, photos, claims and alerts on one time axis.
 
@@ -325,14 +334,18 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
     x_range = None
     if p.get("status") == "ok":
         day, shifts = p["day"], p["clock"]
-        bars: list[tuple[str, list[tuple[int, int, str]], str]] = [
+        bars: list[tuple[str, list[tuple[int, int, str]], str | list[str]]] = [
             (
                 "visits",
                 [
-                    (v["t"], (v["out"] or {}).get("t") or v["t"] + 60, v["customer_name"])
+                    (v["t"], (v["out"] or {}).get("t") or v["t"] + 60, _visit_label(v, lang))
                     for v in p["visits"]
                 ],
-                INSIDE,
+                # Each visit in the colour of its integrity level.
+                [
+                    LEVEL_COLOURS.get(integrity_level(v.get("integrity")) or "ok", INSIDE)
+                    for v in p["visits"]
+                ],
             ),
             (
                 "stops",
@@ -490,6 +503,17 @@ def _stat(label: str, value: str, stat_id: str) -> html.Div:
     )
 
 
+def _doubt_text(s: Mapping[str, Any], lang: str) -> str:
+    """'1 · lowest 50' (just the count when every visit is trusted, '—' without visits)."""
+    lowest = s.get("min_integrity")
+    if lowest is None:
+        return "—"
+    doubtful = int(s.get("doubtful") or 0)
+    if not doubtful:
+        return "0"
+    return f"{doubtful} · {t('integrity.lowest', lang).format(n=lowest)}"
+
+
 def summary_panel(p: Mapping[str, Any], *, lang: str) -> html.Div:
     """km, drive time, in-store time, visits planned / done / detected, first and last fix."""
     s = p["summary"]
@@ -502,6 +526,11 @@ def summary_panel(p: Mapping[str, Any], *, lang: str) -> html.Div:
                 t("replay.visits", lang),
                 f"{s['planned']} / {s['done']} / {s['detected_without_check_in']}",
                 "replay-sum-visits",
+            ),
+            _stat(
+                t("integrity.doubtful", lang),
+                _doubt_text(s, lang),
+                "replay-sum-integrity",
             ),
             _stat(
                 t("replay.first_last", lang),

@@ -354,6 +354,28 @@ def fetch_visit(conn: Connection, *, visit_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def fetch_visit_rules(conn: Connection, visit_ids: Iterable[str]) -> dict[str, list[str]]:
+    """visit_id → the distinct rules of the alerts fired on it (by code), in one grouped query.
+
+    Visits without an alert are absent; a dismissed alert (a person judged it a false
+    positive) no longer counts against the visit. The caller's visit query has already applied
+    the region scope: only the ids it returned are asked for.
+    """
+    ids = sorted({str(x) for x in visit_ids if x is not None})
+    out: dict[str, list[str]] = {}
+    if not ids:
+        return out
+    stmt = (
+        sa.select(a.c.visit_id, a.c.rule)
+        .where(a.c.visit_id.in_(ids), a.c.status != "dismissed")
+        .group_by(a.c.visit_id, a.c.rule)
+        .order_by(a.c.visit_id, a.c.rule)
+    )
+    for visit_id, rule in conn.execute(stmt):
+        out.setdefault(visit_id, []).append(rule)
+    return out
+
+
 def fetch_customer(conn: Connection, *, customer_id: str) -> dict[str, Any] | None:
     """Return a customer's id, name, lat, lon, geofence_m, city, address and grade, or None."""
     stmt = sa.select(

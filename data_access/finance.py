@@ -621,18 +621,6 @@ def fetch_day_visit_points(
     return frame
 
 
-def fetch_visit_alert_rules(conn: Connection, visit_ids: Iterable[str]) -> dict[str, list[str]]:
-    """visit_id → the rules of the alerts fired on that visit."""
-    a = schema.alerts
-    ids = sorted(set(visit_ids))
-    out: dict[str, list[str]] = {}
-    if not ids:
-        return out
-    for vid, rule in conn.execute(sa.select(a.c.visit_id, a.c.rule).where(a.c.visit_id.in_(ids))):
-        out.setdefault(vid, []).append(rule)
-    return out
-
-
 def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFrame:
     """Return the rep's authenticity alerts of a local date, by time."""
     a = schema.alerts

@@ -230,7 +230,7 @@ def render_drill_grid(query):
         today=company_today(),
     )
     return (
-        records(drill_rows(level, frame, query)),
+        records(drill_rows(level, frame, query, lang)),
         drill_columns(level, lang),
         t(f"teams.grid.{level}", lang),
         breadcrumb(query, lang),

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
 from dashboard.filters import Filters
+from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User
 from data_access import alerts as store
 
@@ -232,6 +233,13 @@ def _context(conn: Connection, alert: dict[str, Any]) -> dict[str, Any]:
     evidence = _evidence(alert)
     rep_id, ts = alert["rep_id"], alert["ts"]
     visit = store.fetch_visit(conn, visit_id=alert["visit_id"]) if alert.get("visit_id") else None
+    integrity = None
+    if visit is not None:
+        # Every rule fired on the visit, not only this alert's (the alert is in scope, so is it).
+        score, rules = visit_integrity(
+            store.fetch_visit_rules(conn, [visit["id"]]).get(visit["id"], [])
+        )
+        integrity = {"score": score, "rules": rules}
     customer_id = alert.get("customer_id") or (visit or {}).get("customer_id")
     customer = store.fetch_customer(conn, customer_id=customer_id) if customer_id else None
     start, end = ts - FIX_WINDOW, ts + FIX_WINDOW
@@ -258,6 +266,7 @@ def _context(conn: Connection, alert: dict[str, Any]) -> dict[str, Any]:
     photos = store.fetch_photos(conn, [p for p in photo_ids if isinstance(p, str)])
     return {
         "visit": visit,
+        "integrity": integrity,
         "customer": customer,
         "fixes": fixes,
         "fix_window": {"start": start, "end": end},
@@ -285,7 +294,8 @@ def alert_detail(engine: Engine, user: User, alert_id: str) -> dict[str, Any] | 
     with it; None when the alert is unknown or outside the scope.
 
     Keys: ``alert`` (the row, with rep/team/region names and ``ts_local``), ``context`` (visit,
-    customer, fixes, gap, device_events, photo, matched_photo), ``history`` (status events,
+    integrity (the visit's score and every rule fired on it, None without a visit), customer,
+    fixes, gap, device_events, photo, matched_photo), ``history`` (status events,
     oldest first), ``replay`` (link), ``actions`` (the actions the user may take now),
     ``assignable`` (user names the alert may be assigned to).
     """

@@ -21,6 +21,7 @@ from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
 from dashboard.services.users import User
+from data_access import alerts as alert_store
 from data_access import finance as store
 from data_access import records
 
@@ -321,7 +322,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         visits = store.fetch_day_visit_points(
             conn, rep_id=rep_id, days=[day, next_day], min_dwell_s=kpi_core.MIN_DWELL_S
         )
-        alert_rules = store.fetch_visit_alert_rules(conn, visits["visit_id"])
+        alert_rules = alert_store.fetch_visit_rules(conn, visits["visit_id"])
         alerts = store.fetch_day_alerts(conn, rep_id=rep_id, day=day)
         history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
         receipt = row.get("receipt_sha256")

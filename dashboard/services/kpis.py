@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from dashboard import contract
 from dashboard import kpis as core
 from dashboard.filters import Filters
+from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User
+from data_access import alerts as alert_store
 from data_access import kpis as store
 
 # How far back the overdue list looks for a customer's last verified visit.
@@ -173,7 +175,8 @@ def rep_days(engine: Engine, user: User, filters: Filters, rep_id: str) -> pd.Da
 def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFrame:
     """Return the visits of one rep-day with their checks, by check-in time; ``ts_local`` and
     ``checked_out_local`` (NaT without check-out) are in the rep's time zone, ``dwell_min`` in
-    minutes. Empty when the rep is outside the user's scope."""
+    minutes, ``integrity`` the visit's score (0-100) and ``rules`` the contributing rule codes,
+    heaviest first. Empty when the rep is outside the user's scope."""
     with engine.connect() as conn:
         visits = store.fetch_day_visits(
             conn,
@@ -182,10 +185,19 @@ def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFra
             region_ids=region_scope(user),
             min_dwell_s=core.MIN_DWELL_S,
         )
+        # Only the visits the scoped query returned are asked for.
+        fired = alert_store.fetch_visit_rules(conn, visits["visit_id"])
     if visits.empty:
         visits["ts_local"] = visits["checked_out_local"] = pd.Series(dtype="datetime64[ns, UTC]")
         visits["dwell_min"] = pd.Series(dtype="float64")
+        visits["integrity"] = pd.Series(dtype="int64")
+        visits["rules"] = pd.Series(dtype="object")
         return visits
+    judged = [visit_integrity(fired.get(vid, [])) for vid in visits["visit_id"]]
+    visits["integrity"] = pd.Series(
+        [score for score, _ in judged], index=visits.index, dtype="int64"
+    )
+    visits["rules"] = pd.Series([rules for _, rules in judged], index=visits.index, dtype="object")
     tz = contract.zone(visits["timezone"].iloc[0])
     visits["ts_local"] = pd.to_datetime(visits["ts"], utc=True).dt.tz_convert(tz)
     visits["checked_out_local"] = pd.to_datetime(visits["checked_out_at"], utc=True).dt.tz_convert(

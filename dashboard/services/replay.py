@@ -18,8 +18,10 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, geo, tracks
+from dashboard.rules.integrity import visit_integrity
 from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
+from data_access import alerts as alert_store
 from data_access import replay as store
 
 # Leaflet zoom the display track is simplified for (street level).
@@ -27,6 +29,8 @@ DISPLAY_ZOOM = 15
 # Speed bins of the track colouring, upper bounds in m/s: walking or idle, city traffic (30 km/h),
 # arterial roads (60 km/h), faster.
 SPEED_BINS_MPS = (1.5, 8.34, 16.7)
+# A visit scoring below this is "in doubt" (the grids colour it amber, below 50 red).
+DOUBT_BELOW = 80
 # Decimal places of display coordinates (1e-5 degrees is about a metre).
 COORD_DIGITS = 5
 TILE_CRS = ("wgs84", "gcj02", "bd09")
@@ -238,6 +242,8 @@ def replay_day(
         rec = store.fetch_replay_day(
             conn, rep_id=rep_id, day=the_day, start=start, end=end, region_ids=scope
         )
+        # The day's visits came through the scoped query: only their ids are asked for.
+        rec["visit_rules"] = alert_store.fetch_visit_rules(conn, rec["visits"]["visit_id"])
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
     payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
@@ -351,7 +357,9 @@ def build_payload(
     visit_rows = []
     visited: set[str] = set()
     in_store_s = 0.0
+    fired = rec.get("visit_rules") or {}
     for row in visits.itertuples(index=False):
+        integrity, rules = visit_integrity(fired.get(row.visit_id, []))
         visited.add(row.customer_id)
         gm = float(fence.get(row.customer_id, 200.0))
         cl = where.get(row.customer_id, (row.lat, row.lon))
@@ -385,6 +393,8 @@ def build_payload(
                 "inside": bool(in_dist <= in_limit),
                 "mock": bool(row.mock),
                 "out": out,
+                "integrity": integrity,
+                "rules": rules,
             }
         )
     plan = [cid for cid in rec["plan"]]
@@ -494,6 +504,8 @@ def build_payload(
             "planned": len(plan),
             "planned_done": len([c for c in dict.fromkeys(plan) if c in visited]),
             "done": len(visit_rows),
+            "doubtful": sum(1 for v in visit_rows if v["integrity"] < DOUBT_BELOW),
+            "min_integrity": min((v["integrity"] for v in visit_rows), default=None),
             "detected_without_check_in": len(detected),
             "first_fix": first,
             "last_fix": last,

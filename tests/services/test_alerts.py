@@ -590,3 +590,56 @@ def test_region_scope_is_applied_in_sql_to_every_alert_read(engine):
         assert store.fetch_alerts(conn, region_ids=[]).empty
         count = conn.execute(sa.select(sa.func.count()).select_from(schema.alerts)).scalar_one()
     assert count == 0
+
+
+# ------------------------------------------------------------------ visit integrity
+
+
+def test_evidence_shows_the_visits_integrity_from_every_rule_fired_on_it(site):
+    engine, people = site
+    # v-1: PHOTO_REUSE critical 60 + GEOFENCE_MISS high 35 + SHORT_VISIT medium 15, floored at 0.
+    ctx = svc.alert_detail(engine, people["mgr-e"], SHORT)["context"]
+    assert ctx["integrity"] == {
+        "score": 0,
+        "rules": ["PHOTO_REUSE", "GEOFENCE_MISS", "SHORT_VISIT"],
+    }
+    # v-2 has one high alert; a medium one on the same visit brings it to 50.
+    assert svc.alert_detail(engine, people["mgr-s"], SOUTH)["context"]["integrity"] == {
+        "score": 65,
+        "rules": ["GEOFENCE_MISS"],
+    }
+    ab.insert_alerts(engine, [ab.short_visit("v-2", rep_id="rep-2", ts="2026-11-26T02:05:00Z")])
+    assert svc.alert_detail(engine, people["mgr-s"], SOUTH)["context"]["integrity"] == {
+        "score": 50,
+        "rules": ["GEOFENCE_MISS", "SHORT_VISIT"],
+    }
+
+
+def test_an_alert_without_a_visit_has_no_integrity_to_show(site):
+    engine, people = site
+    assert svc.alert_detail(engine, people["exec"], GAP)["context"]["integrity"] is None
+
+
+def _find(component, component_id):
+    """The component of an id in a rendered Dash tree (None when absent)."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def test_evidence_panel_shows_the_visits_score_and_rules_only_when_the_alert_names_a_visit(site):
+    from components.alerts import evidence_panel
+
+    engine, people = site
+    detail = svc.alert_detail(engine, people["mgr-s"], SOUTH)
+    panel = evidence_panel(detail, lang="en", tile_url="blank")
+    assert _find(panel, "alerts-visit-integrity-score").children == "65 / 100"
+    assert _find(panel, "alerts-visit-integrity-score").color == "warning"
+    gap = evidence_panel(svc.alert_detail(engine, people["exec"], GAP), lang="en", tile_url="blank")
+    assert _find(gap, "alerts-visit-integrity") is None

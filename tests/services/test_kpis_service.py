@@ -18,6 +18,7 @@ from dashboard.services.ingest import ingest_values
 from dashboard.services.rollups import refresh_rep_days
 from dashboard.services.users import User
 from data_access import schema
+from tests import alert_builders as ab
 from tests import builders as b
 
 D = date.fromisoformat
@@ -561,3 +562,27 @@ def test_a_manager_without_regions_sees_nothing(company):
     assert svc.overview(company, nobody, PERIOD, today=TODAY)["current"]["visits"] == 0
     assert svc.filter_options(company, nobody) == {"regions": [], "teams": [], "reps": []}
     assert svc.compliance(company, nobody, PERIOD)["grades"]["customers"].sum() == 0
+
+
+# ------------------------------------------------------------------ visit integrity
+
+
+def test_day_visits_score_each_visits_integrity_from_the_alerts_fired_on_it(company):
+    ab.insert_alerts(
+        company,
+        [
+            ab.geofence_miss("va3", rep_id="rep-a1", ts="2026-11-24T01:00:00Z"),
+            ab.short_visit("va3", rep_id="rep-a1", ts="2026-11-24T01:20:00Z", visit_id="va3"),
+            # The same rule twice on one visit penalises it once.
+            ab.alert("va3-again", "GEOFENCE_MISS", rep_id="rep-a1", visit_id="va3"),
+            # An alert of another visit changes nothing here.
+            ab.geofence_miss("vb1", rep_id="rep-b1", ts="2026-11-24T01:00:00Z"),
+        ],
+    )
+    day2 = svc.day_visits(company, EXEC, "rep-a1", D("2026-11-24")).set_index("visit_id")
+    assert day2.loc["va3", "integrity"] == 50  # 100 - high 35 - medium 15
+    assert day2.loc["va3", "rules"] == ["GEOFENCE_MISS", "SHORT_VISIT"]
+    assert day2.loc["va4", "integrity"] == 100
+    assert day2.loc["va4", "rules"] == []
+    empty = svc.day_visits(company, MANAGER_A, "rep-b1", D("2026-11-24"))
+    assert empty.empty and {"integrity", "rules"} <= set(empty.columns)

@@ -16,6 +16,7 @@ from dashboard.services import replay as svc
 from dashboard.services.ingest import ingest_values
 from dashboard.services.users import User
 from data_access import schema
+from tests import alert_builders as ab
 from tests import builders as b
 
 EXEC = User(id=1, name="boss", role="exec", regions=())
@@ -383,3 +384,32 @@ def test_start_clock_parses_hh_mm_and_ignores_junk():
     assert svc.parse_clock("nine") is None and svc.parse_clock(None) is None
     assert not math.isnan(svc.speed_bin(np.array([0.0, 5.0, 10.0, 30.0])).sum())
     assert svc.speed_bin(np.array([0.0, 5.0, 10.0, 30.0])).tolist() == [0, 1, 2, 3]
+
+
+# ------------------------------------------------------------------ visit integrity
+
+
+def test_a_visit_without_alerts_of_its_own_has_full_integrity(day_db):
+    # The day's alerts name no visit: they do not count against v-1.
+    p = _payload(day_db)
+    (visit,) = p["visits"]
+    assert (visit["id"], visit["integrity"], visit["rules"]) == ("v-1", 100, [])
+    assert (p["summary"]["doubtful"], p["summary"]["min_integrity"]) == (0, 100)
+
+
+def test_a_visit_with_a_high_and_a_medium_alert_scores_50_with_both_rules_listed(day_db):
+    ab.insert_alerts(
+        day_db,
+        [
+            ab.short_visit("v-1", rep_id="rep-1", ts=_at("09:45:00"), visit_id="v-1"),
+            ab.geofence_miss("v-1", rep_id="rep-1", ts=_at("09:20:00")),
+        ],
+    )
+    p = _payload(day_db)
+    (visit,) = p["visits"]
+    assert visit["integrity"] == 50
+    assert visit["rules"] == ["GEOFENCE_MISS", "SHORT_VISIT"]  # the heaviest first
+    assert (p["summary"]["doubtful"], p["summary"]["min_integrity"]) == (1, 50)
+    # A manager of another region gets nothing of the day, scores included.
+    assert _payload(day_db, user=MANAGER_S)["status"] == "not_found"
+    assert _payload(day_db, user=MANAGER_E)["visits"][0]["integrity"] == 50
