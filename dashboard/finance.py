@@ -32,22 +32,6 @@ EXPENSE_RULES = (
     "OVER_CAP",
     "ENTERTAINMENT_NO_VISIT",
 )
-# Contract §2 severities, for the per-visit integrity score when the judge's is not installed.
-RULE_SEVERITY = {
-    "MOCK_LOCATION": "critical",
-    "TRACK_MISMATCH": "critical",
-    "PHOTO_REUSE": "critical",
-    "IMPOSSIBLE_SPEED": "high",
-    "STATIC_SPOOF": "high",
-    "GEOFENCE_MISS": "high",
-    "CLUSTERED_CHECKINS": "high",
-    "DEVICE_SHARED": "high",
-    "SHORT_VISIT": "medium",
-    "PHOTO_TIME_MISMATCH": "medium",
-    "SIGNAL_GAP": "medium",
-    "OFF_HOURS": "low",
-}
-SEVERITY_PENALTY = {"critical": 60, "high": 35, "medium": 15, "low": 5}
 
 
 class FinanceError(ValueError):
@@ -355,13 +339,6 @@ def cap_check(
         excess_cny=round(max(0.0, total - cap), 2),
         claim_ids=tuple(cid for cid, _a in items),
     )
-
-
-def integrity_score(rules: Iterable[str]) -> int:
-    """100 minus a penalty per distinct authenticity rule fired on a visit, by severity
-    (critical 60, high 35, medium 15, low 5), floored at 0 (alerts conventions)."""
-    penalty = sum(SEVERITY_PENALTY.get(RULE_SEVERITY.get(r, "low"), 5) for r in set(rules))
-    return max(0, 100 - penalty)
 
 
 def claim_at_risk(amount: float, flag_risks: Iterable[float]) -> float:

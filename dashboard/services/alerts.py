@@ -29,25 +29,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
 from dashboard.filters import Filters
+from dashboard.rules import SEVERITY
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User
 from data_access import alerts as store
 
-# Rule code → severity (contract §2).
-RULE_SEVERITY: dict[str, str] = {
-    "MOCK_LOCATION": "critical",
-    "TRACK_MISMATCH": "critical",
-    "PHOTO_REUSE": "critical",
-    "IMPOSSIBLE_SPEED": "high",
-    "STATIC_SPOOF": "high",
-    "GEOFENCE_MISS": "high",
-    "CLUSTERED_CHECKINS": "high",
-    "DEVICE_SHARED": "high",
-    "SHORT_VISIT": "medium",
-    "PHOTO_TIME_MISMATCH": "medium",
-    "SIGNAL_GAP": "medium",
-    "OFF_HOURS": "low",
-}
+# Rule code → severity (contract §2), as the judge assigns them.
+RULE_SEVERITY: dict[str, str] = SEVERITY
 RULES = tuple(RULE_SEVERITY)
 SEVERITIES = store.SEVERITY_ORDER
 STATUSES = ("open", "acknowledged", "confirmed", "dismissed")

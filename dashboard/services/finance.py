@@ -20,15 +20,11 @@ from dashboard import contract, tracks
 from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
+from dashboard.rules.integrity import integrity_score
 from dashboard.services.users import User
 from data_access import alerts as alert_store
 from data_access import finance as store
 from data_access import records
-
-try:  # the judge's score, once its branch is merged; the same formula otherwise
-    from dashboard.rules.integrity import integrity_score  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on what is merged
-    integrity_score = core.integrity_score
 
 DECIDERS = ("finance", "admin")
 SETTING_EDITORS = ("admin",)

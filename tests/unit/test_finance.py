@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import finance as core
+from dashboard.rules.integrity import integrity_score
 
 RULES = core.FinanceRules()
 
@@ -199,9 +200,9 @@ def test_decide_refuses_with_the_reason(current, action, note, message):
 
 
 def test_integrity_score_penalises_each_distinct_rule_by_severity():
-    assert core.integrity_score([]) == 100
-    assert core.integrity_score(["GEOFENCE_MISS", "GEOFENCE_MISS"]) == 65
-    assert core.integrity_score(["MOCK_LOCATION", "GEOFENCE_MISS", "OFF_HOURS"]) == 0
+    assert integrity_score([]) == 100
+    assert integrity_score(["GEOFENCE_MISS", "GEOFENCE_MISS"]) == 65
+    assert integrity_score(["MOCK_LOCATION", "GEOFENCE_MISS", "OFF_HOURS"]) == 0
 
 
 def test_claim_at_risk_takes_the_largest_flag_capped_at_the_amount():
