@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.kpis import _rep_conditions
 
 a = schema.alerts
 r = schema.reps
@@ -55,15 +56,6 @@ QUEUE_COLUMNS = (
 )
 
 
-def _check_region_ids(region_ids: Sequence[str] | None) -> list[str] | None:
-    if region_ids is None:
-        return None
-    if isinstance(region_ids, str):
-        # A bare string would be read as a list of one-letter region ids.
-        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
-    return list(region_ids)
-
-
 def _scope_conditions(
     region_ids: Sequence[str] | None,
     *,
@@ -71,18 +63,9 @@ def _scope_conditions(
     team: str | None = None,
     rep: str | None = None,
 ) -> list[sa.ColumnElement[bool]]:
-    """Conditions on alerts joined to reps and teams: the caller's scope AND the filter."""
-    conds: list[sa.ColumnElement[bool]] = []
-    scope = _check_region_ids(region_ids)
-    if scope is not None:
-        conds.append(t.c.region_id.in_(scope))
-    if region is not None:
-        conds.append(t.c.region_id == region)
-    if team is not None:
-        conds.append(r.c.team_id == team)
-    if rep is not None:
-        conds.append(a.c.rep_id == rep)
-    return conds
+    """Conditions on alerts joined to reps and teams: the caller's scope AND the filter (the
+    same rule as every KPI query: a rep belongs to the region of their team)."""
+    return _rep_conditions(region_ids, region, team, rep)
 
 
 def _alert_conditions(
