@@ -281,19 +281,8 @@ def queue_grid(*, lang: str, theme: str) -> html.Div:
         theme=theme,
         height=460,
         file_name="alerts",
+        multi_select_by="id",
     )
-    grid = block.children[1]
-    grid.dashGridOptions = {
-        "rowSelection": {
-            "mode": "multiRow",
-            "enableClickSelection": True,
-            "checkboxes": True,
-            "headerCheckbox": True,
-        },
-        "animateRows": False,
-        "tooltipShowDelay": 300,
-    }
-    grid.getRowId = "params.data.id"
     return block
 
 

@@ -165,20 +165,9 @@ def claims_grid(lang: str, theme: str) -> html.Div:
         theme=theme,
         height=520,
         file_name="claims",
+        multi_select_by="claim_id",
     )
-    grid = block.children[1]
-    grid.dashGridOptions = {
-        "rowSelection": {
-            "mode": "multiRow",
-            "enableClickSelection": True,
-            "checkboxes": True,
-            "headerCheckbox": True,
-        },
-        "animateRows": False,
-        "tooltipShowDelay": 300,
-    }
-    grid.getRowId = "params.data.claim_id"
-    return _themed(_server_exported(block, CLAIMS_EXPORT, CLAIMS_SHOWN, lang), theme)
+    return _server_exported(block, CLAIMS_EXPORT, CLAIMS_SHOWN, lang)
 
 
 def mileage_grid(lang: str, theme: str) -> html.Div:
@@ -192,7 +181,7 @@ def mileage_grid(lang: str, theme: str) -> html.Div:
         file_name="mileage",
     )
     block.children[1].getRowId = "params.data.claim_id"
-    return _themed(_server_exported(block, MILEAGE_EXPORT, MILEAGE_SHOWN, lang), theme)
+    return _server_exported(block, MILEAGE_EXPORT, MILEAGE_SHOWN, lang)
 
 
 def shown_note(shown: int, total: int, key: str, lang: str) -> str:
@@ -229,12 +218,6 @@ def export_bytes(
     headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
     frame = pd.DataFrame(list(rows), columns=fields).rename(columns=headers)
     return frame.to_csv(index=False).encode("utf-8-sig")
-
-
-def _themed(block: html.Div, theme: str) -> html.Div:
-    """AG Grid 33+ themes (Theming API) ignore the legacy dark class: its built-in themes follow
-    ``data-ag-theme-mode`` on an ancestor instead."""
-    return html.Div(block, **{"data-ag-theme-mode": "dark" if theme == "dark" else "light"})
 
 
 def claim_rows(claims: pd.DataFrame) -> list[dict[str, Any]]:

@@ -55,13 +55,28 @@ def data_grid(
     theme: str,
     height: int = 420,
     file_name: str = "export",
+    multi_select_by: str | None = None,
 ) -> html.Div:
-    """Render a grid with export buttons; rows are selectable by click."""
+    """Render a grid with export buttons; rows are selectable by click.
+
+    With ``multi_select_by`` (a field name), several rows are selectable (click selects one,
+    checkboxes add more) and rows are keyed by that field, so a refresh keeps the selection.
+    """
     grid_id = {"type": GRID, "name": name}
     options: dict[str, Any] = {
         "rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False},
         "animateRows": False,
     }
+    extra: dict[str, Any] = {}
+    if multi_select_by is not None:
+        options["rowSelection"] = {
+            "mode": "multiRow",
+            "enableClickSelection": True,
+            "checkboxes": True,
+            "headerCheckbox": True,
+        }
+        options["tooltipShowDelay"] = 300
+        extra["getRowId"] = f"params.data.{multi_select_by}"
     grid = dag.AgGrid(
         id=grid_id,
         rowData=[] if frame is None else records(frame),
@@ -78,6 +93,7 @@ def data_grid(
         csvExportParams={"fileName": f"{file_name}.csv"},
         className="ag-theme-alpine-dark" if theme == "dark" else "ag-theme-alpine",
         style={"height": f"{height}px", "width": "100%"},
+        **extra,
     )
     buttons = html.Div(
         [
@@ -101,7 +117,11 @@ def data_grid(
         ],
         className="d-flex justify-content-end mb-2",
     )
-    return html.Div([buttons, grid])
+    # AG Grid 33+ themes (Theming API) ignore the legacy dark class: its built-in themes follow
+    # ``data-ag-theme-mode`` on an ancestor instead.
+    return html.Div(
+        [buttons, grid], **{"data-ag-theme-mode": "dark" if theme == "dark" else "light"}
+    )
 
 
 def to_xlsx_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]]) -> bytes:
