@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -225,6 +226,31 @@ def wait_for_text(dash_duo, selector: str, text: str, timeout: float = WAIT) -> 
         ) from None
 
 
+def wait_for_text_containing(
+    dash_duo, selector: str, *fragments: str, timeout: float = WAIT
+) -> str:
+    """Wait until the first element matching a selector shows every fragment; return its text.
+
+    Reads through re-renders: a panel that several callbacks redraw (a decision, then the grid
+    reload it causes) can be replaced between finding it and reading it.
+    """
+    try:
+        until(
+            lambda: (
+                (found := text_of(dash_duo, selector)) is not None
+                and all(fragment in found for fragment in fragments)
+            ),
+            timeout,
+            poll=0.05,
+        )
+    except TestingTimeoutError:
+        raise AssertionError(
+            f"{selector} never showed all of {fragments!r} within {timeout} s; "
+            f"it shows {text_of(dash_duo, selector)!r}"
+        ) from None
+    return text_of(dash_duo, selector) or ""
+
+
 # --------------------------------------------------------------------------- interactions
 
 
@@ -303,12 +329,17 @@ def grid_rows(dash_duo, name: str) -> list:
 
 def grid_column(dash_duo, name: str, col_id: str) -> list[str]:
     """The texts of one column of a grid, top to bottom (pinned or not)."""
-    cells = dash_duo.find_elements(f"{grid_css(name)} .ag-row [col-id='{col_id}']")
 
     def row_index(cell) -> int:
         return int(cell.find_element(By.XPATH, "..").get_attribute("row-index"))
 
-    return [cell.text for cell in sorted(cells, key=row_index)]
+    for _ in range(20):  # the grid may redraw its rows between the lookup and the read
+        try:
+            cells = dash_duo.find_elements(f"{grid_css(name)} .ag-row [col-id='{col_id}']")
+            return [cell.text for cell in sorted(cells, key=row_index)]
+        except StaleElementReferenceException:
+            time.sleep(0.05)
+    raise AssertionError(f"grid {name} kept redrawing column {col_id}")
 
 
 def wait_for_grid_rows(dash_duo, name: str, minimum: int = 1) -> list:

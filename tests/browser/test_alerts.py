@@ -22,6 +22,7 @@ from tests.browser.conftest import (
     wait_for,
     wait_for_query,
     wait_for_text,
+    wait_for_text_containing,
 )
 
 pytestmark = pytest.mark.browser
@@ -78,7 +79,7 @@ def test_manager_filters_opens_evidence_acknowledges_and_dismisses_with_a_note(d
     wait_for_text(dash_duo, "#alerts-rule-desc", t("rule.GEOFENCE_MISS.desc", "zh"))
     wait_for(dash_duo, "#alerts-map .leaflet-tile-loaded")
     assert dash_duo.find_elements("#alerts-map path.leaflet-interactive"), "no geofence drawn"
-    assert "4" in dash_duo.find_element("#alerts-ev-distance_m").text
+    wait_for_text_containing(dash_duo, "#alerts-ev-distance_m", "4")
     replay = dash_duo.find_element("#alerts-replay-link").get_attribute("href")
     assert f"/replay/{geofence['rep_id']}/{geofence['local_date'].isoformat()}?t=" in replay
     wait_for_text(dash_duo, "#alerts-evidence-status", t("alerts.status.open", "zh"))
@@ -96,11 +97,13 @@ def test_manager_filters_opens_evidence_acknowledges_and_dismisses_with_a_note(d
     dash_duo.find_element(NOTE).send_keys("商场内定位漂移,已电话核实")
     click(dash_duo, _action("dismiss"))
     wait_for_text(dash_duo, "#alerts-evidence-status", t("alerts.status.dismissed", "zh"))
-    wait_for(dash_duo, "#alerts-history-list")
-    history = dash_duo.find_elements("#alerts-history-list li")
-    assert len(history) == 2
-    assert "商场内定位漂移,已电话核实" in history[1].text
-    assert t("alerts.action.dismiss", "zh") in history[1].text
+    wait_for_text_containing(
+        dash_duo,
+        "#alerts-history-list li:nth-child(2)",
+        "商场内定位漂移,已电话核实",
+        t("alerts.action.dismiss", "zh"),
+    )
+    assert len(dash_duo.find_elements("#alerts-history-list li")) == 2
     dismissed = t("alerts.status.dismissed", "zh")
     until(lambda: grid_column(dash_duo, QUEUE, "status_label") == [dismissed], 10, poll=0.05)
     assert dash_duo.find_element(NOTE).get_attribute("value") == ""
@@ -129,11 +132,13 @@ def test_exec_sees_the_photo_pair_and_the_rep_view_but_no_triage_controls(dash_d
     assert not dash_duo.find_elements("#alerts-triage-card")
 
     click_grid_row(dash_duo, QUEUE, 0)
-    wait_for(dash_duo, "#alerts-photo-pair")
-    pair = dash_duo.find_element("#alerts-photo-pair").text
-    assert reuse["evidence"]["photo_id"] in pair
-    assert reuse["evidence"]["matched_photo_id"] in pair
-    assert "/ 64" in dash_duo.find_element("#alerts-ev-hamming").text
+    wait_for_text_containing(
+        dash_duo,
+        "#alerts-photo-pair",
+        reuse["evidence"]["photo_id"],
+        reuse["evidence"]["matched_photo_id"],
+    )
+    wait_for_text_containing(dash_duo, "#alerts-ev-hamming", "/ 64")
 
     # the rep view of the rep named in the URL
     wait_for(dash_duo, "#alerts-rep-title")

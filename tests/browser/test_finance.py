@@ -19,6 +19,7 @@ from tests.browser.conftest import (
     wait_for,
     wait_for_grid_rows,
     wait_for_text,
+    wait_for_text_containing,
 )
 from webapp.dash_app import create_app
 
@@ -51,19 +52,18 @@ def test_reject_a_flagged_claim_with_a_reason_updates_status_and_history(dash_du
     click_grid_row(dash_duo, "finance-claims", ids.index("e-km"))
     wait_for(dash_duo, "#finance-mileage-ledger")
     wait_for_text(dash_duo, "#finance-claim-status", t("fin.status.pending", "zh"))
-    assert "MILEAGE_INFLATED" in dash_duo.find_element("#finance-ev-flags").text
+    wait_for_text_containing(dash_duo, "#finance-ev-flags", "MILEAGE_INFLATED")
     link = dash_duo.find_element("#finance-replay-link")
     assert link.get_attribute("pathname") == "/replay/rep-1/2026-11-26"
 
     click(dash_duo, "#finance-reject")  # no reason: refused
     wait_for(dash_duo, "#finance-decision-message .alert-danger")
-    assert "reason" in dash_duo.find_element("#finance-decision-message").text
+    wait_for_text_containing(dash_duo, "#finance-decision-message", "reason")
 
     dash_duo.find_element("#finance-note").send_keys("no such trip")
     click(dash_duo, "#finance-reject")
     wait_for_text(dash_duo, "#finance-claim-status", t("fin.status.rejected", "zh"))
-    wait_for(dash_duo, "#finance-history li")
-    history = dash_duo.find_element("#finance-history").text
-    assert "pending → rejected" in history and "no such trip" in history
-    assert "finance" in history
+    wait_for_text_containing(
+        dash_duo, "#finance-history li", "pending → rejected", "no such trip", "finance"
+    )
     assert dash_duo.get_logs() == []
