@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -123,6 +123,15 @@ class BackgroundRefresher:
             future = self._executor.submit(self._run, url, now_fn)
             self._pending[url] = future
             return future
+
+    def wait_idle(self, url: str, timeout: float = 120.0) -> None:
+        """Wait until the refreshes of a database asked for so far have finished, or the timeout
+        has passed (their outcome is not raised here)."""
+        with self._lock:
+            latest = self._pending.get(url)
+        if latest is not None:
+            # One worker runs the queue in order: the latest request finishes last.
+            wait([latest], timeout=timeout)
 
     @staticmethod
     def _run(url: str, now_fn) -> int:
