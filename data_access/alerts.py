@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _rep_conditions
+from data_access.kpis import _rep_conditions, standing_alert
 
 a = schema.alerts
 r = schema.reps
@@ -350,7 +350,7 @@ def fetch_visit_rules(conn: Connection, visit_ids: Iterable[str]) -> dict[str, l
         return out
     stmt = (
         sa.select(a.c.visit_id, a.c.rule)
-        .where(a.c.visit_id.in_(ids), a.c.status != "dismissed")
+        .where(a.c.visit_id.in_(ids), standing_alert(a))
         .group_by(a.c.visit_id, a.c.rule)
         .order_by(a.c.visit_id, a.c.rule)
     )

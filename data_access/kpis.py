@@ -12,6 +12,7 @@ customers through ``customers.region_id``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -63,6 +64,12 @@ r = schema.reps
 t = schema.teams
 g = schema.regions
 c = schema.customers
+
+
+def standing_alert(alerts: Any) -> sa.ColumnElement[bool]:
+    """An alert that counts against its visit: every one but those a person dismissed as a
+    false positive (the visit list's ``rules_fired`` and ``alerts.fetch_visit_rules``)."""
+    return alerts.c.status != "dismissed"
 
 
 # ------------------------------------------------------------------ scope helpers
@@ -184,8 +191,10 @@ def _no_jit(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL jit = off")
 
 
-def _frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
-    result = conn.execute(stmt)
+def _frame(
+    conn: Connection, stmt: sa.Select, params: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    result = conn.execute(stmt, params)
     keys = list(result.keys())
     rows = result.all()
     # Column-wise construction: building a frame from a list of Row objects is ~10x slower.
@@ -504,7 +513,80 @@ def fetch_fact_sums(
         raise ValueError("periods: the team and rep grains must share one period")
     lo = min(start for start, _end in periods.values())
     hi = max(end for _start, end in periods.values())
-    rep_conds = _rep_conditions(region_ids, region, team, rep)
+    scope = _check_region_ids(region_ids)
+    grains = tuple(grain for grain in GRAIN_KEYS if grain in periods)
+    params: dict[str, Any] = {"lo": lo, "hi": hi}
+    if "day" in periods:
+        params["day_start"], params["day_end"] = periods["day"]
+    if "team" in periods or "rep" in periods:
+        params["group_start"], params["group_end"] = periods.get("rep") or periods["team"]
+    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
+    params.update({name: value for name, value in filters.items() if value is not None})
+    present = tuple(value is not None for value in filters.values())
+    if min_dwell_s == DEFAULT_MIN_DWELL_S:
+        stmt = _fact_sums_statement(grains, *present)
+    else:  # a rare setting: built each time, with the raw records' facts
+        rep_conds = _rep_conditions(region_ids, region, team, rep)
+        stmt = _build_fact_sums(
+            grains, _bound_rep_conditions(*present), _computed_facts(lo, hi, rep_conds, min_dwell_s)
+        )
+    _no_jit(conn)
+    result = conn.execute(stmt, params)
+    names = list(result.keys())
+    rows = result.all()
+    out: dict[str, pd.DataFrame] = {}
+    for grain in periods:
+        keys = GRAIN_KEYS[grain]
+        mine = [row for row in rows if row[0] == grain]
+        order = [names.index(key) for key in _GRAIN_ORDER[grain]]
+        mine.sort(key=lambda row: tuple("" if row[i] is None else row[i] for i in order))
+        columns = list(zip(*mine, strict=True)) if mine else [() for _ in names]
+        data: dict[str, Any] = {}
+        for key in keys:
+            data[key] = list(columns[names.index(key)])
+        for name in (*FACT_COUNT_COLUMNS, "rep_days"):
+            data[name] = np.asarray(columns[names.index(name)], dtype="int64")
+        for name in FACT_AMOUNT_COLUMNS:
+            data[name] = np.asarray(columns[names.index(name)], dtype="float64")
+        out[grain] = pd.DataFrame(data)
+    return out
+
+
+def _bound_rep_conditions(
+    scoped: bool, region: bool, team: bool, rep: bool
+) -> list[sa.ColumnElement[bool]]:
+    """``_rep_conditions`` with bound parameters (``scope_regions``, ``region``, ``team``,
+    ``rep``) in place of values: one statement serves every filter of the same shape."""
+    conds: list[sa.ColumnElement[bool]] = []
+    if scoped:
+        conds.append(t.c.region_id.in_(sa.bindparam("scope_regions", expanding=True)))
+    if region:
+        conds.append(t.c.region_id == sa.bindparam("region", type_=sa.String))
+    if team:
+        conds.append(r.c.team_id == sa.bindparam("team", type_=sa.String))
+    if rep:
+        conds.append(r.c.id == sa.bindparam("rep", type_=sa.String))
+    return conds
+
+
+@functools.lru_cache(maxsize=64)
+def _fact_sums_statement(
+    grains: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool
+) -> sa.CompoundSelect | sa.Select:
+    """The rollup statement of ``fetch_fact_sums`` for one shape of call (its grains and which
+    filters are set), built once: constructing it costs more than running it on a drill level."""
+    return _build_fact_sums(
+        grains, _bound_rep_conditions(scoped, region, team, rep), schema.rep_days
+    )
+
+
+def _build_fact_sums(
+    grains: Sequence[str], rep_conds: list[sa.ColumnElement[bool]], source: Any
+) -> sa.CompoundSelect | sa.Select:
+    """The statement of ``fetch_fact_sums`` over per rep-day facts ``source``, with bound
+    parameters ``lo``/``hi`` (every grain's dates), ``day_start``/``day_end`` and
+    ``group_start``/``group_end`` (the team and rep grains)."""
+    lo, hi = sa.bindparam("lo", type_=sa.Date), sa.bindparam("hi", type_=sa.Date)
     scope = (
         sa.select(
             r.c.id,
@@ -519,10 +601,6 @@ def fetch_fact_sums(
         .where(*rep_conds)
         .cte("scope")
     )
-    if min_dwell_s == DEFAULT_MIN_DWELL_S:
-        source: Any = schema.rep_days
-    else:
-        source = _computed_facts(lo, hi, rep_conds, min_dwell_s)
     active_day = sa.or_(
         source.c.fixes > 0,
         source.c.visits > 0,
@@ -568,16 +646,20 @@ def fetch_fact_sums(
 
     branches = []
     # The day branch comes first: its typed local_date column types the union's.
-    if "day" in periods:
-        start, end = periods["day"]
+    if "day" in grains:
+        start, end = (
+            sa.bindparam("day_start", type_=sa.Date),
+            sa.bindparam("day_end", type_=sa.Date),
+        )
         branches.append(
             sa.select(*keyed("day", {"local_date": facts.c.local_date}), *sums(facts))
             .where(facts.c.local_date.between(start, end))
             .group_by(facts.c.local_date)
         )
-    if "team" in periods or "rep" in periods:
+    if "team" in grains or "rep" in grains:
         # Teams are summed from the (few) per-rep sums, not from the rep-days again.
-        start, end = periods.get("rep") or periods["team"]
+        start = sa.bindparam("group_start", type_=sa.Date)
+        end = sa.bindparam("group_end", type_=sa.Date)
         by_rep = (
             sa.select(facts.c.rep_id, *sums(facts))
             .where(facts.c.local_date.between(start, end))
@@ -585,14 +667,14 @@ def fetch_fact_sums(
             .cte("by_rep")
         )
         reps_with_sums = scope.outerjoin(by_rep, by_rep.c.rep_id == scope.c.id)
-    if "team" in periods:
+    if "team" in grains:
         team_keys = (scope.c.team_id, scope.c.team_name, scope.c.region_id, scope.c.region_name)
         branches.append(
             sa.select(*keyed("team", {k.name: k for k in team_keys}), *sums(by_rep))
             .select_from(reps_with_sums)
             .group_by(*team_keys)
         )
-    if "rep" in periods:
+    if "rep" in grains:
         rep_keys = {
             "rep_id": scope.c.id,
             "rep_name": scope.c.name,
@@ -611,27 +693,7 @@ def fetch_fact_sums(
             .select_from(reps_with_sums)
             .where(sa.or_(scope.c.active.is_(True), by_rep.c.rep_id.is_not(None)))
         )
-    stmt = branches[0] if len(branches) == 1 else sa.union_all(*branches)
-    _no_jit(conn)
-    result = conn.execute(stmt)
-    names = list(result.keys())
-    rows = result.all()
-    out: dict[str, pd.DataFrame] = {}
-    for grain in periods:
-        keys = GRAIN_KEYS[grain]
-        mine = [row for row in rows if row[0] == grain]
-        order = [names.index(key) for key in _GRAIN_ORDER[grain]]
-        mine.sort(key=lambda row: tuple("" if row[i] is None else row[i] for i in order))
-        columns = list(zip(*mine, strict=True)) if mine else [() for _ in names]
-        data: dict[str, Any] = {}
-        for key in keys:
-            data[key] = list(columns[names.index(key)])
-        for name in (*FACT_COUNT_COLUMNS, "rep_days"):
-            data[name] = np.asarray(columns[names.index(name)], dtype="int64")
-        for name in FACT_AMOUNT_COLUMNS:
-            data[name] = np.asarray(columns[names.index(name)], dtype="float64")
-        out[grain] = pd.DataFrame(data)
-    return out
+    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
 
 
 _GRAIN_ORDER = {
@@ -1013,8 +1075,30 @@ def fetch_day_visits(
 
     Columns: visit_id, customer_id, customer_name, grade, ts, checked_out_at, dwell_s,
     checkin_distance_m, geofence_limit_m, in_geofence, effective, sop_required, sop_done,
-    order_amount, planned (the customer was on the rep's plan for that day), timezone.
+    order_amount, planned (the customer was on the rep's plan for that day), timezone,
+    rules_fired (the distinct rules of the standing alerts on the visit, by code).
     """
+    scope = _check_region_ids(region_ids)
+    params: dict[str, Any] = {"rep_id": rep_id, "day": day}
+    if scope is not None:
+        params["scope_regions"] = scope
+    frame = _frame(conn, _day_visits_statement(scope is not None, float(min_dwell_s)), params)
+    for name in ("in_geofence", "effective", "planned"):
+        frame[name] = frame[name].astype(bool)
+    for name in ("sop_required", "sop_done"):
+        frame[name] = frame[name].fillna(0).astype("int64")
+    frame["order_amount"] = frame["order_amount"].astype("float64")
+    frame["rules_fired"] = [
+        sorted(set(text.split(","))) if isinstance(text, str) and text else []
+        for text in frame["rules_fired"]
+    ]
+    return frame
+
+
+@functools.lru_cache(maxsize=8)
+def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
+    """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and, when scoped,
+    ``scope_regions``), built once per shape."""
     s, ts, o, pi = schema.sop_steps, schema.sop_template_steps, schema.orders, schema.plan_items
     req = _required_steps_per_template()
     done = (
@@ -1048,8 +1132,15 @@ def fetch_day_visits(
         )
         .correlate(v)
     )
+    al = schema.alerts
+    fired = (
+        sa.select(sa.func.aggregate_strings(al.c.rule, ","))
+        .where(al.c.visit_id == v.c.id, standing_alert(al))
+        .correlate(v)
+        .scalar_subquery()
+    )
     in_geofence = v.c.checkin_distance_m <= v.c.geofence_limit_m
-    stmt = (
+    return (
         sa.select(
             v.c.id.label("visit_id"),
             v.c.customer_id,
@@ -1067,6 +1158,7 @@ def fetch_day_visits(
             order_amount.label("order_amount"),
             sa.case((planned, 1), else_=0).label("planned"),
             r.c.timezone,
+            fired.label("rules_fired"),
         )
         .select_from(
             v.join(c, c.c.id == v.c.customer_id)
@@ -1074,19 +1166,17 @@ def fetch_day_visits(
             .outerjoin(req, req.c.template_id == v.c.sop_template_id)
         )
         .where(
-            v.c.rep_id == rep_id,
-            v.c.local_date == day,
-            v.c.rep_id.in_(_scoped_rep_ids(region_ids)),
+            v.c.rep_id == sa.bindparam("rep_id", type_=sa.String),
+            v.c.local_date == sa.bindparam("day", type_=sa.Date),
+            v.c.rep_id.in_(
+                sa.select(r.c.id)
+                .join(t, t.c.id == r.c.team_id)
+                .where(*_bound_rep_conditions(scoped, False, False, False))
+                .correlate(None)
+            ),
         )
         .order_by(v.c.ts, v.c.id)
     )
-    frame = _frame(conn, stmt)
-    for name in ("in_geofence", "effective", "planned"):
-        frame[name] = frame[name].astype(bool)
-    for name in ("sop_required", "sop_done"):
-        frame[name] = frame[name].fillna(0).astype("int64")
-    frame["order_amount"] = frame["order_amount"].astype("float64")
-    return frame
 
 
 def fetch_filter_options(

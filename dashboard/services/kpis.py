@@ -19,7 +19,6 @@ from dashboard import kpis as core
 from dashboard.filters import Filters
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User
-from data_access import alerts as alert_store
 from data_access import kpis as store
 
 # How far back the overdue list looks for a customer's last verified visit.
@@ -185,15 +184,14 @@ def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFra
             region_ids=region_scope(user),
             min_dwell_s=core.MIN_DWELL_S,
         )
-        # Only the visits the scoped query returned are asked for.
-        fired = alert_store.fetch_visit_rules(conn, visits["visit_id"])
+    fired = visits.pop("rules_fired")
     if visits.empty:
         visits["ts_local"] = visits["checked_out_local"] = pd.Series(dtype="datetime64[ns, UTC]")
         visits["dwell_min"] = pd.Series(dtype="float64")
         visits["integrity"] = pd.Series(dtype="int64")
         visits["rules"] = pd.Series(dtype="object")
         return visits
-    judged = [visit_integrity(fired.get(vid, [])) for vid in visits["visit_id"]]
+    judged = [visit_integrity(rules) for rules in fired]
     visits["integrity"] = pd.Series(
         [score for score, _ in judged], index=visits.index, dtype="int64"
     )
