@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.rules import SEVERITIES
+
 MIN_DWELL_S = 300.0
 """A visit counts as effective (verified) only from this dwell on (5 minutes)."""
 
@@ -478,4 +480,4 @@ def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def severity_counts(counts: Mapping[str, int]) -> dict[str, int]:
     """Return open-alert counts for every severity, most severe first (0 when absent)."""
-    return {sev: int(counts.get(sev, 0)) for sev in ("critical", "high", "medium", "low")}
+    return {sev: int(counts.get(sev, 0)) for sev in SEVERITIES}

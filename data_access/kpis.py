@@ -524,7 +524,8 @@ def fetch_fact_sums(
     params.update({name: value for name, value in filters.items() if value is not None})
     present = tuple(value is not None for value in filters.values())
     if min_dwell_s == DEFAULT_MIN_DWELL_S:
-        stmt = _fact_sums_statement(grains, *present)
+        few_reps = conn.dialect.name == "postgresql" and (team is not None or rep is not None)
+        stmt = _fact_sums_statement(grains, *present, per_rep=few_reps)
     else:  # a rare setting: built each time, with the raw records' facts
         rep_conds = _rep_conditions(region_ids, region, team, rep)
         stmt = _build_fact_sums(
@@ -569,23 +570,33 @@ def _bound_rep_conditions(
     return conds
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=128)
 def _fact_sums_statement(
-    grains: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool
+    grains: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool, *, per_rep: bool
 ) -> sa.CompoundSelect | sa.Select:
-    """The rollup statement of ``fetch_fact_sums`` for one shape of call (its grains and which
-    filters are set), built once: constructing it costs more than running it on a drill level."""
+    """The rollup statement of ``fetch_fact_sums`` for one shape of call (its grains, which
+    filters are set, the per-rep lookup), built once: constructing it costs more than running
+    it on a drill level."""
     return _build_fact_sums(
-        grains, _bound_rep_conditions(scoped, region, team, rep), schema.rep_days
+        grains, _bound_rep_conditions(scoped, region, team, rep), schema.rep_days, per_rep=per_rep
     )
 
 
 def _build_fact_sums(
-    grains: Sequence[str], rep_conds: list[sa.ColumnElement[bool]], source: Any
+    grains: Sequence[str],
+    rep_conds: list[sa.ColumnElement[bool]],
+    source: Any,
+    *,
+    per_rep: bool = False,
 ) -> sa.CompoundSelect | sa.Select:
     """The statement of ``fetch_fact_sums`` over per rep-day facts ``source``, with bound
     parameters ``lo``/``hi`` (every grain's dates), ``day_start``/``day_end`` and
-    ``group_start``/``group_end`` (the team and rep grains)."""
+    ``group_start``/``group_end`` (the team and rep grains).
+
+    ``per_rep`` (PostgreSQL, a team or rep filter): the rep-days are looked up rep by rep
+    (LATERAL, on the primary key). With its default costs PostgreSQL otherwise reads every
+    rep's days of the period by date and keeps a team's: 2.2 ms instead of 0.8 for a month.
+    """
     lo, hi = sa.bindparam("lo", type_=sa.Date), sa.bindparam("hi", type_=sa.Date)
     scope = (
         sa.select(
@@ -607,22 +618,18 @@ def _build_fact_sums(
         source.c.planned > 0,
         source.c.expense_amount > 0,
     )
-    facts = (
-        sa.select(
-            source.c.rep_id,
-            source.c.local_date,
-            *(source.c[name] for name in SUM_FACTS),
-            sa.case((sa.or_(source.c.fixes > 0, source.c.visits > 0), 1), else_=0).label(
-                "rep_days"
-            ),
-        )
-        .where(
-            source.c.local_date.between(lo, hi),
-            source.c.rep_id.in_(sa.select(scope.c.id)),
-            active_day,
-        )
-        .cte("facts")
-    )
+    day_rows = sa.select(
+        source.c.rep_id,
+        source.c.local_date,
+        *(source.c[name] for name in SUM_FACTS),
+        sa.case((sa.or_(source.c.fixes > 0, source.c.visits > 0), 1), else_=0).label("rep_days"),
+    ).where(source.c.local_date.between(lo, hi), active_day)
+    if per_rep:
+        # OFFSET 0 keeps the planner from flattening the lookup back into one join.
+        lookup = day_rows.where(source.c.rep_id == scope.c.id).offset(0).lateral("day_rows")
+        facts = sa.select(lookup).select_from(scope.join(lookup, sa.true())).cte("facts")
+    else:
+        facts = day_rows.where(source.c.rep_id.in_(sa.select(scope.c.id))).cte("facts")
 
     def sums(source: Any) -> list[sa.ColumnElement[Any]]:
         return [
@@ -978,50 +985,17 @@ def fetch_online_reps(
     return int(conn.execute(stmt).scalar_one())
 
 
-def count_online_reps(
-    conn: Connection,
-    *,
-    day: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> tuple[int, int]:
-    """Return (online, active): the active reps in scope with at least one fix on local date
-    ``day``, and all the active reps in scope, in one statement."""
+def _online_select(day: Any, rep_conds: list[sa.ColumnElement[bool]]) -> sa.Select:
+    """(online, reps): the active reps of ``rep_conds`` with a fix on ``day``, and all of them."""
     rd = schema.rep_days
     has_fix = sa.exists().where(rd.c.rep_id == r.c.id, rd.c.local_date == day, rd.c.fixes > 0)
-    stmt = (
-        sa.select(sa.func.count(sa.case((has_fix, 1))), sa.func.count())
-        .select_from(r.join(t, t.c.id == r.c.team_id))
-        .where(*_rep_conditions(region_ids, region, team, rep, active_only=True))
-    )
-    online, active = conn.execute(stmt).one()
-    return int(online), int(active)
-
-
-def fetch_open_alerts_by_severity(
-    conn: Connection,
-    *,
-    start: date,
-    end: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> dict[str, int]:
-    """Return severity → number of open alerts of reps in scope with local_date in [start, end]."""
-    a = schema.alerts
-    stmt = (
-        sa.select(a.c.severity, sa.func.count())
-        .where(
-            a.c.status == "open",
-            a.c.local_date.between(start, end),
-            a.c.rep_id.in_(_scoped_rep_ids(region_ids, region, team, rep)),
+    return (
+        sa.select(
+            sa.func.count(sa.case((has_fix, 1))).label("online"), sa.func.count().label("reps")
         )
-        .group_by(a.c.severity)
+        .select_from(r.join(t, t.c.id == r.c.team_id))
+        .where(*rep_conds, r.c.active.is_(True))
     )
-    return {severity: int(n) for severity, n in conn.execute(stmt)}
 
 
 def fetch_expense_totals(
@@ -1040,8 +1014,14 @@ def fetch_expense_totals(
     ``amount_at_risk`` of its open flags, capped at the claim amount (several rules disputing
     one claim never count it twice).
     """
+    stmt = _expense_totals_select(start, end, _scoped_rep_ids(region_ids, region, team, rep))
+    both = conn.execute(stmt).one()
+    return {"claimed": float(both[0]), "at_risk": float(both[1])}
+
+
+def _expense_totals_select(start: Any, end: Any, scoped: sa.Select) -> sa.Select:
+    """(claimed, at_risk) of ``fetch_expense_totals`` for the reps ``scoped`` selects."""
     e, fl = schema.expenses, schema.expense_flags
-    scoped = _scoped_rep_ids(region_ids, region, team, rep)
     claimed = sa.select(sa.cast(sa.func.coalesce(sa.func.sum(e.c.amount), 0), sa.Float)).where(
         e.c.date.between(start, end), e.c.rep_id.in_(scoped)
     )
@@ -1057,10 +1037,67 @@ def fetch_expense_totals(
         .select_from(risk.join(e, e.c.id == risk.c.claim_id))
         .where(e.c.date.between(start, end), e.c.rep_id.in_(scoped))
     )
-    both = conn.execute(
-        sa.select(claimed.scalar_subquery().label("claimed"), at_risk.scalar_subquery())
-    ).one()
-    return {"claimed": float(both[0]), "at_risk": float(both[1])}
+    return sa.select(
+        claimed.scalar_subquery().label("claimed"), at_risk.scalar_subquery().label("at_risk")
+    )
+
+
+def fetch_overview_extras(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    today: date,
+    severities: Sequence[str],
+    region_ids: Sequence[str] | None,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> dict[str, Any]:
+    """The overview's small numbers in one statement: ``alerts`` (severity → open alerts with
+    local_date in [start, end], as ``fetch_open_alerts_by_severity``, for ``severities``),
+    ``claimed`` and ``at_risk`` (as ``fetch_expense_totals``), ``online`` and ``reps`` (as
+    ``count_online_reps`` on ``today``)."""
+    scope = _check_region_ids(region_ids)
+    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
+    params: dict[str, Any] = {"start": start, "end": end, "today": today}
+    params.update({name: value for name, value in filters.items() if value is not None})
+    present = tuple(value is not None for value in filters.values())
+    stmt = _overview_extras_statement(tuple(severities), *present)
+    row = conn.execute(stmt, params).mappings().one()
+    return {
+        "alerts": {sev: int(row[f"alerts_{sev}"]) for sev in severities},
+        "claimed": float(row["claimed"]),
+        "at_risk": float(row["at_risk"]),
+        "online": int(row["online"]),
+        "reps": int(row["reps"]),
+    }
+
+
+@functools.lru_cache(maxsize=64)
+def _overview_extras_statement(
+    severities: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool
+) -> sa.Select:
+    """The statement of ``fetch_overview_extras`` for one shape of call, built once."""
+    start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+    conds = _bound_rep_conditions(scoped, region, team, rep)
+    scoped_ids = sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds)
+    a = schema.alerts
+    alerts = (
+        sa.select(
+            *(
+                sa.func.count(sa.case((a.c.severity == sev, 1))).label(f"alerts_{sev}")
+                for sev in severities
+            )
+        )
+        .where(a.c.status == "open", a.c.local_date.between(start, end), a.c.rep_id.in_(scoped_ids))
+        .subquery("alert_counts")
+    )
+    money = _expense_totals_select(start, end, scoped_ids).subquery("money")
+    online = _online_select(sa.bindparam("today", type_=sa.Date), conds).subquery("online")
+    return sa.select(alerts, money, online).select_from(
+        alerts.join(money, sa.true()).join(online, sa.true())
+    )
 
 
 def fetch_day_visits(

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract
 from dashboard import kpis as core
 from dashboard.filters import Filters
+from dashboard.rules import SEVERITIES
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User
 from data_access import kpis as store
@@ -70,13 +71,17 @@ def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> di
     with engine.connect() as conn:
         # One statement for both periods (they are adjacent) per day, and per team.
         sums = _sums(conn, user, filters, {"day": (prev.start, filters.end), "team": period})
-        alerts = store.fetch_open_alerts_by_severity(
-            conn, start=filters.start, end=filters.end, region_ids=scope, **kw
+        extras = store.fetch_overview_extras(
+            conn,
+            start=filters.start,
+            end=filters.end,
+            today=today,
+            severities=SEVERITIES,
+            region_ids=scope,
+            **kw,
         )
-        expenses = store.fetch_expense_totals(
-            conn, start=filters.start, end=filters.end, region_ids=scope, **kw
-        )
-        online, reps = store.count_online_reps(conn, day=today, region_ids=scope, **kw)
+    online, reps = extras["online"], extras["reps"]
+    expenses = {"claimed": extras["claimed"], "at_risk": extras["at_risk"]}
     days = sums["day"]
     current_days = _in_range(days, filters.start, filters.end)
     current = core.summarize(current_days)
@@ -91,7 +96,7 @@ def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> di
         "trend": core.trend(current_days, start=filters.start, end=filters.end, grain="day"),
         "top_teams": top,
         "bottom_teams": bottom,
-        "alerts": core.severity_counts(alerts),
+        "alerts": core.severity_counts(extras["alerts"]),
         "expenses": {
             **expenses,
             "at_risk_rate": core.ratio(expenses["at_risk"], expenses["claimed"]),

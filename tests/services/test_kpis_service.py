@@ -3,6 +3,7 @@ worked out by hand (see the comments of ``company_records``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -491,6 +492,31 @@ def test_compliance_rules_are_configurable(company):
     assert grades.loc["A", "compliant"] == 2  # ca-A1 (4) and ca-A2 (3)
     assert grades.loc["B", "compliant"] == 2
     assert grades.loc["C", "compliant"] == 2  # ca-C1's visit of 10-20 is inside 56 days
+
+
+@pytest.mark.parametrize("user", [EXEC, MANAGER_A], ids=["exec", "manager"])
+def test_a_team_or_rep_filter_gives_the_rows_of_the_unfiltered_views(company, user):
+    """Team and rep filters take another plan on PostgreSQL (a per-rep lookup): their numbers
+    are the unfiltered views' rows of that team or rep."""
+    whole = svc.team_views(company, user, PERIOD)
+    assert len(whole["reps"]) >= 3
+    for team_id in whole["teams"]["team_id"]:
+        narrowed = svc.team_views(company, user, dataclasses.replace(PERIOD, team=team_id))
+        pd.testing.assert_frame_equal(
+            narrowed["teams"].reset_index(drop=True),
+            whole["teams"][whole["teams"]["team_id"] == team_id].reset_index(drop=True),
+        )
+        pd.testing.assert_frame_equal(
+            narrowed["reps"].reset_index(drop=True),
+            whole["reps"][whole["reps"]["team_id"] == team_id].reset_index(drop=True),
+        )
+    for rep_id in whole["reps"]["rep_id"]:
+        days = svc.rep_days(company, user, PERIOD, rep_id)
+        row = whole["reps"][whole["reps"]["rep_id"] == rep_id].iloc[0]
+        assert int(days["visits"].sum()) == row["visits"]
+        assert int(days["effective"].sum()) == row["effective"]
+        by_rep = svc.trend(company, user, dataclasses.replace(PERIOD, rep=rep_id))
+        assert int(by_rep["visits"].sum()) == row["visits"]
 
 
 # ------------------------------------------------------------------ region scope
