@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import UTC, datetime
 
@@ -13,6 +14,9 @@ from webapp.dash_app import create_app
 settings = Settings.from_env()
 app = create_app(settings)
 server = app.server
+# What exists now (modules, layouts, the engine) lives as long as the process: keep it out of
+# the collector's full passes, which otherwise stall a request for tens of milliseconds.
+gc.freeze()
 
 
 def prepare_database(settings: Settings) -> None:
