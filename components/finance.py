@@ -194,7 +194,7 @@ def shown_note(shown: int, total: int, key: str, lang: str) -> str:
 def ledger_outputs(result: Mapping[str, Any], lang: str, theme: str) -> tuple:
     """What the ledger callback sends: claims rows, mileage rows, the drift figure, the totals
     tiles, and the two "showing N of M" notes."""
-    band = 1 + result["rules"].tolerance_pct / 100.0
+    band = 1 + result["rules"].mileage_tolerance_pct / 100.0
     claims, mileage = result["claims"], result["mileage"]
     return (
         claim_rows(claims),

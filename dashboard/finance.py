@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from dashboard.geo import haversine_m_np
+from dashboard.rules import SETTINGS, ExpenseConfig, check_setting
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 CAPPED_CATEGORIES = ("meal", "hotel", "entertainment")
@@ -38,75 +39,31 @@ class FinanceError(ValueError):
     """A finance request was refused; the message names what is wrong."""
 
 
-@dataclass(frozen=True)
-class FinanceRules:
-    """The expense thresholds finance can tune (contract §3 defaults)."""
-
-    tolerance_pct: float = 15.0  # MILEAGE_INFLATED: claimed > tracked × (1 + pct/100) + km
-    tolerance_km: float = 2.0
-    rate_cny_per_km: float = 0.8
-    cap_meal_cny: float = 150.0
-    cap_hotel_cny: float = 600.0
-    cap_entertainment_cny: float = 1000.0
-
-    def cap_cny(self, category: str) -> float | None:
-        """The daily cap of a category (None for uncapped categories)."""
-        return {
-            "meal": self.cap_meal_cny,
-            "hotel": self.cap_hotel_cny,
-            "entertainment": self.cap_entertainment_cny,
-        }.get(category)
-
-
-# rule_settings key → FinanceRules field.
-SETTING_KEYS = {
-    "mileage_tolerance_pct": "tolerance_pct",
-    "mileage_allowance_km": "tolerance_km",
-    "mileage_rate_cny_per_km": "rate_cny_per_km",
-    "meal_cap_cny": "cap_meal_cny",
-    "hotel_cap_cny": "cap_hotel_cny",
-    "entertainment_cap_cny": "cap_entertainment_cny",
-}
-_UPPER = {"tolerance_pct": 1000.0, "tolerance_km": 1000.0, "rate_cny_per_km": 100.0}
-
-
-def _number(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise FinanceError(f"{key}: {value!r} is not a number")
-    try:
-        number = float(value)
-    except ValueError:
-        raise FinanceError(f"{key}: {value!r} is not a number") from None
-    if not math.isfinite(number) or number < 0:
-        raise FinanceError(f"{key}: {value!r} must be a finite number >= 0")
-    return number
+# The thresholds finance tunes are the judge's expense thresholds (contract §3): one definition,
+# one validation, stored under the same rule_settings keys.
+FinanceRules = ExpenseConfig
+SETTING_KEYS = tuple(key for key, spec in SETTINGS.items() if spec.section == "expenses")
 
 
 def rules_from_values(values: Mapping[str, Any], base: FinanceRules | None = None) -> FinanceRules:
-    """Build rules from {setting key or field name: value}; unknown keys and bad numbers are
-    refused with the key's name; missing keys keep ``base`` (the defaults)."""
-    base = base or FinanceRules()
-    names = {f.name for f in fields(FinanceRules)}
+    """Build rules from {setting key: value}; unknown keys and bad numbers are refused with the
+    key's name (``dashboard.rules.check_setting``); missing keys keep ``base`` (the defaults)."""
     changes: dict[str, float] = {}
     for key, value in values.items():
-        name = SETTING_KEYS.get(key, key)
-        if name not in names:
+        if key not in SETTING_KEYS:
             raise FinanceError(f"{key}: not a finance setting")
         if value is None:
             continue
-        number = _number(key, value)
-        upper = _UPPER.get(name, 1_000_000.0)
-        if number > upper:
-            raise FinanceError(f"{key}: {number:g} is above the allowed {upper:g}")
-        if name == "rate_cny_per_km" and number == 0:
-            raise FinanceError(f"{key}: the mileage rate must be above 0")
-        changes[name] = number
-    return replace(base, **changes)
+        try:
+            changes[key] = check_setting(key, value)
+        except ValueError as exc:
+            raise FinanceError(str(exc)) from None
+    return replace(base or FinanceRules(), **changes)
 
 
 def rules_to_settings(rules: FinanceRules) -> dict[str, float]:
     """The rule_settings key → value form of rules."""
-    return {key: getattr(rules, name) for key, name in SETTING_KEYS.items()}
+    return {key: getattr(rules, key) for key in SETTING_KEYS}
 
 
 # ------------------------------------------------------------------ the mileage ledger
@@ -114,8 +71,8 @@ def rules_to_settings(rules: FinanceRules) -> dict[str, float]:
 
 def limit_km(tracked_km: ArrayLike, rules: FinanceRules) -> np.ndarray:
     """The MILEAGE_INFLATED tolerance band's upper edge: tracked × (1 + pct/100) + km."""
-    return np.asarray(tracked_km, dtype=float) * (1 + rules.tolerance_pct / 100.0) + (
-        rules.tolerance_km
+    return np.asarray(tracked_km, dtype=float) * (1 + rules.mileage_tolerance_pct / 100.0) + (
+        rules.mileage_allowance_km
     )
 
 
@@ -187,7 +144,7 @@ def mileage_ledger(
     limit = float(limit_km(tracked_km, rules))
     excess = max(0.0, claimed_km - limit)
     reimbursable_km = min(claimed_km, limit)
-    reimbursable = round(min(amount_cny, reimbursable_km * rules.rate_cny_per_km), 2)
+    reimbursable = round(min(amount_cny, reimbursable_km * rules.mileage_rate_cny_per_km), 2)
     return MileageLedger(
         claimed_km=claimed_km,
         amount_cny=amount_cny,
@@ -202,7 +159,7 @@ def mileage_ledger(
         ratio=claimed_km / tracked_km if tracked_km > 0 else None,
         within_band=excess == 0,
         below_chain=claimed_km + 1e-9 < chain_km,
-        rate_cny_per_km=rules.rate_cny_per_km,
+        rate_cny_per_km=rules.mileage_rate_cny_per_km,
     )
 
 
@@ -214,7 +171,9 @@ def mileage_at_risk(
     claimed = np.asarray(claimed_km, dtype=float)
     tracked = np.nan_to_num(np.asarray(tracked_km, dtype=float), nan=0.0)
     excess = np.clip(claimed - limit_km(tracked, rules), 0.0, None)
-    return np.minimum(np.round(excess * rules.rate_cny_per_km, 2), np.asarray(amount, float))
+    return np.minimum(
+        np.round(excess * rules.mileage_rate_cny_per_km, 2), np.asarray(amount, float)
+    )
 
 
 def over_cap_at_risk(claims: pd.DataFrame, rules: FinanceRules) -> pd.Series:

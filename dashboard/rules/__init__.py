@@ -145,7 +145,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "signal_gap_min_s": (60.0, 86_400.0),
     "mileage_tolerance_pct": (0.0, 1000.0),
     "mileage_allowance_km": (0.0, 1000.0),
-    "mileage_rate_cny_per_km": (0.0, 100.0),
+    "mileage_rate_cny_per_km": (0.01, 100.0),  # a rate of 0 would reimburse nothing
     "meal_cap_cny": (0.0, 1_000_000.0),
     "hotel_cap_cny": (0.0, 1_000_000.0),
     "entertainment_cap_cny": (0.0, 1_000_000.0),

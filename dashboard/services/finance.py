@@ -8,7 +8,7 @@ The region scope always comes from the signed-in user (a manager sees their regi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -164,7 +164,8 @@ def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFram
     m["limit_km"] = core.limit_km(tracked, rules).round(2)
     m["excess_km"] = (m["claimed_km"].astype(float) - m["limit_km"]).clip(lower=0).round(2)
     m["reimbursable_cny"] = np.minimum(
-        m["amount"], (np.minimum(m["claimed_km"], m["limit_km"]) * rules.rate_cny_per_km).round(2)
+        m["amount"],
+        (np.minimum(m["claimed_km"], m["limit_km"]) * rules.mileage_rate_cny_per_km).round(2),
     )
     m["ratio"] = np.where(tracked > 0, m["claimed_km"] / tracked.where(tracked > 0, 1.0), np.nan)
     return m
@@ -545,7 +546,3 @@ def what_if(
         "table": core.compare_what_if(frame, current, rules),
         "claims": len(frame),
     }
-
-
-def rules_dict(rules: core.FinanceRules) -> dict[str, float]:
-    return asdict(rules)

@@ -244,7 +244,7 @@ def test_what_if_counts_on_history_and_admin_saves_with_an_audit_row(seeded):
     assert table.loc["OVER_CAP", "at_risk_then"] == 50.0
 
     assert finance.save_rules(seeded, admin, {"meal_cap_cny": 250}, now=fb.NOW) == 1
-    assert finance.load_rules(seeded).cap_meal_cny == 250.0
+    assert finance.load_rules(seeded).meal_cap_cny == 250.0
     audit = finance.settings_history(seeded, admin)
     assert list(
         zip(audit["key"], audit["before"], audit["after"], audit["actor"], strict=True)

@@ -58,7 +58,9 @@ def test_ledger_flags_a_claim_below_the_straight_line_lower_bound():
 
 
 def test_ledger_uses_the_configured_rate_and_tolerance():
-    rules = core.FinanceRules(tolerance_pct=0.0, tolerance_km=0.0, rate_cny_per_km=1.5)
+    rules = core.FinanceRules(
+        mileage_tolerance_pct=0.0, mileage_allowance_km=0.0, mileage_rate_cny_per_km=1.5
+    )
     ledger = core.mileage_ledger(
         claimed_km=30.0, amount_cny=45.0, raw_km=20.0, tracked_km=20.0, chain_km=0.0, rules=rules
     )
@@ -156,15 +158,15 @@ def test_cap_check_reports_total_cap_and_excess_and_none_for_uncapped():
 
 def test_rules_from_values_reads_setting_keys_and_names_a_bad_one():
     rules = core.rules_from_values({"mileage_rate_cny_per_km": "1.2", "meal_cap_cny": 200})
-    assert rules.rate_cny_per_km == 1.2 and rules.cap_meal_cny == 200.0
-    assert rules.tolerance_pct == 15.0
+    assert rules.mileage_rate_cny_per_km == 1.2 and rules.meal_cap_cny == 200.0
+    assert rules.mileage_tolerance_pct == 15.0
     with pytest.raises(core.FinanceError, match="meal_cap_cny"):
         core.rules_from_values({"meal_cap_cny": -5})
     with pytest.raises(core.FinanceError, match="mileage_tolerance_pct"):
         core.rules_from_values({"mileage_tolerance_pct": "lots"})
     with pytest.raises(core.FinanceError, match="not a finance setting"):
         core.rules_from_values({"cap.taxi_cny": 5})
-    with pytest.raises(core.FinanceError, match="above 0"):
+    with pytest.raises(core.FinanceError, match="mileage_rate_cny_per_km: 0.0 is outside 0.01"):
         core.rules_from_values({"mileage_rate_cny_per_km": 0})
 
 
