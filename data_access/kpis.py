@@ -1054,10 +1054,10 @@ def fetch_overview_extras(
     team: str | None = None,
     rep: str | None = None,
 ) -> dict[str, Any]:
-    """The overview's small numbers in one statement: ``alerts`` (severity → open alerts with
-    local_date in [start, end], as ``fetch_open_alerts_by_severity``, for ``severities``),
-    ``claimed`` and ``at_risk`` (as ``fetch_expense_totals``), ``online`` and ``reps`` (as
-    ``count_online_reps`` on ``today``)."""
+    """The overview's small numbers of the reps in scope, in one statement: ``alerts``
+    (severity → open alerts with local_date in [start, end], for each of ``severities``),
+    ``claimed`` and ``at_risk`` (CNY, as ``fetch_expense_totals``), ``online`` (active reps
+    with a fix on local date ``today``) and ``reps`` (active reps)."""
     scope = _check_region_ids(region_ids)
     filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
     params: dict[str, Any] = {"start": start, "end": end, "today": today}

@@ -18,6 +18,7 @@ from dashboard.services import kpis as svc
 from dashboard.services.ingest import ingest_values
 from dashboard.services.rollups import refresh_rep_days
 from dashboard.services.users import User
+from data_access import kpis as kpi_store
 from data_access import schema
 from tests import alert_builders as ab
 from tests import builders as b
@@ -517,6 +518,22 @@ def test_a_team_or_rep_filter_gives_the_rows_of_the_unfiltered_views(company, us
         assert int(days["effective"].sum()) == row["effective"]
         by_rep = svc.trend(company, user, dataclasses.replace(PERIOD, rep=rep_id))
         assert int(by_rep["visits"].sum()) == row["visits"]
+
+
+@pytest.mark.parametrize("narrow", [{}, {"team": "team-a1"}, {"rep": "rep-a1"}])
+def test_facts_computed_from_the_raw_records_equal_the_rollups(company, narrow):
+    """A dwell threshold other than the rollup's makes fetch_fact_sums compute the facts from
+    the raw records (another statement); at a threshold no visit's dwell falls between, the
+    numbers are the rollup's."""
+    periods = {"day": (START, END), "team": (START, END), "rep": (START, END)}
+    with company.connect() as conn:
+        rollup = kpi_store.fetch_fact_sums(conn, periods=periods, region_ids=None, **narrow)
+        raw = kpi_store.fetch_fact_sums(
+            conn, periods=periods, region_ids=None, min_dwell_s=299.9999, **narrow
+        )
+    for grain in periods:
+        assert len(rollup[grain]) > 0
+        pd.testing.assert_frame_equal(raw[grain], rollup[grain])
 
 
 # ------------------------------------------------------------------ region scope

@@ -166,7 +166,7 @@ def test_rules_from_values_reads_setting_keys_and_names_a_bad_one():
         core.rules_from_values({"mileage_tolerance_pct": "lots"})
     with pytest.raises(core.FinanceError, match="not a finance setting"):
         core.rules_from_values({"cap.taxi_cny": 5})
-    with pytest.raises(core.FinanceError, match="mileage_rate_cny_per_km: 0.0 is outside 0.01"):
+    with pytest.raises(core.FinanceError, match=r"mileage_rate_cny_per_km: 0\.0 is outside 0\.01"):
         core.rules_from_values({"mileage_rate_cny_per_km": 0})
 
 
