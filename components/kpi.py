@@ -12,6 +12,7 @@ from dash import html
 
 from components.formatting import fmt_change, fmt_kpi, fmt_value
 from components.i18n import t
+from dashboard.rules import SEVERITIES
 
 TILE_KEYS = (
     "visits",
@@ -24,7 +25,6 @@ TILE_KEYS = (
     "expense_per_visit",
     "order_per_visit",
 )
-SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_COLOURS = {"critical": "danger", "high": "warning", "medium": "info", "low": "secondary"}
 
 
