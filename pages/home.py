@@ -49,10 +49,13 @@ OVERVIEW_EXPENSE = "overview-expense"
 OVERVIEW_ONLINE = "overview-online"
 
 
-def _card(title: str, body_id: str, body=None) -> dbc.Card:
+def _card(title: str, body_id: str, body=None, *, fill: bool = True) -> dbc.Card:
+    """A titled card; ``fill`` stretches it to its column's height (side by side cards), which
+    cards stacked in one column must not do: each would take the whole column and overlap what
+    follows."""
     return dbc.Card(
         [dbc.CardHeader(title), dbc.CardBody(body if body is not None else html.Div(id=body_id))],
-        className="h-100",
+        className="h-100" if fill else None,
     )
 
 
@@ -83,14 +86,12 @@ def layout(**query):
                     ),
                     dbc.Col(
                         [
-                            _card(t("kpi.online_rate", lang), OVERVIEW_ONLINE),
-                            html.Div(className="mb-3"),
-                            _card(t("overview.alerts", lang), OVERVIEW_ALERTS),
-                            html.Div(className="mb-3"),
-                            _card(t("overview.expense", lang), OVERVIEW_EXPENSE),
+                            _card(t("kpi.online_rate", lang), OVERVIEW_ONLINE, fill=False),
+                            _card(t("overview.alerts", lang), OVERVIEW_ALERTS, fill=False),
+                            _card(t("overview.expense", lang), OVERVIEW_EXPENSE, fill=False),
                         ],
                         xl=4,
-                        className="mb-3",
+                        className="mb-3 d-flex flex-column gap-3",
                     ),
                 ]
             ),
