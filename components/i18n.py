@@ -485,7 +485,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Straight line between verified visits (lower bound)",
     ),
     "fin.km.limit": ("容差上限", "Tolerance band (upper edge)"),
-    "fin.km.excess": ("超出里程", "Excess km"),
+    "fin.km.excess": ("超出轨迹里程(超出容差时)", "Km over the track (beyond the band)"),
     "fin.km.ratio": ("申报 ÷ 轨迹", "Claimed ÷ tracked"),
     "fin.km.reimbursable": ("可报销金额", "Reimbursable"),
     "fin.km.band_line": ("容差", "tolerance"),

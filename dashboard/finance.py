@@ -17,6 +17,8 @@ from numpy.typing import ArrayLike
 
 from dashboard.geo import haversine_m_np
 from dashboard.rules import SETTINGS, ExpenseConfig, check_setting
+from dashboard.rules.expenses import mileage_at_risk as mileage_at_risk_of_claim
+from dashboard.rules.expenses import mileage_limit_km
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 CAPPED_CATEGORIES = ("meal", "hotel", "entertainment")
@@ -71,9 +73,7 @@ def rules_to_settings(rules: FinanceRules) -> dict[str, float]:
 
 def limit_km(tracked_km: ArrayLike, rules: FinanceRules) -> np.ndarray:
     """The MILEAGE_INFLATED tolerance band's upper edge: tracked × (1 + pct/100) + km."""
-    return np.asarray(tracked_km, dtype=float) * (1 + rules.mileage_tolerance_pct / 100.0) + (
-        rules.mileage_allowance_km
-    )
+    return mileage_limit_km(np.asarray(tracked_km, dtype=float), rules)
 
 
 def raw_track_km(
@@ -112,10 +112,10 @@ class MileageLedger:
     tracked_km: float  # the cleaned trips (contract §3 "tracked distance")
     chain_km: float  # straight lines between the day's verified visits: a lower bound
     limit_km: float  # tolerance band's upper edge, from tracked_km
-    excess_km: float  # claimed beyond the band
-    reimbursable_km: float
-    reimbursable_cny: float  # min(amount, reimbursable_km × rate)
-    at_risk_cny: float  # amount - reimbursable
+    excess_km: float  # beyond the band: the km claimed over the tracked km; else 0
+    reimbursable_km: float  # claimed - excess
+    reimbursable_cny: float  # amount - at_risk
+    at_risk_cny: float  # MILEAGE_INFLATED's amount at risk (excess × rate, at most the amount)
     ratio: float | None  # claimed ÷ tracked (None when nothing was tracked)
     within_band: bool
     below_chain: bool  # claimed less than the straight-line lower bound (odd, not inflated)
@@ -142,9 +142,10 @@ def mileage_ledger(
         if value is None or not math.isfinite(value) or value < 0:
             raise FinanceError(f"{name}: {value!r} must be a finite number >= 0")
     limit = float(limit_km(tracked_km, rules))
-    excess = max(0.0, claimed_km - limit)
-    reimbursable_km = min(claimed_km, limit)
-    reimbursable = round(min(amount_cny, reimbursable_km * rules.mileage_rate_cny_per_km), 2)
+    # The flag's own figure (contract §3): beyond the band, the km over the track are at risk.
+    risk = mileage_at_risk_of_claim(claimed_km, tracked_km, amount_cny, rules)
+    at_risk = 0.0 if risk is None else float(risk)
+    excess = 0.0 if risk is None else claimed_km - tracked_km
     return MileageLedger(
         claimed_km=claimed_km,
         amount_cny=amount_cny,
@@ -153,27 +154,38 @@ def mileage_ledger(
         chain_km=chain_km,
         limit_km=limit,
         excess_km=excess,
-        reimbursable_km=reimbursable_km,
-        reimbursable_cny=reimbursable,
-        at_risk_cny=round(amount_cny - reimbursable, 2),
+        reimbursable_km=claimed_km - excess,
+        reimbursable_cny=round(amount_cny - at_risk, 2),
+        at_risk_cny=at_risk,
         ratio=claimed_km / tracked_km if tracked_km > 0 else None,
-        within_band=excess == 0,
+        within_band=risk is None,
         below_chain=claimed_km + 1e-9 < chain_km,
         rate_cny_per_km=rules.mileage_rate_cny_per_km,
     )
 
 
+def mileage_excess(
+    claimed_km: ArrayLike, tracked_km: ArrayLike, amount: ArrayLike, rules: FinanceRules
+) -> tuple[np.ndarray, np.ndarray]:
+    """(excess km, CNY at risk) of each mileage claim under MILEAGE_INFLATED, as the judge
+    computes them (``dashboard.rules.expenses.mileage_at_risk``): beyond the band, the km
+    claimed over the tracked km, × rate and at most the amount; 0 and 0 within the band. A day
+    without a track has tracked 0 km."""
+    claimed = np.asarray(claimed_km, dtype=float)
+    tracked = np.nan_to_num(np.asarray(tracked_km, dtype=float), nan=0.0)
+    beyond = claimed > limit_km(tracked, rules)
+    excess = np.where(beyond, claimed - tracked, 0.0)
+    at_risk = np.minimum(
+        np.round(excess * rules.mileage_rate_cny_per_km, 2), np.asarray(amount, float)
+    )
+    return excess, np.where(beyond, at_risk, 0.0)
+
+
 def mileage_at_risk(
     claimed_km: ArrayLike, tracked_km: ArrayLike, amount: ArrayLike, rules: FinanceRules
 ) -> np.ndarray:
-    """CNY at risk of each mileage claim: the excess km over the band × rate, at most the
-    amount (0 within the band; a day without a track has tracked 0 km)."""
-    claimed = np.asarray(claimed_km, dtype=float)
-    tracked = np.nan_to_num(np.asarray(tracked_km, dtype=float), nan=0.0)
-    excess = np.clip(claimed - limit_km(tracked, rules), 0.0, None)
-    return np.minimum(
-        np.round(excess * rules.mileage_rate_cny_per_km, 2), np.asarray(amount, float)
-    )
+    """CNY at risk of each mileage claim under MILEAGE_INFLATED (see ``mileage_excess``)."""
+    return mileage_excess(claimed_km, tracked_km, amount, rules)[1]
 
 
 def over_cap_at_risk(claims: pd.DataFrame, rules: FinanceRules) -> pd.Series:

@@ -71,18 +71,36 @@ def _flag(rule: str, c: Claim, at_risk: Decimal, summary: str, evidence: dict) -
     )
 
 
+def mileage_limit_km(tracked_km, config: ExpenseConfig):
+    """The upper edge of MILEAGE_INFLATED's tolerance band: tracked × (1 + pct/100) + km
+    (for a number or a numpy array of them)."""
+    return tracked_km * (1 + config.mileage_tolerance_pct / 100) + config.mileage_allowance_km
+
+
+def mileage_at_risk(
+    claimed_km: float, tracked_km: float, amount, config: ExpenseConfig
+) -> Decimal | None:
+    """MILEAGE_INFLATED's amount at risk of a mileage claim: the km claimed beyond the tracked
+    km × rate, at most the amount, to the cent; None within the band (no flag)."""
+    if claimed_km <= mileage_limit_km(tracked_km, config):
+        return None
+    excess = Decimal(str(claimed_km - tracked_km)) * Decimal(str(config.mileage_rate_cny_per_km))
+    return min(_money(amount), max(Decimal("0.00"), _money(excess)))
+
+
 def reconcile_mileage(c: Claim, tracked_km: float, config: ExpenseConfig) -> Flag | None:
     """MILEAGE_INFLATED: claimed_km > tracked_km × (1 + tolerance) + allowance."""
     if c.category != "mileage" or c.claimed_km is None:
         return None
-    limit = tracked_km * (1 + config.mileage_tolerance_pct / 100) + config.mileage_allowance_km
-    if c.claimed_km <= limit:
+    at_risk = mileage_at_risk(c.claimed_km, tracked_km, c.amount, config)
+    if at_risk is None:
         return None
+    limit = mileage_limit_km(tracked_km, config)
     excess_km = c.claimed_km - tracked_km
     return _flag(
         "MILEAGE_INFLATED",
         c,
-        Decimal(str(excess_km)) * Decimal(str(config.mileage_rate_cny_per_km)),
+        at_risk,
         f"claimed {c.claimed_km:,.1f} km but the track shows {tracked_km:,.1f} km "
         f"(limit {limit:,.1f} km)",
         {

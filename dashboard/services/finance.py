@@ -162,11 +162,9 @@ def _mileage_rows(claims: pd.DataFrame, rules: core.FinanceRules) -> pd.DataFram
     tracked = m["tracked_km"].astype(float).fillna(0.0)
     m["tracked_km"] = tracked
     m["limit_km"] = core.limit_km(tracked, rules).round(2)
-    m["excess_km"] = (m["claimed_km"].astype(float) - m["limit_km"]).clip(lower=0).round(2)
-    m["reimbursable_cny"] = np.minimum(
-        m["amount"],
-        (np.minimum(m["claimed_km"], m["limit_km"]) * rules.mileage_rate_cny_per_km).round(2),
-    )
+    excess, at_risk = core.mileage_excess(m["claimed_km"], tracked, m["amount"], rules)
+    m["excess_km"] = excess.round(2)
+    m["reimbursable_cny"] = (m["amount"].astype(float) - at_risk).round(2)
     m["ratio"] = np.where(tracked > 0, m["claimed_km"] / tracked.where(tracked > 0, 1.0), np.nan)
     return m
 

@@ -87,7 +87,9 @@ def test_evidence_of_a_mileage_claim_has_the_ledger_visits_and_replay(seeded):
     assert ledger.tracked_km == pytest.approx(7.61, abs=0.02)
     assert ledger.chain_km == pytest.approx(7.61, abs=0.02)  # v-1 → v-2 straight east
     assert ledger.limit_km == pytest.approx(ledger.tracked_km * 1.15 + 2)
-    assert ledger.reimbursable_cny == pytest.approx(round(ledger.limit_km * 0.8, 2))
+    # 30 km claimed beyond the band: the km over the track are at risk (contract §3)
+    assert ledger.at_risk_cny == pytest.approx(round((30.0 - ledger.tracked_km) * 0.8, 2))
+    assert ledger.reimbursable_cny == pytest.approx(24.0 - ledger.at_risk_cny)
     assert list(ev["visits"]["visit_id"]) == ["v-1", "v-2"]
     assert list(ev["visits"]["integrity"]) == [100, 100]
     assert ev["replay"] == "/replay/rep-1/2026-11-26"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import pytest
 
 from dashboard import finance as core
+from dashboard.rules.expenses import Claim, reconcile_mileage
 from dashboard.rules.integrity import integrity_score
 
 RULES = core.FinanceRules()
@@ -18,15 +20,19 @@ def test_default_band_is_tracked_times_1_15_plus_2_km():
     assert float(core.limit_km(0.0, RULES)) == pytest.approx(2.0)
 
 
-def test_ledger_of_an_inflated_claim_pays_the_band_and_puts_the_excess_at_risk():
+def test_ledger_of_an_inflated_claim_puts_the_km_over_the_track_at_risk_as_the_flag_does():
     ledger = core.mileage_ledger(
         claimed_km=120.0, amount_cny=96.0, raw_km=80.0, tracked_km=72.1, chain_km=40.0, rules=RULES
     )
     assert ledger.limit_km == pytest.approx(72.1 * 1.15 + 2)  # 84.915, contract §4 example
-    assert ledger.excess_km == pytest.approx(120 - 84.915)
-    assert ledger.reimbursable_km == pytest.approx(84.915)
-    assert ledger.reimbursable_cny == pytest.approx(67.93)
-    assert ledger.at_risk_cny == pytest.approx(28.07)
+    # contract §3: the excess km × rate (§4's example: 120 km claimed, 72.1 tracked → ≈ 38.4)
+    assert ledger.excess_km == pytest.approx(120 - 72.1)
+    assert ledger.at_risk_cny == pytest.approx(38.32)
+    assert ledger.reimbursable_km == pytest.approx(72.1)
+    assert ledger.reimbursable_cny == pytest.approx(96.0 - 38.32)
+    claim = Claim("e", "r", date(2026, 11, 26), "mileage", Decimal("96.00"), claimed_km=120.0)
+    flag = reconcile_mileage(claim, 72.1, RULES)
+    assert float(flag.amount_at_risk) == ledger.at_risk_cny
     assert ledger.ratio == pytest.approx(120 / 72.1)
     assert not ledger.within_band and not ledger.below_chain
 
@@ -45,9 +51,9 @@ def test_ledger_without_a_track_has_no_ratio_and_only_the_fixed_tolerance():
         claimed_km=10.0, amount_cny=8.0, raw_km=0.0, tracked_km=0.0, chain_km=0.0, rules=RULES
     )
     assert ledger.ratio is None
-    assert ledger.reimbursable_km == 2.0
-    assert ledger.reimbursable_cny == pytest.approx(1.6)
-    assert ledger.at_risk_cny == pytest.approx(6.4)
+    assert not ledger.within_band  # 10 km claimed over a 2 km band
+    assert ledger.reimbursable_km == 0.0 and ledger.reimbursable_cny == 0.0
+    assert ledger.at_risk_cny == pytest.approx(8.0)  # 10 km × 0.8, the whole claim
 
 
 def test_ledger_flags_a_claim_below_the_straight_line_lower_bound():
@@ -111,9 +117,9 @@ def _claims(rows):
 D = date(2026, 11, 26)
 HISTORY = _claims(
     [
-        ("m1", "r1", D, "mileage", 96.0, 120.0, 72.1),  # excess 35.085 km → 28.07
+        ("m1", "r1", D, "mileage", 96.0, 120.0, 72.1),  # 47.9 km over the track → 38.32
         ("m2", "r1", date(2026, 11, 25), "mileage", 40.0, 50.0, 45.0),  # within
-        ("m3", "r2", D, "mileage", 20.0, 25.0, None),  # no track: limit 2 km → 18.4
+        ("m3", "r2", D, "mileage", 20.0, 25.0, None),  # no track: 25 km × 0.8 → all 20.0
         ("a", "r1", D, "meal", 120.0, None, None),
         ("b", "r1", D, "meal", 80.0, None, None),  # meals 200 > 150: excess 50 shared 30/20
         ("h", "r2", D, "hotel", 590.0, None, None),
@@ -125,7 +131,7 @@ HISTORY = _claims(
 def test_what_if_with_the_defaults_counts_each_rule_and_each_claim_once():
     table = core.what_if(HISTORY, RULES).set_index("rule")
     assert table.loc["MILEAGE_INFLATED", "claims"] == 2
-    assert table.loc["MILEAGE_INFLATED", "at_risk"] == pytest.approx(28.07 + 18.4)
+    assert table.loc["MILEAGE_INFLATED", "at_risk"] == pytest.approx(38.32 + 20.0)
     assert table.loc["OVER_CAP", "claims"] == 2
     assert table.loc["OVER_CAP", "at_risk"] == pytest.approx(50.0)
     assert table.loc["OVER_CAP", "amount"] == pytest.approx(200.0)
