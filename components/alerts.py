@@ -54,6 +54,10 @@ THRESHOLDS: dict[str, tuple[str, bool]] = {
 }
 # Evidence keys that name records (shown as references, not as measurements).
 REFERENCE_KEYS = (
+    "visit_id",
+    "customer_id",
+    "check_out_id",
+    "matched_rep_id",
     "visit_ids",
     "customer_ids",
     "rep_ids",
@@ -111,7 +115,7 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
         return "—"
     if isinstance(value, bool):
         return t("alerts.yes" if value else "alerts.no", lang)
-    if key in ("gap_start", "gap_end") or key.endswith("_at"):
+    if key in ("gap_start", "gap_end", "window_start", "window_end") or key.endswith("_at"):
         return local_time(value, tz)
     if key == "reason":
         return t(f"alerts.reason.{value}", lang)
@@ -121,6 +125,8 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
         return t(f"alerts.device.{value}", lang)
     if isinstance(value, int | float):
         number = float(value)
+        if key in ("lat", "lon", "customer_lat", "customer_lon"):
+            return f"{number:.6f}°"
         if key.endswith("_mps"):
             return f"{number:,.1f} m/s ({number * 3.6:,.0f} km/h)"
         if key.endswith("_m"):

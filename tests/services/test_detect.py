@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from components import alerts as alert_view
+from components.i18n import t
 from dashboard.demo import DemoConfig, iter_demo_batches
 from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES
 from dashboard.services import detect, ingest, rollups
@@ -85,6 +87,14 @@ def test_labelled_company_is_judged_with_perfect_precision_and_recall(engine, no
     assert set(want) == set(AUTHENTICITY_RULES) | set(EXPENSE_RULES)
     for rule in sorted(set(want) | set(got)):
         assert got[rule] == want[rule], rule  # precision and recall 1.0
+
+    # Every evidence field a rule writes has a label in both languages on the alert evidence
+    # panel, or is shown as a reference id.
+    for alert in alerts_by_id(engine).values():
+        for key in alert["evidence"]:
+            if key not in alert_view.REFERENCE_KEYS:
+                for lang in ("zh", "en"):
+                    assert t(f"alerts.ev.{key}", lang) != f"alerts.ev.{key}", (alert["rule"], key)
 
     # Idempotent: a second run writes nothing, deletes nothing, keeps triage.
     some = sorted(alerts_by_id(engine))[:2]
