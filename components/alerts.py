@@ -495,6 +495,11 @@ def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url:
         center=center,
         zoom=zoom,
         scrollWheelZoom=False,
+        # The evidence panel is redrawn after each triage action: a map replaced in the middle
+        # of a zoom or fade transition throws in Leaflet ("_leaflet_pos" of a removed pane).
+        zoomAnimation=False,
+        fadeAnimation=False,
+        markerZoomAnimation=False,
         style={"height": "300px", "width": "100%"},
         className="alerts-map",
         id="alerts-map",
