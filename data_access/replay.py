@@ -97,12 +97,7 @@ def fetch_replay_day(
         )
         .order_by(de.c.ts, de.c.id),
     )
-    first_out = (
-        sa.select(co.c.visit_id, sa.func.min(co.c.ts).label("ts"))
-        .group_by(co.c.visit_id)
-        .subquery("first_out")
-    )
-    out = co.alias("out")
+    out = co.alias("out")  # the visit's first check-out: its ts is visits.checked_out_at
     visits = _frame(
         conn,
         sa.select(
@@ -124,9 +119,9 @@ def fetch_replay_day(
             out.c.accuracy_m.label("out_accuracy_m"),
         )
         .select_from(
-            v.join(c, c.c.id == v.c.customer_id)
-            .outerjoin(first_out, first_out.c.visit_id == v.c.id)
-            .outerjoin(out, sa.and_(out.c.visit_id == v.c.id, out.c.ts == first_out.c.ts))
+            v.join(c, c.c.id == v.c.customer_id).outerjoin(
+                out, sa.and_(out.c.visit_id == v.c.id, out.c.ts == v.c.checked_out_at)
+            )
         )
         .where(v.c.rep_id == rep_id, v.c.local_date == day, v.c.rep_id.in_(scoped))
         .order_by(v.c.ts, v.c.id),

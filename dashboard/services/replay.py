@@ -363,8 +363,13 @@ def build_payload(
         visited.add(row.customer_id)
         gm = float(fence.get(row.customer_id, 200.0))
         cl = where.get(row.customer_id, (row.lat, row.lon))
-        in_dist = geo.haversine_m(row.lat, row.lon, cl[0], cl[1])
-        in_limit = contract.geofence_limit_m(gm, float(row.accuracy_m))
+        # The check-in's distance and limit as stored at ingest (what the KPIs and the drill-down
+        # judge), recomputed only for a row stored without them.
+        if pd.notna(row.checkin_distance_m) and pd.notna(row.geofence_limit_m):
+            in_dist, in_limit = float(row.checkin_distance_m), float(row.geofence_limit_m)
+        else:
+            in_dist = geo.haversine_m(row.lat, row.lon, cl[0], cl[1])
+            in_limit = contract.geofence_limit_m(gm, float(row.accuracy_m))
         out_t = _epoch_or_none(row.out_ts)
         out = None
         if out_t is not None and row.out_lat is not None and not pd.isna(row.out_lat):
