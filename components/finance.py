@@ -757,7 +757,3 @@ def what_if_inputs(lang: str) -> dbc.Row:
         ],
         className="g-2 mb-2",
     )
-
-
-def download(component_id: str) -> dcc.Download:
-    return dcc.Download(id=component_id)

@@ -158,16 +158,6 @@ def _customer_conditions(
     return conds
 
 
-def customer_region() -> sa.ColumnElement[str]:
-    """A customer's region now: the region of its owner rep's team (None without an owner)."""
-    return (
-        sa.select(t.c.region_id)
-        .join(r, r.c.team_id == t.c.id)
-        .where(r.c.id == c.c.owner_rep_id)
-        .scalar_subquery()
-    )
-
-
 def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
     """Return the verified-visit test: checked out, dwell ≥ min_dwell_s, check-in in the fence."""
     # The threshold is rendered inline, never as a parameter: then the planner can prove that
@@ -267,41 +257,6 @@ def _facts_frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
     for name in FACT_AMOUNT_COLUMNS:
         frame[name] = frame[name].astype("float64").fillna(0.0)
     return frame[list(FACT_COLUMNS)]
-
-
-def fetch_rep_day_facts(
-    conn: Connection,
-    *,
-    start: date,
-    end: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> pd.DataFrame:
-    """Return one row per (rep, local date) in [start, end] with a fix, visit, plan or expense.
-
-    Read from the ``rep_days`` rollup (kept current after every ingest); the same columns as
-    ``compute_rep_day_facts``, which builds the rollup from the raw records. A ``min_dwell_s``
-    other than the rollup's default is computed from the raw records.
-    """
-    if min_dwell_s != DEFAULT_MIN_DWELL_S:
-        return compute_rep_day_facts(
-            conn,
-            start=start,
-            end=end,
-            region_ids=region_ids,
-            region=region,
-            team=team,
-            rep=rep,
-            min_dwell_s=min_dwell_s,
-        )
-    rd = schema.rep_days
-    conds = _rep_conditions(region_ids, region, team, rep)
-    active_day = sa.or_(rd.c.fixes > 0, rd.c.visits > 0, rd.c.planned > 0, rd.c.expense_amount > 0)
-    stmt = _named_facts(rd).where(rd.c.local_date.between(start, end), active_day, *conds)
-    return _facts_frame(conn, stmt)
 
 
 def compute_rep_day_facts(
@@ -932,57 +887,6 @@ _BELOW_ONLY = (
 
 
 # ------------------------------------------------------------------ reps, online, filters
-
-
-def fetch_scope_reps(
-    conn: Connection,
-    *,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    active_only: bool = True,
-) -> pd.DataFrame:
-    """Return the reps in scope: rep_id, rep_name, team_id, team_name, region_id, region_name,
-    timezone (and active)."""
-    stmt = (
-        sa.select(
-            r.c.id.label("rep_id"),
-            r.c.name.label("rep_name"),
-            r.c.team_id,
-            t.c.name.label("team_name"),
-            t.c.region_id,
-            g.c.name.label("region_name"),
-            r.c.timezone,
-            r.c.active,
-        )
-        .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(g, g.c.id == t.c.region_id))
-        .where(*_rep_conditions(region_ids, region, team, rep, active_only=active_only))
-        .order_by(r.c.id)
-    )
-    return _frame(conn, stmt)
-
-
-def fetch_online_reps(
-    conn: Connection,
-    *,
-    day: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> int:
-    """Return how many active reps in scope have at least one fix on local date ``day``."""
-    rd = schema.rep_days
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(r.join(t, t.c.id == r.c.team_id))
-        .where(
-            *_rep_conditions(region_ids, region, team, rep, active_only=True),
-            sa.exists().where(rd.c.rep_id == r.c.id, rd.c.local_date == day, rd.c.fixes > 0),
-        )
-    )
-    return int(conn.execute(stmt).scalar_one())
 
 
 def _online_select(day: Any, rep_conds: list[sa.ColumnElement[bool]]) -> sa.Select:

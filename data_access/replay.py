@@ -228,19 +228,6 @@ def fetch_neighbour_days(conn: Connection, *, rep_id: str, day: date) -> tuple[A
     return prev, nxt
 
 
-def fetch_day_version(conn: Connection, *, rep_id: str, day: date) -> tuple[Any, ...]:
-    """Return what changes when the rep-day's records or alerts change (a cache key part)."""
-    version = conn.execute(
-        sa.select(rd.c.version).where(rd.c.rep_id == rep_id, rd.c.local_date == day)
-    ).scalar_one_or_none()
-    alerts = conn.execute(
-        sa.select(sa.func.count(), sa.func.max(al.c.updated_at)).where(
-            al.c.rep_id == rep_id, al.c.local_date == day
-        )
-    ).one()
-    return (version, int(alerts[0]), str(alerts[1]))
-
-
 def fetch_scope_rep_options(
     conn: Connection, *, region_ids: Sequence[str] | None
 ) -> list[dict[str, Any]]:

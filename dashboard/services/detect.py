@@ -609,8 +609,3 @@ def export_text(rows: list[dict[str, Any]], kind: str, fmt: str) -> Iterable[str
 
 
 # ------------------------------------------------------------------ after ingest
-
-
-def after_refresh(engine: Engine, *, now: datetime) -> DetectResult:
-    """Re-judge what the last ingests changed (called after the rollup refresh)."""
-    return detect_pending(engine, now=now)
