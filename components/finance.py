@@ -16,7 +16,7 @@ from dash import dcc, html
 from components.formatting import fmt_value, is_missing
 from components.grids import column, data_grid, records, to_xlsx_bytes
 from components.i18n import t
-from components.kpi import empty_figure
+from components.kpi import SEVERITY_COLOURS, empty_figure
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 STATUSES = ("pending", "approved", "rejected", "queried")
@@ -27,7 +27,6 @@ STATUS_COLOURS = {
     "queried": "warning",
     "open": "secondary",
 }
-SEVERITY_COLOURS = {"critical": "danger", "high": "warning", "medium": "info", "low": "secondary"}
 CLAIM_FIELDS = (
     "claim_id",
     "date",

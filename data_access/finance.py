@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.kpis import _no_jit, _rep_conditions
 
 e = schema.expenses
 r = schema.reps
@@ -55,27 +56,6 @@ CLAIM_COLUMNS = (
 )
 
 
-def _scope(
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on reps ⋈ teams: the caller's scope AND the filter."""
-    if isinstance(region_ids, str):
-        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
-    conds: list[sa.ColumnElement[bool]] = []
-    if region_ids is not None:
-        conds.append(t.c.region_id.in_(list(region_ids)))
-    if region is not None:
-        conds.append(t.c.region_id == region)
-    if team is not None:
-        conds.append(r.c.team_id == team)
-    if rep is not None:
-        conds.append(r.c.id == rep)
-    return conds
-
-
 _FLOATS = frozenset(
     {"amount", "claimed_km", "tracked_km", "amount_at_risk", "lat", "lon", "dwell_s"}
 )
@@ -97,11 +77,6 @@ def _frame(conn: Connection, stmt: sa.Select, columns: Sequence[str] | None = No
             arr[:] = col
             data[key] = pd.Series(arr, dtype=object, copy=False)
     return pd.DataFrame(data, columns=columns, copy=False)
-
-
-def _no_jit(conn: Connection) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL jit = off")
 
 
 LEDGER_COLUMNS = tuple(
@@ -173,7 +148,7 @@ def _ledger_conditions(
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE of the ledger over expenses ⋈ reps ⋈ teams ⟕ claim_status: period, scope,
     filter, category, decision status and flag."""
-    conds = [e.c.date.between(start, end), *_scope(region_ids, region, team, rep)]
+    conds = [e.c.date.between(start, end), *_rep_conditions(region_ids, region, team, rep)]
     if category is not None:
         conds.append(e.c.category == category)
     if status is not None:
@@ -430,8 +405,9 @@ def fetch_claims_by_id(
 ) -> pd.DataFrame:
     """Return the named claims that are in scope (the others are simply absent)."""
     ids = sorted(set(claim_ids))
+    in_scope = _rep_conditions(region_ids, None, None, None)
     parts = [
-        _frame(conn, _claims_select().where(e.c.id.in_(chunk), *_scope(region_ids)), CLAIM_COLUMNS)
+        _frame(conn, _claims_select().where(e.c.id.in_(chunk), *in_scope), CLAIM_COLUMNS)
         for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
     ]
     if not parts:
@@ -466,7 +442,7 @@ def fetch_flags(
     scoped = (
         sa.select(r.c.id)
         .join(t, t.c.id == r.c.team_id)
-        .where(*_scope(region_ids, region, team, rep))
+        .where(*_rep_conditions(region_ids, region, team, rep))
     )
     stmt = (
         sa.select(*cols)
@@ -657,7 +633,7 @@ def fetch_receipt_uses(
         )
         .join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
-        .where(e.c.receipt_sha256 == receipt_sha256, *_scope(region_ids))
+        .where(e.c.receipt_sha256 == receipt_sha256, *_rep_conditions(region_ids, None, None, None))
         .order_by(e.c.date, e.c.received_at, e.c.arrival_seq, e.c.id)
     )
     return _frame(conn, stmt, ["claim_id", "rep_id", "rep_name", "date", "category", "amount"])

@@ -31,6 +31,7 @@ from dashboard import contract
 from dashboard.filters import Filters
 from dashboard.rules import SEVERITY
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as store
 
@@ -121,11 +122,6 @@ def parse_alert_query(query: Mapping[str, Any] | None) -> AlertQuery:
         severities=_values(query.get("severity"), SEVERITIES),
         statuses=_values(query.get("status"), STATUSES),
     )
-
-
-def region_scope(user: User) -> tuple[str, ...] | None:
-    """Return the regions a user's queries are limited to (None = every region)."""
-    return tuple(user.regions) if user.scoped else None
 
 
 def _check_reader(user: User) -> None:

@@ -21,6 +21,7 @@ from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
 from dashboard.rules.integrity import integrity_score
+from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as alert_store
 from data_access import finance as store
@@ -33,11 +34,6 @@ FLAG_FILTERS = ("flagged", "clean", *core.EXPENSE_RULES)
 
 class NotAllowed(core.FinanceError):
     """The signed-in user's role may not do this."""
-
-
-def region_scope(user: User) -> tuple[str, ...] | None:
-    """Return the regions a user's queries are limited to (None = every region)."""
-    return tuple(user.regions) if user.scoped else None
 
 
 # ------------------------------------------------------------------ settings

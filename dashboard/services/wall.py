@@ -9,7 +9,6 @@ link's regions) always applies on top of it. KPIs come from the KPI services and
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import secrets
 import threading
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import kpis as core
 from dashboard.filters import Filters
+from dashboard.geo import haversine_m
 from dashboard.services import kpis
 from dashboard.services.users import User
 from data_access import kpis as kpi_store
@@ -88,13 +88,6 @@ def parse_views(text: str) -> list[View]:
 # ------------------------------------------------------------------ rep states (pure)
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(h)))
-
-
 def rep_state(
     position: dict[str, Any],
     open_visit: dict[str, Any] | None,
@@ -122,7 +115,7 @@ def rep_state(
     if speed is None and position.get("prev_ts") is not None:
         seconds = (ts - position["prev_ts"]).total_seconds()
         if seconds > 0:
-            moved = _distance_m(
+            moved = haversine_m(
                 position["prev_lat"], position["prev_lon"], position["lat"], position["lon"]
             )
             speed = moved / seconds
