@@ -101,6 +101,7 @@ class Gap:
     displacement_m: float  # straight line between the fixes either side
     # displacement_m <= (time between the two fixes) * CITY_SPEED_MPS
     plausible: bool
+    silent_from_s: float  # the last fix before, unclipped: where a reason event is looked for
 
 
 @dataclass(frozen=True)
@@ -428,6 +429,7 @@ def _gaps_on_sorted(t, la, lo, index_map, min_gap_s: float, window) -> list[Gap]
                 after_index=int(index_map[i + 1]),
                 displacement_m=disp,
                 plausible=disp <= full * CITY_SPEED_MPS,
+                silent_from_s=t0,
             )
         )
     return gaps

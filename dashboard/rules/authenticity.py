@@ -631,7 +631,8 @@ def find_signal_gaps(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
     events = [(e.t_s, e.kind) for e in day.events]
     out = []
     for gap in gaps:
-        reason = tracks.explain_gap(gap.start_s, gap.end_s, events)
+        # The phone fell silent at the last fix, even when the gap counts from the work start.
+        reason = tracks.explain_gap(gap.silent_from_s, gap.end_s, events)
         limit, why = _dur(config.signal_gap_min_s), reason.replace("_", " ")
         sense = "plausible" if gap.plausible else "implausible"
         evidence = {
@@ -650,7 +651,8 @@ def find_signal_gaps(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
                 (
                     e
                     for e in day.events
-                    if e.kind == reason and gap.start_s - 300 <= e.t_s < gap.end_s
+                    if e.kind == reason
+                    and gap.silent_from_s - tracks.GAP_EVENT_LEAD_S <= e.t_s < gap.end_s
                 ),
                 key=lambda e: (e.t_s, e.id),
             )

@@ -326,11 +326,11 @@ def build_payload(
     ]
     gaps = []
     for g in analysed.gaps:
-        reason = tracks.explain_gap(g.start_s, g.end_s, events)
+        reason = tracks.explain_gap(g.silent_from_s, g.end_s, events)
         event_id = None
         if reason != "unknown":
             for (et, kind), eid in zip(events, ev_ids, strict=True):
-                if kind == reason and g.start_s - 300 <= et < g.end_s:
+                if kind == reason and g.silent_from_s - tracks.GAP_EVENT_LEAD_S <= et < g.end_s:
                     event_id = eid
                     break
         gaps.append(

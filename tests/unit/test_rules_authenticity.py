@@ -382,6 +382,17 @@ def test_signal_gap_event_up_to_five_minutes_before_counts_earlier_does_not():
     assert ev["reason"] == "unknown" and "event_id" not in ev
 
 
+def test_signal_gap_from_before_work_hours_is_explained_by_an_event_after_the_last_fix():
+    # Last fix 25 min before work starts, phone off 1 min later, next fix 40 min into the day:
+    # the gap counts from the work start, but the phone fell silent at the last fix.
+    start = WORK[0] - T0
+    track = fixes([(start - 1500, LAT, LON), (start + 2400, LAT, LON), (start + 2500, LAT, LON)])
+    events = [a.DeviceEvent("e-off", T0 + start - 1440, "power_off")]
+    ev = a.find_signal_gaps(day(fx=track, events=events), CFG)[0].evidence
+    assert ev["gap_s"] == 2400  # counted inside work hours only
+    assert (ev["reason"], ev["event_id"]) == ("power_off", "e-off")
+
+
 def test_signal_gap_without_events_is_unknown_and_flags_implausible_displacement():
     ev = a.find_signal_gaps(day(fx=_gap_track(1800, moved_m=60_000)), CFG)[0].evidence
     assert ev["reason"] == "unknown" and ev["plausible"] is False and ev["displacement_m"] > 59_000
