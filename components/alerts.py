@@ -19,7 +19,7 @@ from dash import dcc, html
 from components.grids import GRID, column, data_grid, records
 from components.i18n import t
 from components.integrity import integrity_badge
-from components.kpi import SEVERITIES, SEVERITY_COLOURS, empty_figure
+from components.kpi import SEVERITIES, SEVERITY_COLOURS, SEVERITY_HEX, empty_figure
 
 QUEUE_GRID = "alerts-queue"
 QUEUE_GRID_ID = {"type": GRID, "name": QUEUE_GRID}
@@ -31,7 +31,6 @@ STATUS_COLOURS = {
     "dismissed": "success",
 }
 # Plotly colours of the severities (Bootstrap's danger, warning, info, secondary).
-SEVERITY_HEX = {"critical": "#dc3545", "high": "#fd7e14", "medium": "#0dcaf0", "low": "#6c757d"}
 MAP_COLOURS = {
     "customer": "#0d6efd",
     "checkin": "#dc3545",
@@ -118,7 +117,7 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
     if key in ("gap_start", "gap_end", "window_start", "window_end") or key.endswith("_at"):
         return local_time(value, tz)
     if key == "reason":
-        return t(f"alerts.reason.{value}", lang)
+        return t(f"gap.reason.{value}", lang)
     if key == "source":
         return t(f"alerts.source.{value}", lang)
     if key == "event_kind":

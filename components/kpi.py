@@ -26,6 +26,14 @@ TILE_KEYS = (
     "order_per_visit",
 )
 SEVERITY_COLOURS = {"critical": "danger", "high": "warning", "medium": "info", "low": "secondary"}
+# The same colours as hex, for charts and maps (Bootstrap's danger, warning, info, secondary).
+_BOOTSTRAP_HEX = {
+    "danger": "#dc3545",
+    "warning": "#ffc107",
+    "info": "#0dcaf0",
+    "secondary": "#6c757d",
+}
+SEVERITY_HEX = {sev: _BOOTSTRAP_HEX[name] for sev, name in SEVERITY_COLOURS.items()}
 
 
 def kpi_tiles(

@@ -18,18 +18,13 @@ from dash import dcc, html
 
 from components.i18n import t
 from components.integrity import LEVEL_COLOURS, integrity_level, integrity_text
+from components.kpi import SEVERITY_HEX
 
 # Colours of the speed bins (walking/idle, city, arterial, fast) and the other map items.
 SPEED_COLOURS = ("#6c8ebf", "#2e9d5b", "#e69b00", "#d6336c")
 INSIDE, OUTSIDE = "#198754", "#dc3545"
 ROLE_COLOURS = {"visited": "#0d6efd", "planned": "#fd7e14", "owned": "#8c98a4"}
 GAP_COLOUR, JUMP_COLOUR, PLAN_COLOUR, PHOTO_COLOUR = "#6f42c1", "#dc3545", "#fd7e14", "#d63384"
-SEVERITY_COLOURS = {
-    "critical": "#dc3545",
-    "high": "#fd7e14",
-    "medium": "#ffc107",
-    "low": "#6c757d",
-}
 LANES = ("alerts", "expenses", "photos", "gaps", "trips", "stops", "visits")
 DEFAULT_CENTER = [31.2304, 121.4737]
 
@@ -211,7 +206,7 @@ def _photo_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
 def _gap_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
     out = []
     for g in p["gaps"]:
-        why = t(f"replay.reason.{g['reason']}", lang)
+        why = t(f"gap.reason.{g['reason']}", lang)
         sense = t("replay.plausible" if g["plausible"] else "replay.implausible", lang)
         tip = (
             f"{t('replay.in_gap', lang)} {clock(g['start'], p['clock'])}–"
@@ -378,7 +373,7 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
                     (
                         g["start"],
                         g["end"],
-                        f"{t('replay.reason.' + g['reason'], lang)} · "
+                        f"{t('gap.reason.' + g['reason'], lang)} · "
                         f"{duration(g['duration_s'], lang)}",
                     )
                     for g in p["gaps"]
@@ -425,7 +420,7 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
             (
                 "alerts",
                 [(a["t"], f"{a['rule']}: {a['summary']}") for a in p["alerts"]],
-                [SEVERITY_COLOURS.get(a["severity"], "#6c757d") for a in p["alerts"]],
+                [SEVERITY_HEX.get(a["severity"], "#6c757d") for a in p["alerts"]],
                 "diamond",
             ),
         ]
@@ -553,7 +548,7 @@ def anomaly_list(p: Mapping[str, Any], *, lang: str) -> html.Div:
                     html.Span(
                         t(f"severity.{a['severity']}", lang),
                         className="badge me-1",
-                        style={"background": SEVERITY_COLOURS.get(a["severity"], "#6c757d")},
+                        style={"background": SEVERITY_HEX.get(a["severity"], "#6c757d")},
                     ),
                     html.Strong(clock(a["t"], p["clock"]), className="me-1"),
                     html.Code(a["rule"], className="me-1"),
@@ -637,7 +632,7 @@ def player_data(p: Mapping[str, Any], *, lang: str, start: int | None) -> dict[s
     begin = start if start is not None and first <= start <= last else first
     idle = [[s["start"], s["end"], "s", s["n"], s["customer_name"] or ""] for s in p["stops"]]
     idle += [
-        [g["start"], g["end"], "g", 0, t(f"replay.reason.{g['reason']}", lang)] for g in p["gaps"]
+        [g["start"], g["end"], "g", 0, t(f"gap.reason.{g['reason']}", lang)] for g in p["gaps"]
     ]
     idle.sort()
     return {
