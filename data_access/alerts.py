@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _rep_conditions, standing_alert
+from data_access.kpis import _frame, _rep_conditions, standing_alert
 
 a = schema.alerts
 r = schema.reps
@@ -98,14 +98,6 @@ def _scoped_alerts() -> Any:
 
 def _severity_rank() -> sa.ColumnElement[int]:
     return sa.case({s: i for i, s in enumerate(SEVERITY_ORDER)}, value=a.c.severity, else_=9)
-
-
-def _frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
-    result = conn.execute(stmt)
-    keys = list(result.keys())
-    rows = result.all()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    return pd.DataFrame({key: list(col) for key, col in zip(keys, columns, strict=True)})
 
 
 # ------------------------------------------------------------------ the queue

@@ -227,7 +227,8 @@ def fetch_ledger_page(
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """The first ``limit`` claims of the ledger's filter (``LEDGER_COLUMNS``), the most relevant
     first: flagged claims by amount at risk (largest first), then the others, each by date then
-    rep then id; and the totals of EVERY claim of the filter (as ``fetch_ledger_totals``),
+    rep then id; and the totals of EVERY claim of the filter (count, claimed, at_risk, flagged
+    and CNY and count per status in ``statuses``),
     computed as window aggregates in the same pass that picks the page."""
     if limit < 1:
         raise ValueError(f"limit: {limit} must be at least 1")
@@ -354,50 +355,6 @@ def fetch_mileage_claims(
         *conds, e.c.claimed_km.is_not(None)
     )  # no ORDER BY: the caller orders what it shows
     return _frame(conn, stmt, MILEAGE_COLUMNS)
-
-
-def fetch_ledger_totals(
-    conn: Connection,
-    *,
-    statuses: Sequence[str],
-    start: date,
-    end: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    category: str | None = None,
-    status: str | None = None,
-    flag: str | None = None,
-) -> dict[str, float]:
-    """The totals of every claim of the ledger's filter, in one aggregate statement: claims
-    (count), claimed, at_risk (per claim its largest flag's amount at risk, at most the amount),
-    flagged (count), and per decision status in ``statuses`` the CNY and ``<status>_n``."""
-    _no_jit(conn)
-    conds = _ledger_conditions(
-        start=start,
-        end=end,
-        region_ids=region_ids,
-        region=region,
-        team=team,
-        rep=rep,
-        category=category,
-        status=status,
-        flag=flag,
-    )
-    inner = (
-        _risk_per_claim(
-            sa.cast(e.c.amount, sa.Float).label("amount"),
-            sa.func.coalesce(cs.c.status, "pending").label("status"),
-        )
-        .where(*conds)
-        .subquery()
-    )
-    names = _total_names(statuses)
-    cols = [
-        col.label(name) for col, name in zip(_total_columns(inner.c, statuses), names, strict=True)
-    ]
-    return _totals_of(conn.execute(sa.select(*cols)).mappings().one(), names)
 
 
 def fetch_claims_by_id(

@@ -223,9 +223,9 @@ def ledger(
     kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        if limit is None:
-            sums = store.fetch_ledger_totals(conn, statuses=core.STATUSES, category=category, **kw)
+        if limit is None:  # every claim: the totals are summed from them
             claims = _fetch_ledger(conn, user, filters, category, status, flag)
+            sums = totals(claims)
         else:
             claims, sums = store.fetch_ledger_page(
                 conn, statuses=core.STATUSES, limit=limit, category=category, **kw
