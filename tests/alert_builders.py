@@ -14,22 +14,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dashboard.rules import SEVERITY
 from data_access import schema
 
-SEVERITY = {
-    "MOCK_LOCATION": "critical",
-    "TRACK_MISMATCH": "critical",
-    "PHOTO_REUSE": "critical",
-    "IMPOSSIBLE_SPEED": "high",
-    "STATIC_SPOOF": "high",
-    "GEOFENCE_MISS": "high",
-    "CLUSTERED_CHECKINS": "high",
-    "DEVICE_SHARED": "high",
-    "SHORT_VISIT": "medium",
-    "PHOTO_TIME_MISMATCH": "medium",
-    "SIGNAL_GAP": "medium",
-    "OFF_HOURS": "low",
-}
 CREATED = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 GAP_REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
 
