@@ -36,6 +36,19 @@ EXPENSE_RULES = (
     "ENTERTAINMENT_NO_VISIT",
 )
 SEVERITIES = ("critical", "high", "medium", "low")
+
+# The judge's rule version: a stored rep-day judged under an older version is judged again, so a
+# revised rule takes effect on the past too (open alerts that no longer hold are withdrawn).
+JUDGE_VERSION = 2
+# What changed in each version, per rule (quoted in the status events of withdrawn alerts).
+JUDGE_REVISIONS: dict[int, dict[str, str]] = {
+    2: {
+        "IMPOSSIBLE_SPEED": "counts only fixes with accuracy_m <= 100 (coarse fixes are a "
+        "data-quality event, contract §2a)",
+        "STATIC_SPOOF": "counts only satellite fixes (identical network/wifi/fused positions are "
+        "a phone's cached location, contract §2a)",
+    },
+}
 SEVERITY_PENALTY = {"critical": 60, "high": 35, "medium": 15, "low": 5}
 
 
@@ -79,6 +92,9 @@ class AuthenticityConfig:
 
     max_speed_mps: float = 50.0
     min_jump_m: float = 1000.0
+    # Fixes coarser than this never make a jump (contract §2; the track-cleaning limit) and count
+    # as coarse in the device data-quality record (§2a).
+    max_accuracy_m: float = 100.0
     accuracy_allowance_cap_m: float = 100.0
     track_window_s: float = 300.0
     track_mismatch_m: float = 1000.0
@@ -93,6 +109,10 @@ class AuthenticityConfig:
     cluster_customer_min_m: float = 500.0
     device_min_reps: int = 2
     signal_gap_min_s: float = 1800.0
+    # §2a: a device whose coarse share over its last ``device_check_days`` working days is above
+    # this is listed as a device to check (never an alert).
+    device_coarse_share: float = 0.30
+    device_check_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,7 @@ class SettingSpec:
 _RANGES: dict[str, tuple[float, float]] = {
     "max_speed_mps": (1.0, 1000.0),
     "min_jump_m": (0.0, 100_000.0),
+    "max_accuracy_m": (1.0, 100_000.0),
     "accuracy_allowance_cap_m": (0.0, 10_000.0),
     "track_window_s": (1.0, 7200.0),
     "track_mismatch_m": (1.0, 100_000.0),
@@ -143,6 +164,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "cluster_customer_min_m": (1.0, 100_000.0),
     "device_min_reps": (2, 100),
     "signal_gap_min_s": (60.0, 86_400.0),
+    "device_coarse_share": (0.0, 1.0),
+    "device_check_days": (1, 366),
     "mileage_tolerance_pct": (0.0, 1000.0),
     "mileage_allowance_km": (0.0, 1000.0),
     "mileage_rate_cny_per_km": (0.01, 100.0),  # a rate of 0 would reimburse nothing
@@ -217,6 +240,8 @@ from dashboard.rules.integrity import integrity_score  # noqa: E402  (re-exporte
 __all__ = [
     "AUTHENTICITY_RULES",
     "EXPENSE_RULES",
+    "JUDGE_REVISIONS",
+    "JUDGE_VERSION",
     "SETTINGS",
     "SEVERITY",
     "Alert",

@@ -21,6 +21,8 @@ from dashboard.rules import Alert, AuthenticityConfig, iso_z, utc
 
 GAP_REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
 MOCK_EVENT_KINDS = ("mock_app_detected", "rooted_device")
+# Providers whose positions come from the satellites (an absent provider counts as one, §2).
+SATELLITE_PROVIDERS = (None, "", "gps")
 
 
 @dataclass(frozen=True)
@@ -34,18 +36,31 @@ class Fixes:
     accuracy_m: np.ndarray
     mock: np.ndarray
     device_ids: Sequence[str] = ()
+    # The fix's provider (gps / network / wifi / fused, None when absent); empty = all satellite.
+    providers: Sequence[str | None] = ()
 
     def __len__(self) -> int:
         return int(self.t_s.size)
 
+    def satellite(self) -> np.ndarray:
+        """Boolean mask of the fixes from the satellite provider (``gps`` or absent)."""
+        if not len(self.providers):
+            return np.ones(len(self), dtype=bool)
+        return np.fromiter(
+            (p in SATELLITE_PROVIDERS for p in self.providers), dtype=bool, count=len(self)
+        )
 
-def sorted_fixes(ids, t_s, lat, lon, accuracy_m, mock=None, device_ids=None) -> Fixes:
+
+def sorted_fixes(
+    ids, t_s, lat, lon, accuracy_m, mock=None, device_ids=None, providers=None
+) -> Fixes:
     """Build ``Fixes`` sorted by (time, id) from parallel sequences."""
     t = np.asarray(t_s, dtype=float)
     ids = list(ids)
     order = np.lexsort((np.asarray(ids, dtype=object), t)) if t.size else np.empty(0, int)
     m = np.zeros(t.size, bool) if mock is None else np.asarray(mock, dtype=bool)
     devs = [] if device_ids is None else [device_ids[i] for i in order]
+    provs = [] if providers is None else [providers[i] for i in order]
     return Fixes(
         [ids[i] for i in order],
         t[order],
@@ -54,7 +69,40 @@ def sorted_fixes(ids, t_s, lat, lon, accuracy_m, mock=None, device_ids=None) -> 
         np.asarray(accuracy_m, float)[order],
         m[order],
         devs,
+        provs,
     )
+
+
+def jump_segments(
+    t_s: np.ndarray, lat: np.ndarray, lon: np.ndarray, config: AuthenticityConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Segments k (fix k → k+1) of a time-sorted track that are jumps: ≥ min_jump_m apart at a
+    speed above max_speed_mps. Return (k, metres, seconds, m/s) of every segment's k first."""
+    d = haversine_m_np(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    dt = np.diff(t_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(dt > 0, d / np.where(dt > 0, dt, 1.0), np.inf)
+    hits = np.flatnonzero((d >= config.min_jump_m) & (speed > config.max_speed_mps))
+    return hits, d, dt, speed
+
+
+def identical_runs(
+    t_s: np.ndarray, lat: np.ndarray, lon: np.ndarray, config: AuthenticityConfig
+) -> list[tuple[int, int]]:
+    """(first, last) positions of each run of ≥ static_min_fixes consecutive fixes spanning
+    ≥ static_min_span_s with bit-identical coordinates (to 1e-6°), on a time-sorted track."""
+    n = int(t_s.size)
+    if n < config.static_min_fixes:
+        return []
+    la = np.round(lat * 1e6).astype(np.int64)
+    lo = np.round(lon * 1e6).astype(np.int64)
+    change = np.flatnonzero((la[1:] != la[:-1]) | (lo[1:] != lo[:-1])) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [n])) - 1
+    counts = ends - starts + 1
+    spans = t_s[ends] - t_s[starts]
+    hit = (counts >= config.static_min_fixes) & (spans >= config.static_min_span_s)
+    return list(zip(starts[hit].tolist(), ends[hit].tolist(), strict=True))
 
 
 EMPTY_FIXES = sorted_fixes([], [], [], [], [])
@@ -235,19 +283,19 @@ def find_mock_locations(day: RepDay) -> list[Alert]:
 
 
 def find_impossible_speeds(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
-    """Consecutive fixes ≥ min_jump_m apart whose implied speed is above max_speed_mps."""
+    """Consecutive fixes ≥ min_jump_m apart whose implied speed is above max_speed_mps, counting
+    only fixes with accuracy_m ≤ max_accuracy_m: a coarse fix (a cell-tower fallback kilometres
+    off) never makes a jump; it is a data-quality event (contract §2a, ``rules.quality``)."""
     fx = day.fixes
-    if len(fx) < 2:
+    good = np.flatnonzero(fx.accuracy_m <= config.max_accuracy_m)
+    if good.size < 2:
         return []
-    d = haversine_m_np(fx.lat[:-1], fx.lon[:-1], fx.lat[1:], fx.lon[1:])
-    dt = np.diff(fx.t_s)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = np.where(dt > 0, d / np.where(dt > 0, dt, 1.0), np.inf)
-    hits = np.flatnonzero((d >= config.min_jump_m) & (speed > config.max_speed_mps))
+    hits, d, dt, speed = jump_segments(fx.t_s[good], fx.lat[good], fx.lon[good], config)
     out = []
     for k in hits:
-        a, b = int(k), int(k) + 1
+        a, b = int(good[k]), int(good[k + 1])
         v = float(speed[k])
+        acc_a, acc_b = float(fx.accuracy_m[a]), float(fx.accuracy_m[b])
         shown = "an instant" if math.isinf(v) else f"{v * 3.6:,.0f} km/h"
         out.append(
             Alert(
@@ -257,7 +305,8 @@ def find_impossible_speeds(day: RepDay, config: AuthenticityConfig) -> list[Aler
                 utc(fx.t_s[b]),
                 day.local_date,
                 f"moved {d[k] / 1000:,.1f} km in {_dur(dt[k])} ({shown}; "
-                f"limit {config.max_speed_mps * 3.6:,.0f} km/h)",
+                f"limit {config.max_speed_mps * 3.6:,.0f} km/h) between fixes of "
+                f"{_m(acc_a)} and {_m(acc_b)} accuracy (counted up to {_m(config.max_accuracy_m)})",
                 {
                     "source": "gps",
                     "fix_ids": [fx.ids[a], fx.ids[b]],
@@ -266,6 +315,8 @@ def find_impossible_speeds(day: RepDay, config: AuthenticityConfig) -> list[Aler
                     "speed_mps": None if math.isinf(v) else round(v, 2),
                     "limit_mps": config.max_speed_mps,
                     "min_distance_m": config.min_jump_m,
+                    "accuracy_m": [acc_a, acc_b],
+                    "max_accuracy_m": config.max_accuracy_m,
                 },
             )
         )
@@ -382,23 +433,15 @@ def find_track_mismatches(day: RepDay, config: AuthenticityConfig) -> list[Alert
 
 
 def find_static_spoofs(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
-    """Runs of ≥ static_min_fixes consecutive fixes spanning ≥ static_min_span_s with identical
-    coordinates (to 1e-6°)."""
+    """Runs of ≥ static_min_fixes consecutive satellite fixes (provider ``gps`` or absent)
+    spanning ≥ static_min_span_s with identical coordinates (to 1e-6°). Identical network, wifi
+    or fused positions are a phone's cached location indoors (contract §2a), never a spoof."""
     fx = day.fixes
-    n = len(fx)
-    if n < config.static_min_fixes:
-        return []
-    la = np.round(fx.lat * 1e6).astype(np.int64)
-    lo = np.round(fx.lon * 1e6).astype(np.int64)
-    change = np.flatnonzero((la[1:] != la[:-1]) | (lo[1:] != lo[:-1])) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [n])) - 1
-    counts = ends - starts + 1
-    spans = fx.t_s[ends] - fx.t_s[starts]
-    hit = (counts >= config.static_min_fixes) & (spans >= config.static_min_span_s)
+    sat = np.flatnonzero(fx.satellite())
     out = []
-    for a, b in zip(starts[hit].tolist(), ends[hit].tolist(), strict=True):
-        count = b - a + 1
+    for ra, rb in identical_runs(fx.t_s[sat], fx.lat[sat], fx.lon[sat], config):
+        a, b = int(sat[ra]), int(sat[rb])
+        count = rb - ra + 1
         span = float(fx.t_s[b] - fx.t_s[a])
         out.append(
             Alert(
@@ -407,8 +450,9 @@ def find_static_spoofs(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
                 day.rep_id,
                 utc(fx.t_s[a]),
                 day.local_date,
-                f"{count} consecutive fixes with identical coordinates over {_dur(span)} "
-                f"(at least {config.static_min_fixes} over {_dur(config.static_min_span_s)})",
+                f"{count} consecutive satellite fixes with identical coordinates over "
+                f"{_dur(span)} (at least {config.static_min_fixes} over "
+                f"{_dur(config.static_min_span_s)})",
                 {
                     "source": "gps",
                     "fix_ids": [fx.ids[a], fx.ids[b]],
@@ -418,6 +462,8 @@ def find_static_spoofs(day: RepDay, config: AuthenticityConfig) -> list[Alert]:
                     "min_span_s": config.static_min_span_s,
                     "lat": float(fx.lat[a]),
                     "lon": float(fx.lon[a]),
+                    "provider": "gps",
+                    "accuracy_m": float(np.median(fx.accuracy_m[sat[ra : rb + 1]])),
                 },
             )
         )
