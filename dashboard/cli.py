@@ -387,8 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("--to", dest="date_to", metavar="DATE", help="last local date (YYYY-MM-DD)")
     j.set_defaults(func=cmd_detect)
 
-    x = verbs.add_parser("export", help="print alerts or expense flags (contract §4)")
-    x.add_argument("kind", choices=("alerts", "expense-flags"))
+    x = verbs.add_parser(
+        "export", help="print alerts, expense flags (contract §4) or device quality (§2a)"
+    )
+    x.add_argument("kind", choices=("alerts", "expense-flags", "device-quality"))
     x.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     x.add_argument("--from", dest="date_from", metavar="DATE", help="first date (YYYY-MM-DD)")
     x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")

@@ -124,10 +124,11 @@ def fetch_fixes(
     conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, Any]:
     """Return the reps' fixes in [start, end) ordered by rep and time, as parallel columns:
-    rep_id, id, device_id (lists), t_s, lat, lon, accuracy_m (float arrays), mock (bool array)."""
+    rep_id, id, device_id, provider (lists), t_s, lat, lon, accuracy_m (float arrays), mock (bool
+    array)."""
     g = schema.gps_fixes
     cols: dict[str, list] = {
-        k: [] for k in ("rep_id", "id", "device_id", "t", "lat", "lon", "acc", "mock")
+        k: [] for k in ("rep_id", "id", "device_id", "t", "lat", "lon", "acc", "mock", "provider")
     }
     for chunk in _chunks(sorted(set(rep_ids))):
         stmt = (
@@ -140,6 +141,7 @@ def fetch_fixes(
                 g.c.lon,
                 g.c.accuracy_m,
                 g.c.mock,
+                g.c.provider,
             )
             .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
             # (rep_id, ts) is the index's order: no sort step. Equal times are ordered by id later.
@@ -160,6 +162,7 @@ def fetch_fixes(
         "lon": np.asarray(cols["lon"], float),
         "accuracy_m": np.asarray(cols["acc"], float),
         "mock": np.asarray(cols["mock"], bool),
+        "provider": cols["provider"],
     }
 
 
@@ -498,6 +501,28 @@ def delete_open(conn: Connection, table: sa.Table, ids: Iterable[str]) -> int:
             table.delete().where(table.c.id.in_(chunk), table.c.status == "open")
         ).rowcount
     return done
+
+
+def append_status_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append status events (subject_kind, subject_id, at, actor, action, from_status,
+    to_status, note); the table is append-only."""
+    if rows:
+        conn.execute(schema.status_events.insert(), [dict(r) for r in rows])
+
+
+def fetch_event_notes(
+    conn: Connection, subject_kind: str, ids: Iterable[str], action: str
+) -> dict[str, list[str]]:
+    """Return the notes of the subjects' events of one action, by subject id."""
+    se = schema.status_events
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(sorted(set(ids)), 1000):
+        stmt = sa.select(se.c.subject_id, se.c.note).where(
+            se.c.subject_kind == subject_kind, se.c.action == action, se.c.subject_id.in_(chunk)
+        )
+        for subject, note in conn.execute(stmt):
+            out.setdefault(subject, []).append(note or "")
+    return out
 
 
 # ------------------------------------------------------------------ export

@@ -518,7 +518,9 @@ def fetch_dirty_rep_days(conn: Connection, *, limit: int | None = None) -> list[
     """Return dirty (rep_id, local_date) rollups with the rep's time zone, by date."""
     rd, r = schema.rep_days, schema.reps
     stmt = (
-        sa.select(rd.c.rep_id, rd.c.local_date, rd.c.version, r.c.timezone)
+        sa.select(
+            rd.c.rep_id, rd.c.local_date, rd.c.version, r.c.timezone, r.c.work_start, r.c.work_end
+        )
         .join(r, r.c.id == rd.c.rep_id)
         .where(rd.c.dirty.is_(True))
         .order_by(rd.c.local_date, rd.c.rep_id)
@@ -536,26 +538,35 @@ def epoch_seconds(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElemen
 
 
 def fetch_fix_arrays(
-    conn: Connection, *, rep_ids: Sequence[str], start: datetime, end: datetime
+    conn: Connection,
+    *,
+    rep_ids: Sequence[str],
+    start: datetime,
+    end: datetime,
+    sources: list[tuple[str, str | None]] | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Return the reps' fixes in [start, end) grouped by rep: the rep id of each row, and an
-    (n, 4) float array of epoch seconds, lat, lon, accuracy_m."""
+    (n, 4) float array of epoch seconds, lat, lon, accuracy_m. With a ``sources`` list, each
+    row's (device_id, provider) is appended to it in the same order."""
     g = schema.gps_fixes
     reps: list[str] = []
     parts: list[np.ndarray] = []
+    extra = (g.c.device_id, g.c.provider) if sources is not None else ()
     sqlite_dialect = conn.dialect.name == "sqlite"
     # SQLite keeps UTC text: read it raw and parse it with numpy (no per-row Python work).
     ts_col = sa.type_coerce(g.c.ts, sa.String) if sqlite_dialect else epoch_seconds(conn, g.c.ts)
     for chunk in _chunks(sorted(set(rep_ids)), 500):
         stmt = (
-            sa.select(g.c.rep_id, ts_col, g.c.lat, g.c.lon, g.c.accuracy_m)
+            sa.select(g.c.rep_id, ts_col, g.c.lat, g.c.lon, g.c.accuracy_m, *extra)
             .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
             .order_by(g.c.rep_id)
         )
         rows = conn.execute(stmt).all()
         if not rows:
             continue
-        rep_col, ts, lat, lon, acc = zip(*rows, strict=True)
+        if sources is not None:
+            sources.extend((row[5], row[6]) for row in rows)
+        rep_col, ts, lat, lon, acc = ([row[i] for row in rows] for i in range(5))
         if sqlite_dialect:
             seconds = np.array(ts, dtype="datetime64[us]").astype("int64") / 1e6
         else:

@@ -351,6 +351,36 @@ rep_days = sa.Table(
     sa.Index(None, "dirty"),
 )
 
+# Device data quality (contract §2a) per rep-day and device, written with the rollups: never an
+# accusation, the raw material of "devices to check". The accuracy histogram (0.1 m buckets)
+# gives an exact median for any period without the raw fixes.
+device_days = sa.Table(
+    "device_days",
+    metadata,
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("fixes", sa.Integer, nullable=False),
+    sa.Column("coarse", sa.Integer, nullable=False),
+    sa.Column("coarse_jumps", sa.Integer, nullable=False),
+    sa.Column("cached_runs", sa.Integer, nullable=False),
+    sa.Column("gaps", sa.JSON, nullable=False),
+    sa.Column("accuracy_hist", sa.JSON, nullable=False),
+    sa.Column("median_accuracy_m", sa.Float),
+    sa.Column("computed_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "local_date"),
+    sa.Index(None, "device_id", "local_date"),
+)
+
+# Versions of derived data the code writes (judge rules, rollup contents): a stored version
+# behind the code's makes the background work recompute what it derived before.
+app_meta = sa.Table(
+    "app_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
 # Authenticity alerts (contract §2 and §4); ids are derived from rule + subject, so re-running
 # the judge never duplicates an alert and keeps its triage status.
 alerts = sa.Table(

@@ -28,9 +28,17 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, tracks
-from dashboard.rules import Alert, AuthenticityConfig, ExpenseConfig, Flag
+from dashboard.rules import (
+    JUDGE_REVISIONS,
+    JUDGE_VERSION,
+    Alert,
+    AuthenticityConfig,
+    ExpenseConfig,
+    Flag,
+)
 from dashboard.rules import authenticity as auth
 from dashboard.rules import expenses as exp
+from dashboard.services import quality, versions
 from dashboard.services import settings as rule_settings
 from data_access import judge as store
 from data_access import schema
@@ -71,6 +79,7 @@ def detect(
     started = clock.perf_counter()
     if date_from is not None and date_to is not None and date_from > date_to:
         raise ValueError(f"from: {date_from} is after to: {date_to}")
+    versions.catch_up_judge(engine)
     with engine.connect() as conn:
         rows = store.fetch_rep_days(conn, date_from=date_from, date_to=date_to)
     pairs = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
@@ -95,6 +104,7 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
     """Judge the rep-days changed since they were last judged, and those the changes affect."""
     started = clock.perf_counter()
     result = DetectResult()
+    versions.catch_up_judge(engine)
     configs = rule_settings.load_configs(engine)
     photos = _PhotoCache()
     for _round in range(1000):
@@ -233,7 +243,9 @@ def _judge(
 
     with engine.begin() as conn:
         stored = store.fetch_alerts_for(conn, pairs)
-        written, deleted = _sync(conn, schema.alerts, stored, [_alert_row(a, now) for a in alerts])
+        written, deleted = _sync(
+            conn, schema.alerts, stored, [_alert_row(a, now) for a in alerts], now=now
+        )
         result.alerts_written, result.alerts_deleted = written, deleted
         # FRAUD_DAY_CLAIM: the critical alerts now stored for these rep-days (triaged ones too).
         critical = store.fetch_critical_alert_ids(conn, pairs)
@@ -249,7 +261,7 @@ def _judge(
         )
         stored_flags = store.fetch_flags_for(conn, pairs)
         written, deleted = _sync(
-            conn, schema.expense_flags, stored_flags, [_flag_row(f, now) for f in flags]
+            conn, schema.expense_flags, stored_flags, [_flag_row(f, now) for f in flags], now=now
         )
         result.flags_written, result.flags_deleted = written, deleted
         store.mark_judged(conn, {p: v for p, v in pairs.items() if v is not None})
@@ -417,6 +429,7 @@ def _split_fixes(cols: Mapping[str, Any]) -> dict[str, auth.Fixes]:
                     cols["accuracy_m"][start:end],
                     cols["mock"][start:end],
                     cols["device_id"][start:end],
+                    cols["provider"][start:end],
                 )
             else:
                 out[reps[start]] = auth.Fixes(
@@ -427,6 +440,7 @@ def _split_fixes(cols: Mapping[str, Any]) -> dict[str, auth.Fixes]:
                     cols["accuracy_m"][start:end],
                     cols["mock"][start:end],
                     cols["device_id"][start:end],
+                    cols["provider"][start:end],
                 )
             start = end
     return out
@@ -502,8 +516,30 @@ def _same(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return True
 
 
-def _sync(conn, table, stored: Mapping[str, Mapping[str, Any]], rows: list[dict[str, Any]]):
-    """Upsert new or changed rows, delete vanished open ones; return (written, deleted)."""
+JUDGE_ACTOR = "judge"
+_WITHDRAW = "withdraw"
+_NOTE = "judge_note"
+
+
+def _why_gone(rule: str) -> str:
+    """Why a stored alert or flag no longer holds, quoting the rule's revision if any."""
+    revised = JUDGE_REVISIONS.get(JUDGE_VERSION, {}).get(rule)
+    if revised:
+        return f"judge v{JUDGE_VERSION}: no longer holds; the rule was revised: {rule} {revised}"
+    return f"judge v{JUDGE_VERSION}: no longer holds on the current records"
+
+
+def _sync(
+    conn,
+    table,
+    stored: Mapping[str, Mapping[str, Any]],
+    rows: list[dict[str, Any]],
+    *,
+    now: datetime,
+):
+    """Upsert new or changed rows; withdraw vanished open ones (deleted, with a status event
+    saying why); note once per judge version on vanished triaged ones, which stay as they are.
+    Return (written, deleted)."""
     fresh = {row["id"]: row for row in rows}
     changed = [
         row
@@ -513,9 +549,46 @@ def _sync(conn, table, stored: Mapping[str, Mapping[str, Any]], rows: list[dict[
     store.upsert_alerts(conn, changed) if table is schema.alerts else store.upsert_flags(
         conn, changed
     )
-    gone = [key for key, row in stored.items() if key not in fresh and row["status"] == "open"]
+    kind = "alert" if table is schema.alerts else "expense_flag"
+    vanished = [row for key, row in stored.items() if key not in fresh]
+    gone = [row["id"] for row in vanished if row["status"] == "open"]
     deleted = store.delete_open(conn, table, gone)
+    triaged = [row for row in vanished if row["status"] != "open"]
+    noted = store.fetch_event_notes(conn, kind, [r["id"] for r in triaged], _NOTE)
+    prefix = f"judge v{JUDGE_VERSION}:"
+    events = [
+        _event(kind, row["id"], now, _WITHDRAW, "open", "withdrawn", _why_gone(row["rule"]))
+        for row in vanished
+        if row["status"] == "open"
+    ] + [
+        _event(
+            kind,
+            row["id"],
+            now,
+            _NOTE,
+            row["status"],
+            row["status"],
+            _why_gone(row["rule"]) + f"; kept as {row['status']} (triaged by a person)",
+        )
+        for row in triaged
+        if not any(n.startswith(prefix) for n in noted.get(row["id"], ()))
+    ]
+    store.append_status_events(conn, events)
     return len(changed), deleted
+
+
+def _event(kind, subject, now, action, before, after, note) -> dict[str, Any]:
+    return {
+        "subject_kind": kind,
+        "subject_id": subject,
+        "at": now,
+        "actor": JUDGE_ACTOR,
+        "action": action,
+        "from_status": before,
+        "to_status": after,
+        "assigned_to": None,
+        "note": note,
+    }
 
 
 # ------------------------------------------------------------------ export
@@ -547,14 +620,23 @@ FLAG_FIELDS = (
 )
 
 
+EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "alerts": ALERT_FIELDS,
+    "expense-flags": FLAG_FIELDS,
+    "device-quality": quality.EXPORT_FIELDS,
+}
+
+
 def export_rows(
     engine: Engine, kind: str, *, date_from: date | None = None, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Return alerts or expense flags of the period as contract §4 objects (JSON-ready)."""
-    if kind not in ("alerts", "expense-flags"):
-        raise ValueError(f"kind: {kind!r} is not 'alerts' or 'expense-flags'")
+    if kind not in EXPORT_FIELDS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_FIELDS)}")
     if date_from is not None and date_to is not None and date_from > date_to:
         raise ValueError(f"from: {date_from} is after to: {date_to}")
+    if kind == "device-quality":
+        return quality.export_rows(engine, date_from=date_from, date_to=date_to)
     with engine.connect() as conn:
         if kind == "alerts":
             rows = store.fetch_alerts(conn, date_from=date_from, date_to=date_to)
@@ -578,7 +660,8 @@ def export_rows(
 
 
 def export_text(rows: list[dict[str, Any]], kind: str, fmt: str) -> Iterable[str]:
-    """Render export rows as JSON Lines or CSV text (evidence as JSON text in CSV)."""
+    """Render export rows as JSON Lines or CSV text (objects and lists as JSON text in CSV,
+    booleans as true/false)."""
     import csv
     import io
     import json
@@ -589,22 +672,23 @@ def export_text(rows: list[dict[str, Any]], kind: str, fmt: str) -> Iterable[str
         return
     if fmt != "csv":
         raise ValueError(f"format: {fmt!r} is not 'jsonl' or 'csv'")
-    fields = ALERT_FIELDS if kind == "alerts" else FLAG_FIELDS
+    fields = EXPORT_FIELDS[kind]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(fields)
     yield buf.getvalue()
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "" if value is None else value
+
     for row in rows:
         buf.seek(0)
         buf.truncate()
-        writer.writerow(
-            [
-                json.dumps(row[f], ensure_ascii=False)
-                if f == "evidence"
-                else ("" if row[f] is None else row[f])
-                for f in fields
-            ]
-        )
+        writer.writerow([cell(row[f]) for f in fields])
         yield buf.getvalue()
 
 

@@ -11,44 +11,65 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from dashboard import contract
+from dashboard.rules import AuthenticityConfig, quality
+from dashboard.rules import authenticity as auth
+from dashboard.services import settings as rule_settings
+from dashboard.services import versions
 from dashboard.services.db import get_engine
 from dashboard.tracks import analyze_day
+from data_access import judge as judge_store
 from data_access import kpis as kpi_store
+from data_access import quality as quality_store
 from data_access import records as store
 
 _BATCH_DAYS = 400
 
 
 def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
-    """Recompute every dirty rep-day rollup; return how many were computed."""
+    """Recompute every dirty rep-day rollup (and its devices' data-quality records); return how
+    many were computed."""
+    versions.catch_up_rollups(engine)
+    config = rule_settings.load_configs(engine)[0]
     done = 0
     while True:
         with engine.connect() as conn:
             dirty = store.fetch_dirty_rep_days(conn, limit=_BATCH_DAYS)
         if not dirty:
             return done
-        rows = _compute(engine, dirty, now)
+        rows, devices = _compute(engine, dirty, now, config)
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
+            quality_store.replace_device_days(
+                conn, [(r["rep_id"], r["local_date"]) for r in rows], devices
+            )
         done += len(rows)
         if len(dirty) < _BATCH_DAYS:
             return done
 
 
-def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
+def _compute(
+    engine: Engine, dirty, now: datetime, config: AuthenticityConfig
+) -> tuple[list[dict], list[dict]]:
     # One query per local date (and time zone) for all its reps.
     groups: dict[tuple, list] = defaultdict(list)
     for row in dirty:
         groups[(row["local_date"], row["timezone"])].append(row)
-    out = []
+    out: list[dict] = []
+    devices: list[dict] = []
     for (day, tz_name), rows in groups.items():
         tz = contract.zone(tz_name)
         start = datetime.combine(day, time.min, tzinfo=tz)
         end = start + timedelta(days=1)
+        sources: list[tuple[str, str | None]] = []
+        rep_ids = [r["rep_id"] for r in rows]
         with engine.connect() as conn:
             fixes = store.fetch_fix_arrays(
-                conn, rep_ids=[r["rep_id"] for r in rows], start=start, end=end
+                conn, rep_ids=rep_ids, start=start, end=end, sources=sources
             )
+            events = judge_store.fetch_device_events(conn, rep_ids=rep_ids, start=start, end=end)
+        events_by_rep: dict[str, list[tuple[float, str, str]]] = defaultdict(list)
+        for e in events:
+            events_by_rep[e["rep_id"]].append((e["t_s"], e["kind"], e["device_id"]))
         with engine.connect() as conn:
             facts = kpi_store.compute_rep_day_facts(
                 conn, start=day, end=day, region_ids=None, rep_ids=[r["rep_id"] for r in rows]
@@ -58,9 +79,20 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
             for rec in facts[["rep_id", *kpi_store.ROLLUP_FACTS]].to_dict("records")
         }
         by_rep = _split_by_rep(fixes)
+        offsets = _offsets(fixes[0])
         empty = np.empty((0, 4))
         for row in rows:
             arr = by_rep.get(row["rep_id"], empty)
+            first_row = offsets.get(row["rep_id"], 0)
+            devices += _device_rows(
+                row,
+                day,
+                arr,
+                sources[first_row : first_row + len(arr)],
+                events_by_rep.get(row["rep_id"], []),
+                config,
+                now,
+            )
             # km = the day's trips (contract §3 tracked distance), not the raw track length.
             track = analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
             first, last = (
@@ -79,6 +111,50 @@ def _compute(engine: Engine, dirty, now: datetime) -> list[dict]:
                     **_visit_facts(facts_by_rep.get(row["rep_id"])),
                 }
             )
+    return out, devices
+
+
+def _device_rows(row, day, arr: np.ndarray, sources, events, config, now) -> list[dict]:
+    """The data-quality records (contract §2a) of one rep-day's devices."""
+    if not len(arr):
+        return []
+    tz = contract.zone(row["timezone"])
+    work = tuple(
+        datetime.combine(day, time.fromisoformat(row[k]), tzinfo=tz).timestamp()
+        for k in ("work_start", "work_end")
+    )
+    fixes = auth.sorted_fixes(
+        [f"{i:09d}" for i in range(len(arr))],
+        arr[:, 0],
+        arr[:, 1],
+        arr[:, 2],
+        arr[:, 3],
+        device_ids=[dev or "" for dev, _p in sources],
+        providers=[p for _dev, p in sources],
+    )
+    return [
+        {
+            "rep_id": row["rep_id"],
+            "local_date": day,
+            "device_id": rec.device_id,
+            "fixes": rec.fixes,
+            "coarse": rec.coarse,
+            "coarse_jumps": rec.coarse_jumps,
+            "cached_runs": rec.cached_runs,
+            "gaps": rec.gaps,
+            "accuracy_hist": rec.accuracy_hist,
+            "median_accuracy_m": rec.median_accuracy_m,
+            "computed_at": now,
+        }
+        for rec in quality.assess_rep_day(fixes, events, work, config)  # type: ignore[arg-type]
+    ]
+
+
+def _offsets(reps: list[str]) -> dict[str, int]:
+    """The first row of each rep in rows grouped by rep."""
+    out: dict[str, int] = {}
+    for i, rep in enumerate(reps):
+        out.setdefault(rep, i)
     return out
 
 

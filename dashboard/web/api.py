@@ -87,7 +87,8 @@ def ingest_wrong_method():
 
 
 def _export(kind: str):
-    """GET /api/v1/alerts and /api/v1/expense-flags: contract §4, one object a line."""
+    """GET /api/v1/alerts, /expense-flags (contract §4) and /device-quality (§2a): one object a
+    line."""
     known = {"from", "to", "format"}
     unknown = sorted(set(request.args) - known)
     if unknown:
@@ -126,6 +127,11 @@ def get_alerts():
 @api.get("/expense-flags")
 def get_expense_flags():
     return _export("expense-flags")
+
+
+@api.get("/device-quality")
+def get_device_quality():
+    return _export("device-quality")
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

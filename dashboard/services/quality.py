@@ -1,0 +1,121 @@
+"""Device data quality (contract §2a): the export, the "devices to check" panel, one rep-day's
+devices for the replay and the alert evidence. Never an accusation: nothing here feeds the
+integrity score or the alert queue.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from dashboard.filters import Filters
+from dashboard.rules import AuthenticityConfig, quality
+from dashboard.services import settings as rule_settings
+from dashboard.services.kpis import region_scope
+from dashboard.services.users import User
+from data_access import quality as store
+
+EXPORT_FIELDS = (
+    "device_id",
+    "rep_id",
+    "days",
+    "fixes",
+    "coarse_share",
+    "coarse_jumps",
+    "cached_runs",
+    "gaps",
+    "gaps_by_reason",
+    "median_accuracy_m",
+    "to_check",
+)
+
+
+def _check_period(date_from: date | None, date_to: date | None) -> None:
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise ValueError(f"from: {date_from} is after to: {date_to}")
+
+
+def summaries(
+    engine: Engine,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    region_ids: tuple[str, ...] | None = None,
+    config: AuthenticityConfig | None = None,
+) -> list[quality.DeviceSummary]:
+    """One summary per device and rep over the period (both bounds inclusive), to check first."""
+    _check_period(date_from, date_to)
+    config = config or rule_settings.load_configs(engine)[0]
+    with engine.connect() as conn:
+        rows = store.fetch_device_days(
+            conn, date_from=date_from, date_to=date_to, region_ids=region_ids
+        )
+    return quality.summarize_devices(rows, config)
+
+
+def export_rows(
+    engine: Engine, *, date_from: date | None = None, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """The ``export device-quality`` objects of the period (contract §2a), JSON-ready."""
+    return [s.as_export() for s in summaries(engine, date_from=date_from, date_to=date_to)]
+
+
+def devices_panel(engine: Engine, user: User, filters: Filters) -> dict[str, Any]:
+    """The "devices to check" page in the user's scope and filter: each device's summary over
+    the period (to check first) and its daily figures for the chart.
+
+    Keys: ``period`` (start, end), ``limit_share``, ``check_days``, ``devices`` (export objects
+    with first/last day and the rep's name), ``daily`` ("device|rep" → list of date,
+    coarse_share, coarse_jumps, cached_runs, gaps).
+    """
+    config = rule_settings.load_configs(engine)[0]
+    with engine.connect() as conn:
+        rows = store.fetch_device_days(
+            conn,
+            date_from=filters.start,
+            date_to=filters.end,
+            region_ids=region_scope(user),
+            region=filters.region,
+            team=filters.team,
+            rep=filters.rep,
+        )
+        names = store.fetch_rep_names(conn, {r["rep_id"] for r in rows})
+    devices = quality.summarize_devices(rows, config)
+    daily: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        daily.setdefault(f"{r['device_id']}|{r['rep_id']}", []).append(
+            {
+                "date": r["local_date"].isoformat(),
+                "coarse_share": round(r["coarse"] / r["fixes"], 4) if r["fixes"] else 0.0,
+                "coarse_jumps": r["coarse_jumps"],
+                "cached_runs": r["cached_runs"],
+                "gaps": sum((r["gaps"] or {}).values()),
+            }
+        )
+    return {
+        "period": (filters.start, filters.end),
+        "limit_share": config.device_coarse_share,
+        "check_days": config.device_check_days,
+        "devices": [
+            {
+                **s.as_export(),
+                "rep_name": names.get(s.rep_id, s.rep_id),
+                "first_day": s.first_day.isoformat() if s.first_day else None,
+                "last_day": s.last_day.isoformat() if s.last_day else None,
+            }
+            for s in devices
+        ],
+        "daily": daily,
+    }
+
+
+def day_quality(engine: Engine, *, rep_id: str, day: date) -> list[dict[str, Any]]:
+    """The data-quality records of one rep-day's devices (the caller has checked the scope),
+    each with ``coarse_share``, ``gaps_total``, ``median_accuracy_m`` and ``poor`` (coarse share
+    above the device-check limit that day)."""
+    config = rule_settings.load_configs(engine)[0]
+    with engine.connect() as conn:
+        rows = store.fetch_devices_of(conn, rep_id=rep_id, day=day)
+    return [quality.day_figures(r, config.device_coarse_share) for r in rows]
