@@ -20,6 +20,7 @@ from components.grids import GRID, column, data_grid, records
 from components.i18n import t
 from components.integrity import integrity_badge
 from components.kpi import SEVERITIES, SEVERITY_COLOURS, SEVERITY_HEX, empty_figure
+from components.quality import day_quality_block
 
 QUEUE_GRID = "alerts-queue"
 QUEUE_GRID_ID = {"type": GRID, "name": QUEUE_GRID}
@@ -140,6 +141,8 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
             return f"{number:.0f} / 64"
         return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
     if isinstance(value, list | tuple):
+        if value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return ", ".join(fmt_evidence(key, v, lang, tz) for v in value)
         return ", ".join(str(item) for item in value)
     return str(value)
 
@@ -718,6 +721,9 @@ def evidence_panel(
         if context.get("integrity")
         else None,
         evidence_table(evidence, lang=lang, tz=tz),
+        day_quality_block(
+            context.get("device_quality") or [], lang=lang, block_id="alerts-device-quality"
+        ),
         html.H3(t("alerts.map.title", lang), className="h6 mt-2"),
         mini_map(context, tz=tz, lang=lang, tile_url=tile_url),
     ]

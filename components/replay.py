@@ -25,6 +25,7 @@ SPEED_COLOURS = ("#6c8ebf", "#2e9d5b", "#e69b00", "#d6336c")
 INSIDE, OUTSIDE = "#198754", "#dc3545"
 ROLE_COLOURS = {"visited": "#0d6efd", "planned": "#fd7e14", "owned": "#8c98a4"}
 GAP_COLOUR, JUMP_COLOUR, PLAN_COLOUR, PHOTO_COLOUR = "#6f42c1", "#dc3545", "#fd7e14", "#d63384"
+COARSE_COLOUR = "#8a8f98"  # grey: a coarse fix is a phone's guess, not where the rep went
 LANES = ("alerts", "expenses", "photos", "gaps", "trips", "stops", "visits")
 DEFAULT_CENTER = [31.2304, 121.4737]
 
@@ -238,6 +239,32 @@ def _jump_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
     ]
 
 
+def _coarse_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
+    """Coarse fixes (accuracy above the cleaning limit) in grey with their accuracy circle, never
+    joined into the track: a phone's fallback position, not where the rep went."""
+    out: list[Any] = []
+    for t_rel, lat, lon, acc in p.get("coarse", []):
+        tip = _tip(
+            f"{clock(t_rel, p.get('clock'))} · ±{acc:,} m · {t('quality.replay.coarse', lang)}"
+        )
+        out.append(
+            dl.Circle(
+                center=[lat, lon],
+                radius=acc,
+                color=COARSE_COLOUR,
+                weight=1,
+                fillOpacity=0.05,
+                dashArray="3 4",
+            )
+        )
+        out.append(
+            dl.CircleMarker(
+                center=[lat, lon], radius=3, color=COARSE_COLOUR, fillOpacity=0.8, children=tip
+            )
+        )
+    return out
+
+
 def _plan_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
     where = {c["id"]: [c["lat"], c["lon"]] for c in p["customers"]}
     route = [where[cid] for cid in p["plan"] if cid in where]
@@ -275,6 +302,7 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
         ("track", _track_layers(p)),
         ("gaps", _gap_layers(p, lang)),
         ("jumps", _jump_layers(p, lang)),
+        ("coarse", _coarse_layers(p, lang)),
         ("photos", _photo_layers(p, lang)),
         ("stops", _stop_layers(p, lang)),
         ("checks", _check_layers(p, lang)),
@@ -533,8 +561,24 @@ def summary_panel(p: Mapping[str, Any], *, lang: str) -> html.Div:
                 "replay-sum-fixes",
             ),
             _stat(t("replay.fixes", lang), f"{s['fixes']:,}", "replay-sum-count"),
+            _stat(t("quality.replay.summary", lang), _quality_text(s, lang), "replay-sum-quality"),
         ]
     )
+
+
+def _quality_text(s: Mapping[str, Any], lang: str) -> str:
+    """'12 % coarse · 1 coarse jump · 2 cached runs' per device (poor phones named)."""
+    parts = []
+    for q in s.get("quality") or []:
+        text = (
+            f"{q['coarse_share'] * 100:.0f} % {t('quality.col.coarse_share', lang)} · "
+            f"{t('quality.col.coarse_jumps', lang)} {q['coarse_jumps']} · "
+            f"{t('quality.col.cached_runs', lang)} {q['cached_runs']}"
+        )
+        if q.get("poor"):
+            text += f" · {t('quality.poor', lang)}"
+        parts.append(text)
+    return " | ".join(parts) if parts else "—"
 
 
 def anomaly_list(p: Mapping[str, Any], *, lang: str) -> html.Div:

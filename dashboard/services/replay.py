@@ -18,10 +18,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, geo, tracks
+from dashboard.rules import quality
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services import settings as rule_settings
 from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as alert_store
+from data_access import quality as quality_store
 from data_access import replay as store
 
 # Leaflet zoom the display track is simplified for (street level).
@@ -244,8 +247,12 @@ def replay_day(
         )
         # The day's visits came through the scoped query: only their ids are asked for.
         rec["visit_rules"] = alert_store.fetch_visit_rules(conn, rec["visits"]["visit_id"])
+        rec["device_days"] = quality_store.fetch_devices_of(conn, rep_id=rep_id, day=the_day)
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
-    payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
+    limit_share = rule_settings.load_configs(engine)[0].device_coarse_share
+    payload = build_payload(
+        rep, the_day, rec, start=start, end=end, config=config, limit_share=limit_share
+    )
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None
     payload["reps"] = reps
@@ -262,8 +269,12 @@ def build_payload(
     start: datetime,
     end: datetime,
     config: tracks.TrackConfig | None = None,
+    limit_share: float = 0.30,
 ) -> dict[str, Any]:
-    """Analyse the day's full track, then shape everything for display (see module doc)."""
+    """Analyse the day's full track, then shape everything for display (see module doc).
+
+    Coarse fixes (accuracy above the cleaning limit) never join the track: they are listed
+    apart as [t, lat, lon, accuracy_m] with the day's data-quality records per device."""
     config = config or tracks.TrackConfig()
     t0 = start.timestamp()
     fixes, visits, customers = rec["fixes"], rec["visits"], rec["customers"]
@@ -346,6 +357,11 @@ def build_payload(
                 "to": [_r(lat[g.after_index]), _r(lon[g.after_index])],
             }
         )
+    coarse = [
+        [_rel(float(t[i]), t0), _r(lat[i]), _r(lon[i]), round(float(acc[i]))]
+        for i in np.flatnonzero(acc > config.max_accuracy_m).tolist()
+        if np.isfinite(lat[i]) and np.isfinite(lon[i])
+    ]
     kept_pos = {int(i): p for p, i in enumerate(analysed.kept)}
     jumps = []
     for j in analysed.jumps:
@@ -494,6 +510,7 @@ def build_payload(
         "trips": trips,
         "gaps": gaps,
         "jumps": jumps,
+        "coarse": coarse,
         "visits": visit_rows,
         "customers": cust_rows,
         "photos": photo_rows,
@@ -514,6 +531,8 @@ def build_payload(
             "detected_without_check_in": len(detected),
             "first_fix": first,
             "last_fix": last,
+            "coarse": len(coarse),
+            "quality": [quality.day_figures(r, limit_share) for r in rec.get("device_days") or []],
         },
     }
 
@@ -549,6 +568,9 @@ def to_display_crs(payload: dict[str, Any], crs: str) -> dict[str, Any]:
         gap["to"] = [_r(x) for x in conv(*gap["to"])]
     payload["jumps"] = [
         [_r(x) for x in (*conv(j[0], j[1]), *conv(j[2], j[3]))] for j in payload["jumps"]
+    ]
+    payload["coarse"] = [
+        [c[0], *(_r(x) for x in conv(c[1], c[2])), c[3]] for c in payload["coarse"]
     ]
     payload["crs"] = crs
     return payload

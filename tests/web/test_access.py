@@ -40,7 +40,12 @@ PERIOD = {"period": "custom", "from": "2026-11-20", "to": "2026-11-27"}
 REGION_A, REGION_B = "reg-east", "reg-south"
 
 # The roles each page admits, from the product's requirements (not read from the code).
-PAGE_ROLES = {"/": ROLES, "/teams": ROLES, "/data": ("exec", "admin")}
+PAGE_ROLES = {
+    "/": ROLES,
+    "/teams": ROLES,
+    "/data": ("exec", "admin"),
+    "/devices": ("exec", "manager", "admin"),
+}
 
 UPDATE = "/_dash-update-component"
 MATCH = ["MATCH"]
@@ -265,6 +270,7 @@ CALLS: dict[str, Call] = {
         changed=("data-grid.selectedRows",),
     ),
     "render_data_counts": Call({"data-refresh.n_clicks": None}, PAGE_ROLES["/data"]),
+    "render_devices_panel": Call({"devices-query.data": PERIOD}, PAGE_ROLES["/devices"]),
     # The replay page's one server callback (tests/web/test_access_replay.py covers its scope).
     "load_replay": Call({"replay-query.data": {"rep": "rep-001", "day": "2026-11-26"}}, ROLES),
     # The wall screen (its own access tests: tests/web/test_access_wall.py).
@@ -289,6 +295,7 @@ DATA_CALLBACKS = (
     "render_compliance",
     "render_drill_grid",
     "render_data_counts",
+    "render_devices_panel",
     "fill_filter_options",
     "export_grid_csv",
     "export_grid_xlsx",
@@ -416,7 +423,11 @@ def test_data_callbacks_refuse_the_roles_their_page_excludes(site):
         if call(site, role, name).status_code == 403
     }
 
-    assert refused == {("render_data_counts", "manager"), ("render_data_counts", "finance")}
+    assert refused == {
+        ("render_data_counts", "manager"),
+        ("render_data_counts", "finance"),
+        ("render_devices_panel", "finance"),
+    }
 
 
 def test_xlsx_export_returns_a_workbook(site):
