@@ -396,6 +396,14 @@ _PROVIDERS = ("gps", "fused", "network", "wifi")
 _PROVIDER_P = (0.58, 0.30, 0.07, 0.05)
 _ACC_LO = np.array([5.0, 5.0, 15.0, 10.0])
 _ACC_HI = np.array([15.0, 20.0, 30.0, 25.0])
+# Phones as noisy as real ones (contract §2a), on honest rep-days only: cell-tower fallback fixes
+# kilometres off, cached indoor positions while visiting, and a couple of poor devices.
+_FALLBACK_DAY_P = 0.45
+_CACHED_VISIT_P = 0.35
+_POOR_PHONE_IDX = (6, 22)  # rep indices (mod 100) whose phones send many coarse fixes
+_POOR_COARSE_SHARE = 0.45
+# Injected rules that the day's fixes carry: their fixes stay as injected, unblurred.
+_FIX_RULES = frozenset({"IMPOSSIBLE_SPEED", "STATIC_SPOOF", "TRACK_MISMATCH", "MOCK_LOCATION"})
 _GAP_EVENTS = (
     ("power_off", "power_on"),
     ("location_permission_revoked", "location_permission_granted"),
@@ -1467,6 +1475,8 @@ class _RepDay:
         sigma = np.clip(acc / 4.0, 1.5, 6.0)
         x = x + g.standard_normal(n) * sigma
         y = y + g.standard_normal(n) * sigma
+        if self.kind not in _FIX_RULES:
+            self._phone_noise(sim, t, x, y, prov, acc)
         moving = v > 0.3
         spd = np.where(
             moving, np.maximum(v + g.normal(0.0, 0.4, n), 0.0), np.abs(g.normal(0.0, 0.15, n))
@@ -1478,7 +1488,7 @@ class _RepDay:
         mock = np.zeros(n, dtype=bool)
         prefix = f"fix-{self.rep.num}-{self.ymd}-"
         ids = [prefix + k for k in _counters()[1 : n + 1]]
-        self._inject_into_fixes(sim, t, lat, lon, acc, spd, mock, ids)
+        self._inject_into_fixes(sim, t, lat, lon, acc, spd, mock, ids, prov)
         suffix = _second_suffixes()
         iso = self.iso
         rid, dev = self.rep.id, self.device
@@ -1513,6 +1523,51 @@ class _RepDay:
         )
         return t, ids
 
+    def _phone_noise(
+        self,
+        sim: _Sim,
+        t: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        prov: np.ndarray,
+        acc: np.ndarray,
+    ) -> None:
+        """Make an honest day's fixes as noisy as a real phone's (in place): never cheating."""
+        g, r, n = self.g, self.r, len(t)
+        if not n:
+            return
+        visiting = np.zeros(n, dtype=bool)
+        for v in sim.visits:
+            visiting |= (t >= v.ci - 600) & (t <= v.co + 600)
+        if self.rep.idx % 100 in _POOR_PHONE_IDX:
+            # A poor phone: almost half its fixes from the cell network, hundreds of metres off.
+            coarse = g.random(n) < _POOR_COARSE_SHARE
+            k = int(coarse.sum())
+            acc[coarse] = g.uniform(300.0, 1500.0, k)
+            ang = g.uniform(0.0, 2 * math.pi, k)
+            off = acc[coarse] * g.uniform(0.2, 0.8, k)
+            x[coarse] += off * np.cos(ang)
+            y[coarse] += off * np.sin(ang)
+            prov[coarse] = 2
+        if r.random() < _FALLBACK_DAY_P:
+            # Cell-tower fallbacks: one or two fixes kilometres away, with honest accuracy.
+            free = np.flatnonzero(~visiting[1:-1]) + 1
+            for i in r.sample(free.tolist(), min(len(free), r.randint(1, 2))):
+                d, ang = r.uniform(2000.0, 8000.0), r.uniform(0.0, 2 * math.pi)
+                x[i] += d * math.cos(ang)
+                y[i] += d * math.sin(ang)
+                acc[i] = r.uniform(1500.0, 3000.0)
+                prov[i] = 2
+        for v in sim.visits:
+            if r.random() >= _CACHED_VISIT_P:
+                continue
+            # Indoors the phone repeats its cached fused position for the whole visit.
+            idx = np.flatnonzero((t >= v.ci + 60) & (t <= v.co - 60))
+            if len(idx) >= 12:
+                x[idx], y[idx] = x[idx[0]], y[idx[0]]
+                acc[idx] = acc[idx[0]] = round(r.uniform(20.0, 45.0), 1)
+                prov[idx] = 1
+
     def _inject_into_fixes(
         self,
         sim: _Sim,
@@ -1523,6 +1578,7 @@ class _RepDay:
         spd: np.ndarray,
         mock: np.ndarray,
         ids: list[str],
+        prov: np.ndarray,
     ) -> None:
         kind, r = self.kind, self.r
         if kind == "IMPOSSIBLE_SPEED" and sim.lunch:
@@ -1552,6 +1608,7 @@ class _RepDay:
                 lon[i0 : i1 + 1] = lon[i0]
                 acc[i0 : i1 + 1] = acc[i0]
                 spd[i0 : i1 + 1] = 0.0
+                prov[i0 : i1 + 1] = 0  # a mock app reports its frozen position as satellite
                 self.case(
                     "STATIC_SPOOF",
                     ids[i0],
