@@ -148,6 +148,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "replay.layer.gaps": ("信号中断", "Signal gaps"),
     "replay.layer.jumps": ("跳点", "Jumps"),
     "replay.layer.coarse": ("粗定位点", "Coarse fixes"),
+    "replay.layer.coarse_accuracy": ("粗定位精度圈", "Coarse fixes' accuracy"),
     "replay.layer.plan": ("计划路线", "Planned route"),
     "replay.speed.0": ("步行/静止 < 5 km/h", "Walking or idle < 5 km/h"),
     "replay.speed.1": ("市区 5–30 km/h", "City 5–30 km/h"),

@@ -112,7 +112,14 @@ def device_columns(lang: str) -> list[dict[str, Any]]:
         col("coarse_jumps", "coarse_jumps", type="numericColumn"),
         col("cached_runs", "cached_runs", type="numericColumn"),
         col("gaps", "gaps", type="numericColumn", maxWidth=110),
-        col("median_accuracy_m", "median_accuracy", type="numericColumn"),
+        col(
+            "median_accuracy_m",
+            "median_accuracy",
+            type="numericColumn",
+            valueFormatter={
+                "function": "params.value == null ? '—' : d3.format(',.1f')(params.value) + ' m'"
+            },
+        ),
     ]
 
 

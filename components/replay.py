@@ -239,30 +239,37 @@ def _jump_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
     ]
 
 
-def _coarse_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
-    """Coarse fixes (accuracy above the cleaning limit) in grey with their accuracy circle, never
-    joined into the track: a phone's fallback position, not where the rep went."""
-    out: list[Any] = []
+# Above this many coarse fixes a day (a poor phone), their accuracy circles start hidden: hundreds
+# of kilometre-wide circles would bury the track. The layer control shows them on demand.
+COARSE_CIRCLES_SHOWN_UP_TO = 40
+
+
+def _coarse_layers(p: Mapping[str, Any], lang: str) -> tuple[list[Any], list[Any]]:
+    """Coarse fixes (accuracy above the cleaning limit) as grey dots and their accuracy circles,
+    never joined into the track: a phone's fallback position, not where the rep went."""
+    dots: list[Any] = []
+    circles: list[Any] = []
     for t_rel, lat, lon, acc in p.get("coarse", []):
         tip = _tip(
             f"{clock(t_rel, p.get('clock'))} · ±{acc:,} m · {t('quality.replay.coarse', lang)}"
         )
-        out.append(
+        circles.append(
             dl.Circle(
                 center=[lat, lon],
                 radius=acc,
                 color=COARSE_COLOUR,
                 weight=1,
-                fillOpacity=0.05,
+                opacity=0.4,
+                fillOpacity=0.03,
                 dashArray="3 4",
             )
         )
-        out.append(
+        dots.append(
             dl.CircleMarker(
                 center=[lat, lon], radius=3, color=COARSE_COLOUR, fillOpacity=0.8, children=tip
             )
         )
-    return out
+    return dots, circles
 
 
 def _plan_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
@@ -296,13 +303,15 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
     )
     if p.get("status") != "ok":
         return [base]
+    coarse_dots, coarse_circles = _coarse_layers(p, lang)
     groups = (
         ("plan", _plan_layers(p, lang)),
         ("customers", _customer_layers(p, lang)),
         ("track", _track_layers(p)),
         ("gaps", _gap_layers(p, lang)),
         ("jumps", _jump_layers(p, lang)),
-        ("coarse", _coarse_layers(p, lang)),
+        ("coarse", coarse_dots),
+        ("coarse_accuracy", coarse_circles),
         ("photos", _photo_layers(p, lang)),
         ("stops", _stop_layers(p, lang)),
         ("checks", _check_layers(p, lang)),
@@ -311,7 +320,7 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
         dl.Overlay(
             dl.LayerGroup(children, id=f"replay-layer-{key}"),
             name=t(f"replay.layer.{key}", lang),
-            checked=True,
+            checked=key != "coarse_accuracy" or len(children) <= COARSE_CIRCLES_SHOWN_UP_TO,
         )
         for key, children in groups
     ]

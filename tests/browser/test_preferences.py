@@ -35,6 +35,7 @@ def test_language_switch_turns_the_cockpit_english_on_every_page_and_back(dash_d
         "Overview",
         "Team KPIs",
         "Anti-cheat centre",
+        "Devices",
         "Expense audit",
     ]
     # The same data, in English (the switch keeps the page and its query).

@@ -35,6 +35,7 @@ PAGE_READY = {
     # The demo seeds no alerts (the judge writes them): a count is shown, possibly 0.
     "/alerts": "count:#alerts-count-total",
     "/finance": "grid:finance-claims",
+    "/devices": "grid:devices-grid",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
 }
