@@ -8,7 +8,7 @@ import dash
 from dash import Dash, dcc, html
 from flask import has_request_context, redirect, request
 
-from components.shell import nav_items, top_bar
+from components.shell import nav_items, page_titles, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
@@ -50,8 +50,15 @@ class CockpitDash(Dash):
 def _shell_layout():
     user = signed_in_user() if has_request_context() else None
     if user is None:
-        # Start-up validation and anonymous callers: no data, just the page container.
-        return html.Div([dcc.Location(id="shell-url", refresh="callback-nav"), dash.page_container])
+        # Start-up validation (anonymous callers never get a layout: the guard refuses them).
+        # The top bar is there with no user in it, so the shell's callbacks validate.
+        return html.Div(
+            [
+                dcc.Location(id="shell-url", refresh="callback-nav"),
+                top_bar(items=[], user_name="", role="exec", lang="zh", theme="light"),
+                dash.page_container,
+            ]
+        )
     if _is_kiosk_request():
         # No top bar, no container padding: the page owns the whole screen.
         return html.Div(
@@ -68,6 +75,7 @@ def _shell_layout():
                 role=user.role,
                 lang=user.locale,
                 theme=user.theme,
+                titles=page_titles(dash.page_registry.values(), user.locale),
             ),
             html.Div(dash.page_container, className="container-fluid shell-content"),
         ],
