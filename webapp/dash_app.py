@@ -34,10 +34,24 @@ def _is_kiosk_request() -> bool:
     return path in kiosk_paths()
 
 
+# What lets a phone add the cockpit to its home screen and open it without browser chrome
+# (assets/ is public, so the manifest and icons load before sign-in too).
+INSTALL_HEAD = (
+    '<link rel="manifest" href="/assets/manifest.webmanifest">'
+    '<link rel="apple-touch-icon" href="/assets/icons/apple-touch-icon.png">'
+    '<meta name="theme-color" content="#0d6efd">'
+    '<meta name="mobile-web-app-capable" content="yes">'
+    '<meta name="apple-mobile-web-app-capable" content="yes">'
+    '<meta name="apple-mobile-web-app-title" content="外勤驾驶舱">'
+)
+
+
 class CockpitDash(Dash):
-    """Dash with the signed-in user's theme and language on the <html> element."""
+    """Dash with the signed-in user's theme and language on the <html> element, and the web
+    app manifest in the head."""
 
     def interpolate_index(self, **kwargs):
+        kwargs["metas"] = kwargs.get("metas", "") + INSTALL_HEAD
         page = super().interpolate_index(**kwargs)
         user = signed_in_user() if has_request_context() else None
         theme = user.theme if user else "light"
