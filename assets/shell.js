@@ -63,11 +63,16 @@
         return [open ? "filter-panel is-open" : "filter-panel", open ? "true" : "false"];
       },
 
-      // A tap on a row opens the evidence (full screen below lg); its "-close" button closes it.
-      evidencePane: function (_cell, _close) {
+      // A tap on a row (or its checkbox) opens the evidence, full screen below lg; its "-close"
+      // button closes it, and so does a selection emptied.
+      evidencePane: function (_cell, selected, _close) {
         var id = triggered();
         var closing = typeof id === "string" && /-close$/.test(id);
-        return closing ? "evidence-pane" : "evidence-pane is-open";
+        var emptied = !closing && (!selected || !selected.length) &&
+          (window.dash_clientside.callback_context.triggered || []).some(function (t) {
+            return /selectedRows$/.test(t.prop_id);
+          });
+        return closing || emptied ? "evidence-pane" : "evidence-pane is-open";
       }
     }
   });

@@ -247,6 +247,7 @@ clientside_callback(
     ClientsideFunction(namespace="shell", function_name="evidencePane"),
     Output(ALERTS_EVIDENCE_PANE, "className"),
     Input(ALERTS_GRID, "cellClicked"),
+    Input(ALERTS_GRID, "selectedRows"),
     Input(ALERTS_EVIDENCE_CLOSE, "n_clicks"),
     prevent_initial_call=True,
 )

@@ -440,6 +440,7 @@ clientside_callback(
     ClientsideFunction(namespace="shell", function_name="evidencePane"),
     Output(FIN_EVIDENCE_PANE, "className"),
     Input(CLAIMS_GRID, "cellClicked"),
+    Input(CLAIMS_GRID, "selectedRows"),
     Input(FIN_EVIDENCE_CLOSE, "n_clicks"),
     prevent_initial_call=True,
 )
