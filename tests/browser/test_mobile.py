@@ -165,6 +165,13 @@ def _check_menu(dash_duo, size: list[int]) -> None:
         poll=0.05,
         msg="the page links never showed in the open menu",
     )
+    until(
+        lambda: "show" in dash_duo.find_element("#shell-menu").get_attribute("class").split(),
+        5,
+        poll=0.05,
+        msg="the menu never finished opening",
+    )
+    _screenshot(dash_duo, f"{size[0]}x{size[1]}-menu-open")
     _check_layout(dash_duo, "menu open", size, nav=False)
     click(dash_duo, "#shell-menu-toggle")
     until(lambda: not _visible(dash_duo, "#shell-logout"), 5, poll=0.05, msg="menu never closed")
