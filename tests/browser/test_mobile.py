@@ -19,11 +19,13 @@ import pytest
 from dash.testing.wait import until
 
 from components.i18n import t
+from dashboard.services import users
 from tests.browser.conftest import (
     DEMO_FROM,
     DEMO_PERIOD,
     PAGE_READY,
     ROLES,
+    app_engine,
     click,
     click_grid_row,
     db_rows,
@@ -37,6 +39,8 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": (390, 844), "tablet": (768, 1024)}
+# English words run longer than Chinese ones: half the roles use the cockpit in English.
+LANGS = {"exec": "en", "manager": "zh", "finance": "en", "admin": "zh"}
 NAV_MAX_PX = 80
 TOUCH_MIN_PX = 44
 # Tappable things of the cockpit's own making (grids, charts and maps bring their own).
@@ -177,7 +181,7 @@ def _check_menu(dash_duo, size: list[int]) -> None:
     until(lambda: not _visible(dash_duo, "#shell-logout"), 5, poll=0.05, msg="menu never closed")
 
 
-def _check_overview(dash_duo, inner_height: int) -> None:
+def _check_overview(dash_duo, inner_height: int, lang: str) -> None:
     """The first KPI tile shows without scrolling; the filters fold into one line."""
     assert dash_duo.driver.execute_script("return window.scrollY") == 0
     tile = _rect(dash_duo, "#overview-tiles .kpi-tile")
@@ -189,7 +193,7 @@ def _check_overview(dash_duo, inner_height: int) -> None:
         poll=0.05,
         msg=f"the filter line shows {text_of(dash_duo, '#filter-summary-text')!r}",
     )
-    assert t("filter.team", "zh") in text_of(dash_duo, "#filter-summary-text")
+    assert t("filter.team", lang) in text_of(dash_duo, "#filter-summary-text")
     click(dash_duo, "#filter-summary")
     until(lambda: _visible(dash_duo, "#filter-period"), 5, poll=0.05, msg="panel never opened")
     click(dash_duo, "#filter-summary")
@@ -254,7 +258,10 @@ def _check_evidence(dash_duo, grid: str, pane: str, buttons: str, ready: str, wh
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_every_page_of_the_role_fits_a_narrow_screen(dash_duo, demo_app, viewport, role):
     width, height = VIEWPORTS[viewport]
-    sign_in_demo(dash_duo, demo_app, role)
+    lang = LANGS[role]
+    [user] = db_rows(demo_app, "SELECT id FROM users WHERE name = :name", name=role)
+    users.set_preferences(app_engine(demo_app), user.id, locale=lang)
+    sign_in_demo(dash_duo, demo_app, role, lang=lang)
     _emulate(dash_duo, width, height)
     pages = _pages_of(role)
     assert pages, f"{role} may open no page"
@@ -271,9 +278,10 @@ def test_every_page_of_the_role_fits_a_narrow_screen(dash_duo, demo_app, viewpor
         else:
             assert path in PAGE_READY, f"{path}: say in PAGE_READY what shows it is ready"
             wait_until_ready(dash_duo, path)
-        where = f"{viewport}-{role}-{(template or path).strip('/').split('/')[0] or 'overview'}"
+        name = (template or path).strip("/").split("/")[0] or "overview"
+        where = f"{viewport}-{role}-{lang}-{name}"
         until(
-            lambda p=page: text_of(dash_duo, "#shell-current-page") == p["title_zh"],
+            lambda p=page: text_of(dash_duo, "#shell-current-page") == p[f"title_{lang}"],
             5,
             poll=0.05,
             msg=f"{where}: the bar names {text_of(dash_duo, '#shell-current-page')!r}",
@@ -281,7 +289,7 @@ def test_every_page_of_the_role_fits_a_narrow_screen(dash_duo, demo_app, viewpor
         _screenshot(dash_duo, where)
         metrics = _check_layout(dash_duo, where, [width, height])
         if path == "/":
-            _check_overview(dash_duo, metrics["innerHeight"])
+            _check_overview(dash_duo, metrics["innerHeight"], lang)
             _check_menu(dash_duo, [width, height])
         elif template == "/replay/<rep_id>/<date>":
             _check_replay(dash_duo, metrics["innerWidth"], metrics["innerHeight"])
