@@ -1,8 +1,11 @@
-"""On a phone (390×844) and a tablet (768×1024), every page of every role: nothing scrolls the
-page sideways, the top bar stays one line (≤ 80 px) until its menu is opened, buttons are at
-least 44 px tall, no console errors; the overview's first KPI tile shows without scrolling; a
-rep-day's replay docks its player at the bottom; an alert's and a claim's evidence open full
-screen with their buttons at the bottom.
+"""The narrow-screen journey of test_mobile_phone.py and test_mobile_tablet.py (two files, so
+pytest-xdist's --dist loadfile can give them to different workers).
+
+For every page a role may open: nothing scrolls the page sideways, the top bar stays one line
+(≤ 80 px) until its menu is opened, buttons are at least 44 px tall, the bar names the page, no
+console errors; the overview's first KPI tile shows without scrolling and its filters fold into
+one line; a rep-day's replay docks its player at the bottom; an alert's and a claim's evidence
+open full screen with their buttons at the bottom.
 
 The page list comes from Dash's page registry, so a new page is covered (or fails here, if it
 has path variables and no example below). One browser session per viewport and role.
@@ -15,7 +18,6 @@ import os
 from pathlib import Path
 
 import dash
-import pytest
 from dash.testing.wait import until
 
 from components.i18n import t
@@ -24,7 +26,6 @@ from tests.browser.conftest import (
     DEMO_FROM,
     DEMO_PERIOD,
     PAGE_READY,
-    ROLES,
     app_engine,
     click,
     click_grid_row,
@@ -35,8 +36,6 @@ from tests.browser.conftest import (
     wait_for,
     wait_until_ready,
 )
-
-pytestmark = pytest.mark.browser
 
 VIEWPORTS = {"phone": (390, 844), "tablet": (768, 1024)}
 # English words run longer than Chinese ones: half the roles use the cockpit in English.
@@ -254,9 +253,8 @@ def _check_evidence(dash_duo, grid: str, pane: str, buttons: str, ready: str, wh
     )
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_every_page_of_the_role_fits_a_narrow_screen(dash_duo, demo_app, viewport, role):
+def visit_every_page(dash_duo, demo_app, viewport: str, role: str) -> None:
+    """Sign in as ``role`` on a ``viewport`` screen and check every page the role may open."""
     width, height = VIEWPORTS[viewport]
     lang = LANGS[role]
     [user] = db_rows(demo_app, "SELECT id FROM users WHERE name = :name", name=role)
