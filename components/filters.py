@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc
+from dash import dcc, html
 
 from components.i18n import t
 
@@ -15,6 +15,11 @@ FILTER_DATES = "filter-dates"
 FILTER_REGION = "filter-region"
 FILTER_TEAM = "filter-team"
 FILTER_REP = "filter-rep"
+# Below Bootstrap's lg breakpoint the bar folds into one summary line that opens the panel.
+FILTER_SUMMARY = "filter-summary"
+FILTER_SUMMARY_TEXT = "filter-summary-text"
+FILTER_PANEL = "filter-panel"
+FILTER_WORDS = "filter-words"
 
 PERIOD_KEYS = ("today", "yesterday", "7d", "30d", "mtd", "custom")
 # The URL query keys the filter bar owns (pages may add their own, e.g. the drill-down day).
@@ -31,16 +36,29 @@ def period_options(lang: str) -> list[dict[str, str]]:
     return [{"label": t(f"period.{key}", lang), "value": key} for key in PERIOD_KEYS]
 
 
+def summary_words(lang: str) -> dict[str, str]:
+    """The words of the folded filter line that do not come from the drop-downs' options."""
+    return {key: t(f"filter.{key}", lang) for key in ("region", "team")}
+
+
+def _summary_text(period: str, start: Any, end: Any, lang: str) -> str:
+    """The folded line as the server can write it (names arrive with the options)."""
+    when = f"{start} – {end}" if period == "custom" and start else t(f"period.{period}", lang)
+    return " · ".join((when, *summary_words(lang).values()))
+
+
 def filter_bar(
     query: Mapping[str, Any],
     *,
     lang: str,
     dates: tuple[str, str] | None = None,
     show_people: bool = True,
-) -> dbc.Row:
+    extra: Sequence[Any] = (),
+) -> html.Div:
     """Render the filter bar with the values of the URL query (options are filled by callback).
 
-    ``dates`` are the resolved (start, end) of the period, shown in the date picker.
+    ``dates`` are the resolved (start, end) of the period, shown in the date picker; ``extra``
+    are the page's own pickers, folded with the bar on narrow screens.
     """
     period = query.get("period") or ("custom" if query.get("from") else "7d")
     start, end = dates if dates else (query.get("from"), query.get("to"))
@@ -62,7 +80,7 @@ def filter_bar(
             ("rep", FILTER_REP),
         )
     ]
-    return dbc.Row(
+    bar = dbc.Row(
         [
             dbc.Col(
                 dcc.Dropdown(
@@ -90,4 +108,27 @@ def filter_bar(
         ],
         className="g-2 mb-3 filter-bar align-items-center",
         id="filter-bar",
+    )
+    summary = html.Button(
+        [
+            html.Span(
+                _summary_text(period, start, end, lang),
+                id=FILTER_SUMMARY_TEXT,
+                className="filter-summary-text",
+            ),
+            html.Span("▾", className="filter-summary-caret", **{"aria-hidden": "true"}),
+        ],
+        id=FILTER_SUMMARY,
+        type="button",
+        title=t("filter.show", lang),
+        className="filter-summary btn btn-outline-secondary d-lg-none mb-3",
+        **{"aria-controls": FILTER_PANEL, "aria-expanded": "false"},
+    )
+    return html.Div(
+        [
+            summary,
+            html.Div([bar, *extra], id=FILTER_PANEL, className="filter-panel"),
+            dcc.Store(id=FILTER_WORDS, data=summary_words(lang)),
+        ],
+        className="filter-block",
     )

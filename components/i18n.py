@@ -8,6 +8,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     "app.title": ("外勤拜访驾驶舱", "Field Visit Cockpit"),
     "nav.logout": ("退出", "Sign out"),
+    "nav.menu": ("菜单", "Menu"),
+    "filter.show": ("筛选条件", "Filters"),
+    "common.back_to_list": ("‹ 返回列表", "‹ Back to the list"),
     "nav.lang": ("English", "中文"),
     "nav.theme.dark": ("深色", "Dark"),
     "nav.theme.light": ("浅色", "Light"),

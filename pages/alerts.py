@@ -8,13 +8,25 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from components import alerts as view
 from components.filters import filter_bar
 from components.i18n import t
-from components.shell import forbidden, page_header
+from components.shell import evidence_back_button, forbidden, page_header
 from dashboard.services import alerts
 from dashboard.web.context import current_engine, current_settings, require_user
 from dashboard.web.pages_support import (
@@ -45,6 +57,8 @@ ALERTS_SEVERITY = "alerts-severity"
 ALERTS_STATUS = "alerts-status"
 ALERTS_COUNTS = "alerts-counts"
 ALERTS_EVIDENCE = "alerts-evidence"
+ALERTS_EVIDENCE_PANE = "alerts-evidence-pane"
+ALERTS_EVIDENCE_CLOSE = "alerts-evidence-close"
 ALERTS_HISTORY = "alerts-history"
 ALERTS_FEEDBACK = "alerts-feedback"
 ALERTS_REFRESH = "alerts-refresh"
@@ -94,9 +108,9 @@ def _triage_card(lang: str) -> dbc.Card:
                                     options=[],
                                     placeholder=t("alerts.triage.assignee", lang),
                                 ),
-                                md=8,
+                                xs=8,
                             ),
-                            dbc.Col(button("assign", "secondary"), md=4),
+                            dbc.Col(button("assign", "secondary"), xs=4),
                         ],
                         className="g-2 mb-2",
                     ),
@@ -113,7 +127,8 @@ def _triage_card(lang: str) -> dbc.Card:
                             button("confirm", "danger"),
                             button("dismiss", "success"),
                             button("reopen", "outline-secondary"),
-                        ]
+                        ],
+                        className="alerts-triage-buttons",
                     ),
                 ]
             ),
@@ -177,6 +192,12 @@ def layout(**query):
         ],
         className="mb-3",
     )
+    # Below lg a tapped row opens the evidence full screen, with the triage dock at the bottom.
+    evidence = html.Div(
+        [evidence_back_button(ALERTS_EVIDENCE_CLOSE, lang), evidence],
+        id=ALERTS_EVIDENCE_PANE,
+        className="evidence-pane",
+    )
     work = [
         dbc.Card(
             [
@@ -185,14 +206,19 @@ def layout(**query):
             ],
             className="mb-3",
         ),
-        _triage_card(lang)
-        if may_triage
-        else html.Div(
-            t("alerts.triage.read_only", lang),
-            className="text-body-secondary small mb-3",
-            id="alerts-read-only",
+        html.Div(
+            [
+                _triage_card(lang)
+                if may_triage
+                else html.Div(
+                    t("alerts.triage.read_only", lang),
+                    className="text-body-secondary small mb-3",
+                    id="alerts-read-only",
+                ),
+                html.Div(id=ALERTS_FEEDBACK, className="mb-3"),
+            ],
+            className="alerts-triage-dock",
         ),
-        html.Div(id=ALERTS_FEEDBACK, className="mb-3"),
         dbc.Card(
             [
                 dbc.CardHeader(t("alerts.history", lang)),
@@ -206,8 +232,7 @@ def layout(**query):
     return html.Div(
         [
             page_header(t("alerts.title", lang), t("alerts.subtitle", lang)),
-            filter_bar(query, lang=lang, dates=period_dates(query)),
-            pickers,
+            filter_bar(query, lang=lang, dates=period_dates(query), extra=[pickers]),
             dcc.Store(id=ALERTS_QUERY, data=query),
             dcc.Store(id=ALERTS_REFRESH, data=0),
             dbc.Card(dbc.CardBody(html.Div(id=ALERTS_COUNTS)), className="mb-3"),
@@ -216,6 +241,16 @@ def layout(**query):
         ],
         className="alerts-page",
     )
+
+
+clientside_callback(
+    ClientsideFunction(namespace="shell", function_name="evidencePane"),
+    Output(ALERTS_EVIDENCE_PANE, "className"),
+    Input(ALERTS_GRID, "cellClicked"),
+    Input(ALERTS_GRID, "selectedRows"),
+    Input(ALERTS_EVIDENCE_CLOSE, "n_clicks"),
+    prevent_initial_call=True,
+)
 
 
 @callback(

@@ -8,14 +8,25 @@ from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import (
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from components import finance as view
 from components.filters import filter_bar
 from components.grids import GRID, to_xlsx_bytes
 from components.i18n import t
-from components.shell import forbidden, page_header
+from components.shell import evidence_back_button, forbidden, page_header
 from dashboard import finance as core
 from dashboard.services import finance
 from dashboard.web.context import current_engine, require_user
@@ -48,6 +59,8 @@ FIN_STATUS = "finance-status"
 FIN_FLAG = "finance-flag"
 FIN_TOTALS = "finance-totals"
 FIN_EVIDENCE = "finance-evidence"
+FIN_EVIDENCE_PANE = "finance-evidence-pane"
+FIN_EVIDENCE_CLOSE = "finance-evidence-close"
 FIN_NOTE = "finance-note"
 FIN_APPROVE = "finance-approve"
 FIN_REJECT = "finance-reject"
@@ -184,17 +197,25 @@ def layout(**query):
                 className="mb-3",
             ),
             dbc.Col(
-                _card(
-                    t("fin.evidence", lang),
+                # Below lg a tapped claim opens full screen, the decision buttons at the bottom.
+                html.Div(
                     [
-                        html.Div(
-                            t("fin.ev.pick", lang),
-                            id=FIN_EVIDENCE,
-                            className="small text-body-secondary",
+                        evidence_back_button(FIN_EVIDENCE_CLOSE, lang),
+                        _card(
+                            t("fin.evidence", lang),
+                            [
+                                html.Div(
+                                    t("fin.ev.pick", lang),
+                                    id=FIN_EVIDENCE,
+                                    className="small text-body-secondary",
+                                ),
+                                _decision_panel(lang, may_decide),
+                            ],
+                            className="finance-evidence-card",
                         ),
-                        _decision_panel(lang, may_decide),
                     ],
-                    className="finance-evidence-card",
+                    id=FIN_EVIDENCE_PANE,
+                    className="evidence-pane",
                 ),
                 xl=4,
                 className="mb-3",
@@ -312,8 +333,9 @@ def layout(**query):
             html.Div(
                 [
                     page_header(t("fin.title", lang), t("fin.subtitle", lang)),
-                    filter_bar(query, lang=lang, dates=period_dates(query)),
-                    _controls(query, lang),
+                    filter_bar(
+                        query, lang=lang, dates=period_dates(query), extra=[_controls(query, lang)]
+                    ),
                 ],
                 className="finance-noprint",
             ),
@@ -412,6 +434,16 @@ def export_finance_mileage(_csv, _xlsx, query):
     rows = view.mileage_rows(result["mileage"])
     payload = view.export_bytes(rows, view.mileage_columns(lang), fmt)
     return dcc.send_bytes(payload, f"mileage.{fmt}")
+
+
+clientside_callback(
+    ClientsideFunction(namespace="shell", function_name="evidencePane"),
+    Output(FIN_EVIDENCE_PANE, "className"),
+    Input(CLAIMS_GRID, "cellClicked"),
+    Input(CLAIMS_GRID, "selectedRows"),
+    Input(FIN_EVIDENCE_CLOSE, "n_clicks"),
+    prevent_initial_call=True,
+)
 
 
 @callback(

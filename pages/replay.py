@@ -178,23 +178,32 @@ def layout(rep_id=None, date=None, **query):
                     dbc.Col(
                         [
                             card(dbc.CardBody(the_map, className="p-0"), className="mb-2"),
-                            card(dbc.CardBody(_player_bar(lang)), className="mb-2"),
+                            # Below lg: docked at the bottom of the screen (assets/cockpit.css).
+                            card(
+                                dbc.CardBody(_player_bar(lang)),
+                                className="mb-2 replay-player-card",
+                            ),
                             card(
                                 dbc.CardBody(
+                                    # Below lg the timeline keeps a readable width and
+                                    # scrolls sideways inside this box, never the page.
                                     html.Div(
-                                        [
-                                            dcc.Graph(
-                                                id=REPLAY_TIMELINE,
-                                                figure=empty_figure(lang, theme, height=250),
-                                                config={"displayModeBar": False},
-                                            ),
-                                            html.Div(
-                                                id=REPLAY_CURSOR,
-                                                className="replay-cursor",
-                                                style={"display": "none"},
-                                            ),
-                                        ],
-                                        className="replay-timeline-wrap",
+                                        html.Div(
+                                            [
+                                                dcc.Graph(
+                                                    id=REPLAY_TIMELINE,
+                                                    figure=empty_figure(lang, theme, height=250),
+                                                    config={"displayModeBar": False},
+                                                ),
+                                                html.Div(
+                                                    id=REPLAY_CURSOR,
+                                                    className="replay-cursor",
+                                                    style={"display": "none"},
+                                                ),
+                                            ],
+                                            className="replay-timeline-wrap",
+                                        ),
+                                        className="replay-timeline-scroll",
                                     ),
                                     className="p-1",
                                 )

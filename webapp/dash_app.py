@@ -8,7 +8,7 @@ import dash
 from dash import Dash, dcc, html
 from flask import has_request_context, redirect, request
 
-from components.shell import nav_items, top_bar
+from components.shell import nav_items, page_titles, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
@@ -34,10 +34,24 @@ def _is_kiosk_request() -> bool:
     return path in kiosk_paths()
 
 
+# What lets a phone add the cockpit to its home screen and open it without browser chrome
+# (assets/ is public, so the manifest and icons load before sign-in too).
+INSTALL_HEAD = (
+    '<link rel="manifest" href="/assets/manifest.webmanifest">'
+    '<link rel="apple-touch-icon" href="/assets/icons/apple-touch-icon.png">'
+    '<meta name="theme-color" content="#0d6efd">'
+    '<meta name="mobile-web-app-capable" content="yes">'
+    '<meta name="apple-mobile-web-app-capable" content="yes">'
+    '<meta name="apple-mobile-web-app-title" content="外勤驾驶舱">'
+)
+
+
 class CockpitDash(Dash):
-    """Dash with the signed-in user's theme and language on the <html> element."""
+    """Dash with the signed-in user's theme and language on the <html> element, and the web
+    app manifest in the head."""
 
     def interpolate_index(self, **kwargs):
+        kwargs["metas"] = kwargs.get("metas", "") + INSTALL_HEAD
         page = super().interpolate_index(**kwargs)
         user = signed_in_user() if has_request_context() else None
         theme = user.theme if user else "light"
@@ -50,8 +64,15 @@ class CockpitDash(Dash):
 def _shell_layout():
     user = signed_in_user() if has_request_context() else None
     if user is None:
-        # Start-up validation and anonymous callers: no data, just the page container.
-        return html.Div([dcc.Location(id="shell-url", refresh="callback-nav"), dash.page_container])
+        # Start-up validation (anonymous callers never get a layout: the guard refuses them).
+        # The top bar is there with no user in it, so the shell's callbacks validate.
+        return html.Div(
+            [
+                dcc.Location(id="shell-url", refresh="callback-nav"),
+                top_bar(items=[], user_name="", role="exec", lang="zh", theme="light"),
+                dash.page_container,
+            ]
+        )
     if _is_kiosk_request():
         # No top bar, no container padding: the page owns the whole screen.
         return html.Div(
@@ -68,6 +89,7 @@ def _shell_layout():
                 role=user.role,
                 lang=user.locale,
                 theme=user.theme,
+                titles=page_titles(dash.page_registry.values(), user.locale),
             ),
             html.Div(dash.page_container, className="container-fluid shell-content"),
         ],

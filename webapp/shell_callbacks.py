@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, no_update
+from dash import MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import filters as fb
+from components import shell
 from components.grids import GRID, GRID_CSV, GRID_DOWNLOAD, GRID_XLSX, to_xlsx_bytes
 from dashboard.filters import parse_filters, to_search
 from dashboard.services import kpis
@@ -26,6 +27,7 @@ def _options(rows) -> list[dict]:
 
 def register(app: Dash) -> None:
     """Attach the shell callbacks to an app."""
+    _register_clientside(app)
 
     @app.callback(
         Output(fb.FILTER_REGION, "options"),
@@ -115,3 +117,44 @@ def register(app: Dash) -> None:
             raise PreventUpdate
         payload = to_xlsx_bytes(rows or [], columns or [])
         return dcc.send_bytes(payload, f"{file_name or 'export'}.xlsx")
+
+
+def _register_clientside(app: Dash) -> None:
+    """The narrow-screen behaviours of the shell, run in the browser (``assets/shell.js``)."""
+    app.clientside_callback(
+        ClientsideFunction(namespace="shell", function_name="toggleMenu"),
+        Output(shell.SHELL_MENU, "is_open"),
+        Input(shell.SHELL_MENU_TOGGLE, "n_clicks"),
+        Input(SHELL_URL, "pathname"),
+        State(shell.SHELL_MENU, "is_open"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="shell", function_name="pageName"),
+        Output(shell.SHELL_CURRENT_PAGE, "children"),
+        Input(SHELL_URL, "pathname"),
+        State(shell.SHELL_PAGE_TITLES, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="shell", function_name="filterSummary"),
+        Output(fb.FILTER_SUMMARY_TEXT, "children"),
+        Input(fb.FILTER_PERIOD, "value"),
+        Input(fb.FILTER_PERIOD, "options"),
+        Input(fb.FILTER_DATES, "start_date"),
+        Input(fb.FILTER_DATES, "end_date"),
+        Input(fb.FILTER_REGION, "value"),
+        Input(fb.FILTER_REGION, "options"),
+        Input(fb.FILTER_TEAM, "value"),
+        Input(fb.FILTER_TEAM, "options"),
+        Input(fb.FILTER_REP, "value"),
+        Input(fb.FILTER_REP, "options"),
+        State(fb.FILTER_WORDS, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="shell", function_name="toggleFilters"),
+        Output(fb.FILTER_PANEL, "className"),
+        Output(fb.FILTER_SUMMARY, "aria-expanded"),
+        Input(fb.FILTER_SUMMARY, "n_clicks"),
+        State(fb.FILTER_PANEL, "className"),
+        prevent_initial_call=True,
+    )

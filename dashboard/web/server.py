@@ -227,6 +227,9 @@ def _render_login(lang: str, message: str = "", name: str = "", status: int = 20
 <html lang="{"zh-CN" if lang == "zh" else "en"}" data-bs-theme="light">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{t["title"]} · {t["subtitle"]}</title>
+<link rel="manifest" href="/assets/manifest.webmanifest">
+<link rel="apple-touch-icon" href="/assets/icons/apple-touch-icon.png">
+<meta name="theme-color" content="#0d6efd">
 <link rel="stylesheet" href="/vendor/bootstrap/css/bootstrap.min.css">
 <link rel="stylesheet" href="/assets/cockpit.css"></head>
 <body class="login-body">

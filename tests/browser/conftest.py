@@ -6,6 +6,7 @@ the Dash 4 dropdown, ag-grid rows, the URL query and file downloads.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import sqlite3
@@ -374,3 +375,39 @@ def wait_for_download(dash_duo, file_name: str, timeout: float = WAIT) -> Path:
         f"{sorted(p.name for p in Path(dash_duo.download_path).iterdir())}",
     )
     return target
+
+
+# ------------------------------------------------------------------------- page readiness
+
+# What shows that a page rendered its data; every page of the registry must be listed here
+# (test_roles checks it).
+PAGE_READY = {
+    "/": "#overview-kpi-visits",
+    "/teams": "grid:teams-drill",
+    "/data": "#data-count-check_in",
+    # The demo seeds no alerts (the judge writes them): a count is shown, possibly 0.
+    "/alerts": "count:#alerts-count-total",
+    "/finance": "grid:finance-claims",
+    "/devices": "grid:devices-grid",
+    # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
+    "/wall": "#wall-count-offline",
+}
+COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
+
+
+def count_in(dash_duo, selector: str) -> int:
+    """Wait for an element showing a count (1,234) and return it."""
+    element = wait_for(dash_duo, selector)
+    assert COUNT.match(element.text), f"{selector} shows {element.text!r}, not a count"
+    return int(element.text.replace(",", ""))
+
+
+def wait_until_ready(dash_duo, path: str) -> None:
+    """Wait until the page at ``path`` (of the demo period) has rendered its data."""
+    ready = PAGE_READY[path]
+    if ready.startswith("grid:"):
+        wait_for_grid_rows(dash_duo, ready.removeprefix("grid:"), 2)
+    elif ready.startswith("count:"):
+        count_in(dash_duo, ready.removeprefix("count:"))
+    else:
+        assert count_in(dash_duo, ready) > 0, f"{path} shows no data for {DEMO_PERIOD}"

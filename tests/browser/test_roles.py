@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import dash
@@ -11,34 +10,22 @@ import pytest
 from components.i18n import t
 from tests.browser.conftest import (
     DEMO_PERIOD,
+    PAGE_READY,
     ROLES,
+    count_in,
     db_rows,
     dropdown_options,
     grid_column,
     open_page,
     sign_in_demo,
     wait_for,
-    wait_for_grid_rows,
     wait_for_text,
+    wait_until_ready,
 )
 
 pytestmark = pytest.mark.browser
 
 DRILL = "teams-drill"
-COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
-
-# What shows that a page rendered its data; every page of the registry must be listed here.
-PAGE_READY = {
-    "/": "#overview-kpi-visits",
-    "/teams": "grid:teams-drill",
-    "/data": "#data-count-check_in",
-    # The demo seeds no alerts (the judge writes them): a count is shown, possibly 0.
-    "/alerts": "count:#alerts-count-total",
-    "/finance": "grid:finance-claims",
-    "/devices": "grid:devices-grid",
-    # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
-    "/wall": "#wall-count-offline",
-}
 
 
 def _pages() -> list[dict]:
@@ -52,22 +39,6 @@ def _pages() -> list[dict]:
 
 # Pages outside the navigation, and the browser tests that cover them.
 OFF_NAV_PAGES = {"/replay/<rep_id>/<date>": "tests/browser/test_replay.py"}
-
-
-def _count(dash_duo, selector: str) -> int:
-    element = wait_for(dash_duo, selector)
-    assert COUNT.match(element.text), f"{selector} shows {element.text!r}, not a count"
-    return int(element.text.replace(",", ""))
-
-
-def _wait_until_ready(dash_duo, path: str) -> None:
-    ready = PAGE_READY[path]
-    if ready.startswith("grid:"):
-        wait_for_grid_rows(dash_duo, ready.removeprefix("grid:"), 2)
-    elif ready.startswith("count:"):
-        _count(dash_duo, ready.removeprefix("count:"))
-    else:
-        assert _count(dash_duo, ready) > 0, f"{path} shows no data for {DEMO_PERIOD}"
 
 
 def test_the_page_registry_is_covered_by_these_tests(demo_app):
@@ -90,7 +61,7 @@ def test_each_role_lands_on_the_overview_and_opens_exactly_its_pages(dash_duo, d
     # clock's default period, so possibly 0) and the user's name and role in the top bar.
     assert urlsplit(dash_duo.driver.current_url).path == "/"
     wait_for_text(dash_duo, "#_pages_content h1", t("overview.title", "zh"))
-    _count(dash_duo, PAGE_READY["/"])
+    count_in(dash_duo, PAGE_READY["/"])
     user = dash_duo.find_element("#shell-user").text
     assert role in user and t(f"role.{role}", "zh") in user
 
@@ -113,7 +84,7 @@ def test_each_role_lands_on_the_overview_and_opens_exactly_its_pages(dash_duo, d
         else:
             open_page(dash_duo, f"{path}?{DEMO_PERIOD}")
         if role in page["roles"]:
-            _wait_until_ready(dash_duo, path)
+            wait_until_ready(dash_duo, path)
             assert not dash_duo.find_elements("#page-forbidden"), path
         else:
             forbidden = wait_for(dash_duo, "#page-forbidden")
