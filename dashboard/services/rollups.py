@@ -123,14 +123,16 @@ def _device_rows(row, day, arr: np.ndarray, sources, events, config, now) -> lis
         datetime.combine(day, time.fromisoformat(row[k]), tzinfo=tz).timestamp()
         for k in ("work_start", "work_end")
     )
-    fixes = auth.sorted_fixes(
-        [f"{i:09d}" for i in range(len(arr))],
-        arr[:, 0],
-        arr[:, 1],
-        arr[:, 2],
-        arr[:, 3],
-        device_ids=[dev or "" for dev, _p in sources],
-        providers=[p for _dev, p in sources],
+    order = np.argsort(arr[:, 0], kind="stable")  # ids are not needed: sort by time only
+    fixes = auth.Fixes(
+        order.tolist(),
+        arr[order, 0],
+        arr[order, 1],
+        arr[order, 2],
+        arr[order, 3],
+        np.zeros(len(arr), dtype=bool),
+        [sources[i][0] or "" for i in order.tolist()],
+        [sources[i][1] for i in order.tolist()],
     )
     return [
         {
