@@ -396,8 +396,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "rule.IMPOSSIBLE_SPEED.name": ("不可能的速度", "Impossible speed"),
     "rule.IMPOSSIBLE_SPEED.desc": (
-        "相邻两个定位点(相距 1 公里以上)之间的速度超过任何汽车可达(默认 180 公里/小时):其中一个位置有误或被伪造。",
-        "Two consecutive fixes at least 1 km apart imply a speed no car reaches (180 km/h by default): one of the positions is wrong or faked.",
+        "相邻两个精确定位点(精度 100 米以内,相距 1 公里以上)之间的速度超过任何汽车可达(默认 180 公里/小时):其中一个位置被伪造。精度更差的基站定位不计入,只记为手机定位质量问题。",
+        "Two consecutive accurate fixes (accuracy within 100 m) at least 1 km apart imply a speed no car reaches (180 km/h by default): one of the positions is faked. Coarser cell-tower fixes never count; they are a phone data-quality matter.",
     ),
     "rule.GEOFENCE_MISS.name": ("围栏外签到", "Outside the geofence"),
     "rule.GEOFENCE_MISS.desc": (
@@ -411,8 +411,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "rule.STATIC_SPOOF.name": ("坐标完全静止", "Frozen coordinates"),
     "rule.STATIC_SPOOF.desc": (
-        "连续 10 个以上、跨度 10 分钟以上的定位点坐标分毫不差:真实 GPS 总会抖动,这更像是伪造的固定位置。",
-        "Ten or more consecutive fixes over 10 minutes or more have bit-identical coordinates: real GPS always jitters, so this looks like a fixed, faked position.",
+        "连续 10 个以上、跨度 10 分钟以上的卫星定位点坐标分毫不差:真实 GPS 总会抖动,这更像是伪造的固定位置。室内手机重复上报的网络/融合缓存位置不算。",
+        "Ten or more consecutive satellite fixes over 10 minutes or more have bit-identical coordinates: real GPS always jitters, so this looks like a fixed, faked position. A phone repeating its cached network or fused position indoors does not count.",
     ),
     "rule.SHORT_VISIT.name": ("拜访过短", "Short visit"),
     "rule.SHORT_VISIT.desc": (
