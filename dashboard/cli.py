@@ -1,8 +1,10 @@
 """`python -m dashboard VERB ...`: the command-line door of the product.
 
 Every verb works on ``DATABASE_URL`` (default: the embedded SQLite file) and migrates the schema
-on first use. Exit codes: 0 done, 1 refused (bad arguments or request), 2 input unreadable,
-3 database unreachable.
+on first use. Exit codes: 0 done (records rejected by ingest are quarantined and listed; rep-days
+that `refresh` or `detect` had to set aside are listed on standard error and on /data), 1 refused
+(bad arguments or request), 2 input unreadable, 3 database unreachable, 4 internal error (a bug:
+the traceback is logged; nothing of the failed step was committed).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import getpass
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,7 +27,7 @@ from dashboard.services import settings as rule_settings
 from dashboard.services.db import DatabaseUnavailable, get_engine
 from dashboard.settings import Settings
 
-EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, EXIT_DB = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, EXIT_DB, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _now() -> datetime:
@@ -146,7 +149,20 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         f"judged {judged.rep_days} rep-day(s): {judged.alerts_written} alert(s) and "
         f"{judged.flags_written} expense flag(s) written"
     )
+    _report_failures(engine)
     return EXIT_OK
+
+
+def _report_failures(engine) -> None:
+    """List the rep-days set aside by the rollups or the judge (they stay listed on /data)."""
+    from dashboard.services import failures
+
+    for f in failures.list_failures(engine):
+        print(
+            f"warning: {f['stage']} of rep {f['rep_id']} on {f['local_date']} failed and was "
+            f"set aside: {f['error']}",
+            file=sys.stderr,
+        )
 
 
 # ------------------------------------------------------------------ the judge
@@ -170,6 +186,7 @@ def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     _print_json(result.as_dict(), sys.stdout)
+    _report_failures(engine)
     return EXIT_OK
 
 
@@ -417,6 +434,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"error: the database is unreachable: {exc}", file=sys.stderr)
         return EXIT_DB
+    except Exception as exc:
+        logging.getLogger("dashboard.cli").exception("%s failed", args.verb)
+        print(f"error: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 # ------------------------------------------------------------------ wall links

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -11,10 +12,14 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from dashboard import contract
+from dashboard.services import failures
 from dashboard.services.db import get_engine
 from dashboard.tracks import analyze_day
+from data_access import failures as failure_store
 from data_access import kpis as kpi_store
 from data_access import records as store
+
+logger = logging.getLogger(__name__)
 
 _BATCH_DAYS = 400
 
@@ -27,9 +32,21 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
             dirty = store.fetch_dirty_rep_days(conn, limit=_BATCH_DAYS)
         if not dirty:
             return done
-        rows = _compute(engine, dirty, now)
+        # A rep-day whose computation raises is set aside (stored failure, logged); the rest
+        # of the batch is still stored.
+        parts, failed = failures.isolate(
+            dirty,
+            lambda part: _compute(engine, part, now),
+            stage="refresh",
+            key=lambda r: (r["rep_id"], r["local_date"], r["version"]),
+        )
+        rows = [row for part in parts for row in part]
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
+            failure_store.clear_failures(
+                conn, "refresh", [(r["rep_id"], r["local_date"]) for r in rows]
+            )
+            failure_store.record_failures(conn, "refresh", failed, now=now)
         done += len(rows)
         if len(dirty) < _BATCH_DAYS:
             return done
@@ -137,9 +154,14 @@ class BackgroundRefresher:
     def _run(url: str, now_fn) -> int:
         from dashboard.services import detect  # the judge runs right after the rollups
 
-        engine = get_engine(url)
-        done = refresh_rep_days(engine, now=now_fn())
-        detect.detect_pending(engine, now=now_fn())
+        try:
+            engine = get_engine(url)
+            done = refresh_rep_days(engine, now=now_fn())
+            detect.detect_pending(engine, now=now_fn())
+        except Exception:
+            # Never silent: the future's exception is seldom looked at.
+            logger.exception("background refresh of %s failed", url)
+            raise
         return done
 
 
