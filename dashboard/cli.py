@@ -301,6 +301,23 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_deactivate_user(args: argparse.Namespace, settings: Settings) -> int:
+    if not users.deactivate_user(get_engine(settings.database_url), args.name):
+        print(f"error: no user named {args.name}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"user {args.name}: deactivated, every session ended")
+    return EXIT_OK
+
+
+def cmd_sign_out_everywhere(args: argparse.Namespace, settings: Settings) -> int:
+    count = users.sign_out_everywhere(get_engine(settings.database_url), args.name)
+    if count is None:
+        print(f"error: no user named {args.name}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"user {args.name}: {count} session(s) ended")
+    return EXIT_OK
+
+
 def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     try:
@@ -382,6 +399,15 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--region", action="append", help="region id a manager may see (repeatable)")
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     u.set_defaults(func=cmd_create_user)
+
+    da = verbs.add_parser("deactivate-user", help="deactivate a user and end its sessions")
+    da.add_argument("name")
+    da.set_defaults(func=cmd_deactivate_user)
+    so = verbs.add_parser(
+        "sign-out-everywhere", help="end every session of a user, in every browser"
+    )
+    so.add_argument("name")
+    so.set_defaults(func=cmd_sign_out_everywhere)
 
     t = verbs.add_parser("create-token", help="create an API token (printed once)")
     t.add_argument("name")
