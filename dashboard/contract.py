@@ -507,6 +507,11 @@ _SPECS: dict[str, Spec] = {
     ),
 }
 
+# The fields of each record type (the names a rejection's reason may start with).
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(spec[0] for spec in specs) for kind, specs in _SPECS.items()
+}
+
 # Field kinds that need converting from text when the record came from a CSV cell.
 _NUMBER_CHECKERS = {
     check_lat,
