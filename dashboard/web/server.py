@@ -15,6 +15,7 @@ import flask_bootstrap
 from flask import Flask, Response, jsonify, redirect, request, send_from_directory, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.services import sessions as session_store
@@ -562,6 +563,19 @@ def create_server(settings: Settings) -> Flask:
         if request.path.startswith(("/api/", "/_dash-")):
             return jsonify({"error": "database unreachable; retry later"}), 503
         return Response(_UNAVAILABLE_HTML, status=503, mimetype="text/html")
+
+    @server.errorhandler(Exception)
+    def callback_failed(exc):
+        # A callback that raises on the values it was sent (a forged or stale body): 400 with
+        # the error logged; anything else keeps Flask's answer (HTTP errors) or is a real 500.
+        if isinstance(exc, HTTPException):
+            return exc
+        server.logger.exception("request %s %s failed", request.method, request.path)
+        if request.path == "/_dash-update-component":
+            return jsonify({"error": "the callback could not use the values sent"}), 400
+        if request.path.startswith(("/api/", "/_dash-")):
+            return jsonify({"error": "internal error"}), 500
+        return Response("internal error", status=500, mimetype="text/plain")
 
     server.register_blueprint(api)
     return server
