@@ -30,6 +30,7 @@ from dashboard.web.sessions import (
     DatabaseSessions,
     csrf_ok,
     csrf_token,
+    lifetimes,
     login_csrf_ok,
     login_csrf_pair,
 )
@@ -497,6 +498,8 @@ def create_server(settings: Settings) -> Flask:
                 session_store.login_failed(current_engine(), name, client, now=now, limits=limits)
                 return _render_login(lang, _LOGIN_TEXT[lang]["wrong"], name, status=401)
             session_store.login_succeeded(current_engine(), name, client)
+            # Forget sessions past their lifetimes now and then (a sign-in is a good moment).
+            session_store.purge_expired(current_engine(), now=now, lifetimes=lifetimes(settings))
         except DatabaseUnavailable:
             return _render_login(lang, _LOGIN_TEXT[lang]["unavailable"], name, status=503)
         session.clear()

@@ -127,3 +127,14 @@ def test_cli_reports_an_internal_error_with_its_documented_code(db_url, monkeypa
     monkeypatch.setattr(rollups, "refresh_rep_days", boom)
     assert cli.main(["refresh"]) == cli.EXIT_INTERNAL == 4
     assert "internal error (RuntimeError: bug)" in capsys.readouterr().err
+
+
+def test_data_page_lists_the_set_aside_rep_days_with_their_error(engine, now):
+    from components.counts import render_failures
+
+    ingest.ingest_values(engine, b.company(), source="t", now=now)
+    _poison_rep_day(engine, now)
+    rollups.refresh_rep_days(engine, now=now)
+    rendered = str(render_failures(failures.list_failures(engine), lang="en").to_plotly_json())
+    assert "rep-1" in rendered and "9999-12-31" in rendered and "OverflowError" in rendered
+    assert "No rep-day has failed" in str(render_failures([], lang="en").to_plotly_json())

@@ -448,3 +448,21 @@ def test_logout_by_post_needs_the_csrf_token_and_get_only_asks(app, client, alic
     assert session_token(client)
     assert sign_out(client).status_code == 302
     assert client.get("/_dash-layout").status_code == 401
+
+
+def test_sign_in_forgets_sessions_past_their_lifetimes(app, client, alice, engine):
+    with engine.begin() as conn:
+        conn.execute(
+            schema.sessions.insert().values(
+                id_sha256="0" * 64,
+                user_key=str(alice.id),
+                data="{}",
+                created_at=datetime.now(UTC) - timedelta(days=2),
+                last_seen_at=datetime.now(UTC) - timedelta(days=2),
+                expires_at=datetime.now(UTC) - timedelta(days=1),
+            )
+        )
+    sign_in(client, "alice", PASSWORD)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.sessions.c.id_sha256)).scalars().all() != []
+        assert "0" * 64 not in conn.execute(sa.select(schema.sessions.c.id_sha256)).scalars().all()
