@@ -488,6 +488,9 @@ def create_server(settings: Settings) -> Flask:
             return _render_login(lang, _LOGIN_TEXT[lang]["expired"], name, status=400)
         client = _client_address()
         now = datetime.now(UTC)
+        if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in name + password):
+            # No account has such a name (PostgreSQL cannot even compare it): a wrong sign-in.
+            return _render_login(lang, _LOGIN_TEXT[lang]["wrong"], "", status=401)
         try:
             wait = session_store.login_wait(current_engine(), name, client, now=now, limits=limits)
             if wait > 0:

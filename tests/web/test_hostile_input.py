@@ -18,7 +18,7 @@ from data_access import schema
 from tests import builders as b
 from tests.services.test_wall_service import records as wall_records
 from tests.web.test_access import build_payload, server_callbacks
-from tests.web_client import post_prefs, session_token, sign_in, sign_out
+from tests.web_client import login_token, post_prefs, session_token, sign_in, sign_out
 from webapp.dash_app import create_app
 
 INGEST = "/api/v1/ingest"
@@ -466,3 +466,10 @@ def test_sign_in_forgets_sessions_past_their_lifetimes(app, client, alice, engin
     with engine.connect() as conn:
         assert conn.execute(sa.select(schema.sessions.c.id_sha256)).scalars().all() != []
         assert "0" * 64 not in conn.execute(sa.select(schema.sessions.c.id_sha256)).scalars().all()
+
+
+@pytest.mark.parametrize("name", ["ali\x00ce", "alice\x1b"])
+def test_sign_in_with_control_characters_is_a_wrong_sign_in_not_a_500(app, client, alice, name):
+    token = login_token(client)
+    response = client.post("/login", data={"name": name, "password": "x\x00", "csrf_token": token})
+    assert response.status_code == 401
