@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -59,4 +59,45 @@ def render_counts(counts: Mapping[str, int], *, lang: str) -> html.Div:
                 className="mt-3",
             ),
         ]
+    )
+
+
+def render_failures(failures: Sequence[Mapping], *, lang: str) -> html.Div:
+    """Render the rep-days the rollups or the judge set aside, with their errors."""
+    if not failures:
+        return html.Div(
+            [
+                html.H2(t("home.failures", lang), className="h5 mt-3"),
+                html.P(t("home.failures.none", lang), className="text-body-secondary"),
+            ],
+            id="data-failures",
+        )
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(t(f"home.failures.{k}", lang))
+                for k in ("stage", "rep", "date", "error", "at")
+            ]
+        )
+    )
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(f["stage"]),
+                    html.Td(f["rep_id"]),
+                    html.Td(str(f["local_date"])),
+                    html.Td(html.Code(f["error"])),
+                    html.Td(f["failed_at"].isoformat(timespec="seconds")),
+                ]
+            )
+            for f in failures
+        ]
+    )
+    return html.Div(
+        [
+            html.H2(t("home.failures", lang), className="h5 mt-3"),
+            dbc.Table([head, body], bordered=False, size="sm", className="data-failures"),
+        ],
+        id="data-failures",
     )

@@ -41,6 +41,24 @@ def page_titles(pages: Iterable[Mapping[str, Any]], lang: str) -> list[list[str]
     return titles
 
 
+def post_button(
+    label: str, *, action: str, field: tuple[str, str] | None, csrf: str, button_id: str, cls: str
+) -> html.Form:
+    """A button that POSTs a small form (the button's own name=value, and the CSRF token)."""
+    name, value = field or ("", "")
+    button = html.Button(label, type="submit", className=cls, id=button_id)
+    if field:
+        button = html.Button(
+            label, type="submit", className=cls, id=button_id, name=name, value=value
+        )
+    return html.Form(
+        [dcc.Input(type="hidden", name="csrf_token", value=csrf, id=f"{button_id}-csrf"), button],
+        action=action,
+        method="POST",
+        className="d-inline",
+    )
+
+
 def top_bar(
     *,
     items: list[dict[str, str]],
@@ -49,6 +67,7 @@ def top_bar(
     lang: str,
     theme: str,
     titles: list[list[str]] | None = None,
+    csrf: str = "",
 ) -> dbc.Navbar:
     """Render the top navigation bar.
 
@@ -65,23 +84,30 @@ def top_bar(
             className="navbar-text me-3 small",
             id="shell-user",
         ),
-        html.A(
+        # Preferences and sign-out change state: POST forms carrying the CSRF token.
+        post_button(
             t("nav.lang", lang),
-            href=f"/prefs?lang={'zh' if lang == 'en' else 'en'}",
-            className="btn btn-sm btn-outline-secondary me-2",
-            id="shell-lang-switch",
+            action="/prefs",
+            field=("lang", "zh" if lang == "en" else "en"),
+            csrf=csrf,
+            button_id="shell-lang-switch",
+            cls="btn btn-sm btn-outline-secondary me-2",
         ),
-        html.A(
+        post_button(
             t(f"nav.theme.{other_theme}", lang),
-            href=f"/prefs?theme={other_theme}",
-            className="btn btn-sm btn-outline-secondary me-2",
-            id="shell-theme-switch",
+            action="/prefs",
+            field=("theme", other_theme),
+            csrf=csrf,
+            button_id="shell-theme-switch",
+            cls="btn btn-sm btn-outline-secondary me-2",
         ),
-        html.A(
+        post_button(
             t("nav.logout", lang),
-            href="/logout",
-            className="btn btn-sm btn-primary",
-            id="shell-logout",
+            action="/logout",
+            field=None,
+            csrf=csrf,
+            button_id="shell-logout",
+            cls="btn btn-sm btn-primary",
         ),
     ]
     return dbc.Navbar(

@@ -1,8 +1,10 @@
 """`python -m dashboard VERB ...`: the command-line door of the product.
 
 Every verb works on ``DATABASE_URL`` (default: the embedded SQLite file) and migrates the schema
-on first use. Exit codes: 0 done, 1 refused (bad arguments or request), 2 input unreadable,
-3 database unreachable.
+on first use. Exit codes: 0 done (records rejected by ingest are quarantined and listed; rep-days
+that `refresh` or `detect` had to set aside are listed on standard error and on /data), 1 refused
+(bad arguments or request), 2 input unreadable, 3 database unreachable, 4 internal error (a bug:
+the traceback is logged; nothing of the failed step was committed).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import getpass
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,7 +27,7 @@ from dashboard.services import settings as rule_settings
 from dashboard.services.db import DatabaseUnavailable, get_engine
 from dashboard.settings import Settings
 
-EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, EXIT_DB = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE, EXIT_DB, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _now() -> datetime:
@@ -146,7 +149,20 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
         f"judged {judged.rep_days} rep-day(s): {judged.alerts_written} alert(s) and "
         f"{judged.flags_written} expense flag(s) written"
     )
+    _report_failures(engine)
     return EXIT_OK
+
+
+def _report_failures(engine) -> None:
+    """List the rep-days set aside by the rollups or the judge (they stay listed on /data)."""
+    from dashboard.services import failures
+
+    for f in failures.list_failures(engine):
+        print(
+            f"warning: {f['stage']} of rep {f['rep_id']} on {f['local_date']} failed and was "
+            f"set aside: {f['error']}",
+            file=sys.stderr,
+        )
 
 
 # ------------------------------------------------------------------ the judge
@@ -170,6 +186,7 @@ def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     _print_json(result.as_dict(), sys.stdout)
+    _report_failures(engine)
     return EXIT_OK
 
 
@@ -284,6 +301,23 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def cmd_deactivate_user(args: argparse.Namespace, settings: Settings) -> int:
+    if not users.deactivate_user(get_engine(settings.database_url), args.name):
+        print(f"error: no user named {args.name}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"user {args.name}: deactivated, every session ended")
+    return EXIT_OK
+
+
+def cmd_sign_out_everywhere(args: argparse.Namespace, settings: Settings) -> int:
+    count = users.sign_out_everywhere(get_engine(settings.database_url), args.name)
+    if count is None:
+        print(f"error: no user named {args.name}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"user {args.name}: {count} session(s) ended")
+    return EXIT_OK
+
+
 def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     try:
@@ -366,6 +400,15 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     u.set_defaults(func=cmd_create_user)
 
+    da = verbs.add_parser("deactivate-user", help="deactivate a user and end its sessions")
+    da.add_argument("name")
+    da.set_defaults(func=cmd_deactivate_user)
+    so = verbs.add_parser(
+        "sign-out-everywhere", help="end every session of a user, in every browser"
+    )
+    so.add_argument("name")
+    so.set_defaults(func=cmd_sign_out_everywhere)
+
     t = verbs.add_parser("create-token", help="create an API token (printed once)")
     t.add_argument("name")
     t.set_defaults(func=cmd_create_token)
@@ -419,6 +462,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseUnavailable as exc:
         print(f"error: the database is unreachable: {exc}", file=sys.stderr)
         return EXIT_DB
+    except Exception as exc:
+        logging.getLogger("dashboard.cli").exception("%s failed", args.verb)
+        print(f"error: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 # ------------------------------------------------------------------ wall links

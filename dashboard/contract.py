@@ -66,6 +66,22 @@ _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _MAX_TEXT = 500
 
+# Every date and instant must lie in these years, so that converting it to any time zone and
+# adding a day (rollups, the judge) can never overflow; the message names the field.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_INSTANT = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)  # exclusive
+MIN_DATE, MAX_DATE = date(MIN_YEAR, 1, 1), date(MAX_YEAR, 12, 31)
+# A free-form JSON value (sop_step.value, device_event.detail) nests at most this deep and
+# serialises to at most this many characters.
+MAX_VALUE_DEPTH = 16
+MAX_VALUE_CHARS = 20_000
+# Control characters (C0, DEL, C1) and lone surrogates are refused in every string: NUL breaks
+# PostgreSQL text, surrogates break UTF-8. Free-text fields (address, note, detail and strings
+# inside free-form values) may still hold tab, line feed and carriage return.
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_FREE_TEXT_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 class RecordError(ValueError):
     """A record broke a field rule; the message starts with the field's name."""
@@ -108,8 +124,18 @@ def _type_name(value: Any) -> str:
 
 
 def _shorten(value: Any) -> str:
-    text = repr(value)
+    # Containers are summarised: repr of a deeply nested value could exhaust the stack.
+    text = f"<{_type_name(value)}>" if isinstance(value, (list, dict)) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_no_control(value: str, field: str, *, free_text: bool = False) -> str:
+    """Refuse control characters and lone surrogates (tab and newlines allowed in free text)."""
+    bad = (_CONTROL_FREE_TEXT_RE if free_text else _CONTROL_RE).search(value)
+    if bad is not None:
+        code = ord(bad.group())
+        raise RecordError(field, f"contains the control character U+{code:04X} at {bad.start()}")
+    return value
 
 
 def check_id(value: Any, field: str) -> str:
@@ -122,10 +148,11 @@ def check_id(value: Any, field: str) -> str:
     return value
 
 
-def _text(max_len: int = _MAX_TEXT) -> Callable[[Any, str], str]:
+def _text(max_len: int = _MAX_TEXT, *, free_text: bool = False) -> Callable[[Any, str], str]:
     def check(value: Any, field: str) -> str:
         if not isinstance(value, str):
             raise RecordError(field, f"expected a string, got {_type_name(value)}")
+        check_no_control(value, field, free_text=free_text)
         value = value.strip()
         if not value:
             raise RecordError(field, "must not be empty")
@@ -136,8 +163,12 @@ def _text(max_len: int = _MAX_TEXT) -> Callable[[Any, str], str]:
     return check
 
 
+# Lengths match the storage columns (PostgreSQL refuses longer values).
 check_text = _text()
-check_long_text = _text(5000)
+check_name = _text(200)
+check_city = _text(100)
+check_address = _text(500, free_text=True)
+check_long_text = _text(5000, free_text=True)
 check_device = _text(128)
 
 
@@ -197,9 +228,14 @@ def check_ts(value: Any, field: str) -> datetime:
             field, f"{_shorten(value)} has no UTC offset (add Z or +08:00, for example)"
         )
     try:
-        return parsed.astimezone(UTC)
+        instant = parsed.astimezone(UTC)
     except OverflowError:
-        raise RecordError(field, f"{_shorten(value)} is outside the supported years") from None
+        instant = None
+    if instant is None or not MIN_INSTANT <= instant < MAX_INSTANT:
+        raise RecordError(
+            field, f"{_shorten(value)} is outside the supported years {MIN_YEAR}..{MAX_YEAR} (UTC)"
+        )
+    return instant
 
 
 def check_date(value: Any, field: str) -> date:
@@ -208,9 +244,12 @@ def check_date(value: Any, field: str) -> date:
     if not _DATE_RE.fullmatch(value):
         raise RecordError(field, f"{_shorten(value)} is not a date in the form YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise RecordError(field, f"{_shorten(value)} is not a valid calendar date") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise RecordError(field, f"{value} is outside the supported years {MIN_YEAR}..{MAX_YEAR}")
+    return day
 
 
 def check_hhmm(value: Any, field: str) -> str:
@@ -293,7 +332,46 @@ def check_steps(value: Any, field: str) -> list[dict[str, Any]]:
     return steps
 
 
+def nesting_depth(value: Any, limit: int) -> int:
+    """Return how deep lists and objects nest in ``value`` (iteratively; stops past ``limit``)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def check_any(value: Any, field: str) -> Any:
+    """A free-form JSON value: bounded depth and size, finite numbers, no control characters."""
+    if nesting_depth(value, MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH:
+        raise RecordError(field, f"nests deeper than {MAX_VALUE_DEPTH} levels")
+    size = 0
+    stack = [(value, field)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            check_no_control(item, where, free_text=True)
+            size += len(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise RecordError(where, f"{item} is not a finite number")
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 10**18:
+            raise RecordError(where, "is too large a number")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                check_no_control(key, f"{where}.<key>")
+                size += len(key)
+                stack.append((child, f"{where}.{key}" if len(key) <= 40 else where))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
+        size += 1
+        if size > MAX_VALUE_CHARS:
+            raise RecordError(field, f"is larger than {MAX_VALUE_CHARS:,} characters")
     return value
 
 
@@ -303,15 +381,15 @@ def check_any(value: Any, field: str) -> Any:
 Spec = tuple[tuple[str, Callable[[Any, str], Any], bool, Any], ...]
 
 _SPECS: dict[str, Spec] = {
-    "region": (("id", check_id, True, None), ("name", check_text, True, None)),
+    "region": (("id", check_id, True, None), ("name", check_name, True, None)),
     "team": (
         ("id", check_id, True, None),
-        ("name", check_text, True, None),
+        ("name", check_name, True, None),
         ("region_id", check_id, True, None),
     ),
     "rep": (
         ("id", check_id, True, None),
-        ("name", check_text, True, None),
+        ("name", check_name, True, None),
         ("team_id", check_id, True, None),
         ("device_id", check_device, False, None),
         ("timezone", check_timezone, False, DEFAULT_TIMEZONE),
@@ -321,12 +399,12 @@ _SPECS: dict[str, Spec] = {
     ),
     "customer": (
         ("id", check_id, True, None),
-        ("name", check_text, True, None),
+        ("name", check_name, True, None),
         ("lat", check_lat, True, None),
         ("lon", check_lon, True, None),
         ("crs", _enum(CRS_VALUES), False, "wgs84"),
-        ("city", check_text, True, None),
-        ("address", check_text, False, None),
+        ("city", check_city, True, None),
+        ("address", check_address, False, None),
         ("grade", _enum(GRADES), True, None),
         ("owner_rep_id", check_id, False, None),
         ("geofence_m", check_geofence, False, DEFAULT_GEOFENCE_M),
@@ -334,7 +412,7 @@ _SPECS: dict[str, Spec] = {
     ),
     "sop_template": (
         ("id", check_id, True, None),
-        ("name", check_text, True, None),
+        ("name", check_name, True, None),
         ("steps", check_steps, True, None),
     ),
     "plan": (
@@ -422,11 +500,16 @@ _SPECS: dict[str, Spec] = {
         ("amount", check_amount, True, None),
         ("currency", check_currency, False, "CNY"),
         ("claimed_km", check_km, False, None),
-        ("city", check_text, False, None),
+        ("city", check_city, False, None),
         ("customer_id", check_id, False, None),
         ("receipt_sha256", check_sha256, False, None),
         ("note", check_long_text, False, None),
     ),
+}
+
+# The fields of each record type (the names a rejection's reason may start with).
+RECORD_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(spec[0] for spec in specs) for kind, specs in _SPECS.items()
 }
 
 # Field kinds that need converting from text when the record came from a CSV cell.
@@ -463,11 +546,15 @@ def _from_text(value: str, checker: Callable[[Any, str], Any], field: str) -> An
             return json.loads(value)
         except ValueError:
             raise RecordError(field, f"expected a JSON list, got {_shorten(value)}") from None
+        except RecursionError:
+            raise RecordError(field, f"nests deeper than {MAX_VALUE_DEPTH} levels") from None
     if checker is check_any:
         try:
             return json.loads(value)
         except ValueError:
             return value
+        except RecursionError:
+            raise RecordError(field, f"nests deeper than {MAX_VALUE_DEPTH} levels") from None
     return value
 
 
@@ -535,7 +622,12 @@ def fast_gps_rows(raws: Iterable[Any]) -> list[tuple[Any, ...] | None]:
             and type(dev) is str
             and (
                 dev in good_devices
-                or (0 < len(dev) <= 128 and dev.strip() == dev and not good_devices.add(dev))
+                or (
+                    0 < len(dev) <= 128
+                    and dev.strip() == dev
+                    and not _CONTROL_RE.search(dev)
+                    and not good_devices.add(dev)
+                )
             )
             and type(ts_text) is str
             and (type(lat) is float or type(lat) is int)
@@ -559,8 +651,9 @@ def fast_gps_rows(raws: Iterable[Any]) -> list[tuple[Any, ...] | None]:
         except ValueError:
             append(None)
             continue
-        # fromisoformat gives a fixed offset or none; years 1 and 9999 may not convert to UTC.
-        if ts.tzinfo is None or not 1 < ts.year < 9999:
+        # fromisoformat gives a fixed offset or none; years near the supported range's ends
+        # take the full checks (the UTC instant may fall outside MIN_YEAR..MAX_YEAR).
+        if ts.tzinfo is None or not MIN_YEAR < ts.year < MAX_YEAR:
             append(None)
             continue
         append(

@@ -37,6 +37,20 @@ def _tile_crs(value: str) -> str:
     return key
 
 
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    """Read a positive whole number, or raise naming the variable."""
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a whole number") from None
+    if value <= 0:
+        raise ValueError(f"{name}: {value} must be positive")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a process needs to know about its environment."""
@@ -60,6 +74,10 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     max_ingest_records: int = 10_000
     max_ingest_bytes: int = 10 * 1024 * 1024
+    # Sign-in sessions (server-side): ended after this long without a request, and after this
+    # long whatever the activity (a wall link's session lives until the link expires).
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -80,4 +98,6 @@ class Settings:
             tile_crs=_tile_crs(env.get("COCKPIT_TILE_CRS") or env.get("TILE_CRS") or "wgs84"),
             tile_attribution=env.get("COCKPIT_TILE_ATTRIBUTION", cls.tile_attribution),
             timezone=env.get("COCKPIT_TIMEZONE", "Asia/Shanghai"),
+            session_idle_minutes=_positive_int(env, "COCKPIT_SESSION_IDLE_MINUTES", 120),
+            session_max_hours=_positive_int(env, "COCKPIT_SESSION_MAX_HOURS", 12),
         )

@@ -570,6 +570,49 @@ wall_links = sa.Table(
     sa.Column("last_used_at", UtcDateTime()),
 )
 
+# Server-side sign-in sessions: the cookie carries a random id, the row (keyed by the id's hash)
+# is the session. Deleting a row signs that browser out at its next request, in every process.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_sha256", sa.String(64), primary_key=True),
+    # flask-login's user id ("12", or "wall:3" for a wall link); NULL before sign-in.
+    sa.Column("user_key", sa.String(64)),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    # Absolute end of the session, whatever its activity.
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index(None, "user_key"),
+    sa.Index(None, "expires_at"),
+)
+
+# Failed sign-ins, counted per (user name, client address) and per client address by every
+# process of the app (old rows are pruned as new ones arrive).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name_key", sa.String(64), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index(None, "client", "at"),
+    sa.Index(None, "name_key", "client", "at"),
+)
+
+# Rep-days whose rollup refresh or judging raised: isolated so every other rep-day goes on;
+# shown on /data until a later run of the same stage succeeds.
+rep_day_failures = sa.Table(
+    "rep_day_failures",
+    metadata,
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("stage", sa.String(16), primary_key=True),  # refresh | judge
+    sa.Column("version", sa.Integer),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("failed_at", UtcDateTime(), nullable=False),
+)
+
 # Record type → table, in the dependency order an ingest batch is applied.
 MASTER_TABLES = {
     "region": regions,

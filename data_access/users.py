@@ -63,6 +63,12 @@ def update_user_prefs(conn: Connection, user_id: int, **prefs: str) -> None:
     conn.execute(u.update().where(u.c.id == user_id).values(**prefs))
 
 
+def set_user_active(conn: Connection, user_id: int, active: bool) -> None:
+    """Activate or deactivate a user."""
+    u = schema.users
+    conn.execute(u.update().where(u.c.id == user_id).values(active=active))
+
+
 def count_users(conn: Connection) -> int:
     """Return the number of users."""
     return conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar_one()

@@ -3,9 +3,9 @@
 import dash
 from dash import Input, Output, callback, html
 
-from components.counts import render_counts
+from components.counts import render_counts, render_failures
 from components.shell import forbidden
-from dashboard.services import ingest
+from dashboard.services import failures, ingest
 from dashboard.web.context import current_engine, require_user
 from dashboard.web.pages_support import may_open, viewer_prefs
 
@@ -41,4 +41,7 @@ def layout(**_query):
 def render_data_counts(_clicks):
     user = require_user(ROLES)
     counts = ingest.count_stored(current_engine())
-    return render_counts(counts, lang=user.locale)
+    set_aside = failures.list_failures(current_engine())
+    return html.Div(
+        [render_counts(counts, lang=user.locale), render_failures(set_aside, lang=user.locale)]
+    )

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import dash
 from dash import Dash, dcc, html
-from flask import has_request_context, redirect, request
+from flask import has_request_context, jsonify, redirect, request
 
 from components.shell import nav_items, page_titles, top_bar
 from dashboard.services import users
@@ -14,6 +14,7 @@ from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
 from dashboard.web.context import current_engine, signed_in_user
 from dashboard.web.server import create_server, safe_next
+from dashboard.web.sessions import csrf_ok, csrf_token
 from webapp import shell_callbacks
 
 
@@ -90,6 +91,7 @@ def _shell_layout():
                 lang=user.locale,
                 theme=user.theme,
                 titles=page_titles(dash.page_registry.values(), user.locale),
+                csrf=csrf_token(),
             ),
             html.Div(dash.page_container, className="container-fluid shell-content"),
         ],
@@ -116,16 +118,22 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = _shell_layout
     shell_callbacks.register(app)
 
-    @server.route("/prefs")
+    # The guard checks callbacks against this app's callback map.
+    server.extensions["cockpit_dash"] = app
+
+    @server.route("/prefs", methods=["GET", "POST"])
     def set_prefs():
         user = signed_in_user()
-        if user is not None:
+        if request.method == "POST" and user is not None:
+            if not csrf_ok():
+                return jsonify({"error": "missing or wrong CSRF token"}), 400
             users.set_preferences(
                 current_engine(),
                 user.id,
-                locale=request.args.get("lang"),
-                theme=request.args.get("theme"),
+                locale=request.form.get("lang"),
+                theme=request.form.get("theme"),
             )
+        # GET changes nothing: it only goes back where it came from.
         back = urlsplit(request.referrer or "/")
         target = back.path or "/"
         if back.query:

@@ -38,8 +38,9 @@ from dashboard.rules import (
 )
 from dashboard.rules import authenticity as auth
 from dashboard.rules import expenses as exp
-from dashboard.services import quality, versions
+from dashboard.services import failures, quality, versions
 from dashboard.services import settings as rule_settings
+from data_access import failures as failure_store
 from data_access import judge as store
 from data_access import schema
 
@@ -91,11 +92,11 @@ def detect(
     last_day = None
     for key in sorted(pairs, key=lambda p: (p[1], p[0])):
         if len(chunk) >= _BATCH_REP_DAYS and key[1] != last_day:
-            result.add(_judge(engine, chunk, configs, photos, now=now))
+            result.add(_judge_isolated(engine, chunk, configs, photos, now=now))
             chunk = {}
         chunk[key] = pairs[key]
         last_day = key[1]
-    result.add(_judge(engine, chunk, configs, photos, now=now))
+    result.add(_judge_isolated(engine, chunk, configs, photos, now=now))
     result.seconds = clock.perf_counter() - started
     return result
 
@@ -113,9 +114,48 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
         if not rows:
             break
         touched = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
-        pairs = _affected(engine, touched, configs[0], photos)
-        result.add(_judge(engine, pairs, configs, photos, now=now))
+        result.add(_judge_isolated(engine, touched, configs, photos, now=now, expand=True))
     result.seconds = clock.perf_counter() - started
+    return result
+
+
+def _judge_isolated(
+    engine: Engine,
+    pairs: dict[Pair, int | None],
+    configs: tuple[AuthenticityConfig, ExpenseConfig],
+    photos: _PhotoCache,
+    *,
+    now: datetime,
+    expand: bool = False,
+) -> DetectResult:
+    """``_judge`` (after ``_affected`` when ``expand``), with a rep-day that raises set aside:
+    marked judged at its version with the error stored, so every other rep-day is judged."""
+
+    def run(part) -> DetectResult:
+        sub = dict(part)
+        if expand:
+            sub = _affected(engine, sub, configs[0], photos)
+        return _judge(engine, sub, configs, photos, now=now)
+
+    def run_alone(part) -> DetectResult:
+        return _judge(engine, dict(part), configs, photos, now=now)
+
+    results, failed = failures.isolate(
+        list(pairs.items()),
+        run,
+        stage="judge",
+        key=lambda item: (item[0][0], item[0][1], item[1]),
+        retry=run_alone if expand else None,
+    )
+    result = DetectResult()
+    for part in results:
+        result.add(part)
+    bad = {(f["rep_id"], f["local_date"]) for f in failed}
+    with engine.begin() as conn:
+        failure_store.clear_failures(conn, "judge", [p for p in pairs if p not in bad])
+        if failed:
+            store.mark_judged(conn, {p: v for p, v in pairs.items() if p in bad and v is not None})
+            failure_store.record_failures(conn, "judge", failed, now=now)
     return result
 
 

@@ -98,12 +98,22 @@ def items_from_values(values: Sequence[Any]) -> list[WireItem]:
     return [WireItem(i, v, "") for i, v in enumerate(values)]
 
 
+# A JSON body nests at most this deep (the records list and a record's own fields included);
+# deeper is refused whole (HTTP 400), before any record is looked at. An NDJSON line nesting
+# deeper is one rejected record.
+MAX_BODY_DEPTH = 64
+
+
 def items_from_json_body(body: bytes) -> list[WireItem]:
     """Parse ``{"records": [...]}`` (or a bare list); raise BodyError if it is not that."""
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BodyError(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BodyError(f"body nests deeper than {MAX_BODY_DEPTH} levels") from None
+    if contract.nesting_depth(doc, MAX_BODY_DEPTH) > MAX_BODY_DEPTH:
+        raise BodyError(f"body nests deeper than {MAX_BODY_DEPTH} levels")
     if isinstance(doc, dict):
         if "records" not in doc:
             raise BodyError('body must be an object with a "records" list')
@@ -477,6 +487,9 @@ def _validate_items(batch: _Batch, items: Sequence[WireItem]) -> None:
         if item.parse_error:
             batch.reject(item, item.parse_error)
             continue
+        if contract.nesting_depth(item.value, MAX_BODY_DEPTH) > MAX_BODY_DEPTH:
+            batch.reject(item, f"record: nests deeper than {MAX_BODY_DEPTH} levels")
+            continue
         try:
             rec = validate(item.value, from_text=item.raw_format == "csv")
         except contract.RecordError as exc:
@@ -524,20 +537,32 @@ def _apply_prepared(conn: Connection, batch: _Batch) -> _Batch:
     return batch
 
 
+def storable_text(text: str | None) -> str | None:
+    """Text every backend can store: NUL written as the JSON escape ``\\u0000`` (PostgreSQL
+    refuses NUL in text) and lone surrogates as ``\\udXXX`` escapes (they are not UTF-8)."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\u0000")
+
+
 def _quarantine_rows(batch: _Batch, source: str) -> list[dict[str, Any]]:
     rows = []
     for rej in batch.rejections:
-        raw = rej.item.raw_text()
+        raw = storable_text(rej.item.raw_text()) or ""
         rows.append(
             {
                 "received_at": batch.now,
-                "source": source[:200],
-                "record_type": rej.record_type,
-                "record_id": rej.id,
+                "source": storable_text(source[:200]),
+                "record_type": storable_text(rej.record_type),
+                "record_id": storable_text(rej.id),
                 "raw": raw,
                 "raw_sha256": hashlib.sha256(raw.encode("utf-8")).hexdigest(),
                 "raw_format": rej.item.raw_format,
-                "error": rej.error,
+                "error": storable_text(rej.error),
                 "status": "open",
                 "attempts": 1,
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -13,14 +14,17 @@ from sqlalchemy.engine import Engine
 from dashboard import contract
 from dashboard.rules import AuthenticityConfig, quality
 from dashboard.rules import authenticity as auth
+from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
-from dashboard.services import versions
 from dashboard.services.db import get_engine
 from dashboard.tracks import analyze_day
+from data_access import failures as failure_store
 from data_access import judge as judge_store
 from data_access import kpis as kpi_store
 from data_access import quality as quality_store
 from data_access import records as store
+
+logger = logging.getLogger(__name__)
 
 _BATCH_DAYS = 400
 
@@ -36,12 +40,25 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
             dirty = store.fetch_dirty_rep_days(conn, limit=_BATCH_DAYS)
         if not dirty:
             return done
-        rows, devices = _compute(engine, dirty, now, config)
+        # A rep-day whose computation raises is set aside (stored failure, logged); the rest
+        # of the batch is still stored.
+        parts, failed = failures.isolate(
+            dirty,
+            lambda part: _compute(engine, part, now, config),
+            stage="refresh",
+            key=lambda r: (r["rep_id"], r["local_date"], r["version"]),
+        )
+        rows = [row for part_rows, _devices in parts for row in part_rows]
+        devices = [d for _rows, part_devices in parts for d in part_devices]
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
             quality_store.replace_device_days(
                 conn, [(r["rep_id"], r["local_date"]) for r in rows], devices
             )
+            failure_store.clear_failures(
+                conn, "refresh", [(r["rep_id"], r["local_date"]) for r in rows]
+            )
+            failure_store.record_failures(conn, "refresh", failed, now=now)
         done += len(rows)
         if len(dirty) < _BATCH_DAYS:
             return done
@@ -215,9 +232,14 @@ class BackgroundRefresher:
     def _run(url: str, now_fn) -> int:
         from dashboard.services import detect  # the judge runs right after the rollups
 
-        engine = get_engine(url)
-        done = refresh_rep_days(engine, now=now_fn())
-        detect.detect_pending(engine, now=now_fn())
+        try:
+            engine = get_engine(url)
+            done = refresh_rep_days(engine, now=now_fn())
+            detect.detect_pending(engine, now=now_fn())
+        except Exception:
+            # Never silent: the future's exception is seldom looked at.
+            logger.exception("background refresh of %s failed", url)
+            raise
         return done
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from data_access import sessions as session_store
 from data_access import users as store
 
 ROLES = ("exec", "manager", "finance", "admin")
@@ -75,6 +76,10 @@ def create_user(
         unknown = set(regions) - store.region_ids(conn)
         if unknown:
             raise UserError(f"region: unknown region(s) {', '.join(sorted(unknown))}")
+        existing = store.fetch_user(conn, name=name)
+        if existing is not None:
+            # A new password (or role) ends every session signed in with the old one.
+            session_store.delete_user_sessions(conn, str(existing["id"]))
         store.upsert_user(
             conn,
             name=name,
@@ -107,6 +112,26 @@ def load_user(engine: Engine, user_id: int) -> User | None:
     with engine.connect() as conn:
         row = store.fetch_user(conn, user_id=user_id)
     return _to_user(row) if row is not None and row["active"] else None
+
+
+def deactivate_user(engine: Engine, name: str) -> bool:
+    """Deactivate a user and end all its sessions at once; False when no such user."""
+    with engine.begin() as conn:
+        row = store.fetch_user(conn, name=name)
+        if row is None:
+            return False
+        store.set_user_active(conn, row["id"], False)
+        session_store.delete_user_sessions(conn, str(row["id"]))
+    return True
+
+
+def sign_out_everywhere(engine: Engine, name: str) -> int | None:
+    """End every session of a user (all browsers, all processes); None when no such user."""
+    with engine.begin() as conn:
+        row = store.fetch_user(conn, name=name)
+        if row is None:
+            return None
+        return session_store.delete_user_sessions(conn, str(row["id"]))
 
 
 def set_preferences(

@@ -27,6 +27,7 @@ from dashboard.services.demo import DEMO_LOGINS, seed_demo
 from dashboard.settings import Settings
 from tests import builders as b
 from tests.conftest import FIXED_NOW
+from tests.web_client import sign_in
 from webapp.dash_app import create_app
 
 ROLES = ("exec", "manager", "finance", "admin")
@@ -85,7 +86,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     result.clients[ANONYMOUS] = app.server.test_client()
     for role in ROLES:
         client = app.server.test_client()
-        response = client.post("/login", data={"name": role, "password": PASSWORDS[role]})
+        response = sign_in(client, role, PASSWORDS[role])
         assert response.status_code == 302, f"{role} could not sign in"
         result.clients[role] = client
     result.deps = server_callbacks(app, result.clients["exec"])
@@ -732,7 +733,7 @@ def transferred(request, tmp_path) -> Iterator[tuple[Site, tuple[str, ...]]]:
     )
     app = create_app(Settings(database_url=url, data_dir=tmp_path, seed_demo_on_start=False))
     client = app.server.test_client()
-    signed_in = client.post("/login", data={"name": "mgr-e", "password": "manager-e-2026"})
+    signed_in = sign_in(client, "mgr-e", "manager-e-2026")
     assert signed_in.status_code == 302
     site = Site(app, engine, {"manager": client}, server_callbacks(app, client))
     yield site, (*team, "rep-1", "张伟", "cust-1")

@@ -16,6 +16,7 @@ from dashboard.services.demo import DEMO_LOGINS, seed_demo
 from dashboard.settings import Settings
 from tests.conftest import FIXED_NOW
 from tests.web.test_access import build_payload, server_callbacks
+from tests.web_client import sign_in
 from webapp.dash_app import create_app
 
 ROLES = ("exec", "manager", "finance", "admin")
@@ -41,10 +42,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
     clients = {"anonymous": app.server.test_client()}
     for role in ROLES:
         client = app.server.test_client()
-        assert (
-            client.post("/login", data={"name": role, "password": PASSWORDS[role]}).status_code
-            == 302
-        )
+        assert sign_in(client, role, PASSWORDS[role]).status_code == 302
         clients[role] = client
     with engine.connect() as conn:
 

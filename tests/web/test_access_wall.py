@@ -17,6 +17,7 @@ from dashboard.settings import Settings
 from data_access import schema
 from tests.services.test_wall_service import records
 from tests.web.test_access import build_payload, server_callbacks
+from tests.web_client import sign_in
 from webapp.dash_app import create_app
 
 UPDATE = "/_dash-update-component"
@@ -57,7 +58,7 @@ def _wall_client(app, token):
 
 def _deps(app):
     client = app.server.test_client()
-    client.post("/login", data={"name": "boss", "password": "boss-pass-123"})
+    sign_in(client, "boss", "boss-pass-123")
     return server_callbacks(app, client)
 
 
@@ -181,7 +182,7 @@ def test_unknown_token_and_anonymous_wall_are_refused(site):
 def test_signed_in_exec_sees_the_wall_without_the_top_bar_and_other_pages_with_it(site):
     app, engine = site
     client = app.server.test_client()
-    client.post("/login", data={"name": "boss", "password": "boss-pass-123"})
+    sign_in(client, "boss", "boss-pass-123")
     assert 'data-bs-theme="dark"' in client.get("/wall").text
     assert 'data-bs-theme="light"' in client.get("/teams").text
     kiosk = client.get("/_dash-layout", headers={"Referer": "http://localhost/wall?view=national"})

@@ -16,6 +16,8 @@ from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
 from dashboard.web.context import SETTINGS_KEY
 from dashboard.web.server import safe_next
+from data_access import schema
+from tests.web_client import post_prefs, sign_in, sign_out
 from webapp.dash_app import create_app
 
 PASSWORD = "correct-horse-9"
@@ -36,7 +38,11 @@ def settings(tmp_path_factory) -> Iterator[Settings]:
 
 @pytest.fixture
 def app(settings):
-    """A fresh app per test (its own login throttle) on the module's database."""
+    """A fresh app per test on the module's database, its sign-in failures and sessions
+    (kept in the database, shared by every process) forgotten."""
+    with get_engine(settings.database_url).begin() as conn:
+        conn.execute(schema.login_failures.delete())
+        conn.execute(schema.sessions.delete())
     return create_app(settings)
 
 
@@ -69,10 +75,6 @@ def signed_in(client, alice):
     response = sign_in(client, "alice", PASSWORD)
     assert response.status_code == 302
     return client
-
-
-def sign_in(client, name: str, password: str, query: str = "", **kw):
-    return client.post(f"/login{query}", data={"name": name, "password": password}, **kw)
 
 
 def session_cookie(response) -> str:
@@ -284,7 +286,7 @@ def test_successful_sign_in_resets_the_failure_count(client, alice):
     for _ in range(4):
         sign_in(client, "alice", "wrong-password")
     assert sign_in(client, "alice", PASSWORD).status_code == 302
-    client.get("/logout")
+    sign_out(client)
 
     for _ in range(4):
         assert sign_in(client, "alice", "wrong-password").status_code == 401
@@ -338,7 +340,7 @@ def test_sign_in_never_redirects_off_site(client, alice, target):
 
 
 def test_prefs_never_redirects_off_site_whatever_the_referrer(signed_in):
-    response = signed_in.get("/prefs?lang=en", headers={"Referer": "https://x.test//evil.com/p"})
+    response = post_prefs(signed_in, headers={"Referer": "https://x.test//evil.com/p"}, lang="en")
 
     location = response.headers["Location"]
     assert location.startswith("/")
@@ -351,7 +353,7 @@ def test_prefs_never_redirects_off_site_whatever_the_referrer(signed_in):
 def test_logout_ends_the_session(signed_in):
     assert signed_in.get("/_dash-layout").status_code == 200
 
-    response = signed_in.get("/logout")
+    response = sign_out(signed_in)
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
@@ -362,7 +364,7 @@ def test_logout_ends_the_session(signed_in):
 def test_prefs_stores_the_signed_in_users_locale(signed_in, engine, alice):
     assert users.load_user(engine, alice.id).locale == "zh"
 
-    response = signed_in.get("/prefs?lang=en", headers={"Referer": "http://localhost/alerts?x=1"})
+    response = post_prefs(signed_in, headers={"Referer": "http://localhost/alerts?x=1"}, lang="en")
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/alerts?x=1"
@@ -371,8 +373,8 @@ def test_prefs_stores_the_signed_in_users_locale(signed_in, engine, alice):
 
 
 def test_prefs_stores_the_theme_and_ignores_unknown_values(signed_in, engine, alice):
-    signed_in.get("/prefs?theme=dark")
-    signed_in.get("/prefs?theme=neon&lang=fr")
+    post_prefs(signed_in, theme="dark")
+    post_prefs(signed_in, theme="neon", lang="fr")
 
     user = users.load_user(engine, alice.id)
     assert (user.theme, user.locale) == ("dark", "zh")
