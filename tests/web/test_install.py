@@ -11,6 +11,7 @@ import pytest
 from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
+from tests.web_client import sign_in
 from webapp.dash_app import create_app
 
 MANIFEST = "/assets/manifest.webmanifest"
@@ -63,7 +64,7 @@ def test_the_sign_in_page_and_the_cockpit_link_the_manifest(app):
     client = app.server.test_client()
     login = client.get("/login").get_data(as_text=True)
     assert f'<link rel="manifest" href="{MANIFEST}">' in login
-    signed = client.post("/login", data={"name": "mia", "password": "phone-pass-123"})
+    signed = sign_in(client, "mia", "phone-pass-123")
     assert signed.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert f'<link rel="manifest" href="{MANIFEST}">' in page
