@@ -1113,6 +1113,12 @@ class _RepDay:
         self.r = random.Random(
             int.from_bytes(np.random.SeedSequence([*key, 2]).generate_state(4).tobytes(), "little")
         )
+        # The phones' noise draws from streams of its own, so every other record of the demo
+        # stays what it was before phones became noisy.
+        self.noise_g = np.random.default_rng(np.random.SeedSequence([*key, 3]))
+        self.noise_r = random.Random(
+            int.from_bytes(np.random.SeedSequence([*key, 4]).generate_state(4).tobytes(), "little")
+        )
         self.ymd = day.strftime("%Y%m%d")
         self.iso = day.isoformat()
         city = rep.team.city
@@ -1533,7 +1539,7 @@ class _RepDay:
         acc: np.ndarray,
     ) -> None:
         """Make an honest day's fixes as noisy as a real phone's (in place): never cheating."""
-        g, r, n = self.g, self.r, len(t)
+        g, r, n = self.noise_g, self.noise_r, len(t)
         if not n:
             return
         visiting = np.zeros(n, dtype=bool)
