@@ -56,23 +56,21 @@ def fetch_device_days(
     date_from: date | None = None,
     date_to: date | None = None,
     region_ids: Sequence[str] | None = None,
-    rep_ids: Sequence[str] | None = None,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
 ) -> list[Mapping[str, Any]]:
     """Return the records of the period (both bounds inclusive) of the reps in the scope
     (``region_ids`` None = every region) and the optional region/team/rep filter, by device,
-    rep and date."""
-    stmt = sa.select(*_COLUMNS)
+    rep and date, each with the rep's name (``rep_name``)."""
+    r = schema.reps
+    stmt = sa.select(*_COLUMNS, r.c.name.label("rep_name")).outerjoin(r, r.c.id == dd.c.rep_id)
     if date_from is not None:
         stmt = stmt.where(dd.c.local_date >= date_from)
     if date_to is not None:
         stmt = stmt.where(dd.c.local_date <= date_to)
     if region_ids is not None or region is not None or team is not None or rep is not None:
         stmt = stmt.where(dd.c.rep_id.in_(_scoped_rep_ids(region_ids, region, team, rep)))
-    if rep_ids is not None:
-        stmt = stmt.where(dd.c.rep_id.in_(list(rep_ids)))
     stmt = stmt.order_by(dd.c.device_id, dd.c.rep_id, dd.c.local_date)
     return list(conn.execute(stmt).mappings())
 
@@ -85,15 +83,6 @@ def fetch_devices_of(conn: Connection, *, rep_id: str, day: date) -> list[Mappin
         .order_by(dd.c.device_id)
     )
     return list(conn.execute(stmt).mappings())
-
-
-def fetch_rep_names(conn: Connection, rep_ids: Iterable[str]) -> dict[str, str]:
-    r = schema.reps
-    out: dict[str, str] = {}
-    for chunk in _chunks(sorted(set(rep_ids))):
-        for rid, name in conn.execute(sa.select(r.c.id, r.c.name).where(r.c.id.in_(chunk))):
-            out[rid] = name
-    return out
 
 
 # ------------------------------------------------------------------ versions of derived data

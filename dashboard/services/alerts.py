@@ -29,13 +29,12 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
 from dashboard.filters import Filters
-from dashboard.rules import SEVERITY, quality
+from dashboard.rules import SEVERITY
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services import settings as rule_settings
+from dashboard.services import quality as quality_service
 from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as store
-from data_access import quality as quality_store
 
 # Rule code → severity (contract §2), as the judge assigns them.
 RULE_SEVERITY: dict[str, str] = SEVERITY
@@ -252,10 +251,8 @@ def _context(conn: Connection, alert: dict[str, Any]) -> dict[str, Any]:
     photos = store.fetch_photos(conn, [p for p in photo_ids if isinstance(p, str)])
     # The phone's data quality that day beside the accusation (contract §2a): a poor phone is
     # the manager's first question, and never a reason by itself.
-    devices = quality_store.fetch_devices_of(conn, rep_id=rep_id, day=alert["local_date"])
-    limit = rule_settings.load_configs(conn.engine)[0].device_coarse_share
     return {
-        "device_quality": [quality.day_figures(r, limit) for r in devices],
+        "device_quality": quality_service.day_quality(conn, rep_id=rep_id, day=alert["local_date"]),
         "visit": visit,
         "integrity": integrity,
         "customer": customer,

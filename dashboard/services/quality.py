@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.filters import Filters
 from dashboard.rules import AuthenticityConfig, quality
@@ -81,17 +81,18 @@ def devices_panel(engine: Engine, user: User, filters: Filters) -> dict[str, Any
             team=filters.team,
             rep=filters.rep,
         )
-        names = store.fetch_rep_names(conn, {r["rep_id"] for r in rows})
+    names = {r["rep_id"]: r["rep_name"] or r["rep_id"] for r in rows}
     devices = quality.summarize_devices(rows, config)
     daily: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
+        day = quality.day_figures(r, config.device_coarse_share)
         daily.setdefault(f"{r['device_id']}|{r['rep_id']}", []).append(
             {
                 "date": r["local_date"].isoformat(),
-                "coarse_share": round(r["coarse"] / r["fixes"], 4) if r["fixes"] else 0.0,
-                "coarse_jumps": r["coarse_jumps"],
-                "cached_runs": r["cached_runs"],
-                "gaps": sum((r["gaps"] or {}).values()),
+                "coarse_share": day["coarse_share"],
+                "coarse_jumps": day["coarse_jumps"],
+                "cached_runs": day["cached_runs"],
+                "gaps": day["gaps_total"],
             }
         )
     return {
@@ -111,11 +112,10 @@ def devices_panel(engine: Engine, user: User, filters: Filters) -> dict[str, Any
     }
 
 
-def day_quality(engine: Engine, *, rep_id: str, day: date) -> list[dict[str, Any]]:
-    """The data-quality records of one rep-day's devices (the caller has checked the scope),
-    each with ``coarse_share``, ``gaps_total``, ``median_accuracy_m`` and ``poor`` (coarse share
-    above the device-check limit that day)."""
-    config = rule_settings.load_configs(engine)[0]
-    with engine.connect() as conn:
-        rows = store.fetch_devices_of(conn, rep_id=rep_id, day=day)
-    return [quality.day_figures(r, config.device_coarse_share) for r in rows]
+def day_quality(conn: Connection, *, rep_id: str, day: date) -> list[dict[str, Any]]:
+    """The data-quality records of one rep-day's devices as shown (the caller has checked the
+    scope), each with ``coarse_share``, ``gaps_total``, ``median_accuracy_m`` and ``poor``
+    (coarse share above the device-check limit that day)."""
+    limit = rule_settings.load_configs(conn.engine)[0].device_coarse_share
+    rows = store.fetch_devices_of(conn, rep_id=rep_id, day=day)
+    return [quality.day_figures(r, limit) for r in rows]

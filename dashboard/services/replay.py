@@ -18,13 +18,11 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, geo, tracks
-from dashboard.rules import quality
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services import settings as rule_settings
+from dashboard.services import quality as quality_service
 from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as alert_store
-from data_access import quality as quality_store
 from data_access import replay as store
 
 # Leaflet zoom the display track is simplified for (street level).
@@ -247,12 +245,9 @@ def replay_day(
         )
         # The day's visits came through the scoped query: only their ids are asked for.
         rec["visit_rules"] = alert_store.fetch_visit_rules(conn, rec["visits"]["visit_id"])
-        rec["device_days"] = quality_store.fetch_devices_of(conn, rep_id=rep_id, day=the_day)
+        rec["device_quality"] = quality_service.day_quality(conn, rep_id=rep_id, day=the_day)
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
-    limit_share = rule_settings.load_configs(engine)[0].device_coarse_share
-    payload = build_payload(
-        rep, the_day, rec, start=start, end=end, config=config, limit_share=limit_share
-    )
+    payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None
     payload["reps"] = reps
@@ -269,7 +264,6 @@ def build_payload(
     start: datetime,
     end: datetime,
     config: tracks.TrackConfig | None = None,
-    limit_share: float = 0.30,
 ) -> dict[str, Any]:
     """Analyse the day's full track, then shape everything for display (see module doc).
 
@@ -532,7 +526,7 @@ def build_payload(
             "first_fix": first,
             "last_fix": last,
             "coarse": len(coarse),
-            "quality": [quality.day_figures(r, limit_share) for r in rec.get("device_days") or []],
+            "quality": rec.get("device_quality") or [],
         },
     }
 
