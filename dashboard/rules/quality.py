@@ -39,10 +39,6 @@ class DeviceDay:
     accuracy_hist: dict[str, int] = field(default_factory=dict)  # "12.3" (metres) → fixes
 
     @property
-    def coarse_share(self) -> float:
-        return self.coarse / self.fixes if self.fixes else 0.0
-
-    @property
     def median_accuracy_m(self) -> float | None:
         return median_from_hist(self.accuracy_hist)
 

@@ -9,8 +9,10 @@ and expense flags idempotently.
   (DUPLICATE_RECEIPT). FRAUD_DAY_CLAIM is judged after the same day's alerts.
 
 Ids are deterministic (rule + subject). A stored alert or flag is rewritten only when its content
-changed, keeps its status and assignee, and is deleted when its condition vanished only while it
-is still ``open``: a second run changes nothing.
+changed, keeps its status and assignee, and is withdrawn (deleted, with a status event saying
+why) when its condition vanished only while it is still ``open``; a triaged one stays, with one
+note per judge version. A second run changes nothing. A rep-day judged under an older
+``JUDGE_VERSION`` is judged again (``dashboard.services.versions``).
 """
 
 from __future__ import annotations
