@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.rules.catalog import CATALOG
+
 LANGS = ("zh", "en")
 
 _STRINGS: dict[str, tuple[str, str]] = {
@@ -396,66 +398,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "alerts.ev.window_end": ("时间窗结束", "Window end"),
     "alerts.ev.work_start": ("上班时间", "Work start"),
     "alerts.ev.work_end": ("下班时间", "Work end"),
-    "rule.MOCK_LOCATION.name": ("模拟定位", "Mock location"),
-    "rule.MOCK_LOCATION.desc": (
-        "手机报告了模拟定位,或检测到虚拟定位软件、已 root 的设备:位置可能是伪造的。",
-        "The phone reported a mocked location, or a fake-GPS app or a rooted device was detected: the position may be faked.",
-    ),
-    "rule.IMPOSSIBLE_SPEED.name": ("不可能的速度", "Impossible speed"),
-    "rule.IMPOSSIBLE_SPEED.desc": (
-        "相邻两个精确定位点(精度 100 米以内,相距 1 公里以上)之间的速度超过任何汽车可达(默认 180 公里/小时):其中一个位置被伪造。精度更差的基站定位不计入,只记为手机定位质量问题。",
-        "Two consecutive accurate fixes (accuracy within 100 m) at least 1 km apart imply a speed no car reaches (180 km/h by default): one of the positions is faked. Coarser cell-tower fixes never count; they are a phone data-quality matter.",
-    ),
-    "rule.GEOFENCE_MISS.name": ("围栏外签到", "Outside the geofence"),
-    "rule.GEOFENCE_MISS.desc": (
-        "签到或签退地点离客户太远,超出了客户围栏加上 GPS 精度的范围:业务员可能并不在门店。",
-        "The check-in or check-out was made farther from the customer than its geofence plus the GPS accuracy allows: the rep may not have been at the store.",
-    ),
-    "rule.TRACK_MISMATCH.name": ("轨迹与签到不符", "Track contradicts check-in"),
-    "rule.TRACK_MISMATCH.desc": (
-        "签到前后 5 分钟内,业务员自己的 GPS 轨迹上每一个点都离签到位置很远(默认超过 1 公里)。",
-        "Within 5 minutes of the check-in, every fix of the rep's own GPS track lies far (over 1 km by default) from where the check-in says they were.",
-    ),
-    "rule.STATIC_SPOOF.name": ("坐标完全静止", "Frozen coordinates"),
-    "rule.STATIC_SPOOF.desc": (
-        "连续 10 个以上、跨度 10 分钟以上的卫星定位点坐标分毫不差:真实 GPS 总会抖动,这更像是伪造的固定位置。室内手机重复上报的网络/融合缓存位置不算。",
-        "Ten or more consecutive satellite fixes over 10 minutes or more have bit-identical coordinates: real GPS always jitters, so this looks like a fixed, faked position. A phone repeating its cached network or fused position indoors does not count.",
-    ),
-    "rule.SHORT_VISIT.name": ("拜访过短", "Short visit"),
-    "rule.SHORT_VISIT.desc": (
-        "签到后很快就签退,停留时间低于最短要求(默认 5 分钟)。",
-        "The visit was checked out too soon after the check-in, under the minimum dwell (5 minutes by default).",
-    ),
-    "rule.PHOTO_REUSE.name": ("照片重复使用", "Reused photo"),
-    "rule.PHOTO_REUSE.desc": (
-        "本次拜访的照片与早先某次拜访的照片完全相同或几乎相同:可能是旧照片再次提交。",
-        "A photo of this visit is identical or nearly identical to a photo of an earlier visit: an old picture may have been submitted again.",
-    ),
-    "rule.PHOTO_TIME_MISMATCH.name": ("照片时间不符", "Photo time mismatch"),
-    "rule.PHOTO_TIME_MISMATCH.desc": (
-        "照片的拍摄时间(EXIF)早于签到或晚于签退超过 15 分钟:照片不是拜访时拍的。",
-        "The photo's EXIF time lies more than 15 minutes before the check-in or after the check-out: it was not taken during the visit.",
-    ),
-    "rule.CLUSTERED_CHECKINS.name": ("集中签到", "Clustered check-ins"),
-    "rule.CLUSTERED_CHECKINS.desc": (
-        "一小时内在 3 个以上不同客户签到,签到点却几乎在同一处,而这些客户彼此相距很远。",
-        "Three or more check-ins at different customers within an hour, all made from nearly the same spot, although those customers lie far apart.",
-    ),
-    "rule.DEVICE_SHARED.name": ("设备共用", "Shared device"),
-    "rule.DEVICE_SHARED.desc": (
-        "同一天有两名以上业务员使用同一部手机:可能有人替同事签到。",
-        "One phone was used by two or more reps on the same day: someone may be checking in for a colleague.",
-    ),
-    "rule.OFF_HOURS.name": ("工作时间外签到", "Off-hours check-in"),
-    "rule.OFF_HOURS.desc": (
-        "签到发生在业务员的工作时间之外。",
-        "A check-in outside the rep's working hours.",
-    ),
-    "rule.SIGNAL_GAP.name": ("信号中断", "Signal gap"),
-    "rule.SIGNAL_GAP.desc": (
-        "工作时间内手机 30 分钟以上没有上报位置;设备事件说明原因(关机、关闭定位权限、断网、应用被关闭),否则原因不明。",
-        "The phone sent no position for 30 minutes or more during working hours; the device events tell why (switched off, location permission revoked, network lost, app killed), else the reason is unknown.",
-    ),
     "alerts.device.power_on": ("开机", "Power on"),
     "alerts.device.power_off": ("关机", "Power off"),
     "alerts.device.location_permission_revoked": ("关闭定位权限", "Location permission revoked"),
@@ -612,8 +554,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "fin.wi.on_history": ("基于 {n} 笔历史报销。", "On {n} stored claims."),
     "fin.wi.rule": ("规则", "Rule"),
-    "fin.wi.rule.MILEAGE_INFLATED": ("里程虚报", "Mileage inflated"),
-    "fin.wi.rule.OVER_CAP": ("超出日限额", "Over the daily cap"),
     "fin.wi.rule.total": ("合计(去重)", "Total (each claim once)"),
     "fin.wi.claims_now": ("当前标记笔数", "Flagged now"),
     "fin.wi.risk_now": ("当前存疑金额", "At risk now"),
@@ -724,6 +664,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "quality.replay.coarse": ("粗定位点(未计入轨迹)", "Coarse fixes (not part of the track)"),
     "quality.replay.summary": ("定位质量", "Data quality"),
 }
+
+
+# Rule names and explanations come from the rule catalog, where each rule is declared once.
+for _spec in CATALOG.values():
+    _STRINGS[f"rule.{_spec.code}.name"] = (_spec.name_zh, _spec.name_en)
+    _STRINGS[f"rule.{_spec.code}.desc"] = (_spec.desc_zh, _spec.desc_en)
+for _code in ("MILEAGE_INFLATED", "OVER_CAP"):
+    _STRINGS[f"fin.wi.rule.{_code}"] = (CATALOG[_code].name_zh, CATALOG[_code].name_en)
 
 
 def t(key: str, lang: str) -> str:

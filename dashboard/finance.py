@@ -16,6 +16,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from dashboard.geo import haversine_m_np
+
+# The expense rules in the order the pages list them (re-exported from the rule catalog).
+from dashboard.rules import EXPENSE_RULES as EXPENSE_RULES
 from dashboard.rules import SETTINGS, ExpenseConfig, check_setting
 from dashboard.rules.expenses import mileage_at_risk as mileage_at_risk_of_claim
 from dashboard.rules.expenses import mileage_limit_km
@@ -25,16 +28,6 @@ CAPPED_CATEGORIES = ("meal", "hotel", "entertainment")
 # A claim without a decision is "pending"; the others are what finance decided.
 STATUSES = ("pending", "approved", "rejected", "queried")
 ACTIONS = {"approve": "approved", "reject": "rejected", "query": "queried"}
-# Rules of contract §3, in the order the pages list them.
-EXPENSE_RULES = (
-    "MILEAGE_INFLATED",
-    "NO_VISIT_DAY",
-    "HOTEL_CITY_MISMATCH",
-    "DUPLICATE_RECEIPT",
-    "FRAUD_DAY_CLAIM",
-    "OVER_CAP",
-    "ENTERTAINMENT_NO_VISIT",
-)
 
 
 class FinanceError(ValueError):

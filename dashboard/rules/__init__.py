@@ -11,31 +11,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-SEVERITY = {
-    "MOCK_LOCATION": "critical",
-    "TRACK_MISMATCH": "critical",
-    "PHOTO_REUSE": "critical",
-    "IMPOSSIBLE_SPEED": "high",
-    "STATIC_SPOOF": "high",
-    "GEOFENCE_MISS": "high",
-    "CLUSTERED_CHECKINS": "high",
-    "DEVICE_SHARED": "high",
-    "SHORT_VISIT": "medium",
-    "PHOTO_TIME_MISMATCH": "medium",
-    "SIGNAL_GAP": "medium",
-    "OFF_HOURS": "low",
-}
-AUTHENTICITY_RULES = tuple(SEVERITY)
-EXPENSE_RULES = (
-    "MILEAGE_INFLATED",
-    "NO_VISIT_DAY",
-    "HOTEL_CITY_MISMATCH",
-    "DUPLICATE_RECEIPT",
-    "FRAUD_DAY_CLAIM",
-    "OVER_CAP",
-    "ENTERTAINMENT_NO_VISIT",
-)
-SEVERITIES = ("critical", "high", "medium", "low")
+from dashboard.rules.catalog import CATALOG, SEVERITIES, codes
+
+# Rule lists and severities come from the one catalog (``dashboard.rules.catalog``).
+AUTHENTICITY_RULES = codes("authenticity")
+EXPENSE_RULES = codes("expense")
+SEVERITY = {code: CATALOG[code].severity for code in AUTHENTICITY_RULES}
 
 # The judge's rule version: a stored rep-day judged under an older version is judged again, so a
 # revised rule takes effect on the past too (open alerts that no longer hold are withdrawn).
@@ -239,10 +220,12 @@ from dashboard.rules.integrity import integrity_score  # noqa: E402  (re-exporte
 
 __all__ = [
     "AUTHENTICITY_RULES",
+    "CATALOG",
     "EXPENSE_RULES",
     "JUDGE_REVISIONS",
     "JUDGE_VERSION",
     "SETTINGS",
+    "SEVERITIES",
     "SEVERITY",
     "Alert",
     "AuthenticityConfig",

@@ -29,17 +29,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
 from dashboard.filters import Filters
-from dashboard.rules import SEVERITY
+from dashboard.rules import AUTHENTICITY_RULES
+from dashboard.rules import SEVERITIES as CATALOG_SEVERITIES
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import quality as quality_service
 from dashboard.services.kpis import region_scope
 from dashboard.services.users import User
 from data_access import alerts as store
 
-# Rule code → severity (contract §2), as the judge assigns them.
-RULE_SEVERITY: dict[str, str] = SEVERITY
-RULES = tuple(RULE_SEVERITY)
-SEVERITIES = store.SEVERITY_ORDER
+# The rule catalog's authenticity rules and severities, in the order the pages list them.
+RULES = AUTHENTICITY_RULES
+SEVERITIES = CATALOG_SEVERITIES
 STATUSES = ("open", "acknowledged", "confirmed", "dismissed")
 FINAL_STATUSES = frozenset({"confirmed", "dismissed"})
 
