@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from dashboard.services import demo, ingest, rollups
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
-from webapp.dash_app import create_app
+from dashboard.web.app import create_app
 
 settings = Settings.from_env()
 app = create_app(settings)

@@ -45,8 +45,8 @@ import sqlalchemy as sa  # noqa: E402
 from dashboard.services import users  # noqa: E402
 from dashboard.services.db import get_engine  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
+from dashboard.web.app import create_app  # noqa: E402
 from data_access import records, schema  # noqa: E402
-from webapp.dash_app import create_app  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("bench_kpis", ROOT / "bench" / "kpis.py")
 kb = importlib.util.module_from_spec(_spec)

@@ -16,7 +16,7 @@ from components.shell import forbidden
 from dashboard.services import wall
 from dashboard.web.context import current_engine, current_settings, require_user
 from dashboard.web.pages_support import ALL_ROLES, may_open, viewer
-from dashboard.web.server import current_wall_link
+from dashboard.web.signin import current_wall_link
 
 ROLES = (*ALL_ROLES, wall.WALL_ROLE)
 

@@ -28,9 +28,9 @@ from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.services.demo import DEMO_LOGINS, seed_demo
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests import builders
 from tests.conftest import FIXED_NOW, unavailable
-from webapp.dash_app import create_app
 
 PASSWORDS = {
     "exec": "exec-pass-123",

@@ -8,6 +8,7 @@ import pytest
 from components.i18n import t
 from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
+from dashboard.web.app import create_app
 from tests import finance_builders as fb
 from tests.browser.conftest import (
     PASSWORDS,
@@ -21,7 +22,6 @@ from tests.browser.conftest import (
     wait_for_text,
     wait_for_text_containing,
 )
-from webapp.dash_app import create_app
 
 pytestmark = pytest.mark.browser
 

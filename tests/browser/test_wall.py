@@ -19,6 +19,7 @@ from flask import jsonify, request
 from dashboard.services import wall
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.services.demo import seed_demo
+from dashboard.web.app import create_app
 from data_access import schema
 from tests.browser.conftest import (
     DEMO_PASSWORDS,
@@ -28,7 +29,6 @@ from tests.browser.conftest import (
     wait_for,
     wait_for_text,
 )
-from webapp.dash_app import create_app
 
 pytestmark = pytest.mark.browser
 

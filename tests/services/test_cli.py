@@ -16,8 +16,8 @@ import pytest
 from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests import builders as b
-from webapp.dash_app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE_URL = "postgresql+psycopg://postgres@127.0.0.1:1/cockpit_unreachable"

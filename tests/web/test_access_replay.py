@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.services.demo import DEMO_LOGINS, seed_demo
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.conftest import FIXED_NOW
 from tests.web.test_access import build_payload, server_callbacks
 from tests.web_client import sign_in
-from webapp.dash_app import create_app
 
 ROLES = ("exec", "manager", "finance", "admin")
 PASSWORDS = {role: password for _name, role, password in DEMO_LOGINS}

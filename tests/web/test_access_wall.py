@@ -14,11 +14,11 @@ from dashboard.services import users, wall
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.services.ingest import ingest_values
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from data_access import schema
 from tests.services.test_wall_service import records
 from tests.web.test_access import build_payload, server_callbacks
 from tests.web_client import sign_in
-from webapp.dash_app import create_app
 
 UPDATE = "/_dash-update-component"
 CONFIG = {"lang": "en", "privacy": False}

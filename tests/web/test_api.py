@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from dashboard.web.context import SETTINGS_KEY
 from tests import builders as b
-from webapp.dash_app import create_app
 
 INGEST = "/api/v1/ingest"
 # Nothing listens on port 1: connections are refused at once (a real unreachable server).

@@ -14,11 +14,11 @@ import pytest
 from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from dashboard.web.context import SETTINGS_KEY
-from dashboard.web.server import safe_next
+from dashboard.web.login_page import safe_next
 from data_access import schema
 from tests.web_client import post_prefs, sign_in, sign_out
-from webapp.dash_app import create_app
 
 PASSWORD = "correct-horse-9"
 HTTPS = {"X-Forwarded-Proto": "https"}

@@ -14,12 +14,12 @@ from dashboard import cli
 from dashboard.services import ingest, users, wall
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from data_access import schema
 from tests import builders as b
 from tests.services.test_wall_service import records as wall_records
 from tests.web.test_access import build_payload, server_callbacks
 from tests.web_client import login_token, post_prefs, session_token, sign_in, sign_out
-from webapp.dash_app import create_app
 
 INGEST = "/api/v1/ingest"
 UPDATE = "/_dash-update-component"

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from dashboard import contract
 from dashboard.services import ingest, users
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests import builders as b
-from webapp.dash_app import create_app
 
 INGEST = "/api/v1/ingest"
 EXAMPLES = 256  # batches per backend

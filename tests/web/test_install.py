@@ -11,8 +11,8 @@ import pytest
 from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.settings import Settings
+from dashboard.web.app import create_app
 from tests.web_client import sign_in
-from webapp.dash_app import create_app
 
 MANIFEST = "/assets/manifest.webmanifest"
 

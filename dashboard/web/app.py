@@ -1,4 +1,4 @@
-"""Build the Dash application: the server, the pages, and the shell around them."""
+"""Build the Dash application (the composition of the server, the pages and the shell)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from components.shell import nav_items, page_titles, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
+from dashboard.web import shell_callbacks
 from dashboard.web.context import current_engine, signed_in_user
-from dashboard.web.server import create_server, safe_next
+from dashboard.web.login_page import safe_next
+from dashboard.web.server import create_server
 from dashboard.web.sessions import csrf_ok, csrf_token
-from webapp import shell_callbacks
 
 
 def kiosk_paths() -> set[str]:
