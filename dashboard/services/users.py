@@ -11,10 +11,10 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from dashboard.roles import ROLES
 from data_access import sessions as session_store
 from data_access import users as store
 
-ROLES = ("exec", "manager", "finance", "admin")
 MIN_PASSWORD_LENGTH = 8
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 

@@ -1,0 +1,158 @@
+"""`python -m dashboard VERB ...`: the command-line door of the product.
+
+Every verb works on ``DATABASE_URL`` (default: the embedded SQLite file) and migrates the schema
+on first use. Exit codes: 0 done (records rejected by ingest are quarantined and listed; rep-days
+that `refresh` or `detect` had to set aside are listed on standard error and on /data), 1 refused
+(bad arguments or request), 2 input unreadable, 3 database unreachable, 4 internal error (a bug:
+the traceback is logged; nothing of the failed step was committed).
+
+The parser imports nothing but argparse: `--help` and a mistyped verb answer at once, and a verb
+imports only its own module (``dashboard.cli.ingest``, ``.judge``, ``.users``) and what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from dashboard.cli.codes import EXIT_DB, EXIT_INTERNAL, EXIT_OK, EXIT_REFUSED, EXIT_UNREADABLE
+from dashboard.roles import ROLES
+
+__all__ = ["EXIT_DB", "EXIT_INTERNAL", "EXIT_OK", "EXIT_REFUSED", "EXIT_UNREADABLE", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Field-sales visit cockpit: ingest, users, tokens, demo data.",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("ingest", help="ingest JSON Lines or CSV files ('-' = standard input)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--type", help="record type of every row (CSV without a 'type' column)")
+    p.add_argument("--format", choices=("jsonl", "csv"), help="input format (default: by suffix)")
+    p.add_argument(
+        "--wait-rollups",
+        action="store_true",
+        help="update the per rep-day rollups before exiting (default: in a background process)",
+    )
+    p.set_defaults(handler="ingest:cmd_ingest")
+
+    f = verbs.add_parser("refresh", help="recompute the rep-day rollups that ingest marked dirty")
+    f.set_defaults(handler="ingest:cmd_refresh")
+
+    q = verbs.add_parser("quarantine", help="list or re-submit rejected records")
+    qv = q.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ql = qv.add_parser("list", help="print quarantined records as JSON Lines")
+    ql.add_argument("--all", action="store_true", help="include resolved records")
+    ql.add_argument("--limit", type=int)
+    ql.set_defaults(handler="ingest:cmd_quarantine_list")
+    qr = qv.add_parser("retry", help="re-submit open quarantined records")
+    qr.add_argument("--id", type=int, action="append", help="only this entry (repeatable)")
+    qr.set_defaults(handler="ingest:cmd_quarantine_retry")
+
+    u = verbs.add_parser("create-user", help="create a user (or reset its password and role)")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=ROLES)
+    u.add_argument("--region", action="append", help="region id a manager may see (repeatable)")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    u.set_defaults(handler="users:cmd_create_user")
+
+    da = verbs.add_parser("deactivate-user", help="deactivate a user and end its sessions")
+    da.add_argument("name")
+    da.set_defaults(handler="users:cmd_deactivate_user")
+    so = verbs.add_parser(
+        "sign-out-everywhere", help="end every session of a user, in every browser"
+    )
+    so.add_argument("name")
+    so.set_defaults(handler="users:cmd_sign_out_everywhere")
+
+    t = verbs.add_parser("create-token", help="create an API token (printed once)")
+    t.add_argument("name")
+    t.set_defaults(handler="users:cmd_create_token")
+    r = verbs.add_parser("revoke-token", help="revoke the API tokens of a name")
+    r.add_argument("name")
+    r.set_defaults(handler="users:cmd_revoke_token")
+
+    d = verbs.add_parser("seed-demo", help="load the demo company through the ingest path")
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--reps", type=int, default=108)
+    d.add_argument("--days", type=int, default=20, help="working days of history")
+    d.set_defaults(handler="ingest:cmd_seed_demo")
+
+    c = verbs.add_parser("counts", help="print how many records of each type are stored")
+    c.set_defaults(handler="ingest:cmd_counts")
+
+    j = verbs.add_parser("detect", help="run every authenticity and expense rule over a period")
+    j.add_argument("--from", dest="date_from", metavar="DATE", help="first local date (YYYY-MM-DD)")
+    j.add_argument("--to", dest="date_to", metavar="DATE", help="last local date (YYYY-MM-DD)")
+    j.set_defaults(handler="judge:cmd_detect")
+
+    x = verbs.add_parser(
+        "export", help="print alerts, expense flags (contract §4) or device quality (§2a)"
+    )
+    x.add_argument("kind", choices=("alerts", "expense-flags", "device-quality"))
+    x.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    x.add_argument("--from", dest="date_from", metavar="DATE", help="first date (YYYY-MM-DD)")
+    x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
+    x.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    x.set_defaults(handler="judge:cmd_export")
+
+    s = verbs.add_parser("settings", help="show or change the rules' thresholds")
+    sv = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ss = sv.add_parser("show", help="print every threshold as JSON Lines")
+    ss.set_defaults(handler="judge:cmd_settings_show")
+    st = sv.add_parser("set", help="change one threshold (audited)")
+    st.add_argument("key")
+    st.add_argument("value")
+    st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
+    st.add_argument("--note", metavar="TEXT", help="why")
+    st.set_defaults(handler="judge:cmd_settings_set")
+    _add_wall_link_verbs(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Imported after parsing: the parser itself needs none of this.
+    from dashboard.services.db import DatabaseUnavailable
+    from dashboard.settings import Settings
+
+    module, _, name = args.handler.partition(":")
+    handler = getattr(importlib.import_module(f"dashboard.cli.{module}"), name)
+    settings = Settings.from_env()
+    try:
+        return handler(args, settings)
+    except DatabaseUnavailable as exc:
+        print(f"error: the database is unreachable: {exc}", file=sys.stderr)
+        return EXIT_DB
+    except Exception as exc:
+        import logging
+
+        logging.getLogger("dashboard.cli").exception("%s failed", args.verb)
+        print(f"error: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _add_wall_link_verbs(verbs) -> None:
+    w = verbs.add_parser("wall-link", help="create, list or revoke read-only wall-screen links")
+    wv = w.add_subparsers(dest="action", required=True, metavar="ACTION")
+    wc = wv.add_parser("create", help="create a wall link and print its URL (shown once)")
+    wc.add_argument("--name", required=True)
+    wc.add_argument(
+        "--views", default="national", help="comma-separated: national, region:<id> (rotated)"
+    )
+    wc.add_argument("--region", action="append", help="limit the link to a region (repeatable)")
+    wc.add_argument("--expires", default="30d", help="lifetime: 90m, 12h, 30d, 2w (default 30d)")
+    wc.add_argument("--base-url", help="public address of the cockpit (default http://HOST:PORT)")
+    wc.add_argument("--created-by", default=os.environ.get("USER", "cli"))
+    wc.set_defaults(handler="users:cmd_wall_link_create")
+    wl = wv.add_parser("list", help="print every wall link as JSON Lines (never a token)")
+    wl.set_defaults(handler="users:cmd_wall_link_list")
+    wr = wv.add_parser("revoke", help="revoke a wall link by name")
+    wr.add_argument("name")
+    wr.set_defaults(handler="users:cmd_wall_link_revoke")

@@ -1,0 +1,89 @@
+"""Verbs of the judge: detect, export, and the rules' thresholds (settings show/set)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from dashboard.cli.common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_UNREADABLE,
+)
+from dashboard.cli.common import (
+    now as _now,
+)
+from dashboard.cli.common import (
+    print_json as _print_json,
+)
+from dashboard.cli.ingest import report_failures
+from dashboard.services import detect
+from dashboard.services import settings as rule_settings
+from dashboard.services.db import get_engine
+from dashboard.settings import Settings
+
+
+def _date_arg(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
+        engine = get_engine(settings.database_url)
+        result = detect.detect(engine, start, end, now=_now())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    _print_json(result.as_dict(), sys.stdout)
+    report_failures(engine)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
+        engine = get_engine(settings.database_url)
+        rows = detect.export_rows(engine, args.kind, date_from=start, date_to=end)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        for chunk in detect.export_text(rows, args.kind, args.format):
+            out.write(chunk)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{len(rows)} {args.kind.replace('-', ' ')} exported", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_settings_show(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    for key, info in rule_settings.current_values(engine).items():
+        _print_json({"key": key, **info}, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_settings_set(args: argparse.Namespace, settings: Settings) -> int:
+    engine = get_engine(settings.database_url)
+    try:
+        before, after = rule_settings.set_value(
+            engine, args.key, args.value, actor=args.by, now=_now(), note=args.note
+        )
+    except rule_settings.SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{args.key}: {before} -> {after} (run `python -m dashboard detect` to re-judge)")
+    return EXIT_OK
