@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dashboard import thresholds
 from dashboard.geo import to_wgs84
 
 MASTER_TYPES = ("region", "team", "rep", "customer", "sop_template", "plan")
@@ -755,9 +756,14 @@ def within_work_hours(
     return low <= ts.astimezone(zone(timezone)).time() <= high
 
 
-def geofence_limit_m(geofence_m: float, accuracy_m: float) -> float:
-    """Return how far a check-in may lie from its customer: geofence + min(accuracy, 100 m)."""
-    return geofence_m + min(accuracy_m, 100.0)
+def geofence_limit_m(
+    geofence_m: float,
+    accuracy_m: float,
+    cap_m: float = thresholds.default("accuracy_allowance_cap_m"),
+) -> float:
+    """Return how far a check-in may lie from its customer: geofence + min(accuracy, cap), the
+    cap 100 m by default (GEOFENCE_MISS, contract §2)."""
+    return geofence_m + min(accuracy_m, cap_m)
 
 
 def local_date(ts: datetime, timezone: str) -> date:

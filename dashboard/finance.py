@@ -22,6 +22,7 @@ from dashboard.rules import EXPENSE_RULES as EXPENSE_RULES
 from dashboard.rules import SETTINGS, ExpenseConfig, check_setting
 from dashboard.rules.expenses import mileage_at_risk as mileage_at_risk_of_claim
 from dashboard.rules.expenses import mileage_limit_km
+from dashboard.thresholds import default
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
 CAPPED_CATEGORIES = ("meal", "hotel", "entertainment")
@@ -70,7 +71,11 @@ def limit_km(tracked_km: ArrayLike, rules: FinanceRules) -> np.ndarray:
 
 
 def raw_track_km(
-    t_s: ArrayLike, lats: ArrayLike, lons: ArrayLike, *, max_speed_mps: float = 50.0
+    t_s: ArrayLike,
+    lats: ArrayLike,
+    lons: ArrayLike,
+    *,
+    max_speed_mps: float = default("max_speed_mps"),
 ) -> float:
     """Km along every plausible segment of the raw fixes in time order (no accuracy cleaning;
     a segment faster than ``max_speed_mps`` or with no time between its fixes is skipped)."""

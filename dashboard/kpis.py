@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.rules import SEVERITIES
+from dashboard.thresholds import default
 
-MIN_DWELL_S = 300.0
+MIN_DWELL_S = default("min_dwell_s")
 """A visit counts as effective (verified) only from this dwell on (5 minutes)."""
 
 SUM_COLUMNS = (

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dashboard.geo import EARTH_RADIUS_M, haversine_m_np, simplify_indices
+from dashboard.thresholds import default, section_values
 
 __all__ = [
     "CITY_SPEED_MPS",
@@ -56,14 +57,20 @@ _IntArray = NDArray[np.intp]
 class TrackConfig:
     """Thresholds for cleaning a track and finding its stops and gaps."""
 
-    max_accuracy_m: float = 100.0  # cleaning: drop fixes less accurate than this
+    max_accuracy_m: float = default("max_accuracy_m")  # cleaning: drop less accurate fixes
     # A segment faster than this is a jump (IMPOSSIBLE_SPEED), never distance travelled.
-    max_speed_mps: float = 50.0
-    stop_distance_m: float = 100.0  # stay point: radius around its first fix
-    stop_duration_s: float = 300.0  # stay point: minimum dwell
-    stop_gap_s: float = 900.0  # a data gap this long closes a stop
-    stop_merge_m: float = 100.0  # merge consecutive stops whose centres are closer than this
-    gap_min_s: float = 1800.0  # a period without fixes this long (inside work hours) is a gap
+    max_speed_mps: float = default("max_speed_mps")
+    stop_distance_m: float = default("stop_distance_m")  # stay point: radius around its first fix
+    stop_duration_s: float = default("stop_duration_s")  # stay point: minimum dwell
+    stop_gap_s: float = default("stop_gap_s")  # a data gap this long closes a stop
+    stop_merge_m: float = default("stop_merge_m")  # merge consecutive stops closer than this
+    # A period without fixes this long (inside work hours) is a gap (as for SIGNAL_GAP).
+    signal_gap_min_s: float = default("signal_gap_min_s")
+
+    @classmethod
+    def from_values(cls, values: dict) -> TrackConfig:
+        """Build from stored overrides (keys of the rules only are ignored; bad values raise)."""
+        return cls(**section_values(values, "tracks"))
 
 
 @dataclass(frozen=True)
@@ -509,7 +516,7 @@ def analyze_day(
         _trip(a, b, t0, t1, tk, seg_d, seg_ok, kept)
         for a, b, t0, t1 in _trip_spans(ranges, n, tk, seg_d, config)
     ]
-    gaps = _gaps_on_sorted(tk, lak, lok, kept, config.gap_min_s, window)
+    gaps = _gaps_on_sorted(tk, lak, lok, kept, config.signal_gap_min_s, window)
     return DayTrack(
         kept=kept,
         spikes=spikes,

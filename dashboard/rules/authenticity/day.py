@@ -10,8 +10,8 @@ import numpy as np
 
 from dashboard.geo import haversine_m_np
 from dashboard.rules import AuthenticityConfig
+from dashboard.tracks import GAP_REASONS as GAP_REASONS  # one definition: the track explains gaps
 
-GAP_REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
 MOCK_EVENT_KINDS = ("mock_app_detected", "rooted_device")
 # Providers whose positions come from the satellites (an absent provider counts as one, §2).
 SATELLITE_PROVIDERS = (None, "", "gps")

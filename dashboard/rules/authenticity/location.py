@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from dashboard import contract
 from dashboard.geo import haversine_m, haversine_m_np
 from dashboard.rules import Alert, AuthenticityConfig, iso_z, utc
 from dashboard.rules.authenticity.day import (
@@ -153,7 +154,10 @@ def find_impossible_speeds(day: RepDay, config: AuthenticityConfig) -> list[Aler
 
 
 def geofence_limit_m(customer: Customer, accuracy_m: float, config: AuthenticityConfig) -> float:
-    return customer.geofence_m + min(accuracy_m, config.accuracy_allowance_cap_m)
+    """How far a check-in may lie from ``customer`` (the one formula: ``contract``'s)."""
+    return contract.geofence_limit_m(
+        customer.geofence_m, accuracy_m, config.accuracy_allowance_cap_m
+    )
 
 
 @rep_day_rule("GEOFENCE_MISS")
