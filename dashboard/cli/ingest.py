@@ -20,6 +20,7 @@ from dashboard.cli.common import (
 from dashboard.cli.common import (
     print_json as _print_json,
 )
+from dashboard.contract import wire
 from dashboard.services import ingest
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
@@ -39,19 +40,19 @@ def _detect_format(path: str, head: bytes, forced: str | None) -> str:
 
 def _iter_items(
     path: str, stream: io.BufferedIOBase, fmt: str, record_type: str | None
-) -> Iterator[ingest.WireItem]:
+) -> Iterator[wire.WireItem]:
     if fmt == "csv":
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-        yield from ingest.iter_csv_items(text, record_type=record_type)
+        yield from wire.iter_csv_items(text, record_type=record_type)
         return
     first = stream.readline()
     stripped = first.lstrip()
     if stripped.startswith(b"[") or stripped.startswith(b'{"records"'):
         # One JSON document, as the HTTP body would be.
-        yield from ingest.items_from_json_body(first + stream.read())
+        yield from wire.items_from_json_body(first + stream.read())
         return
     lines = _chain_first(first, stream)
-    items = ingest.iter_ndjson_items(lines)
+    items = wire.iter_ndjson_items(lines)
     if record_type is None:
         yield from items
         return
@@ -83,7 +84,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 summary = ingest.ingest_stream(
                     engine, _iter_items(path, stream, fmt, args.type), source=source, now=_now
                 )
-            except ingest.BodyError as exc:
+            except wire.BodyError as exc:
                 print(f"error: {path}: {exc}", file=sys.stderr)
                 return EXIT_UNREADABLE
             except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ from dashboard.cli.common import (
     print_json as _print_json,
 )
 from dashboard.cli.ingest import report_failures
-from dashboard.services import detect
+from dashboard.services import detect, exports
 from dashboard.services import settings as rule_settings
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
@@ -50,7 +50,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
         engine = get_engine(settings.database_url)
-        rows = detect.export_rows(engine, args.kind, date_from=start, date_to=end)
+        rows = exports.export_rows(engine, args.kind, date_from=start, date_to=end)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
@@ -60,7 +60,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return EXIT_UNREADABLE
     try:
-        for chunk in detect.export_text(rows, args.kind, args.format):
+        for chunk in exports.export_text(rows, args.kind, args.format):
             out.write(chunk)
     finally:
         if out is not sys.stdout:

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from dashboard.services import detect, ingest, rollups, users
+from dashboard.contract import wire
+from dashboard.services import exports, ingest, rollups, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -54,10 +55,10 @@ def post_ingest():
     mimetype = (request.mimetype or "").lower()
     try:
         if mimetype in NDJSON_TYPES:
-            items = ingest.items_from_ndjson_body(body)
+            items = wire.items_from_ndjson_body(body)
         else:
-            items = ingest.items_from_json_body(body)
-    except ingest.BodyError as exc:
+            items = wire.items_from_json_body(body)
+    except wire.BodyError as exc:
         return _error(400, str(exc))
     if len(items) > settings.max_ingest_records:
         return _error(
@@ -107,7 +108,7 @@ def _export(kind: str):
     if fmt not in ("jsonl", "csv"):
         return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
     try:
-        rows = detect.export_rows(
+        rows = exports.export_rows(
             current_engine(), kind, date_from=bounds["from"], date_to=bounds["to"]
         )
     except ValueError as exc:
@@ -115,7 +116,7 @@ def _export(kind: str):
     except DatabaseUnavailable:
         return _error(503, "database unreachable; retry later")
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
-    body = "".join(detect.export_text(rows, kind, fmt))
+    body = "".join(exports.export_text(rows, kind, fmt))
     return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
 
 

@@ -16,7 +16,7 @@ from components import alerts as alert_view
 from components.i18n import t
 from dashboard.demo import DemoConfig, iter_demo_batches
 from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES
-from dashboard.services import detect, ingest, rollups
+from dashboard.services import detect, exports, ingest, rollups
 from dashboard.services import settings as rule_settings
 from data_access import schema
 from tests import builders as b
@@ -72,9 +72,9 @@ def test_labelled_company_is_judged_with_perfect_precision_and_recall(engine, no
     assert first.alerts_written and first.flags_written
 
     dates = {k: v["local_date"].isoformat() for k, v in alerts_by_id(engine).items()}
-    text = "".join(detect.export_text(detect.export_rows(engine, "alerts"), "alerts", "jsonl"))
+    text = "".join(exports.export_text(exports.export_rows(engine, "alerts"), "alerts", "jsonl"))
     text += "".join(
-        detect.export_text(detect.export_rows(engine, "expense-flags"), "expense-flags", "jsonl")
+        exports.export_text(exports.export_rows(engine, "expense-flags"), "expense-flags", "jsonl")
     )
     got: dict[str, set] = defaultdict(set)
     for line in text.splitlines():
@@ -252,18 +252,18 @@ def test_export_formats_and_period_filters(engine, now):
     ]
     load(engine, records, now)
     detect.detect(engine, now=now)
-    rows = detect.export_rows(engine, "alerts", date_from=DAY)
+    rows = exports.export_rows(engine, "alerts", date_from=DAY)
     assert [r["id"] for r in rows] == ["OFF_HOURS:v-2"]
     assert rows[0]["ts"] == "2026-11-25T23:00:00Z"
-    assert list(rows[0]) == list(detect.ALERT_FIELDS)
-    flags = detect.export_rows(engine, "expense-flags", date_to=date(2026, 11, 24))
+    assert list(rows[0]) == list(exports.ALERT_FIELDS)
+    flags = exports.export_rows(engine, "expense-flags", date_to=date(2026, 11, 24))
     assert [(f["rule"], f["date"], f["amount_at_risk"]) for f in flags] == [
         ("NO_VISIT_DAY", "2026-11-24", 45.0)
     ]
-    text = "".join(detect.export_text(flags, "expense-flags", "csv"))
+    text = "".join(exports.export_text(flags, "expense-flags", "csv"))
     (parsed,) = list(csv.DictReader(io.StringIO(text)))
     assert parsed["claim_id"] == "e-1" and json.loads(parsed["evidence"])["check_ins"] == 0
-    assert detect.export_rows(engine, "expense-flags", date_from=DAY) == []
+    assert exports.export_rows(engine, "expense-flags", date_from=DAY) == []
 
 
 def test_seed_demo_judges_the_company_so_pages_have_alerts(engine, now):

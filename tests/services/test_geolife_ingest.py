@@ -15,6 +15,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
+from dashboard.contract import wire
 from dashboard.services import ingest
 from data_access import schema
 from tests import builders as b
@@ -81,7 +82,7 @@ def test_every_geolife_fix_is_ingested_and_reads_back_identically(engine, now, g
 
     started = time.perf_counter()
     summary = ingest.ingest_stream(
-        engine, ingest.iter_ndjson_items(lines), source="geolife", now=lambda: now
+        engine, wire.iter_ndjson_items(lines), source="geolife", now=lambda: now
     )
     elapsed = time.perf_counter() - started
 

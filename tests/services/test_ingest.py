@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import contract
+from dashboard.contract import wire
+from dashboard.contract.wire import BodyError
 from dashboard.services import ingest
 from dashboard.services.db import get_engine
-from dashboard.services.ingest import BodyError
 from data_access import records as store
 from data_access import schema
 from tests import builders as b
@@ -452,13 +453,13 @@ def test_ingest_stream_in_chunks_of_three_gives_the_same_result_as_one_batch(eng
         b.customer(name="renamed"),
     ]
     chunked = ingest.ingest_stream(
-        engine, ingest.iter_ndjson_items(ndjson(values)), source="s", now=lambda: now, chunk=3
+        engine, wire.iter_ndjson_items(ndjson(values)), source="s", now=lambda: now, chunk=3
     )
     # Quarantine ids may continue a sequence after the delete below; all else must be identical.
     after_chunks = dump(engine, skip={"quarantine.id"})
     delete_everything(engine)
     whole = ingest.ingest_items(
-        engine, list(ingest.iter_ndjson_items(ndjson(values))), source="s", now=now
+        engine, list(wire.iter_ndjson_items(ndjson(values))), source="s", now=now
     )
     assert chunked.as_dict() == whole.as_dict()
     assert whole.duplicates == 1
@@ -471,7 +472,7 @@ def test_ingest_stream_that_breaks_off_keeps_every_chunk_read_before_and_raises(
     fixes = [b.gps(id=f"g-{i}") for i in range(7)]
 
     def items():
-        yield from ingest.iter_ndjson_items(ndjson([*b.company(), *fixes]))
+        yield from wire.iter_ndjson_items(ndjson([*b.company(), *fixes]))
         raise BodyError("the input broke off")
 
     with pytest.raises(BodyError, match="broke off"):
@@ -488,7 +489,7 @@ def test_ndjson_body_with_one_bad_line_rejects_that_line_and_accepts_the_others(
     lines.insert(5, b"   ")  # blank lines are skipped, not counted
     lines.append(orjson.dumps(b.gps()))
     body = b"\n".join(lines) + b"\n"
-    items = ingest.items_from_ndjson_body(body)
+    items = wire.items_from_ndjson_body(body)
     summary = ingest.ingest_items(engine, items, source="http", now=now)
     assert summary.accepted == 7
     (rej,) = summary.rejected
@@ -503,9 +504,9 @@ def test_ndjson_body_with_one_bad_line_rejects_that_line_and_accepts_the_others(
 @pytest.mark.parametrize("body", [b"hello\nworld\n", b"<html></html>", b"{not json}\n{nor this}"])
 def test_body_with_no_json_at_all_is_a_body_error(body):
     with pytest.raises(BodyError):
-        ingest.items_from_ndjson_body(body)
+        wire.items_from_ndjson_body(body)
     with pytest.raises(BodyError):
-        ingest.items_from_json_body(body)
+        wire.items_from_json_body(body)
 
 
 @pytest.mark.parametrize(
@@ -513,12 +514,12 @@ def test_body_with_no_json_at_all_is_a_body_error(body):
 )
 def test_json_body_without_a_records_list_is_a_body_error(body):
     with pytest.raises(BodyError):
-        ingest.items_from_json_body(body)
+        wire.items_from_json_body(body)
 
 
 def test_json_body_records_are_ingested_with_their_indexes(engine, now):
     body = json.dumps({"records": [*b.company(), b.gps(lat=-91)]}).encode()
-    summary = ingest.ingest_items(engine, ingest.items_from_json_body(body), source="h", now=now)
+    summary = ingest.ingest_items(engine, wire.items_from_json_body(body), source="h", now=now)
     assert summary.accepted == 6
     assert summary.rejected == [{"index": 6, "id": "fix-1", "error": summary.rejected[0]["error"]}]
     assert summary.rejected[0]["error"].startswith("lat: ")
@@ -531,7 +532,7 @@ def test_csv_rows_are_validated_from_text_and_rejected_rows_are_quarantined_as_c
         "c-1,rep-1,dev-1,2026-11-26T09:15:02+08:00,31.2,121.4,12,false\n"
         "c-2,rep-1,dev-1,2026-11-26T09:16:02+08:00,abc,121.4,12,false\n"
     )
-    items = list(ingest.iter_csv_items(text.splitlines(keepends=True), record_type="gps"))
+    items = list(wire.iter_csv_items(text.splitlines(keepends=True), record_type="gps"))
     summary = ingest.ingest_items(engine, items, source="cli", now=now)
     assert summary.accepted == 1
     assert summary.rejected == [
@@ -579,7 +580,7 @@ def test_quarantined_json_body_record_is_kept_as_sent_so_retry_gives_the_same_re
         b' "ts": "2026-11-26T09:15:02+08:00", "lat": NaN, "lon": 121.4, "accuracy_m": 5}]}'
     )
     send(engine, b.company(), now)
-    summary = ingest.ingest_items(engine, ingest.items_from_json_body(body), source="h", now=now)
+    summary = ingest.ingest_items(engine, wire.items_from_json_body(body), source="h", now=now)
     (rej,) = summary.rejected
     assert rej["error"] == "lat: nan is not a finite number"
     (entry,) = ingest.list_quarantine(engine)

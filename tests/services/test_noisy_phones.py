@@ -12,7 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from dashboard.rules import JUDGE_VERSION
-from dashboard.services import detect, ingest, rollups, versions
+from dashboard.services import detect, exports, ingest, rollups, versions
 from data_access import schema
 from tests import builders as b
 from tests import noisy_world
@@ -78,7 +78,7 @@ def test_noisy_honest_phones_accuse_nobody_and_every_cheat_is_caught(engine, now
 
 def test_noisy_world_device_quality_lists_the_poor_phones_to_check(engine, now):
     judged_world(engine, now)
-    rows = detect.export_rows(engine, "device-quality")
+    rows = exports.export_rows(engine, "device-quality")
     by_rep = {r["rep_id"]: r for r in rows}
     assert set(by_rep) == set(noisy_world.HONEST_REPS) | set(noisy_world.CHEATS)
     assert {r for r, row in by_rep.items() if row["to_check"]} == set(noisy_world.POOR_REPS)
@@ -91,8 +91,8 @@ def test_noisy_world_device_quality_lists_the_poor_phones_to_check(engine, now):
     assert honest["gaps"] == 0 and 4 <= honest["median_accuracy_m"] <= 60
     # Rows come to-check first; CSV renders booleans and objects plainly.
     assert [r["to_check"] for r in rows][:2] == [True, True]
-    text = "".join(detect.export_text(rows, "device-quality", "csv"))
-    assert text.splitlines()[0] == ",".join(detect.EXPORT_FIELDS["device-quality"])
+    text = "".join(exports.export_text(rows, "device-quality", "csv"))
+    assert text.splitlines()[0] == ",".join(exports.EXPORT_FIELDS["device-quality"])
     assert text.splitlines()[1].endswith(",true") and text.splitlines()[-1].endswith(",false")
 
 

@@ -1,0 +1,108 @@
+"""Exports of contract §4 and §2a: alerts, expense flags and device quality as JSON Lines or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from dashboard.services import quality
+from data_access import judge as store
+
+ALERT_FIELDS = (
+    "id",
+    "rule",
+    "severity",
+    "rep_id",
+    "ts",
+    "visit_id",
+    "customer_id",
+    "status",
+    "summary",
+    "evidence",
+)
+FLAG_FIELDS = (
+    "id",
+    "rule",
+    "claim_id",
+    "rep_id",
+    "date",
+    "amount",
+    "amount_at_risk",
+    "status",
+    "summary",
+    "evidence",
+)
+
+
+EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "alerts": ALERT_FIELDS,
+    "expense-flags": FLAG_FIELDS,
+    "device-quality": quality.EXPORT_FIELDS,
+}
+
+
+def export_rows(
+    engine: Engine, kind: str, *, date_from: date | None = None, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """Return alerts or expense flags of the period as contract §4 objects (JSON-ready)."""
+    if kind not in EXPORT_FIELDS:
+        raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_FIELDS)}")
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise ValueError(f"from: {date_from} is after to: {date_to}")
+    if kind == "device-quality":
+        return quality.export_rows(engine, date_from=date_from, date_to=date_to)
+    with engine.connect() as conn:
+        if kind == "alerts":
+            rows = store.fetch_alerts(conn, date_from=date_from, date_to=date_to)
+            return [
+                {
+                    **{k: row[k] for k in ALERT_FIELDS},
+                    "ts": row["ts"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                }
+                for row in rows
+            ]
+        rows = store.fetch_flags(conn, date_from=date_from, date_to=date_to)
+        return [
+            {
+                **{k: row[k] for k in FLAG_FIELDS},
+                "date": row["date"].isoformat(),
+                "amount": float(row["amount"]),
+                "amount_at_risk": float(row["amount_at_risk"]),
+            }
+            for row in rows
+        ]
+
+
+def export_text(rows: list[dict[str, Any]], kind: str, fmt: str) -> Iterable[str]:
+    """Render export rows as JSON Lines or CSV text (objects and lists as JSON text in CSV,
+    booleans as true/false)."""
+    if fmt == "jsonl":
+        for row in rows:
+            yield json.dumps(row, ensure_ascii=False) + "\n"
+        return
+    if fmt != "csv":
+        raise ValueError(f"format: {fmt!r} is not 'jsonl' or 'csv'")
+    fields = EXPORT_FIELDS[kind]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(fields)
+    yield buf.getvalue()
+
+    def cell(value: Any) -> Any:
+        if isinstance(value, dict | list):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "" if value is None else value
+
+    for row in rows:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([cell(row[f]) for f in fields])
+        yield buf.getvalue()
