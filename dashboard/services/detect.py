@@ -196,7 +196,7 @@ def _indexed(row: Mapping[str, Any]) -> auth.IndexedPhoto:
         row["visit_t_s"],
         row["local_date"],
         row["sha256"],
-        int(row["phash"], 16),
+        auth.phash_value(row["phash"]),
     )
 
 
@@ -360,7 +360,9 @@ def _judge_date(
     pics_by_visit: dict[str, list[auth.Photo]] = defaultdict(list)
     for p in pics:
         pics_by_visit[p["visit_id"]].append(
-            auth.Photo(p["id"], p["visit_id"], p["taken_at_s"], p["sha256"], int(p["phash"], 16))
+            auth.Photo(
+                p["id"], p["visit_id"], p["taken_at_s"], p["sha256"], auth.phash_value(p["phash"])
+            )
         )
     cust = {
         cid: auth.Customer(cid, c["name"], c["lat"], c["lon"], c["geofence_m"], c["city"])

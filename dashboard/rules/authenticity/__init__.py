@@ -33,7 +33,13 @@ from dashboard.rules.authenticity.location import (
     find_track_mismatches,
     geofence_limit_m,
 )
-from dashboard.rules.authenticity.photos import IndexedPhoto, PhotoIndex, find_photo_reuse
+from dashboard.rules.authenticity.photos import (
+    IndexedPhoto,
+    PhotoIndex,
+    find_photo_reuse,
+    hamming,
+    phash_value,
+)
 from dashboard.rules.authenticity.registry import REP_DAY_RULES, rep_day_rule
 from dashboard.rules.authenticity.visits import (
     find_clustered_checkins,
@@ -78,9 +84,11 @@ __all__ = [
     "find_static_spoofs",
     "find_track_mismatches",
     "geofence_limit_m",
+    "hamming",
     "identical_runs",
     "judge_rep_day",
     "jump_segments",
+    "phash_value",
     "rep_day_rule",
     "sorted_fixes",
 ]

@@ -15,6 +15,19 @@ from dashboard.rules import Alert, AuthenticityConfig, utc
 # ---------------------------------------------------------------------------- PHOTO_REUSE
 
 
+PHASH_BITS = 64
+
+
+def phash_value(text: str) -> int:
+    """The 64-bit perceptual hash of a photo from its 16 hex digits (as the contract sends it)."""
+    return int(text, 16)
+
+
+def hamming(a: int, b: int) -> int:
+    """How many of the 64 bits two perceptual hashes differ in."""
+    return int(a ^ b).bit_count()
+
+
 @dataclass(frozen=True)
 class IndexedPhoto:
     id: str
@@ -84,7 +97,7 @@ class PhotoIndex:
         for p in queries:
             for q in self.by_sha.get(p.sha256, ()):
                 if q.visit_id != p.visit_id:
-                    out[p.id][q.id] = (q, int(p.phash ^ q.phash).bit_count())
+                    out[p.id][q.id] = (q, hamming(p.phash, q.phash))
         if queries and self._items:
             hashes, bands = self._arrays()
             qh = np.fromiter((p.phash for p in queries), np.uint64, len(queries))
