@@ -46,6 +46,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from dashboard.geo import metres_per_degree
+from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES, SEVERITY
+
 __all__ = [
     "AUTHENTICITY_RULES",
     "EXPENSE_RULES",
@@ -56,7 +59,10 @@ __all__ = [
     "iter_demo_batches",
 ]
 
-AUTHENTICITY_RULES = (
+_CRITICAL = frozenset(rule for rule, level in SEVERITY.items() if level == "critical")
+# The order in which injected rules claim rep-days: contract §2's, not dashboard.rules' (by
+# severity). Every injection of every seed depends on it; a rule missing here fails loudly.
+_CLAIM_ORDER = (
     "MOCK_LOCATION",
     "IMPOSSIBLE_SPEED",
     "GEOFENCE_MISS",
@@ -69,23 +75,13 @@ AUTHENTICITY_RULES = (
     "DEVICE_SHARED",
     "OFF_HOURS",
     "SIGNAL_GAP",
+    *EXPENSE_RULES,
 )
-EXPENSE_RULES = (
-    "MILEAGE_INFLATED",
-    "NO_VISIT_DAY",
-    "HOTEL_CITY_MISMATCH",
-    "DUPLICATE_RECEIPT",
-    "FRAUD_DAY_CLAIM",
-    "OVER_CAP",
-    "ENTERTAINMENT_NO_VISIT",
-)
-_CRITICAL = frozenset({"MOCK_LOCATION", "TRACK_MISMATCH", "PHOTO_REUSE"})
 
 MAX_BATCH_RECORDS = 50_000
 # China has had no daylight saving time since 1991: Asia/Shanghai is exactly UTC+08:00.
 LOCAL_TZ = timezone(timedelta(hours=8))
 _TZ_NAME = "Asia/Shanghai"
-_M_PER_DEG = math.pi * 6_371_008.8 / 180.0
 _MILEAGE_RATE_CNY_PER_KM = 0.8
 _DAY_S = 86_400
 
@@ -171,8 +167,8 @@ class _City:
         return self.outer[int(((bearing + 22.5) % 360.0) // 45.0)]
 
     def allowed(self, lat: float, lon: float) -> bool:
-        kx = _M_PER_DEG * math.cos(math.radians(lat))
-        return all(math.hypot((lat - a) * _M_PER_DEG, (lon - o) * kx) > r for a, o, r in self.avoid)
+        kx, ky = metres_per_degree(lat)
+        return all(math.hypot((lat - a) * ky, (lon - o) * kx) > r for a, o, r in self.avoid)
 
 
 _REGIONS = (
@@ -604,10 +600,8 @@ class _World:
 
 
 def _offset_latlon(lat: float, lon: float, dx_m: float, dy_m: float) -> tuple[float, float]:
-    return (
-        lat + dy_m / _M_PER_DEG,
-        lon + dx_m / (_M_PER_DEG * math.cos(math.radians(lat))),
-    )
+    kx, ky = metres_per_degree(lat)
+    return lat + dy_m / ky, lon + dx_m / kx
 
 
 def _place(city: _City, bearing_deg: float, dist_m: float) -> tuple[float, float]:
@@ -895,7 +889,7 @@ def _plan_schedule(w: _World, n_days: int) -> dict[tuple[int, int], _Slot]:
     take("DEVICE_SHARED", count("DEVICE_SHARED"), lambda i, d: owner_for(i, d) >= 0, on_take=lend)
 
     drivers = {i for i in active if w.reps[i].driver}
-    for rule in AUTHENTICITY_RULES + EXPENSE_RULES:
+    for rule in sorted(AUTHENTICITY_RULES + EXPENSE_RULES, key=_CLAIM_ORDER.index):
         if rule in ("DEVICE_SHARED", "FRAUD_DAY_CLAIM"):
             continue
         n = count(rule)
@@ -1123,8 +1117,7 @@ class _RepDay:
         self.iso = day.isoformat()
         city = rep.team.city
         self.lat0, self.lon0 = city.lat, city.lon
-        self.kx = _M_PER_DEG * math.cos(math.radians(city.lat))
-        self.ky = _M_PER_DEG
+        self.kx, self.ky = metres_per_degree(city.lat)
         self.device = (
             w.reps[slot.other].device_id if slot and slot.kind == "DEVICE_SHARED" else rep.device_id
         )
