@@ -33,6 +33,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "haversine_m",
     "haversine_m_np",
+    "metres_per_degree",
     "out_of_china",
     "path_length_m",
     "simplify_indices",
@@ -126,6 +127,16 @@ def bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     deg = math.degrees(math.atan2(y, x)) % 360.0
     # A tiny negative angle can round to exactly 360.0 after the modulo.
     return 0.0 if deg >= 360.0 else deg
+
+
+def metres_per_degree(lat: float) -> tuple[float, float]:
+    """Return the metres spanned by one degree of longitude and of latitude at ``lat``.
+
+    The scales of an equirectangular plane tangent at that latitude (on the sphere): multiply
+    degree offsets by them for metres east and north, divide metre offsets for degrees.
+    """
+    per_deg_lat = math.pi * EARTH_RADIUS_M / 180.0
+    return per_deg_lat * math.cos(math.radians(lat)), per_deg_lat
 
 
 # --------------------------------------------------------------------------

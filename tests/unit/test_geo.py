@@ -176,6 +176,33 @@ def test_bearing_is_always_in_half_open_range():
         assert 0.0 <= b < 360.0
 
 
+def test_metres_per_degree_at_the_equator_is_one_degree_of_great_circle():
+    per_lon, per_lat = geo.metres_per_degree(0.0)
+    assert per_lat == per_lon == pytest.approx(geo.haversine_m(0.0, 0.0, 1.0, 0.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("lat", [0.0, 22.5431, 31.2304, 39.9042, 60.0, -45.0])
+def test_metres_per_degree_of_latitude_is_the_same_everywhere(lat):
+    assert geo.metres_per_degree(lat)[1] == geo.metres_per_degree(0.0)[1]
+
+
+def test_metres_per_degree_of_longitude_halves_at_sixty_degrees():
+    per_lon, per_lat = geo.metres_per_degree(60.0)
+    assert per_lon == pytest.approx(per_lat / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize(("lat", "lon"), [SHANGHAI, BEIJING, (22.5431, 114.0579)])
+@pytest.mark.parametrize(
+    ("dx_m", "dy_m"), [(1500.0, 0.0), (0.0, -2500.0), (-3000.0, 4000.0), (10_000.0, 10_000.0)]
+)
+def test_metres_per_degree_moves_a_city_point_by_metres_within_a_tenth_of_a_percent(
+    lat, lon, dx_m, dy_m
+):
+    per_lon, per_lat = geo.metres_per_degree(lat)
+    moved = geo.haversine_m(lat, lon, lat + dy_m / per_lat, lon + dx_m / per_lon)
+    assert moved == pytest.approx(math.hypot(dx_m, dy_m), rel=1e-3)
+
+
 # --------------------------------------------------------------------------
 # GCJ-02 / BD-09
 # --------------------------------------------------------------------------
