@@ -24,33 +24,11 @@ from dashboard.demo import (
     iter_demo_batches,
 )
 from dashboard.geo import haversine_m_np
+from tests.contract_rules import CONTRACT_RULES
 
 NOW = datetime(2026, 11, 26, 10, 30, tzinfo=LOCAL_TZ)  # a Thursday, mid-morning
 SMALL = DemoConfig(now=NOW, reps=10, days=4)
 MASTER_ORDER = ("region", "team", "rep", "sop_template", "customer")
-CONTRACT_RULES = {
-    # §2
-    "MOCK_LOCATION",
-    "IMPOSSIBLE_SPEED",
-    "GEOFENCE_MISS",
-    "TRACK_MISMATCH",
-    "STATIC_SPOOF",
-    "SHORT_VISIT",
-    "PHOTO_REUSE",
-    "PHOTO_TIME_MISMATCH",
-    "CLUSTERED_CHECKINS",
-    "DEVICE_SHARED",
-    "OFF_HOURS",
-    "SIGNAL_GAP",
-    # §3
-    "MILEAGE_INFLATED",
-    "NO_VISIT_DAY",
-    "HOTEL_CITY_MISMATCH",
-    "DUPLICATE_RECEIPT",
-    "FRAUD_DAY_CLAIM",
-    "OVER_CAP",
-    "ENTERTAINMENT_NO_VISIT",
-}
 GAP_EVENTS = {
     "power_off": {"power_off", "power_on"},
     "location_permission_revoked": {"location_permission_revoked", "location_permission_granted"},

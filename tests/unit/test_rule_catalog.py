@@ -10,30 +10,8 @@ from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES, SEVERITY
 from dashboard.rules import authenticity as auth
 from dashboard.rules.catalog import CATALOG, FAMILIES, codes, spec
 from dashboard.services import alerts as alert_service
+from tests.contract_rules import CONTRACT_EXPENSE, CONTRACT_SEVERITY
 
-# Contract §2: the severities, as the contract lists them.
-CONTRACT_SEVERITY = {
-    "critical": {"MOCK_LOCATION", "TRACK_MISMATCH", "PHOTO_REUSE"},
-    "high": {
-        "IMPOSSIBLE_SPEED",
-        "STATIC_SPOOF",
-        "GEOFENCE_MISS",
-        "CLUSTERED_CHECKINS",
-        "DEVICE_SHARED",
-    },
-    "medium": {"SHORT_VISIT", "PHOTO_TIME_MISMATCH", "SIGNAL_GAP"},
-    "low": {"OFF_HOURS"},
-}
-# Contract §3, in its order.
-CONTRACT_EXPENSE = (
-    "MILEAGE_INFLATED",
-    "NO_VISIT_DAY",
-    "HOTEL_CITY_MISMATCH",
-    "DUPLICATE_RECEIPT",
-    "FRAUD_DAY_CLAIM",
-    "OVER_CAP",
-    "ENTERTAINMENT_NO_VISIT",
-)
 # Judged across rep-days rather than per rep-day.
 CROSS_DAY = {"PHOTO_REUSE", "DEVICE_SHARED"}
 
