@@ -19,8 +19,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
-from data_access.kpis import _frame, _rep_conditions, standing_alert
+from data_access import frames, schema
+from data_access.kpis import _rep_conditions, standing_alert
 
 a = schema.alerts
 r = schema.reps
@@ -162,7 +162,7 @@ def fetch_alerts(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         frame = pd.DataFrame({name: [] for name in QUEUE_COLUMNS})
     return frame
@@ -200,7 +200,7 @@ def fetch_alert_counts(
         .where(*conds)
         .group_by(a.c.rule, a.c.severity, a.c.status)
     )
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         return pd.DataFrame({"rule": [], "severity": [], "status": [], "n": []})
     frame["n"] = frame["n"].astype("int64")
@@ -228,7 +228,7 @@ def fetch_rep_alert_days(
         .group_by(a.c.local_date, a.c.rule, a.c.severity)
         .order_by(a.c.local_date)
     )
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         return pd.DataFrame({"local_date": [], "rule": [], "severity": [], "n": []})
     frame["n"] = frame["n"].astype("int64")

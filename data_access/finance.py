@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _no_jit, _rep_conditions
+from data_access.frames import chunks, no_jit, object_frame
+from data_access.kpis import _rep_conditions
 
 e = schema.expenses
 r = schema.reps
@@ -62,21 +63,9 @@ _FLOATS = frozenset(
 
 
 def _frame(conn: Connection, stmt: sa.Select, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Rows → DataFrame: known numeric columns as float64, the others as plain object columns
-    (pandas' string inference costs more than the query on a 20,000-row ledger)."""
-    result = conn.execute(stmt)
-    keys = list(result.keys())
-    rows = result.all()
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    data: dict[str, Any] = {}
-    for key, col in zip(keys, cols, strict=True):
-        if key in _FLOATS:
-            data[key] = np.array(col, dtype=float)
-        else:
-            arr = np.empty(len(col), dtype=object)
-            arr[:] = col
-            data[key] = pd.Series(arr, dtype=object, copy=False)
-    return pd.DataFrame(data, columns=columns, copy=False)
+    """Rows → DataFrame: the numeric columns of claims and flags as float64, the others as
+    plain object columns."""
+    return object_frame(conn, stmt, columns, floats=_FLOATS)
 
 
 LEDGER_COLUMNS = tuple(
@@ -194,7 +183,7 @@ def fetch_claims(
     their decision status (``pending`` without one), the rep-day's tracked km and visit count,
     and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
     ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
@@ -232,7 +221,7 @@ def fetch_ledger_page(
     computed as window aggregates in the same pass that picks the page."""
     if limit < 1:
         raise ValueError(f"limit: {limit} must be at least 1")
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
@@ -269,7 +258,7 @@ def fetch_ledger_page(
     rank = {cid: n for n, cid in enumerate(ids)}
     parts = [
         _frame(conn, _claims_select(full=False).where(e.c.id.in_(chunk)), LEDGER_COLUMNS)
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ]
     if not parts:
         return _frame(conn, _claims_select(full=False).where(sa.false()), LEDGER_COLUMNS), totals
@@ -339,7 +328,7 @@ def fetch_mileage_claims(
 ) -> pd.DataFrame:
     """Return the mileage claims with a claimed distance of the ledger's filter, narrow
     (``MILEAGE_COLUMNS``: what the mileage check and the claimed ÷ tracked chart need)."""
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
@@ -365,7 +354,7 @@ def fetch_claims_by_id(
     in_scope = _rep_conditions(region_ids, None, None, None)
     parts = [
         _frame(conn, _claims_select().where(e.c.id.in_(chunk), *in_scope), CLAIM_COLUMNS)
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ]
     if not parts:
         return pd.DataFrame(columns=CLAIM_COLUMNS)
@@ -431,7 +420,7 @@ def fetch_claim_flags(
             sa.select(*cols).where(fl.c.claim_id.in_(chunk)).order_by(fl.c.claim_id, fl.c.rule),
             FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
         )
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ] or [
         _frame(
             conn,

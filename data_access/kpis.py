@@ -22,7 +22,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
+from data_access import frames, schema
 
 DEFAULT_MIN_DWELL_S = 300.0
 
@@ -171,27 +171,6 @@ def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.Column
     )
 
 
-def _no_jit(conn: Connection) -> None:
-    """Turn PostgreSQL's JIT off for the rest of this transaction.
-
-    The planner's cost of a KPI aggregate over a few weeks crosses ``jit_above_cost`` while the
-    query itself runs in tens of milliseconds; compiling it then costs more than it saves.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL jit = off")
-
-
-def _frame(
-    conn: Connection, stmt: sa.Select, params: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
-    result = conn.execute(stmt, params)
-    keys = list(result.keys())
-    rows = result.all()
-    # Column-wise construction: building a frame from a list of Row objects is ~10x slower.
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    return pd.DataFrame({key: list(col) for key, col in zip(keys, columns, strict=True)})
-
-
 def _required_steps_per_template() -> sa.Subquery:
     """template_id → number of distinct required step codes."""
     ts = schema.sop_template_steps
@@ -251,7 +230,7 @@ def _named_facts(source: Any) -> sa.Select:
 
 def _facts_frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
     """Run a facts query; counts as int64, amounts as float64, zeros where absent."""
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     for name in FACT_COUNT_COLUMNS:
         frame[name] = frame[name].fillna(0).astype("int64")
     for name in FACT_AMOUNT_COLUMNS:
@@ -289,7 +268,7 @@ def compute_rep_day_facts(
     if rep_ids is not None:
         conds.append(r.c.id.in_(sorted(set(rep_ids))))
     stmt = _named_facts(_computed_facts(start, end, conds, min_dwell_s))
-    _no_jit(conn)
+    frames.no_jit(conn)
     return _facts_frame(conn, stmt)
 
 
@@ -486,7 +465,7 @@ def fetch_fact_sums(
         stmt = _build_fact_sums(
             grains, _bound_rep_conditions(*present), _computed_facts(lo, hi, rep_conds, min_dwell_s)
         )
-    _no_jit(conn)
+    frames.no_jit(conn)
     result = conn.execute(stmt, params)
     names = list(result.keys())
     rows = result.all()
@@ -724,8 +703,8 @@ def fetch_customer_coverage(
         .where(*conds)
         .order_by(c.c.id)
     )
-    _no_jit(conn)
-    frame = _frame(conn, stmt)
+    frames.no_jit(conn)
+    frame = frames.frame(conn, stmt)
     frame["verified_visits"] = frame["verified_visits"].fillna(0).astype("int64")
     return frame
 
@@ -840,7 +819,7 @@ def fetch_customer_compliance(
     ).where(j.verified_visits < threshold)
     # The counts branch comes first: its typed NULL date types the union's column.
     stmt = sa.union_all(counts_stmt, below_stmt)
-    _no_jit(conn)
+    frames.no_jit(conn)
     result = conn.execute(stmt)
     names = list(result.keys())
     rows = result.all()
@@ -1023,7 +1002,7 @@ def fetch_day_visits(
     params: dict[str, Any] = {"rep_id": rep_id, "day": day}
     if scope is not None:
         params["scope_regions"] = scope
-    frame = _frame(conn, _day_visits_statement(scope is not None, float(min_dwell_s)), params)
+    frame = frames.frame(conn, _day_visits_statement(scope is not None, float(min_dwell_s)), params)
     for name in ("in_geofence", "effective", "planned"):
         frame[name] = frame[name].astype(bool)
     for name in ("sop_required", "sop_done"):

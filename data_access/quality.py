@@ -11,15 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.frames import chunks
 from data_access.kpis import _scoped_rep_ids
 
 dd = schema.device_days
 _CHUNK = 500
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def replace_device_days(
@@ -30,9 +26,9 @@ def replace_device_days(
     for rep, day in set(keys):
         by_date.setdefault(day, []).append(rep)
     for day, reps in by_date.items():
-        for chunk in _chunks(sorted(reps)):
+        for chunk in chunks(sorted(reps), _CHUNK):
             conn.execute(dd.delete().where(dd.c.local_date == day, dd.c.rep_id.in_(chunk)))
-    for chunk in _chunks(list(rows), 1000):
+    for chunk in chunks(list(rows), 1000):
         conn.execute(dd.insert(), [dict(r) for r in chunk])
 
 

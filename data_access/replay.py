@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
-from data_access.kpis import _frame, _scoped_rep_ids
+from data_access import frames, schema
+from data_access.kpis import _scoped_rep_ids
 
 r, tm, c, v = schema.reps, schema.teams, schema.customers, schema.visits
 co, ph, ex = schema.check_outs, schema.photos, schema.expenses
@@ -71,7 +71,7 @@ def fetch_replay_day(
     An out-of-scope rep yields empty frames.
     """
     scoped = _scoped_rep_ids(region_ids)
-    fixes = _frame(
+    fixes = frames.frame(
         conn,
         sa.select(
             gf.c.id,
@@ -86,7 +86,7 @@ def fetch_replay_day(
         .order_by(gf.c.ts, gf.c.id),
     )
     lead = pd.Timestamp(start) - pd.Timedelta(seconds=EVENT_LEAD_S)
-    events = _frame(
+    events = frames.frame(
         conn,
         sa.select(de.c.id, de.c.ts, de.c.kind)
         .where(
@@ -98,7 +98,7 @@ def fetch_replay_day(
         .order_by(de.c.ts, de.c.id),
     )
     out = co.alias("out")  # the visit's first check-out: its ts is visits.checked_out_at
-    visits = _frame(
+    visits = frames.frame(
         conn,
         sa.select(
             v.c.id.label("visit_id"),
@@ -132,13 +132,13 @@ def fetch_replay_day(
     day_visits = sa.select(v.c.id).where(
         v.c.rep_id == rep_id, v.c.local_date == day, v.c.rep_id.in_(scoped)
     )
-    photos = _frame(
+    photos = frames.frame(
         conn,
         sa.select(ph.c.id, ph.c.visit_id, ph.c.ts, ph.c.taken_at, ph.c.lat, ph.c.lon, ph.c.kind)
         .where(ph.c.visit_id.in_(day_visits))
         .order_by(ph.c.ts, ph.c.id),
     )
-    expenses = _frame(
+    expenses = frames.frame(
         conn,
         sa.select(
             ex.c.id,
@@ -160,7 +160,7 @@ def fetch_replay_day(
             .order_by(pi.c.plan_id, pi.c.seq)
         )
     ]
-    alerts = _frame(
+    alerts = frames.frame(
         conn,
         sa.select(
             al.c.id,
@@ -196,9 +196,9 @@ def fetch_replay_day(
             )
         )
     customers = (
-        _frame(conn, sa.select(*cust_cols).where(sa.or_(*conds)).order_by(c.c.id))
+        frames.frame(conn, sa.select(*cust_cols).where(sa.or_(*conds)).order_by(c.c.id))
         if conds
-        else _frame(conn, sa.select(*cust_cols).where(sa.false()))
+        else frames.frame(conn, sa.select(*cust_cols).where(sa.false()))
     )
     return {
         "fixes": fixes,
