@@ -1,9 +1,10 @@
 """Finance queries and writes: expense claims with their flags and decisions, the evidence of
 one claim, the decision log (append-only) and the finance rule settings.
 
-Region scope is applied here, in every read: ``region_ids`` is the caller's scope (None = every
-region); reps are scoped through their team's region. ``status_events`` and ``settings_audit``
-are only ever inserted into: this module has no update or delete path for them.
+Every read of claims takes the caller's ``scope`` and applies it through the conditions of
+``data_access.scope`` (a claim is in the region of its rep's team). ``status_events`` and
+``settings_audit`` are only ever inserted into: this module has no update or delete path for
+them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from data_access import schema
 from data_access.frames import chunks, no_jit, object_frame
-from data_access.kpis import _rep_conditions
+from data_access.scope import Scope, rep_conditions, scoped_rep_ids
 
 e = schema.expenses
 r = schema.reps
@@ -127,7 +128,7 @@ def _ledger_conditions(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -137,7 +138,10 @@ def _ledger_conditions(
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE of the ledger over expenses ⋈ reps ⋈ teams ⟕ claim_status: period, scope,
     filter, category, decision status and flag."""
-    conds = [e.c.date.between(start, end), *_rep_conditions(region_ids, region, team, rep)]
+    conds = [
+        e.c.date.between(start, end),
+        *rep_conditions(scope, region=region, team=team, rep=rep),
+    ]
     if category is not None:
         conds.append(e.c.category == category)
     if status is not None:
@@ -171,7 +175,7 @@ def fetch_claims(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -187,7 +191,7 @@ def fetch_claims(
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -206,7 +210,7 @@ def fetch_ledger_page(
     limit: int,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -225,7 +229,7 @@ def fetch_ledger_page(
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -319,7 +323,7 @@ def fetch_mileage_claims(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -332,7 +336,7 @@ def fetch_mileage_claims(
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -346,12 +350,10 @@ def fetch_mileage_claims(
     return _frame(conn, stmt, MILEAGE_COLUMNS)
 
 
-def fetch_claims_by_id(
-    conn: Connection, claim_ids: Iterable[str], *, region_ids: Sequence[str] | None
-) -> pd.DataFrame:
+def fetch_claims_by_id(conn: Connection, claim_ids: Iterable[str], *, scope: Scope) -> pd.DataFrame:
     """Return the named claims that are in scope (the others are simply absent)."""
     ids = sorted(set(claim_ids))
-    in_scope = _rep_conditions(region_ids, None, None, None)
+    in_scope = rep_conditions(scope)
     parts = [
         _frame(conn, _claims_select().where(e.c.id.in_(chunk), *in_scope), CLAIM_COLUMNS)
         for chunk in chunks(ids, 1000)
@@ -369,7 +371,7 @@ def fetch_flags(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -385,11 +387,7 @@ def fetch_flags(
     ]
     if with_evidence:
         cols += [fl.c.summary, fl.c.evidence]
-    scoped = (
-        sa.select(r.c.id)
-        .join(t, t.c.id == r.c.team_id)
-        .where(*_rep_conditions(region_ids, region, team, rep))
-    )
+    scoped = scoped_rep_ids(scope, region=region, team=team, rep=rep)
     stmt = (
         sa.select(*cols)
         .join(e, e.c.id == fl.c.claim_id)
@@ -564,9 +562,7 @@ def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFram
     )
 
 
-def fetch_receipt_uses(
-    conn: Connection, receipt_sha256: str, *, region_ids: Sequence[str] | None
-) -> pd.DataFrame:
+def fetch_receipt_uses(conn: Connection, receipt_sha256: str, *, scope: Scope) -> pd.DataFrame:
     """Return every claim in scope carrying a receipt hash, by date then arrival."""
     stmt = (
         sa.select(
@@ -579,7 +575,7 @@ def fetch_receipt_uses(
         )
         .join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
-        .where(e.c.receipt_sha256 == receipt_sha256, *_rep_conditions(region_ids, None, None, None))
+        .where(e.c.receipt_sha256 == receipt_sha256, *rep_conditions(scope))
         .order_by(e.c.date, e.c.received_at, e.c.arrival_seq, e.c.id)
     )
     return _frame(conn, stmt, ["claim_id", "rep_id", "rep_name", "date", "category", "amount"])

@@ -3,11 +3,8 @@
 Everything is aggregated in SQL (at most per rep and local date) so no page ever loads raw fixes
 or visits, except the visit list of one rep-day for the drill-down.
 
-Region scope is applied here, in every query: ``region_ids`` is the caller's scope (None = every
-region, for exec/finance/admin; a manager passes their regions). It is combined with the optional
-``region``/``team``/``rep`` filter by AND, so a filter naming a team, rep or region outside the
-scope yields nothing, never the other region's data. Reps are scoped through their team's region,
-customers through ``customers.region_id``.
+Every query takes the caller's ``scope`` and applies it, with the optional ``region``/``team``/
+``rep`` filter, through the conditions of ``data_access.scope``.
 """
 
 from __future__ import annotations
@@ -23,6 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import frames, schema
+from data_access.scope import (
+    Scope,
+    bound_rep_conditions,
+    bound_rep_filter,
+    customer_conditions,
+    customers_with_owner,
+    owner,
+    owner_team,
+    region_conditions,
+    rep_conditions,
+    scoped_rep_ids,
+)
 
 DEFAULT_MIN_DWELL_S = 300.0
 
@@ -70,92 +79,6 @@ def standing_alert(alerts: Any) -> sa.ColumnElement[bool]:
     """An alert that counts against its visit: every one but those a person dismissed as a
     false positive (the visit list's ``rules_fired`` and ``alerts.fetch_visit_rules``)."""
     return alerts.c.status != "dismissed"
-
-
-# ------------------------------------------------------------------ scope helpers
-
-
-def _check_region_ids(region_ids: Sequence[str] | None) -> list[str] | None:
-    if region_ids is None:
-        return None
-    if isinstance(region_ids, str):
-        # A bare string would be read as a list of one-letter region ids.
-        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
-    return list(region_ids)
-
-
-def _rep_conditions(
-    region_ids: Sequence[str] | None,
-    region: str | None,
-    team: str | None,
-    rep: str | None,
-    *,
-    active_only: bool = False,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``reps`` joined to ``teams``: the scope AND the filter."""
-    conds: list[sa.ColumnElement[bool]] = []
-    scope = _check_region_ids(region_ids)
-    if scope is not None:
-        conds.append(t.c.region_id.in_(scope))
-    if region is not None:
-        conds.append(t.c.region_id == region)
-    if team is not None:
-        conds.append(r.c.team_id == team)
-    if rep is not None:
-        conds.append(r.c.id == rep)
-    if active_only:
-        conds.append(r.c.active.is_(True))
-    return conds
-
-
-def _scoped_rep_ids(
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    *,
-    active_only: bool = False,
-) -> sa.Select:
-    """SELECT reps.id of the reps in scope (for ``rep_id IN (...)``)."""
-    return (
-        sa.select(r.c.id)
-        .join(t, t.c.id == r.c.team_id)
-        .where(*_rep_conditions(region_ids, region, team, rep, active_only=active_only))
-    )
-
-
-owner = r.alias("owner")
-owner_team = t.alias("owner_team")
-
-
-def _customers_with_owner() -> Any:
-    """customers LEFT JOIN their owner rep and the owner's team (a customer's region is its
-    owner's team's region)."""
-    return c.outerjoin(owner, owner.c.id == c.c.owner_rep_id).outerjoin(
-        owner_team, owner_team.c.id == owner.c.team_id
-    )
-
-
-def _customer_conditions(
-    region_ids: Sequence[str] | None,
-    region: str | None,
-    team: str | None,
-    rep: str | None,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``_customers_with_owner()``: region and team through the owner rep's
-    current team, rep by the owner (a rep or team that moved takes its customers along at once;
-    a customer without an owner has no region and is in no region's scope)."""
-    conds: list[sa.ColumnElement[bool]] = []
-    scope = _check_region_ids(region_ids)
-    if scope is not None:
-        conds.append(owner_team.c.region_id.in_(scope))
-    if region is not None:
-        conds.append(owner_team.c.region_id == region)
-    if rep is not None:
-        conds.append(c.c.owner_rep_id == rep)
-    if team is not None:
-        conds.append(owner.c.team_id == team)
-    return conds
 
 
 def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
@@ -243,7 +166,7 @@ def compute_rep_day_facts(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -264,7 +187,7 @@ def compute_rep_day_facts(
     Each source is aggregated per (rep, date) on its own and the results are summed over a
     UNION ALL, so no join multiplies rows.
     """
-    conds = _rep_conditions(region_ids, region, team, rep)
+    conds = rep_conditions(scope, region=region, team=team, rep=rep)
     if rep_ids is not None:
         conds.append(r.c.id.in_(sorted(set(rep_ids))))
     stmt = _named_facts(_computed_facts(start, end, conds, min_dwell_s))
@@ -419,7 +342,7 @@ def fetch_fact_sums(
     conn: Connection,
     *,
     periods: Mapping[str, tuple[date, date]],
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -447,23 +370,20 @@ def fetch_fact_sums(
         raise ValueError("periods: the team and rep grains must share one period")
     lo = min(start for start, _end in periods.values())
     hi = max(end for _start, end in periods.values())
-    scope = _check_region_ids(region_ids)
     grains = tuple(grain for grain in GRAIN_KEYS if grain in periods)
-    params: dict[str, Any] = {"lo": lo, "hi": hi}
+    present, params = bound_rep_filter(scope, region=region, team=team, rep=rep)
+    params.update(lo=lo, hi=hi)
     if "day" in periods:
         params["day_start"], params["day_end"] = periods["day"]
     if "team" in periods or "rep" in periods:
         params["group_start"], params["group_end"] = periods.get("rep") or periods["team"]
-    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
-    params.update({name: value for name, value in filters.items() if value is not None})
-    present = tuple(value is not None for value in filters.values())
     if min_dwell_s == DEFAULT_MIN_DWELL_S:
         few_reps = conn.dialect.name == "postgresql" and (team is not None or rep is not None)
         stmt = _fact_sums_statement(grains, *present, per_rep=few_reps)
     else:  # a rare setting: built each time, with the raw records' facts
-        rep_conds = _rep_conditions(region_ids, region, team, rep)
+        rep_conds = rep_conditions(scope, region=region, team=team, rep=rep)
         stmt = _build_fact_sums(
-            grains, _bound_rep_conditions(*present), _computed_facts(lo, hi, rep_conds, min_dwell_s)
+            grains, bound_rep_conditions(*present), _computed_facts(lo, hi, rep_conds, min_dwell_s)
         )
     frames.no_jit(conn)
     result = conn.execute(stmt, params)
@@ -487,23 +407,6 @@ def fetch_fact_sums(
     return out
 
 
-def _bound_rep_conditions(
-    scoped: bool, region: bool, team: bool, rep: bool
-) -> list[sa.ColumnElement[bool]]:
-    """``_rep_conditions`` with bound parameters (``scope_regions``, ``region``, ``team``,
-    ``rep``) in place of values: one statement serves every filter of the same shape."""
-    conds: list[sa.ColumnElement[bool]] = []
-    if scoped:
-        conds.append(t.c.region_id.in_(sa.bindparam("scope_regions", expanding=True)))
-    if region:
-        conds.append(t.c.region_id == sa.bindparam("region", type_=sa.String))
-    if team:
-        conds.append(r.c.team_id == sa.bindparam("team", type_=sa.String))
-    if rep:
-        conds.append(r.c.id == sa.bindparam("rep", type_=sa.String))
-    return conds
-
-
 @functools.lru_cache(maxsize=128)
 def _fact_sums_statement(
     grains: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool, *, per_rep: bool
@@ -512,7 +415,7 @@ def _fact_sums_statement(
     filters are set, the per-rep lookup), built once: constructing it costs more than running
     it on a drill level."""
     return _build_fact_sums(
-        grains, _bound_rep_conditions(scoped, region, team, rep), schema.rep_days, per_rep=per_rep
+        grains, bound_rep_conditions(scoped, region, team, rep), schema.rep_days, per_rep=per_rep
     )
 
 
@@ -652,7 +555,7 @@ def fetch_customer_coverage(
     *,
     window_start: date,
     window_end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -667,7 +570,7 @@ def fetch_customer_coverage(
     Customers are in scope through their owner rep's current team and region.
     """
     since = window_start if history_start is None else min(history_start, window_start)
-    conds = _customer_conditions(region_ids, region, team, rep)
+    conds = customer_conditions(scope, region=region, team=team, rep=rep)
     in_window = v.c.local_date >= window_start
     agg = (
         sa.select(
@@ -679,7 +582,7 @@ def fetch_customer_coverage(
             v.c.local_date.between(since, window_end),
             effective_condition(v, min_dwell_s),
             v.c.customer_id.in_(
-                sa.select(c.c.id).select_from(_customers_with_owner()).where(*conds)
+                sa.select(c.c.id).select_from(customers_with_owner()).where(*conds)
             ),
         )
         .group_by(v.c.customer_id)
@@ -699,7 +602,7 @@ def fetch_customer_coverage(
             sa.func.coalesce(agg.c.verified_visits, 0).label("verified_visits"),
             agg.c.last_verified_date,
         )
-        .select_from(_customers_with_owner().outerjoin(agg, agg.c.customer_id == c.c.id))
+        .select_from(customers_with_owner().outerjoin(agg, agg.c.customer_id == c.c.id))
         .where(*conds)
         .order_by(c.c.id)
     )
@@ -716,7 +619,7 @@ def fetch_customer_compliance(
     window_end: date,
     required: Mapping[str, int],
     history_start: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -739,18 +642,14 @@ def fetch_customer_compliance(
     if not required:
         raise ValueError("required: give the visits required of at least one grade")
     cap = max(int(n) for n in required.values())
-    conds = _customer_conditions(region_ids, region, team, rep)
+    conds = customer_conditions(scope, region=region, team=team, rep=rep)
     in_scope = (*conds, c.c.grade.in_(sorted(required)))
     # Plain joins to the tables, not a CTE of the customers: the planner then knows how many
     # customers are in scope and scans the window of the verified-visit index for many of them,
     # or probes it per customer for a few.
     verified = (
         sa.select(v.c.customer_id, sa.func.count().label("n"))
-        .select_from(
-            v.join(c, c.c.id == v.c.customer_id)
-            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
-            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
-        )
+        .select_from(customers_with_owner(v.join(c, c.c.id == v.c.customer_id)))
         .where(
             v.c.local_date.between(window_start, window_end),
             effective_condition(v, min_dwell_s),
@@ -772,7 +671,7 @@ def fetch_customer_compliance(
             owner_team.c.region_id,
             sa.func.coalesce(verified.c.n, 0).label("verified_visits"),
         )
-        .select_from(_customers_with_owner().outerjoin(verified, verified.c.customer_id == c.c.id))
+        .select_from(customers_with_owner().outerjoin(verified, verified.c.customer_id == c.c.id))
         .where(*in_scope)
         .cte("judged")
     )
@@ -886,7 +785,7 @@ def fetch_expense_totals(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -897,7 +796,8 @@ def fetch_expense_totals(
     ``amount_at_risk`` of its open flags, capped at the claim amount (several rules disputing
     one claim never count it twice).
     """
-    stmt = _expense_totals_select(start, end, _scoped_rep_ids(region_ids, region, team, rep))
+    scoped = scoped_rep_ids(scope, region=region, team=team, rep=rep)
+    stmt = _expense_totals_select(start, end, scoped)
     both = conn.execute(stmt).one()
     return {"claimed": float(both[0]), "at_risk": float(both[1])}
 
@@ -932,7 +832,7 @@ def fetch_overview_extras(
     end: date,
     today: date,
     severities: Sequence[str],
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -941,11 +841,8 @@ def fetch_overview_extras(
     (severity → open alerts with local_date in [start, end], for each of ``severities``),
     ``claimed`` and ``at_risk`` (CNY, as ``fetch_expense_totals``), ``online`` (active reps
     with a fix on local date ``today``) and ``reps`` (active reps)."""
-    scope = _check_region_ids(region_ids)
-    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
-    params: dict[str, Any] = {"start": start, "end": end, "today": today}
-    params.update({name: value for name, value in filters.items() if value is not None})
-    present = tuple(value is not None for value in filters.values())
+    present, params = bound_rep_filter(scope, region=region, team=team, rep=rep)
+    params.update(start=start, end=end, today=today)
     stmt = _overview_extras_statement(tuple(severities), *present)
     row = conn.execute(stmt, params).mappings().one()
     return {
@@ -963,7 +860,7 @@ def _overview_extras_statement(
 ) -> sa.Select:
     """The statement of ``fetch_overview_extras`` for one shape of call, built once."""
     start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
-    conds = _bound_rep_conditions(scoped, region, team, rep)
+    conds = bound_rep_conditions(scoped, region, team, rep)
     scoped_ids = sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds)
     a = schema.alerts
     alerts = (
@@ -988,7 +885,7 @@ def fetch_day_visits(
     *,
     rep_id: str,
     day: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> pd.DataFrame:
     """Return the visits of one rep on one local date (empty when the rep is out of scope).
@@ -998,11 +895,9 @@ def fetch_day_visits(
     order_amount, planned (the customer was on the rep's plan for that day), timezone,
     rules_fired (the distinct rules of the standing alerts on the visit, by code).
     """
-    scope = _check_region_ids(region_ids)
-    params: dict[str, Any] = {"rep_id": rep_id, "day": day}
-    if scope is not None:
-        params["scope_regions"] = scope
-    frame = frames.frame(conn, _day_visits_statement(scope is not None, float(min_dwell_s)), params)
+    shape, params = bound_rep_filter(scope)
+    params.update(rep_id=rep_id, day=day)
+    frame = frames.frame(conn, _day_visits_statement(shape, float(min_dwell_s)), params)
     for name in ("in_geofence", "effective", "planned"):
         frame[name] = frame[name].astype(bool)
     for name in ("sop_required", "sop_done"):
@@ -1016,9 +911,9 @@ def fetch_day_visits(
 
 
 @functools.lru_cache(maxsize=8)
-def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
-    """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and, when scoped,
-    ``scope_regions``), built once per shape."""
+def _day_visits_statement(shape: tuple[bool, bool, bool, bool], min_dwell_s: float) -> sa.Select:
+    """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and the parameters of
+    the scope's ``shape``), built once per shape."""
     s, ts, o, pi = schema.sop_steps, schema.sop_template_steps, schema.orders, schema.plan_items
     req = _required_steps_per_template()
     done = (
@@ -1091,7 +986,7 @@ def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
             v.c.rep_id.in_(
                 sa.select(r.c.id)
                 .join(t, t.c.id == r.c.team_id)
-                .where(*_bound_rep_conditions(scoped, False, False, False))
+                .where(*bound_rep_conditions(*shape))
                 .correlate(None)
             ),
         )
@@ -1099,12 +994,9 @@ def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
     )
 
 
-def fetch_filter_options(
-    conn: Connection, *, region_ids: Sequence[str] | None
-) -> dict[str, list[dict[str, Any]]]:
+def fetch_filter_options(conn: Connection, *, scope: Scope) -> dict[str, list[dict[str, Any]]]:
     """Return the regions, teams (with region_id) and reps (with team_id, active) in scope,
     each by name and id, in one statement."""
-    scope = _check_region_ids(region_ids)
     nothing = sa.cast(sa.null(), sa.String)
     # The reps come first: their typed ``active`` column types the union's.
     rep_stmt = sa.select(
@@ -1128,10 +1020,9 @@ def fetch_filter_options(
         nothing,
         sa.cast(sa.null(), sa.Boolean),
     )
-    if scope is not None:
-        region_stmt = region_stmt.where(g.c.id.in_(scope))
-        team_stmt = team_stmt.where(t.c.region_id.in_(scope))
-        rep_stmt = rep_stmt.where(t.c.region_id.in_(scope))
+    region_stmt = region_stmt.where(*region_conditions(scope, g.c.id))
+    team_stmt = team_stmt.where(*region_conditions(scope, t.c.region_id))
+    rep_stmt = rep_stmt.where(*region_conditions(scope, t.c.region_id))
     union = sa.union_all(rep_stmt, team_stmt, region_stmt).subquery("options")
     ordered = sa.select(union).order_by(union.c.kind, union.c.name, union.c.id)
     rows = conn.execute(ordered).all()

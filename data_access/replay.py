@@ -1,13 +1,12 @@
 """Replay queries: everything recorded about one rep on one local day, for the replay page.
 
-Region scope is applied in SQL: the rep must belong to a team of ``region_ids`` (None = every
-region), and every query of the day also filters ``rep_id`` through that scope, so a manager asking
-for another region's rep gets ``None``, never a partial day.
+The caller's ``scope`` (``data_access.scope``) is applied in SQL: the rep must be in scope, and
+every query of the day also filters ``rep_id`` through it, so a manager asking for another
+region's rep gets ``None``, never a partial day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import frames, schema
-from data_access.kpis import _scoped_rep_ids
+from data_access.scope import Scope, scoped_rep_ids
 
 r, tm, c, v = schema.reps, schema.teams, schema.customers, schema.visits
 co, ph, ex = schema.check_outs, schema.photos, schema.expenses
@@ -29,9 +28,7 @@ BBOX_MARGIN_DEG = 0.01
 EVENT_LEAD_S = 300
 
 
-def fetch_replay_rep(
-    conn: Connection, *, rep_id: str, region_ids: Sequence[str] | None
-) -> dict[str, Any] | None:
+def fetch_replay_rep(conn: Connection, *, rep_id: str, scope: Scope) -> dict[str, Any] | None:
     """Return the rep (id, name, team, region, timezone, work hours) if in scope, else None."""
     stmt = (
         sa.select(
@@ -45,7 +42,7 @@ def fetch_replay_rep(
             r.c.work_end,
         )
         .select_from(r.join(tm, tm.c.id == r.c.team_id))
-        .where(r.c.id == rep_id, r.c.id.in_(_scoped_rep_ids(region_ids)))
+        .where(r.c.id == rep_id, r.c.id.in_(scoped_rep_ids(scope)))
     )
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
@@ -58,7 +55,7 @@ def fetch_replay_day(
     day: date,
     start: datetime,
     end: datetime,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
 ) -> dict[str, Any]:
     """Return the records of one rep-day, ``start``..``end`` being the local day in UTC.
 
@@ -70,7 +67,7 @@ def fetch_replay_day(
     owned customers inside the track's bounding box, with geofence_m), ``alerts``.
     An out-of-scope rep yields empty frames.
     """
-    scoped = _scoped_rep_ids(region_ids)
+    scoped = scoped_rep_ids(scope)
     fixes = frames.frame(
         conn,
         sa.select(
@@ -228,14 +225,12 @@ def fetch_neighbour_days(conn: Connection, *, rep_id: str, day: date) -> tuple[A
     return prev, nxt
 
 
-def fetch_scope_rep_options(
-    conn: Connection, *, region_ids: Sequence[str] | None
-) -> list[dict[str, Any]]:
+def fetch_scope_rep_options(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:
     """Return the reps in scope for the picker: id, name, team_name (by team, then name)."""
     stmt = (
         sa.select(r.c.id, r.c.name, tm.c.name.label("team_name"))
         .select_from(r.join(tm, tm.c.id == r.c.team_id))
-        .where(r.c.id.in_(_scoped_rep_ids(region_ids)))
+        .where(r.c.id.in_(scoped_rep_ids(scope)))
         .order_by(tm.c.name, r.c.name, r.c.id)
     )
     return [dict(row) for row in conn.execute(stmt).mappings()]

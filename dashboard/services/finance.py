@@ -21,8 +21,7 @@ from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
 from dashboard.rules.integrity import integrity_score
-from dashboard.services.kpis import region_scope
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import finance as store
 from data_access import records
@@ -117,19 +116,19 @@ def _attach_flags(claims: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fetch_ledger(conn, user: User, filters: Filters, category, status, flag=None) -> pd.DataFrame:
-    scope = region_scope(user)
+    scope = scope_of(user)
     claims = store.fetch_claims(
         conn,
         start=filters.start,
         end=filters.end,
-        region_ids=scope,
+        scope=scope,
         category=category,
         status=status,
         flag=flag,
         **_filter_kwargs(filters),
     )
     flags = store.fetch_flags(
-        conn, start=filters.start, end=filters.end, region_ids=scope, **_filter_kwargs(filters)
+        conn, start=filters.start, end=filters.end, scope=scope, **_filter_kwargs(filters)
     )
     return _attach_flags(claims, flags)
 
@@ -173,7 +172,7 @@ def _ledger_kwargs(user: User, filters: Filters, status, flag) -> dict[str, Any]
     return {
         "start": filters.start,
         "end": filters.end,
-        "region_ids": region_scope(user),
+        "scope": scope_of(user),
         "status": status,
         "flag": flag,
         **_filter_kwargs(filters),
@@ -298,10 +297,10 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
     with the same receipt), ``cap`` (core.CapCheck or None), ``cities`` ({"day": [...],
     "next_day": [...]}), ``mileage`` (core.MileageLedger or None), ``replay`` (a path).
     """
-    scope = region_scope(user)
+    scope = scope_of(user)
     with engine.connect() as conn:
         stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        found = store.fetch_claims_by_id(conn, [claim_id], region_ids=scope)
+        found = store.fetch_claims_by_id(conn, [claim_id], scope=scope)
         if found.empty:
             return None
         flags = store.fetch_claim_flags(conn, [claim_id])
@@ -318,7 +317,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
         receipt = row.get("receipt_sha256")
         uses = (
-            store.fetch_receipt_uses(conn, receipt, region_ids=scope)
+            store.fetch_receipt_uses(conn, receipt, scope=scope)
             if receipt
             else pd.DataFrame(columns=["claim_id"])
         )
@@ -377,7 +376,7 @@ def decide(
         raise core.FinanceError("claim_ids: no claim selected")
     text = (note or "").strip() or None
     with engine.begin() as conn:
-        claims = store.fetch_claims_by_id(conn, ids, region_ids=region_scope(user))
+        claims = store.fetch_claims_by_id(conn, ids, scope=scope_of(user))
         missing = sorted(set(ids) - set(claims["claim_id"]))
         if missing:
             raise core.FinanceError(f"claim_ids: {', '.join(missing[:5])} not found in your scope")
@@ -528,7 +527,7 @@ def what_if(
             conn,
             start=filters.start,
             end=filters.end,
-            region_ids=region_scope(user),
+            scope=scope_of(user),
             **_filter_kwargs(filters),
         )
     current = _rules_from_stored(stored)

@@ -23,6 +23,7 @@ from data_access import judge as judge_store
 from data_access import kpis as kpi_store
 from data_access import quality as quality_store
 from data_access import records as store
+from data_access.scope import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def _compute(
             events_by_rep[e["rep_id"]].append((e["t_s"], e["kind"], e["device_id"]))
         with engine.connect() as conn:
             facts = kpi_store.compute_rep_day_facts(
-                conn, start=day, end=day, region_ids=None, rep_ids=[r["rep_id"] for r in rows]
+                conn, start=day, end=day, scope=Scope.system(), rep_ids=[r["rep_id"] for r in rows]
             )
         facts_by_rep = {
             rec["rep_id"]: rec
