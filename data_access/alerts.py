@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import frames, schema
-from data_access.kpis import standing_alert
 from data_access.scope import Scope, rep_conditions
 
 a = schema.alerts
@@ -77,6 +76,13 @@ def _alert_conditions(
         if values:
             conds.append(column.in_(list(values)))
     return conds
+
+
+def standing_alert(alerts: Any) -> sa.ColumnElement[bool]:
+    """An alert that counts against its visit: every one but those a person dismissed as a
+    false positive (``fetch_visit_rules`` and the ``rules_fired`` of
+    ``kpis.fetch_day_visits``)."""
+    return alerts.c.status != "dismissed"
 
 
 def _scoped_alerts() -> Any:

@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.facts import ROLLUP_FACTS as _ROLLUP_FACTS
 from data_access.frames import chunks
-from data_access.kpis import ROLLUP_FACTS as _ROLLUP_FACTS
 
 _CHUNK = 5000
 

@@ -20,6 +20,8 @@ from dashboard.filters import Filters
 from dashboard.rules import SEVERITIES
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services.users import User, scope_of
+from data_access import coverage as coverage_store
+from data_access import facts as fact_store
 from data_access import kpis as store
 
 # How far back the overdue list looks for a customer's last verified visit.
@@ -37,7 +39,7 @@ def _sums(
     conn, user: User, filters: Filters, periods: dict[str, tuple[date, date]]
 ) -> dict[str, pd.DataFrame]:
     """The facts of the user's scope and the filter summed per grain (day, team, rep) in SQL."""
-    return store.fetch_fact_sums(
+    return fact_store.fetch_fact_sums(
         conn,
         periods=periods,
         scope=scope_of(user),
@@ -225,7 +227,7 @@ def compliance(
     with engine.connect() as conn:
         for days, grades in rules.windows().items():
             start, end = core.window_for(filters.end, days)
-            counted, overdue = store.fetch_customer_compliance(
+            counted, overdue = coverage_store.fetch_customer_compliance(
                 conn,
                 window_start=start,
                 window_end=end,

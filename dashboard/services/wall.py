@@ -2,8 +2,9 @@
 kiosk device show it without a password.
 
 A view is ``national`` or ``region:<id>``; the viewer's region scope (a manager's regions, a wall
-link's regions) always applies on top of it. KPIs come from the KPI services and their store
-(``dashboard.services.kpis``, ``data_access.kpis``), so the wall and the overview never disagree.
+link's regions) always applies on top of it. KPIs come from the KPI services and their stores
+(``dashboard.services.kpis``; ``data_access.facts``, ``coverage`` and ``kpis``), so the wall and
+the overview never disagree.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dashboard.filters import Filters
 from dashboard.geo import haversine_m
 from dashboard.services import kpis
 from dashboard.services.users import User, scope_of
+from data_access import coverage as coverage_store
 from data_access import kpis as kpi_store
 from data_access import wall as store
 from data_access.scope import Scope
@@ -172,7 +174,7 @@ def a_grade_coverage(
     def compute() -> dict[str, Any]:
         start, end = core.window_for(today, rules.window_days("A") or 28)
         with engine.connect() as conn:
-            coverage = kpi_store.fetch_customer_coverage(
+            coverage = coverage_store.fetch_customer_coverage(
                 conn,
                 window_start=start,
                 window_end=end,
