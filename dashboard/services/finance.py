@@ -24,6 +24,7 @@ from dashboard.rules.integrity import integrity_score
 from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import finance as store
+from data_access import finance_decisions as decisions
 from data_access import records
 
 DECIDERS = ("finance", "admin")
@@ -41,7 +42,7 @@ class NotAllowed(core.FinanceError):
 def load_rules(engine: Engine) -> core.FinanceRules:
     """The finance thresholds in force: stored rule settings over the contract defaults."""
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
     return _rules_from_stored(stored)
 
 
@@ -71,13 +72,13 @@ def save_rules(
     after = core.rules_to_settings(core.rules_from_values(values, current))
     changed = {key: value for key, value in after.items() if value != before[key]}
     with engine.begin() as conn:
-        return store.save_settings(conn, changed, actor=user.name, now=now, note=note)
+        return decisions.save_settings(conn, changed, actor=user.name, now=now, note=note)
 
 
 def settings_history(engine: Engine, user: User) -> pd.DataFrame:
     """The latest audited changes of the finance thresholds."""
     with engine.connect() as conn:
-        return store.fetch_settings_audit(conn, core.SETTING_KEYS)
+        return decisions.fetch_settings_audit(conn, core.SETTING_KEYS)
 
 
 # ------------------------------------------------------------------ the ledger
@@ -221,7 +222,7 @@ def ledger(
         raise core.FinanceError(f"limit: {limit!r} must be a whole number of at least 1")
     kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
         if limit is None:  # every claim: the totals are summed from them
             claims = _fetch_ledger(conn, user, filters, category, status, flag)
             sums = totals(claims)
@@ -299,7 +300,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
     """
     scope = scope_of(user)
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
         found = store.fetch_claims_by_id(conn, [claim_id], scope=scope)
         if found.empty:
             return None
@@ -314,7 +315,9 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         )
         alert_rules = alert_store.fetch_visit_rules(conn, visits["visit_id"])
         alerts = store.fetch_day_alerts(conn, rep_id=rep_id, day=day)
-        history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
+        history = decisions.fetch_history(
+            conn, "claim", [claim_id], ("expense_flag", flags["flag_id"])
+        )
         receipt = row.get("receipt_sha256")
         uses = (
             store.fetch_receipt_uses(conn, receipt, scope=scope)
@@ -396,7 +399,7 @@ def decide(
             for cid in ids
         ]
         flag_status: dict[str, str] = {}
-        for flag in store.fetch_flag_states(conn, ids):
+        for flag in decisions.fetch_flag_states(conn, ids):
             to = target[flag["claim_id"]]
             if flag["status"] == to:
                 continue
@@ -413,15 +416,15 @@ def decide(
                     "note": text,
                 }
             )
-        store.upsert_claim_statuses(
+        decisions.upsert_claim_statuses(
             conn,
             [
                 {"claim_id": cid, "status": target[cid], "updated_at": now, "updated_by": user.name}
                 for cid in ids
             ],
         )
-        store.set_flag_statuses(conn, flag_status, now=now)
-        store.append_status_events(conn, events)
+        decisions.set_flag_statuses(conn, flag_status, now=now)
+        decisions.append_status_events(conn, events)
     return {
         "count": len(ids),
         "amount": round(float(claims["amount"].sum()), 2),
@@ -498,7 +501,7 @@ def statement(
     with engine.connect() as conn:
         claims = _fetch_ledger(conn, user, narrowed, None, None)
         decided = claims.loc[claims["status"].isin(["rejected", "queried"]), "claim_id"]
-        notes = store.fetch_last_notes(conn, decided)
+        notes = decisions.fetch_last_notes(conn, decided)
     claims["decision_note"] = claims["claim_id"].map(notes)
     rows = core.statement(claims, STATEMENT_KEYS[by])
     return {
@@ -522,7 +525,7 @@ def what_if(
     "claims" (how many claims were back-tested)}.
     """
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
         claims = store.fetch_claims(
             conn,
             start=filters.start,
