@@ -2,12 +2,15 @@
 
 A ``Scope`` says who asks (``user``, None for the system), which regions they may see
 (``region_ids``, None = every region) and whether they may change anything (``read_only``).
-Every read of reps' or customers' data takes one, keyword-only and without a default, and
-builds its WHERE from the functions below, so a new query can neither forget the scope nor
-apply it differently. The scope is combined with the optional ``region``/``team``/``rep``
-filter by AND: a filter naming a region, team or rep outside the scope yields nothing, never
-the other region's data. A rep is in the region of their team; a customer in the region of
-its owner rep's current team (a customer without an owner is in no region's scope).
+Every query that picks reps', customers', alerts' or claims' rows for someone takes one,
+keyword-only and without a default, and builds its WHERE from the functions below, so a new
+query can neither forget the scope nor apply it differently. (Reads keyed by the ids a scoped
+read returned, such as a visit's rules or a claim's flags, need none.)
+
+The scope is combined with the optional ``region``/``team``/``rep`` filter by AND: a filter
+naming a region, team or rep outside the scope yields nothing, never the other region's data.
+A rep is in the region of their team; a customer in the region of its owner rep's current team
+(a customer without an owner is in no region's scope).
 """
 
 from __future__ import annotations
