@@ -67,7 +67,7 @@ from sqlalchemy.engine import Engine, make_url  # noqa: E402
 from dashboard.filters import Filters, parse_filters  # noqa: E402
 from dashboard.services import drilldown, kpis  # noqa: E402
 from dashboard.services.db import dispose_engine, get_engine  # noqa: E402
-from dashboard.services.users import User  # noqa: E402
+from dashboard.services.users import User, scope_of  # noqa: E402
 from data_access import records, schema  # noqa: E402
 
 DEFAULT_ADMIN_URL = os.environ.get(
@@ -1101,7 +1101,7 @@ def build_cases(engine: Engine, world: World, source: str, runs: int, seed: int)
     )
     cases = []
     for user in users:
-        scope = kpis.region_scope(user)
+        scope = scope_of(user).region_ids
 
         def add(label, kind, service, baseline, check, user=user):
             cases.append(

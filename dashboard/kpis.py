@@ -1,9 +1,10 @@
 """KPI definitions (pure): per rep-day facts and customer coverage in, KPIs out.
 
-Inputs are the frames of ``data_access.kpis``: *facts* have one row per (rep, local date) with
-additive columns (visits, effective, dwell_s_sum, dwell_n, sop_required, sop_done, planned,
-planned_done, order_amount, expense_amount, km, fixes); *coverage* has one row per customer
-(grade, owner team, verified_visits in the window, last_verified_date).
+Inputs are the frames of ``data_access.facts`` and ``data_access.coverage``: *facts* have one
+row per (rep, local date) with additive columns (visits, effective, dwell_s_sum, dwell_n,
+sop_required, sop_done, planned, planned_done, order_amount, expense_amount, km, fixes);
+*coverage* has one row per customer (grade, owner team, verified_visits in the window,
+last_verified_date).
 
 Every ratio whose denominator is zero is undefined: ``None`` in scalar results, NaN in frames
 (shown as "—"), never 0 and never an exception. No clock and no I/O here: dates come in as

@@ -1,9 +1,8 @@
 """Alert queries and triage writes (the anti-cheat centre).
 
-Region scope is applied here, in every query: ``region_ids`` is the caller's scope (None = every
-region; a manager passes their regions). An alert belongs to the region of its rep's team, as on
-the overview. The scope is combined with the optional ``region``/``team``/``rep`` filter by AND,
-so a filter naming a region, team or rep outside the scope yields nothing.
+Every read takes the caller's ``scope`` (``data_access.scope``), combined with the optional
+``region``/``team``/``rep`` filter. An alert belongs to the region of its rep's team, as on the
+overview.
 
 ``status_events`` is append-only: this module inserts and reads its rows, and offers no update or
 delete of them.
@@ -19,8 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
-from data_access.kpis import _frame, _rep_conditions, standing_alert
+from data_access import frames, schema
+from data_access.scope import Scope, rep_conditions
 
 a = schema.alerts
 r = schema.reps
@@ -56,20 +55,8 @@ QUEUE_COLUMNS = (
 )
 
 
-def _scope_conditions(
-    region_ids: Sequence[str] | None,
-    *,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on alerts joined to reps and teams: the caller's scope AND the filter (the
-    same rule as every KPI query: a rep belongs to the region of their team)."""
-    return _rep_conditions(region_ids, region, team, rep)
-
-
 def _alert_conditions(
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     *,
     start: date | None,
     end: date | None,
@@ -80,7 +67,7 @@ def _alert_conditions(
     severities: Sequence[str] | None,
     statuses: Sequence[str] | None,
 ) -> list[sa.ColumnElement[bool]]:
-    conds = _scope_conditions(region_ids, region=region, team=team, rep=rep)
+    conds = rep_conditions(scope, region=region, team=team, rep=rep)
     if start is not None:
         conds.append(a.c.local_date >= start)
     if end is not None:
@@ -89,6 +76,13 @@ def _alert_conditions(
         if values:
             conds.append(column.in_(list(values)))
     return conds
+
+
+def standing_alert(alerts: Any) -> sa.ColumnElement[bool]:
+    """An alert that counts against its visit: every one but those a person dismissed as a
+    false positive (``fetch_visit_rules`` and the ``rules_fired`` of
+    ``kpis.fetch_day_visits``)."""
+    return alerts.c.status != "dismissed"
 
 
 def _scoped_alerts() -> Any:
@@ -106,7 +100,7 @@ def _severity_rank() -> sa.ColumnElement[int]:
 def fetch_alerts(
     conn: Connection,
     *,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     start: date | None = None,
     end: date | None = None,
     region: str | None = None,
@@ -120,7 +114,7 @@ def fetch_alerts(
     """Return the alerts in scope matching the filter (``QUEUE_COLUMNS``), most severe first,
     then newest first. ``start``/``end`` bound ``local_date`` (inclusive)."""
     conds = _alert_conditions(
-        region_ids,
+        scope,
         start=start,
         end=end,
         region=region,
@@ -162,7 +156,7 @@ def fetch_alerts(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         frame = pd.DataFrame({name: [] for name in QUEUE_COLUMNS})
     return frame
@@ -171,7 +165,7 @@ def fetch_alerts(
 def fetch_alert_counts(
     conn: Connection,
     *,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     start: date | None = None,
     end: date | None = None,
     region: str | None = None,
@@ -184,7 +178,7 @@ def fetch_alert_counts(
     """Return the number of matching alerts per (rule, severity, status): columns rule,
     severity, status, n."""
     conds = _alert_conditions(
-        region_ids,
+        scope,
         start=start,
         end=end,
         region=region,
@@ -200,7 +194,7 @@ def fetch_alert_counts(
         .where(*conds)
         .group_by(a.c.rule, a.c.severity, a.c.status)
     )
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         return pd.DataFrame({"rule": [], "severity": [], "status": [], "n": []})
     frame["n"] = frame["n"].astype("int64")
@@ -211,7 +205,7 @@ def fetch_rep_alert_days(
     conn: Connection,
     *,
     rep_id: str,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     start: date,
     end: date,
 ) -> pd.DataFrame:
@@ -221,23 +215,21 @@ def fetch_rep_alert_days(
         sa.select(a.c.local_date, a.c.rule, a.c.severity, sa.func.count().label("n"))
         .select_from(_scoped_alerts())
         .where(
-            *_scope_conditions(region_ids, rep=rep_id),
+            *rep_conditions(scope, rep=rep_id),
             a.c.local_date >= start,
             a.c.local_date <= end,
         )
         .group_by(a.c.local_date, a.c.rule, a.c.severity)
         .order_by(a.c.local_date)
     )
-    frame = _frame(conn, stmt)
+    frame = frames.frame(conn, stmt)
     if frame.empty:
         return pd.DataFrame({"local_date": [], "rule": [], "severity": [], "n": []})
     frame["n"] = frame["n"].astype("int64")
     return frame
 
 
-def fetch_rep(
-    conn: Connection, *, rep_id: str, region_ids: Sequence[str] | None
-) -> Mapping[str, Any] | None:
+def fetch_rep(conn: Connection, *, rep_id: str, scope: Scope) -> Mapping[str, Any] | None:
     """Return one rep in scope: rep_id, rep_name, team_name, region_id, region_name, timezone."""
     stmt = (
         sa.select(
@@ -249,7 +241,7 @@ def fetch_rep(
             r.c.timezone,
         )
         .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(g, g.c.id == t.c.region_id))
-        .where(r.c.id == rep_id, *_scope_conditions(region_ids))
+        .where(r.c.id == rep_id, *rep_conditions(scope))
     )
     row = conn.execute(stmt).mappings().one_or_none()
     return dict(row) if row else None
@@ -258,16 +250,14 @@ def fetch_rep(
 # ------------------------------------------------------------------ one alert and its context
 
 
-def fetch_alert(
-    conn: Connection, *, alert_id: str, region_ids: Sequence[str] | None
-) -> dict[str, Any] | None:
+def fetch_alert(conn: Connection, *, alert_id: str, scope: Scope) -> dict[str, Any] | None:
     """Return one alert in scope (every column, plus rep_name, team_name, region_id,
     region_name, timezone, customer_name), or None when it is unknown or out of scope."""
-    return next(iter(fetch_alerts_by_ids(conn, [alert_id], region_ids=region_ids).values()), None)
+    return next(iter(fetch_alerts_by_ids(conn, [alert_id], scope=scope).values()), None)
 
 
 def fetch_alerts_by_ids(
-    conn: Connection, ids: Iterable[str], *, region_ids: Sequence[str] | None
+    conn: Connection, ids: Iterable[str], *, scope: Scope
 ) -> dict[str, dict[str, Any]]:
     """Return the alerts of these ids that lie in scope, by id (others are simply absent)."""
     wanted = sorted(set(ids))
@@ -288,7 +278,7 @@ def fetch_alerts_by_ids(
             .outerjoin(g, g.c.id == t.c.region_id)
             .outerjoin(c, c.c.id == a.c.customer_id)
         )
-        .where(a.c.id.in_(wanted), *_scope_conditions(region_ids))
+        .where(a.c.id.in_(wanted), *rep_conditions(scope))
     )
     return {row["id"]: dict(row) for row in conn.execute(stmt).mappings()}
 

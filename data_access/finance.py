@@ -1,15 +1,15 @@
-"""Finance queries and writes: expense claims with their flags and decisions, the evidence of
-one claim, the decision log (append-only) and the finance rule settings.
+"""Finance reads: the expense claims ledger with its flags and totals, the mileage claims, and
+the evidence of one claim. Decisions, their log and the rule settings are in
+``data_access.finance_decisions``.
 
-Region scope is applied here, in every read: ``region_ids`` is the caller's scope (None = every
-region); reps are scoped through their team's region. ``status_events`` and ``settings_audit``
-are only ever inserted into: this module has no update or delete path for them.
+Every read of claims takes the caller's ``scope`` and applies it through the conditions of
+``data_access.scope`` (a claim is in the region of its rep's team).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _no_jit, _rep_conditions
+from data_access.frames import chunks, no_jit, object_frame
+from data_access.scope import Scope, rep_conditions, scoped_rep_ids
 
 e = schema.expenses
 r = schema.reps
@@ -28,7 +29,6 @@ v = schema.visits
 fl = schema.expense_flags
 cs = schema.claim_status
 rd = schema.rep_days
-ev = schema.status_events
 
 CLAIM_COLUMNS = (
     "claim_id",
@@ -62,21 +62,9 @@ _FLOATS = frozenset(
 
 
 def _frame(conn: Connection, stmt: sa.Select, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Rows → DataFrame: known numeric columns as float64, the others as plain object columns
-    (pandas' string inference costs more than the query on a 20,000-row ledger)."""
-    result = conn.execute(stmt)
-    keys = list(result.keys())
-    rows = result.all()
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    data: dict[str, Any] = {}
-    for key, col in zip(keys, cols, strict=True):
-        if key in _FLOATS:
-            data[key] = np.array(col, dtype=float)
-        else:
-            arr = np.empty(len(col), dtype=object)
-            arr[:] = col
-            data[key] = pd.Series(arr, dtype=object, copy=False)
-    return pd.DataFrame(data, columns=columns, copy=False)
+    """Rows → DataFrame: the numeric columns of claims and flags as float64, the others as
+    plain object columns."""
+    return object_frame(conn, stmt, columns, floats=_FLOATS)
 
 
 LEDGER_COLUMNS = tuple(
@@ -138,7 +126,7 @@ def _ledger_conditions(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -148,7 +136,10 @@ def _ledger_conditions(
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE of the ledger over expenses ⋈ reps ⋈ teams ⟕ claim_status: period, scope,
     filter, category, decision status and flag."""
-    conds = [e.c.date.between(start, end), *_rep_conditions(region_ids, region, team, rep)]
+    conds = [
+        e.c.date.between(start, end),
+        *rep_conditions(scope, region=region, team=team, rep=rep),
+    ]
     if category is not None:
         conds.append(e.c.category == category)
     if status is not None:
@@ -182,7 +173,7 @@ def fetch_claims(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -194,11 +185,11 @@ def fetch_claims(
     their decision status (``pending`` without one), the rep-day's tracked km and visit count,
     and the visit at the claim's customer that day (``visit_id``), by date then rep then id.
     ``flag``: "flagged" (any expense flag), "clean" (none) or a rule code (flagged by it)."""
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -217,7 +208,7 @@ def fetch_ledger_page(
     limit: int,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -232,11 +223,11 @@ def fetch_ledger_page(
     computed as window aggregates in the same pass that picks the page."""
     if limit < 1:
         raise ValueError(f"limit: {limit} must be at least 1")
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -269,7 +260,7 @@ def fetch_ledger_page(
     rank = {cid: n for n, cid in enumerate(ids)}
     parts = [
         _frame(conn, _claims_select(full=False).where(e.c.id.in_(chunk)), LEDGER_COLUMNS)
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ]
     if not parts:
         return _frame(conn, _claims_select(full=False).where(sa.false()), LEDGER_COLUMNS), totals
@@ -330,7 +321,7 @@ def fetch_mileage_claims(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -339,11 +330,11 @@ def fetch_mileage_claims(
 ) -> pd.DataFrame:
     """Return the mileage claims with a claimed distance of the ledger's filter, narrow
     (``MILEAGE_COLUMNS``: what the mileage check and the claimed ÷ tracked chart need)."""
-    _no_jit(conn)
+    no_jit(conn)
     conds = _ledger_conditions(
         start=start,
         end=end,
-        region_ids=region_ids,
+        scope=scope,
         region=region,
         team=team,
         rep=rep,
@@ -357,15 +348,13 @@ def fetch_mileage_claims(
     return _frame(conn, stmt, MILEAGE_COLUMNS)
 
 
-def fetch_claims_by_id(
-    conn: Connection, claim_ids: Iterable[str], *, region_ids: Sequence[str] | None
-) -> pd.DataFrame:
+def fetch_claims_by_id(conn: Connection, claim_ids: Iterable[str], *, scope: Scope) -> pd.DataFrame:
     """Return the named claims that are in scope (the others are simply absent)."""
     ids = sorted(set(claim_ids))
-    in_scope = _rep_conditions(region_ids, None, None, None)
+    in_scope = rep_conditions(scope)
     parts = [
         _frame(conn, _claims_select().where(e.c.id.in_(chunk), *in_scope), CLAIM_COLUMNS)
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ]
     if not parts:
         return pd.DataFrame(columns=CLAIM_COLUMNS)
@@ -380,7 +369,7 @@ def fetch_flags(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -396,11 +385,7 @@ def fetch_flags(
     ]
     if with_evidence:
         cols += [fl.c.summary, fl.c.evidence]
-    scoped = (
-        sa.select(r.c.id)
-        .join(t, t.c.id == r.c.team_id)
-        .where(*_rep_conditions(region_ids, region, team, rep))
-    )
+    scoped = scoped_rep_ids(scope, region=region, team=team, rep=rep)
     stmt = (
         sa.select(*cols)
         .join(e, e.c.id == fl.c.claim_id)
@@ -431,7 +416,7 @@ def fetch_claim_flags(
             sa.select(*cols).where(fl.c.claim_id.in_(chunk)).order_by(fl.c.claim_id, fl.c.rule),
             FLAG_COLUMNS if with_evidence else FLAG_COLUMNS[:5],
         )
-        for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000))
+        for chunk in chunks(ids, 1000)
     ] or [
         _frame(
             conn,
@@ -440,65 +425,6 @@ def fetch_claim_flags(
         )
     ]
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def fetch_history(
-    conn: Connection,
-    subject_kind: str,
-    subject_ids: Iterable[str],
-    *more: tuple[str, Iterable[str]],
-) -> pd.DataFrame:
-    """Return the status events of the subjects, oldest first (then by id); ``more``: further
-    (subject_kind, subject_ids) pairs read in the same statement."""
-    wanted = [
-        sa.and_(ev.c.subject_kind == kind, ev.c.subject_id.in_(sorted(set(ids))))
-        for kind, ids in ((subject_kind, subject_ids), *more)
-    ]
-    stmt = (
-        sa.select(
-            ev.c.id,
-            ev.c.subject_kind,
-            ev.c.subject_id,
-            ev.c.at,
-            ev.c.actor,
-            ev.c.action,
-            ev.c.from_status,
-            ev.c.to_status,
-            ev.c.note,
-        )
-        .where(sa.or_(*wanted))
-        .order_by(ev.c.at, ev.c.id)
-    )
-    return _frame(
-        conn,
-        stmt,
-        [
-            "id",
-            "subject_kind",
-            "subject_id",
-            "at",
-            "actor",
-            "action",
-            "from_status",
-            "to_status",
-            "note",
-        ],
-    )
-
-
-def fetch_last_notes(conn: Connection, claim_ids: Iterable[str]) -> dict[str, str]:
-    """The note of the latest decision of each claim that has one."""
-    ids = sorted(set(claim_ids))
-    if not ids:
-        return {}
-    last = (
-        sa.select(ev.c.subject_id, sa.func.max(ev.c.id).label("last_id"))
-        .where(ev.c.subject_kind == "claim", ev.c.subject_id.in_(ids))
-        .group_by(ev.c.subject_id)
-        .subquery()
-    )
-    stmt = sa.select(ev.c.subject_id, ev.c.note).join(last, last.c.last_id == ev.c.id)
-    return {sid: note for sid, note in conn.execute(stmt) if note}
 
 
 # ------------------------------------------------------------------ one claim's evidence
@@ -575,9 +501,7 @@ def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFram
     )
 
 
-def fetch_receipt_uses(
-    conn: Connection, receipt_sha256: str, *, region_ids: Sequence[str] | None
-) -> pd.DataFrame:
+def fetch_receipt_uses(conn: Connection, receipt_sha256: str, *, scope: Scope) -> pd.DataFrame:
     """Return every claim in scope carrying a receipt hash, by date then arrival."""
     stmt = (
         sa.select(
@@ -590,7 +514,7 @@ def fetch_receipt_uses(
         )
         .join(r, r.c.id == e.c.rep_id)
         .join(t, t.c.id == r.c.team_id)
-        .where(e.c.receipt_sha256 == receipt_sha256, *_rep_conditions(region_ids, None, None, None))
+        .where(e.c.receipt_sha256 == receipt_sha256, *rep_conditions(scope))
         .order_by(e.c.date, e.c.received_at, e.c.arrival_seq, e.c.id)
     )
     return _frame(conn, stmt, ["claim_id", "rep_id", "rep_name", "date", "category", "amount"])
@@ -604,121 +528,3 @@ def fetch_rep_day_claims(conn: Connection, *, rep_id: str, day: date, category: 
         .order_by(e.c.id)
     )
     return [(cid, float(amount)) for cid, amount in conn.execute(stmt)]
-
-
-# ------------------------------------------------------------------ decisions (writes)
-
-
-def fetch_flag_states(conn: Connection, claim_ids: Iterable[str]) -> list[Mapping[str, Any]]:
-    """(id, claim_id, status) of every flag of the named claims."""
-    stmt = sa.select(fl.c.id, fl.c.claim_id, fl.c.status).where(
-        fl.c.claim_id.in_(sorted(set(claim_ids)))
-    )
-    return list(conn.execute(stmt).mappings())
-
-
-def upsert_claim_statuses(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Set the current decision of claims: rows of claim_id, status, updated_at, updated_by."""
-    if not rows:
-        return
-    ids = [row["claim_id"] for row in rows]
-    existing = set(conn.execute(sa.select(cs.c.claim_id).where(cs.c.claim_id.in_(ids))).scalars())
-    new = [dict(row) for row in rows if row["claim_id"] not in existing]
-    old = [
-        {
-            "b_id": row["claim_id"],
-            "status": row["status"],
-            "updated_at": row["updated_at"],
-            "updated_by": row["updated_by"],
-        }
-        for row in rows
-        if row["claim_id"] in existing
-    ]
-    if new:
-        conn.execute(cs.insert(), new)
-    if old:
-        conn.execute(
-            cs.update()
-            .where(cs.c.claim_id == sa.bindparam("b_id"))
-            .values(
-                status=sa.bindparam("status"),
-                updated_at=sa.bindparam("updated_at"),
-                updated_by=sa.bindparam("updated_by"),
-            ),
-            old,
-        )
-
-
-def set_flag_statuses(conn: Connection, statuses: Mapping[str, str], *, now: datetime) -> None:
-    """Set the status of expense flags: {flag id: status}."""
-    if not statuses:
-        return
-    conn.execute(
-        fl.update()
-        .where(fl.c.id == sa.bindparam("b_id"))
-        .values(status=sa.bindparam("status"), updated_at=now),
-        [{"b_id": fid, "status": status} for fid, status in statuses.items()],
-    )
-
-
-def append_status_events(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append rows to the decision log (subject_kind, subject_id, at, actor, action,
-    from_status, to_status, note). The log is append-only: nothing here changes a row."""
-    if rows:
-        conn.execute(ev.insert(), [{"assigned_to": None, **row} for row in rows])
-
-
-# ------------------------------------------------------------------ rule settings
-
-
-def fetch_settings(conn: Connection, keys: Iterable[str]) -> dict[str, Any]:
-    """The stored values of rule settings (missing keys are absent)."""
-    rs = schema.rule_settings
-    stmt = sa.select(rs.c.key, rs.c.value).where(rs.c.key.in_(sorted(set(keys))))
-    return {key: value for key, value in conn.execute(stmt)}
-
-
-def save_settings(
-    conn: Connection,
-    values: Mapping[str, Any],
-    *,
-    actor: str,
-    now: datetime,
-    note: str | None = None,
-) -> int:
-    """Store rule settings whose value changed and append each change to settings_audit
-    (who, when, before, after); return how many changed."""
-    rs, audit = schema.rule_settings, schema.settings_audit
-    before = fetch_settings(conn, values)
-    changed = 0
-    for key, value in values.items():
-        old = before.get(key)
-        if old == value:
-            continue
-        if key in before:
-            conn.execute(
-                rs.update()
-                .where(rs.c.key == key)
-                .values(value=value, updated_at=now, updated_by=actor)
-            )
-        else:
-            conn.execute(rs.insert().values(key=key, value=value, updated_at=now, updated_by=actor))
-        conn.execute(
-            audit.insert().values(at=now, actor=actor, key=key, before=old, after=value, note=note)
-        )
-        changed += 1
-    return changed
-
-
-def fetch_settings_audit(conn: Connection, keys: Iterable[str], *, limit: int = 50) -> pd.DataFrame:
-    """The latest changes of the given settings, newest first."""
-    audit = schema.settings_audit
-    stmt = (
-        sa.select(
-            audit.c.at, audit.c.actor, audit.c.key, audit.c.before, audit.c.after, audit.c.note
-        )
-        .where(audit.c.key.in_(sorted(set(keys))))
-        .order_by(audit.c.at.desc(), audit.c.id.desc())
-        .limit(limit)
-    )
-    return _frame(conn, stmt, ["at", "actor", "key", "before", "after", "note"])

@@ -13,14 +13,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
+from data_access.frames import chunks
 from data_access.records import epoch_seconds
 
 _CHUNK = 500
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _seconds(conn: Connection, column) -> sa.ColumnElement:
@@ -82,7 +78,7 @@ def fetch_versions(conn: Connection, pairs: Iterable[tuple[str, date]]) -> dict[
         by_date.setdefault(day, []).append(rep)
     out: dict[tuple, int] = {}
     for day, reps in by_date.items():
-        for chunk in _chunks(sorted(set(reps))):
+        for chunk in chunks(sorted(set(reps)), _CHUNK):
             stmt = sa.select(rd.c.rep_id, rd.c.version).where(
                 rd.c.local_date == day, rd.c.rep_id.in_(chunk)
             )
@@ -100,7 +96,7 @@ def mark_judged(conn: Connection, versions: Mapping[tuple[str, date], int]) -> N
         .values(judged_version=sa.bindparam("b_version"))
     )
     params = [{"b_rep": r, "b_date": d, "b_version": v} for (r, d), v in versions.items()]
-    for chunk in _chunks(params, 1000):
+    for chunk in chunks(params, 1000):
         conn.execute(stmt, list(chunk))
 
 
@@ -111,7 +107,7 @@ def fetch_reps(conn: Connection, rep_ids: Iterable[str]) -> dict[str, Mapping[st
     """Return per rep: timezone, work_start, work_end."""
     r = schema.reps
     out = {}
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         stmt = sa.select(r.c.id, r.c.timezone, r.c.work_start, r.c.work_end).where(
             r.c.id.in_(chunk)
         )
@@ -130,7 +126,7 @@ def fetch_fixes(
     cols: dict[str, list] = {
         k: [] for k in ("rep_id", "id", "device_id", "t", "lat", "lon", "acc", "mock", "provider")
     }
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         stmt = (
             sa.select(
                 g.c.rep_id,
@@ -172,7 +168,7 @@ def fetch_device_events(
     """Return the reps' device events in [start, end): id, rep_id, device_id, t_s, kind."""
     e = schema.device_events
     out = []
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         stmt = sa.select(e.c.id, e.c.rep_id, e.c.device_id, _seconds(conn, e.c.ts), e.c.kind).where(
             e.c.rep_id.in_(chunk), e.c.ts >= start, e.c.ts < end
         )
@@ -191,7 +187,7 @@ def fetch_visits(
     """Return the check-ins of the reps on the local dates, with their customer's city."""
     v, c = schema.visits, schema.customers
     out = []
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         stmt = (
             sa.select(
                 v.c.id,
@@ -234,7 +230,7 @@ def fetch_check_outs(conn: Connection, visit_ids: Sequence[str]) -> list[dict[st
     """Return the check-outs of the visits."""
     co = schema.check_outs
     out = []
-    for chunk in _chunks(sorted(set(visit_ids)), 2000):
+    for chunk in chunks(sorted(set(visit_ids)), 2000):
         stmt = sa.select(
             co.c.id,
             co.c.visit_id,
@@ -265,7 +261,7 @@ def fetch_photos(conn: Connection, visit_ids: Sequence[str]) -> list[dict[str, A
     """Return the photos of the visits: id, visit_id, taken_at_s, sha256, phash."""
     p = schema.photos
     out = []
-    for chunk in _chunks(sorted(set(visit_ids)), 2000):
+    for chunk in chunks(sorted(set(visit_ids)), 2000):
         stmt = sa.select(
             p.c.id, p.c.visit_id, _seconds(conn, p.c.taken_at), p.c.sha256, p.c.phash
         ).where(p.c.visit_id.in_(chunk))
@@ -286,7 +282,7 @@ def fetch_photo_hashes(conn: Connection) -> list[dict[str, Any]]:
 def fetch_photo_hashes_of(conn: Connection, visit_ids: Sequence[str]) -> list[dict[str, Any]]:
     """Return the hashes of the photos of the visits (as ``fetch_photo_hashes``)."""
     out: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(set(visit_ids)), 2000):
+    for chunk in chunks(sorted(set(visit_ids)), 2000):
         out += _photo_hashes(conn, chunk)
     return out
 
@@ -326,7 +322,7 @@ def fetch_customers(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[s
     """Return per customer id: name, lat, lon, geofence_m, city."""
     c = schema.customers
     out = {}
-    for chunk in _chunks(sorted(set(ids)), 2000):
+    for chunk in chunks(sorted(set(ids)), 2000):
         stmt = sa.select(c.c.id, c.c.name, c.c.lat, c.c.lon, c.c.geofence_m, c.c.city).where(
             c.c.id.in_(chunk)
         )
@@ -361,7 +357,7 @@ def fetch_claims(
     """Return the reps' claims dated on the dates."""
     e = schema.expenses
     out: list[Mapping[str, Any]] = []
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         out += _claims(conn, sa.and_(e.c.rep_id.in_(chunk), e.c.date.in_(sorted(set(dates)))))
     return out
 
@@ -370,7 +366,7 @@ def fetch_claims_by_receipt(conn: Connection, receipts: Iterable[str]) -> list[M
     """Return every claim whose receipt_sha256 is one of ``receipts``."""
     e = schema.expenses
     out: list[Mapping[str, Any]] = []
-    for chunk in _chunks(sorted(set(receipts)), 2000):
+    for chunk in chunks(sorted(set(receipts)), 2000):
         out += _claims(conn, e.c.receipt_sha256.in_(chunk))
     return out
 
@@ -381,7 +377,7 @@ def fetch_device_uses(
     """Return (device_id, rep_id, first use) of the reps' devices (every rep's without
     ``rep_ids``) in [start, end): fixes, check-ins and device events."""
     out = []
-    groups = [None] if rep_ids is None else list(_chunks(sorted(set(rep_ids))))
+    groups = [None] if rep_ids is None else list(chunks(sorted(set(rep_ids)), _CHUNK))
     for t in (schema.gps_fixes, schema.visits, schema.device_events):
         for chunk in groups:
             stmt = (
@@ -403,7 +399,7 @@ def fetch_clean_rollup_km(
     """Return rep_id → km of the day's rollups that are up to date (not dirty)."""
     rd = schema.rep_days
     out: dict[str, float] = {}
-    for chunk in _chunks(sorted(set(rep_ids))):
+    for chunk in chunks(sorted(set(rep_ids)), _CHUNK):
         stmt = sa.select(rd.c.rep_id, rd.c.km).where(
             rd.c.local_date == day, rd.c.rep_id.in_(chunk), rd.c.dirty.is_(False)
         )
@@ -432,11 +428,11 @@ def _stored(
         by_date.setdefault(day, []).append(rep)
     out: dict[str, Mapping[str, Any]] = {}
     for day, reps in by_date.items():
-        for chunk in _chunks(sorted(set(reps))):
+        for chunk in chunks(sorted(set(reps)), _CHUNK):
             stmt = sa.select(table).where(table.c[date_col] == day, table.c.rep_id.in_(chunk))
             for row in conn.execute(stmt).mappings():
                 out[row["id"]] = row
-    for chunk in _chunks(sorted(set(extra_ids) - set(out)), 2000):
+    for chunk in chunks(sorted(set(extra_ids) - set(out)), 2000):
         for row in conn.execute(sa.select(table).where(table.c.id.in_(chunk))).mappings():
             out[row["id"]] = row
     return out
@@ -479,7 +475,7 @@ def _upsert(
         index_elements=["id"],
         set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in ("id", *keep)},
     )
-    for chunk in _chunks(list(rows), 1000):
+    for chunk in chunks(list(rows), 1000):
         conn.execute(stmt, list(chunk))
 
 
@@ -496,7 +492,7 @@ def upsert_flags(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 def delete_open(conn: Connection, table: sa.Table, ids: Iterable[str]) -> int:
     """Delete the given alerts or flags that are still open; return how many."""
     done = 0
-    for chunk in _chunks(sorted(set(ids)), 1000):
+    for chunk in chunks(sorted(set(ids)), 1000):
         done += conn.execute(
             table.delete().where(table.c.id.in_(chunk), table.c.status == "open")
         ).rowcount
@@ -516,7 +512,7 @@ def fetch_event_notes(
     """Return the notes of the subjects' events of one action, by subject id."""
     se = schema.status_events
     out: dict[str, list[str]] = {}
-    for chunk in _chunks(sorted(set(ids)), 1000):
+    for chunk in chunks(sorted(set(ids)), 1000):
         stmt = sa.select(se.c.subject_id, se.c.note).where(
             se.c.subject_kind == subject_kind, se.c.action == action, se.c.subject_id.in_(chunk)
         )

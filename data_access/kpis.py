@@ -1,62 +1,31 @@
-"""KPI queries: per rep-day facts, customer coverage and the small counts of the cockpit.
+"""The cockpit's small reads: the overview's counts (open alerts, claimed and at-risk CNY, reps
+online), one rep-day's visit list for the drill-down and the global filter's options.
 
-Everything is aggregated in SQL (at most per rep and local date) so no page ever loads raw fixes
-or visits, except the visit list of one rep-day for the drill-down.
-
-Region scope is applied here, in every query: ``region_ids`` is the caller's scope (None = every
-region, for exec/finance/admin; a manager passes their regions). It is combined with the optional
-``region``/``team``/``rep`` filter by AND, so a filter naming a team, rep or region outside the
-scope yields nothing, never the other region's data. Reps are scoped through their team's region,
-customers through ``customers.region_id``.
+Every read takes the caller's ``scope`` and applies it, with the optional ``region``/``team``/
+``rep`` filter, through the conditions of ``data_access.scope``. The per rep-day facts are in
+``data_access.facts``, customer coverage in ``data_access.coverage``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
-
-DEFAULT_MIN_DWELL_S = 300.0
-
-FACT_COUNT_COLUMNS = (
-    "visits",
-    "effective",
-    "dwell_n",
-    "sop_required",
-    "sop_done",
-    "planned",
-    "planned_done",
-    "fixes",
-)
-FACT_AMOUNT_COLUMNS = ("dwell_s_sum", "order_amount", "expense_amount", "km")
-FACT_COLUMNS = (
-    "rep_id",
-    "rep_name",
-    "team_id",
-    "team_name",
-    "region_id",
-    "region_name",
-    "local_date",
-    "visits",
-    "effective",
-    "dwell_s_sum",
-    "dwell_n",
-    "sop_required",
-    "sop_done",
-    "planned",
-    "planned_done",
-    "order_amount",
-    "expense_amount",
-    "km",
-    "fixes",
+from data_access import frames, schema
+from data_access.alerts import standing_alert
+from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition, required_steps_per_template
+from data_access.scope import (
+    Scope,
+    bound_rep_conditions,
+    bound_rep_filter,
+    region_conditions,
+    scoped_rep_ids,
 )
 
 v = schema.visits
@@ -64,826 +33,6 @@ r = schema.reps
 t = schema.teams
 g = schema.regions
 c = schema.customers
-
-
-def standing_alert(alerts: Any) -> sa.ColumnElement[bool]:
-    """An alert that counts against its visit: every one but those a person dismissed as a
-    false positive (the visit list's ``rules_fired`` and ``alerts.fetch_visit_rules``)."""
-    return alerts.c.status != "dismissed"
-
-
-# ------------------------------------------------------------------ scope helpers
-
-
-def _check_region_ids(region_ids: Sequence[str] | None) -> list[str] | None:
-    if region_ids is None:
-        return None
-    if isinstance(region_ids, str):
-        # A bare string would be read as a list of one-letter region ids.
-        raise TypeError("region_ids must be a sequence of region ids or None, not a string")
-    return list(region_ids)
-
-
-def _rep_conditions(
-    region_ids: Sequence[str] | None,
-    region: str | None,
-    team: str | None,
-    rep: str | None,
-    *,
-    active_only: bool = False,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``reps`` joined to ``teams``: the scope AND the filter."""
-    conds: list[sa.ColumnElement[bool]] = []
-    scope = _check_region_ids(region_ids)
-    if scope is not None:
-        conds.append(t.c.region_id.in_(scope))
-    if region is not None:
-        conds.append(t.c.region_id == region)
-    if team is not None:
-        conds.append(r.c.team_id == team)
-    if rep is not None:
-        conds.append(r.c.id == rep)
-    if active_only:
-        conds.append(r.c.active.is_(True))
-    return conds
-
-
-def _scoped_rep_ids(
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    *,
-    active_only: bool = False,
-) -> sa.Select:
-    """SELECT reps.id of the reps in scope (for ``rep_id IN (...)``)."""
-    return (
-        sa.select(r.c.id)
-        .join(t, t.c.id == r.c.team_id)
-        .where(*_rep_conditions(region_ids, region, team, rep, active_only=active_only))
-    )
-
-
-owner = r.alias("owner")
-owner_team = t.alias("owner_team")
-
-
-def _customers_with_owner() -> Any:
-    """customers LEFT JOIN their owner rep and the owner's team (a customer's region is its
-    owner's team's region)."""
-    return c.outerjoin(owner, owner.c.id == c.c.owner_rep_id).outerjoin(
-        owner_team, owner_team.c.id == owner.c.team_id
-    )
-
-
-def _customer_conditions(
-    region_ids: Sequence[str] | None,
-    region: str | None,
-    team: str | None,
-    rep: str | None,
-) -> list[sa.ColumnElement[bool]]:
-    """Conditions on ``_customers_with_owner()``: region and team through the owner rep's
-    current team, rep by the owner (a rep or team that moved takes its customers along at once;
-    a customer without an owner has no region and is in no region's scope)."""
-    conds: list[sa.ColumnElement[bool]] = []
-    scope = _check_region_ids(region_ids)
-    if scope is not None:
-        conds.append(owner_team.c.region_id.in_(scope))
-    if region is not None:
-        conds.append(owner_team.c.region_id == region)
-    if rep is not None:
-        conds.append(c.c.owner_rep_id == rep)
-    if team is not None:
-        conds.append(owner.c.team_id == team)
-    return conds
-
-
-def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.ColumnElement[bool]:
-    """Return the verified-visit test: checked out, dwell ≥ min_dwell_s, check-in in the fence."""
-    # The threshold is rendered inline, never as a parameter: then the planner can prove that
-    # the condition implies the predicate of the partial index of verified visits, even for a
-    # prepared statement.
-    threshold = sa.bindparam(None, float(min_dwell_s), type_=sa.Float, literal_execute=True)
-    return sa.and_(
-        visits.c.checked_out_at.is_not(None),
-        visits.c.dwell_s >= threshold,
-        visits.c.checkin_distance_m <= visits.c.geofence_limit_m,
-    )
-
-
-def _no_jit(conn: Connection) -> None:
-    """Turn PostgreSQL's JIT off for the rest of this transaction.
-
-    The planner's cost of a KPI aggregate over a few weeks crosses ``jit_above_cost`` while the
-    query itself runs in tens of milliseconds; compiling it then costs more than it saves.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL jit = off")
-
-
-def _frame(
-    conn: Connection, stmt: sa.Select, params: Mapping[str, Any] | None = None
-) -> pd.DataFrame:
-    result = conn.execute(stmt, params)
-    keys = list(result.keys())
-    rows = result.all()
-    # Column-wise construction: building a frame from a list of Row objects is ~10x slower.
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in keys]
-    return pd.DataFrame({key: list(col) for key, col in zip(keys, columns, strict=True)})
-
-
-def _required_steps_per_template() -> sa.Subquery:
-    """template_id → number of distinct required step codes."""
-    ts = schema.sop_template_steps
-    return (
-        sa.select(
-            ts.c.template_id,
-            sa.func.count(sa.distinct(ts.c.code)).label("n_required"),
-        )
-        .where(ts.c.required.is_(True))
-        .group_by(ts.c.template_id)
-        .subquery("tmpl_req")
-    )
-
-
-# ------------------------------------------------------------------ per rep-day facts
-
-_FLOAT_FACTS = frozenset(FACT_AMOUNT_COLUMNS)
-_UNION_FACTS = FACT_COLUMNS[7:]
-
-
-def _fact_columns(
-    rep_id: sa.ColumnElement[Any], day: sa.ColumnElement[Any], **values: sa.ColumnElement[Any]
-) -> list[sa.ColumnElement[Any]]:
-    """The columns of one branch of the facts union: the given facts, 0 for the others."""
-    cols = [rep_id.label("rep_id"), day.label("local_date")]
-    for name in _UNION_FACTS:
-        if name in values:
-            cols.append(values[name].label(name))
-        elif name in _FLOAT_FACTS:
-            cols.append(sa.cast(sa.literal_column("0"), sa.Float).label(name))
-        else:
-            cols.append(sa.literal_column("0").label(name))
-    return cols
-
-
-# The visit facts kept per rep-day in the rep_days rollup (beside its own km and fixes).
-ROLLUP_FACTS = tuple(name for name in _UNION_FACTS if name not in ("km", "fixes"))
-
-
-def _named_facts(source: Any) -> sa.Select:
-    """Select per rep-day facts of ``source`` with the rep, team and region (names and scope)."""
-    return sa.select(
-        source.c.rep_id,
-        r.c.name.label("rep_name"),
-        r.c.team_id,
-        t.c.name.label("team_name"),
-        t.c.region_id,
-        g.c.name.label("region_name"),
-        source.c.local_date,
-        *(source.c[name] for name in _UNION_FACTS),
-    ).select_from(
-        source.join(r, r.c.id == source.c.rep_id)
-        .join(t, t.c.id == r.c.team_id)
-        .outerjoin(g, g.c.id == t.c.region_id)
-    )
-
-
-def _facts_frame(conn: Connection, stmt: sa.Select) -> pd.DataFrame:
-    """Run a facts query; counts as int64, amounts as float64, zeros where absent."""
-    frame = _frame(conn, stmt)
-    for name in FACT_COUNT_COLUMNS:
-        frame[name] = frame[name].fillna(0).astype("int64")
-    for name in FACT_AMOUNT_COLUMNS:
-        frame[name] = frame[name].astype("float64").fillna(0.0)
-    return frame[list(FACT_COLUMNS)]
-
-
-def compute_rep_day_facts(
-    conn: Connection,
-    *,
-    start: date,
-    end: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    rep_ids: Sequence[str] | None = None,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> pd.DataFrame:
-    """Compute, from the raw records, one row per (rep, local date) in [start, end] with a fix,
-    visit, plan or expense (``rep_ids`` narrows to those reps: the refresher's dirty days).
-
-    Columns: rep/team/region ids and names, local_date, and the additive facts of the day:
-    visits, effective (verified visits), dwell_s_sum and dwell_n (over checked-out visits),
-    sop_required and sop_done (distinct required step codes of the visit's template, and those
-    with an ``ok`` step on the visit), planned and planned_done (plan_items, and those with a
-    visit by the rep to the customer on the planned date), order_amount (orders of the day's
-    visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
-    rollup, days with fixes only).
-
-    Each source is aggregated per (rep, date) on its own and the results are summed over a
-    UNION ALL, so no join multiplies rows.
-    """
-    conds = _rep_conditions(region_ids, region, team, rep)
-    if rep_ids is not None:
-        conds.append(r.c.id.in_(sorted(set(rep_ids))))
-    stmt = _named_facts(_computed_facts(start, end, conds, min_dwell_s))
-    _no_jit(conn)
-    return _facts_frame(conn, stmt)
-
-
-def _computed_facts(
-    start: date, end: date, conds: list[sa.ColumnElement[bool]], min_dwell_s: float
-) -> sa.Subquery:
-    """The per (rep, local date) facts of the reps matching ``conds`` (on reps joined to teams)
-    computed from the raw records: rep_id, local_date and the ``_UNION_FACTS``."""
-    scope = (
-        sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds).cte("scope_reps")
-        if conds
-        else None
-    )
-
-    def in_scope(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
-        # Everyone (no scope, no filter): the final join to reps and teams is enough.
-        return sa.true() if scope is None else column.in_(sa.select(scope.c.id))
-
-    in_period = sa.and_(v.c.local_date.between(start, end), in_scope(v.c.rep_id))
-    by_visit_day = (v.c.rep_id, v.c.local_date)
-
-    # Visits: counts, verified, dwell over checked-out visits, required SOP steps.
-    req = _required_steps_per_template()
-    checked_out = v.c.checked_out_at.is_not(None)
-    visits_part = (
-        sa.select(
-            *_fact_columns(
-                *by_visit_day,
-                visits=sa.func.count(),
-                effective=sa.func.sum(sa.case((effective_condition(v, min_dwell_s), 1), else_=0)),
-                dwell_s_sum=sa.func.sum(sa.case((checked_out, v.c.dwell_s), else_=0.0)),
-                dwell_n=sa.func.sum(sa.case((checked_out, 1), else_=0)),
-                sop_required=sa.func.sum(sa.func.coalesce(req.c.n_required, 0)),
-            )
-        )
-        .select_from(v.outerjoin(req, req.c.template_id == v.c.sop_template_id))
-        .where(in_period)
-        .group_by(*by_visit_day)
-    )
-
-    # SOP steps done: distinct (visit, required code) pairs with an ok step.
-    s, ts = schema.sop_steps, schema.sop_template_steps
-    done_pairs = (
-        sa.select(v.c.rep_id, v.c.local_date, s.c.visit_id, s.c.step)
-        .distinct()
-        .select_from(
-            s.join(v, v.c.id == s.c.visit_id).join(
-                ts,
-                sa.and_(
-                    ts.c.template_id == v.c.sop_template_id,
-                    ts.c.code == s.c.step,
-                    ts.c.required.is_(True),
-                ),
-            )
-        )
-        .where(s.c.ok.is_(True), in_period)
-        .subquery("done_pairs")
-    )
-    sop_part = sa.select(
-        *_fact_columns(done_pairs.c.rep_id, done_pairs.c.local_date, sop_done=sa.func.count())
-    ).group_by(done_pairs.c.rep_id, done_pairs.c.local_date)
-
-    o = schema.orders
-    orders_part = (
-        sa.select(
-            *_fact_columns(*by_visit_day, order_amount=sa.cast(sa.func.sum(o.c.amount), sa.Float))
-        )
-        .select_from(o.join(v, v.c.id == o.c.visit_id))
-        .where(in_period)
-        .group_by(*by_visit_day)
-    )
-
-    # Plans: a stop is done when the rep visited that customer on the planned date. A hash join
-    # on the distinct (rep, date, customer) of the period's visits, not a probe per stop.
-    pi = schema.plan_items
-    seen = (
-        sa.select(v.c.rep_id, v.c.local_date, v.c.customer_id)
-        .distinct()
-        .where(in_period)
-        .subquery("seen")
-    )
-    plans_part = (
-        sa.select(
-            *_fact_columns(
-                pi.c.rep_id,
-                pi.c.date,
-                planned=sa.func.count(),
-                planned_done=sa.func.count(seen.c.rep_id),
-            )
-        )
-        .select_from(
-            pi.outerjoin(
-                seen,
-                sa.and_(
-                    seen.c.rep_id == pi.c.rep_id,
-                    seen.c.local_date == pi.c.date,
-                    seen.c.customer_id == pi.c.customer_id,
-                ),
-            )
-        )
-        .where(pi.c.date.between(start, end), in_scope(pi.c.rep_id))
-        .group_by(pi.c.rep_id, pi.c.date)
-    )
-
-    e = schema.expenses
-    expenses_part = (
-        sa.select(
-            *_fact_columns(
-                e.c.rep_id, e.c.date, expense_amount=sa.cast(sa.func.sum(e.c.amount), sa.Float)
-            )
-        )
-        .where(e.c.date.between(start, end), in_scope(e.c.rep_id))
-        .group_by(e.c.rep_id, e.c.date)
-    )
-
-    rd = schema.rep_days
-    track_part = sa.select(
-        *_fact_columns(
-            rd.c.rep_id, rd.c.local_date, km=sa.cast(rd.c.km, sa.Float), fixes=rd.c.fixes
-        )
-    ).where(rd.c.local_date.between(start, end), rd.c.fixes > 0, in_scope(rd.c.rep_id))
-
-    u = sa.union_all(
-        visits_part, sop_part, orders_part, plans_part, expenses_part, track_part
-    ).subquery("u")
-    sums = [
-        sa.cast(sa.func.sum(u.c[name]), sa.BigInteger).label(name) for name in FACT_COUNT_COLUMNS
-    ] + [sa.cast(sa.func.sum(u.c[name]), sa.Float).label(name) for name in FACT_AMOUNT_COLUMNS]
-    return (
-        sa.select(u.c.rep_id, u.c.local_date, *sums)
-        .group_by(u.c.rep_id, u.c.local_date)
-        .subquery("facts")
-    )
-
-
-# ------------------------------------------------------------------ facts summed per grain
-
-SUM_FACTS = (*FACT_COUNT_COLUMNS, *FACT_AMOUNT_COLUMNS)
-GRAIN_KEYS: dict[str, tuple[str, ...]] = {
-    "day": ("local_date",),
-    "team": ("team_id", "team_name", "region_id", "region_name"),
-    "rep": ("rep_id", "rep_name", "team_id", "team_name"),
-}
-_KEY_TYPES: dict[str, Any] = {"local_date": sa.Date}
-
-
-def fetch_fact_sums(
-    conn: Connection,
-    *,
-    periods: Mapping[str, tuple[date, date]],
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> dict[str, pd.DataFrame]:
-    """Return the rep-day facts summed per grain, each over its own period, in one statement.
-
-    ``periods`` maps a grain of ``GRAIN_KEYS`` to its inclusive (start, end) local dates:
-
-    - ``day``: one row per local date with activity (a fix, visit, plan or claim), by date;
-    - ``team``: one row per team with a rep in scope (idle teams too, with zero sums), by team
-      name and id;
-    - ``rep``: one row per active rep in scope and per rep with activity, by team name, rep name
-      and id.
-
-    Each frame has the grain's key columns, the additive facts (``FACT_COUNT_COLUMNS`` as int64,
-    ``FACT_AMOUNT_COLUMNS`` as float64, zeros for idle groups) and ``rep_days``: the rep-days
-    with a fix or a visit. Read from the ``rep_days`` rollup; a ``min_dwell_s`` other than the
-    rollup's default is computed from the raw records.
-    """
-    unknown = sorted(set(periods) - set(GRAIN_KEYS))
-    if unknown or not periods:
-        raise ValueError(f"periods: grains must be among {sorted(GRAIN_KEYS)}, got {unknown}")
-    if "team" in periods and "rep" in periods and periods["team"] != periods["rep"]:
-        raise ValueError("periods: the team and rep grains must share one period")
-    lo = min(start for start, _end in periods.values())
-    hi = max(end for _start, end in periods.values())
-    scope = _check_region_ids(region_ids)
-    grains = tuple(grain for grain in GRAIN_KEYS if grain in periods)
-    params: dict[str, Any] = {"lo": lo, "hi": hi}
-    if "day" in periods:
-        params["day_start"], params["day_end"] = periods["day"]
-    if "team" in periods or "rep" in periods:
-        params["group_start"], params["group_end"] = periods.get("rep") or periods["team"]
-    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
-    params.update({name: value for name, value in filters.items() if value is not None})
-    present = tuple(value is not None for value in filters.values())
-    if min_dwell_s == DEFAULT_MIN_DWELL_S:
-        few_reps = conn.dialect.name == "postgresql" and (team is not None or rep is not None)
-        stmt = _fact_sums_statement(grains, *present, per_rep=few_reps)
-    else:  # a rare setting: built each time, with the raw records' facts
-        rep_conds = _rep_conditions(region_ids, region, team, rep)
-        stmt = _build_fact_sums(
-            grains, _bound_rep_conditions(*present), _computed_facts(lo, hi, rep_conds, min_dwell_s)
-        )
-    _no_jit(conn)
-    result = conn.execute(stmt, params)
-    names = list(result.keys())
-    rows = result.all()
-    out: dict[str, pd.DataFrame] = {}
-    for grain in periods:
-        keys = GRAIN_KEYS[grain]
-        mine = [row for row in rows if row[0] == grain]
-        order = [names.index(key) for key in _GRAIN_ORDER[grain]]
-        mine.sort(key=lambda row: tuple("" if row[i] is None else row[i] for i in order))
-        columns = list(zip(*mine, strict=True)) if mine else [() for _ in names]
-        data: dict[str, Any] = {}
-        for key in keys:
-            data[key] = list(columns[names.index(key)])
-        for name in (*FACT_COUNT_COLUMNS, "rep_days"):
-            data[name] = np.asarray(columns[names.index(name)], dtype="int64")
-        for name in FACT_AMOUNT_COLUMNS:
-            data[name] = np.asarray(columns[names.index(name)], dtype="float64")
-        out[grain] = pd.DataFrame(data)
-    return out
-
-
-def _bound_rep_conditions(
-    scoped: bool, region: bool, team: bool, rep: bool
-) -> list[sa.ColumnElement[bool]]:
-    """``_rep_conditions`` with bound parameters (``scope_regions``, ``region``, ``team``,
-    ``rep``) in place of values: one statement serves every filter of the same shape."""
-    conds: list[sa.ColumnElement[bool]] = []
-    if scoped:
-        conds.append(t.c.region_id.in_(sa.bindparam("scope_regions", expanding=True)))
-    if region:
-        conds.append(t.c.region_id == sa.bindparam("region", type_=sa.String))
-    if team:
-        conds.append(r.c.team_id == sa.bindparam("team", type_=sa.String))
-    if rep:
-        conds.append(r.c.id == sa.bindparam("rep", type_=sa.String))
-    return conds
-
-
-@functools.lru_cache(maxsize=128)
-def _fact_sums_statement(
-    grains: tuple[str, ...], scoped: bool, region: bool, team: bool, rep: bool, *, per_rep: bool
-) -> sa.CompoundSelect | sa.Select:
-    """The rollup statement of ``fetch_fact_sums`` for one shape of call (its grains, which
-    filters are set, the per-rep lookup), built once: constructing it costs more than running
-    it on a drill level."""
-    return _build_fact_sums(
-        grains, _bound_rep_conditions(scoped, region, team, rep), schema.rep_days, per_rep=per_rep
-    )
-
-
-def _build_fact_sums(
-    grains: Sequence[str],
-    rep_conds: list[sa.ColumnElement[bool]],
-    source: Any,
-    *,
-    per_rep: bool = False,
-) -> sa.CompoundSelect | sa.Select:
-    """The statement of ``fetch_fact_sums`` over per rep-day facts ``source``, with bound
-    parameters ``lo``/``hi`` (every grain's dates), ``day_start``/``day_end`` and
-    ``group_start``/``group_end`` (the team and rep grains).
-
-    ``per_rep`` (PostgreSQL, a team or rep filter): the rep-days are looked up rep by rep
-    (LATERAL, on the primary key). With its default costs PostgreSQL otherwise reads every
-    rep's days of the period by date and keeps a team's: 2.2 ms instead of 0.8 for a month.
-    """
-    lo, hi = sa.bindparam("lo", type_=sa.Date), sa.bindparam("hi", type_=sa.Date)
-    scope = (
-        sa.select(
-            r.c.id,
-            r.c.name,
-            r.c.team_id,
-            t.c.name.label("team_name"),
-            t.c.region_id,
-            g.c.name.label("region_name"),
-            r.c.active,
-        )
-        .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(g, g.c.id == t.c.region_id))
-        .where(*rep_conds)
-        .cte("scope")
-    )
-    active_day = sa.or_(
-        source.c.fixes > 0,
-        source.c.visits > 0,
-        source.c.planned > 0,
-        source.c.expense_amount > 0,
-    )
-    day_rows = sa.select(
-        source.c.rep_id,
-        source.c.local_date,
-        *(source.c[name] for name in SUM_FACTS),
-        sa.case((sa.or_(source.c.fixes > 0, source.c.visits > 0), 1), else_=0).label("rep_days"),
-    ).where(source.c.local_date.between(lo, hi), active_day)
-    if per_rep:
-        # OFFSET 0 keeps the planner from flattening the lookup back into one join.
-        lookup = day_rows.where(source.c.rep_id == scope.c.id).offset(0).lateral("day_rows")
-        facts = sa.select(lookup).select_from(scope.join(lookup, sa.true())).cte("facts")
-    else:
-        facts = day_rows.where(source.c.rep_id.in_(sa.select(scope.c.id))).cte("facts")
-
-    def sums(source: Any) -> list[sa.ColumnElement[Any]]:
-        return [
-            sa.cast(sa.func.coalesce(sa.func.sum(source.c[name]), 0), sa.BigInteger).label(name)
-            for name in (*FACT_COUNT_COLUMNS, "rep_days")
-        ] + [
-            sa.cast(sa.func.coalesce(sa.func.sum(source.c[name]), 0), sa.Float).label(name)
-            for name in FACT_AMOUNT_COLUMNS
-        ]
-
-    key_names = list(dict.fromkeys(key for keys in GRAIN_KEYS.values() for key in keys))
-
-    def keyed(grain: str, values: dict[str, sa.ColumnElement[Any]]) -> list[Any]:
-        cols: list[Any] = [sa.literal_column(f"'{grain}'", sa.String).label("grain")]
-        for key in key_names:
-            value = values.get(key)
-            if value is None:
-                value = sa.cast(sa.null(), _KEY_TYPES.get(key, sa.String))
-            cols.append(value.label(key))
-        return cols
-
-    branches = []
-    # The day branch comes first: its typed local_date column types the union's.
-    if "day" in grains:
-        start, end = (
-            sa.bindparam("day_start", type_=sa.Date),
-            sa.bindparam("day_end", type_=sa.Date),
-        )
-        branches.append(
-            sa.select(*keyed("day", {"local_date": facts.c.local_date}), *sums(facts))
-            .where(facts.c.local_date.between(start, end))
-            .group_by(facts.c.local_date)
-        )
-    if "team" in grains or "rep" in grains:
-        # Teams are summed from the (few) per-rep sums, not from the rep-days again.
-        start = sa.bindparam("group_start", type_=sa.Date)
-        end = sa.bindparam("group_end", type_=sa.Date)
-        by_rep = (
-            sa.select(facts.c.rep_id, *sums(facts))
-            .where(facts.c.local_date.between(start, end))
-            .group_by(facts.c.rep_id)
-            .cte("by_rep")
-        )
-        reps_with_sums = scope.outerjoin(by_rep, by_rep.c.rep_id == scope.c.id)
-    if "team" in grains:
-        team_keys = (scope.c.team_id, scope.c.team_name, scope.c.region_id, scope.c.region_name)
-        branches.append(
-            sa.select(*keyed("team", {k.name: k for k in team_keys}), *sums(by_rep))
-            .select_from(reps_with_sums)
-            .group_by(*team_keys)
-        )
-    if "rep" in grains:
-        rep_keys = {
-            "rep_id": scope.c.id,
-            "rep_name": scope.c.name,
-            "team_id": scope.c.team_id,
-            "team_name": scope.c.team_name,
-        }
-        zero = sa.literal_column("0")
-        branches.append(
-            sa.select(
-                *keyed("rep", rep_keys),
-                *(
-                    sa.func.coalesce(by_rep.c[name], zero).label(name)
-                    for name in (*FACT_COUNT_COLUMNS, "rep_days", *FACT_AMOUNT_COLUMNS)
-                ),
-            )
-            .select_from(reps_with_sums)
-            .where(sa.or_(scope.c.active.is_(True), by_rep.c.rep_id.is_not(None)))
-        )
-    return branches[0] if len(branches) == 1 else sa.union_all(*branches)
-
-
-_GRAIN_ORDER = {
-    "day": ("local_date",),
-    "team": ("team_name", "team_id"),
-    "rep": ("team_name", "rep_name", "rep_id"),
-}
-
-
-# ------------------------------------------------------------------ customers
-
-
-def fetch_customer_coverage(
-    conn: Connection,
-    *,
-    window_start: date,
-    window_end: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-    history_start: date | None = None,
-) -> pd.DataFrame:
-    """Return each customer in scope with its verified visits in [window_start, window_end].
-
-    ``verified_visits`` counts verified visits (by any rep) inside the window;
-    ``last_verified_date`` is the latest verified visit in [history_start, window_end]
-    (history_start defaults to window_start), None when there is none.
-    Customers are in scope through their owner rep's current team and region.
-    """
-    since = window_start if history_start is None else min(history_start, window_start)
-    conds = _customer_conditions(region_ids, region, team, rep)
-    in_window = v.c.local_date >= window_start
-    agg = (
-        sa.select(
-            v.c.customer_id,
-            sa.func.sum(sa.case((in_window, 1), else_=0)).label("verified_visits"),
-            sa.func.max(v.c.local_date).label("last_verified_date"),
-        )
-        .where(
-            v.c.local_date.between(since, window_end),
-            effective_condition(v, min_dwell_s),
-            v.c.customer_id.in_(
-                sa.select(c.c.id).select_from(_customers_with_owner()).where(*conds)
-            ),
-        )
-        .group_by(v.c.customer_id)
-        .subquery("verified")
-    )
-    stmt = (
-        sa.select(
-            c.c.id.label("customer_id"),
-            c.c.name,
-            c.c.city,
-            c.c.grade,
-            c.c.owner_rep_id,
-            owner.c.name.label("owner_name"),
-            owner.c.team_id,
-            owner_team.c.name.label("team_name"),
-            owner_team.c.region_id,
-            sa.func.coalesce(agg.c.verified_visits, 0).label("verified_visits"),
-            agg.c.last_verified_date,
-        )
-        .select_from(_customers_with_owner().outerjoin(agg, agg.c.customer_id == c.c.id))
-        .where(*conds)
-        .order_by(c.c.id)
-    )
-    _no_jit(conn)
-    frame = _frame(conn, stmt)
-    frame["verified_visits"] = frame["verified_visits"].fillna(0).astype("int64")
-    return frame
-
-
-def fetch_customer_compliance(
-    conn: Connection,
-    *,
-    window_start: date,
-    window_end: date,
-    required: Mapping[str, int],
-    history_start: date,
-    region_ids: Sequence[str] | None,
-    region: str | None = None,
-    team: str | None = None,
-    rep: str | None = None,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (counts, below) for the customers in scope whose grade is a key of ``required``.
-
-    Verified visits (by any rep) are counted per customer inside [window_start, window_end].
-
-    - ``counts``: team_id, team_name (the owner's team), grade, verified_visits and customers
-      (how many customers have them), with verified_visits capped at ``max(required)``: enough
-      to judge any grade's rule, and few rows;
-    - ``below``: the customers whose verified visits are below ``required[grade]`` (customer_id,
-      name, city, grade, owner_rep_id, owner_name, team_id, team_name, region_id,
-      verified_visits, last_verified_date: the latest verified visit in [history_start,
-      window_end], None when there is none), by customer id.
-
-    Customers are in scope through their owner rep's current team and region.
-    """
-    if not required:
-        raise ValueError("required: give the visits required of at least one grade")
-    cap = max(int(n) for n in required.values())
-    conds = _customer_conditions(region_ids, region, team, rep)
-    in_scope = (*conds, c.c.grade.in_(sorted(required)))
-    # Plain joins to the tables, not a CTE of the customers: the planner then knows how many
-    # customers are in scope and scans the window of the verified-visit index for many of them,
-    # or probes it per customer for a few.
-    verified = (
-        sa.select(v.c.customer_id, sa.func.count().label("n"))
-        .select_from(
-            v.join(c, c.c.id == v.c.customer_id)
-            .outerjoin(owner, owner.c.id == c.c.owner_rep_id)
-            .outerjoin(owner_team, owner_team.c.id == owner.c.team_id)
-        )
-        .where(
-            v.c.local_date.between(window_start, window_end),
-            effective_condition(v, min_dwell_s),
-            *in_scope,
-        )
-        .group_by(v.c.customer_id)
-        .subquery("ver")
-    )
-    judged = (
-        sa.select(
-            c.c.id,
-            c.c.name,
-            c.c.city,
-            c.c.grade,
-            c.c.owner_rep_id,
-            owner.c.name.label("owner_name"),
-            owner.c.team_id,
-            owner_team.c.name.label("team_name"),
-            owner_team.c.region_id,
-            sa.func.coalesce(verified.c.n, 0).label("verified_visits"),
-        )
-        .select_from(_customers_with_owner().outerjoin(verified, verified.c.customer_id == c.c.id))
-        .where(*in_scope)
-        .cte("judged")
-    )
-    j = judged.c
-    capped = sa.case((j.verified_visits > cap, cap), else_=j.verified_visits)
-    counts_stmt = sa.select(
-        sa.literal_column("'count'", sa.String).label("kind"),
-        j.team_id,
-        j.team_name,
-        j.grade,
-        capped.label("verified_visits"),
-        sa.func.count().label("customers"),
-        *(sa.cast(sa.null(), sa.String).label(name) for name in _BELOW_ONLY[:-1]),
-        sa.cast(sa.null(), sa.Date).label("last_verified_date"),
-    ).group_by(j.team_id, j.team_name, j.grade, capped)
-    v2 = v.alias("v2")
-    last_verified = (
-        sa.select(sa.func.max(v2.c.local_date))
-        .where(
-            v2.c.customer_id == j.id,
-            v2.c.local_date.between(history_start, window_end),
-            effective_condition(v2, min_dwell_s),
-        )
-        .scalar_subquery()
-    )
-    threshold = sa.case(
-        *((j.grade == grade, int(visits)) for grade, visits in sorted(required.items())),
-        else_=0,
-    )
-    below_stmt = sa.select(
-        sa.literal_column("'below'", sa.String).label("kind"),
-        j.team_id,
-        j.team_name,
-        j.grade,
-        j.verified_visits,
-        sa.literal_column("1").label("customers"),
-        j.id.label("customer_id"),
-        j.name,
-        j.city,
-        j.owner_rep_id,
-        j.owner_name,
-        j.region_id,
-        last_verified.label("last_verified_date"),
-    ).where(j.verified_visits < threshold)
-    # The counts branch comes first: its typed NULL date types the union's column.
-    stmt = sa.union_all(counts_stmt, below_stmt)
-    _no_jit(conn)
-    result = conn.execute(stmt)
-    names = list(result.keys())
-    rows = result.all()
-    count_rows = [row for row in rows if row[0] == "count"]
-    below_rows = sorted((row for row in rows if row[0] == "below"), key=lambda row: row[6])
-
-    def frame(rows: list[Any], columns: Sequence[str]) -> pd.DataFrame:
-        values = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-        data = {name: list(values[names.index(name)]) for name in columns}
-        out = pd.DataFrame(data, columns=list(columns))
-        out["verified_visits"] = np.asarray(data["verified_visits"], dtype="int64")
-        return out
-
-    counts = frame(count_rows, ("team_id", "team_name", "grade", "verified_visits", "customers"))
-    counts["customers"] = counts["customers"].astype("int64")
-    below = frame(
-        below_rows,
-        (
-            "customer_id",
-            "name",
-            "city",
-            "grade",
-            "owner_rep_id",
-            "owner_name",
-            "team_id",
-            "team_name",
-            "region_id",
-            "verified_visits",
-            "last_verified_date",
-        ),
-    )
-    return counts, below
-
-
-_BELOW_ONLY = (
-    "customer_id",
-    "name",
-    "city",
-    "owner_rep_id",
-    "owner_name",
-    "region_id",
-    "last_verified_date",
-)
 
 
 # ------------------------------------------------------------------ reps, online, filters
@@ -907,7 +56,7 @@ def fetch_expense_totals(
     *,
     start: date,
     end: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -918,7 +67,8 @@ def fetch_expense_totals(
     ``amount_at_risk`` of its open flags, capped at the claim amount (several rules disputing
     one claim never count it twice).
     """
-    stmt = _expense_totals_select(start, end, _scoped_rep_ids(region_ids, region, team, rep))
+    scoped = scoped_rep_ids(scope, region=region, team=team, rep=rep)
+    stmt = _expense_totals_select(start, end, scoped)
     both = conn.execute(stmt).one()
     return {"claimed": float(both[0]), "at_risk": float(both[1])}
 
@@ -953,7 +103,7 @@ def fetch_overview_extras(
     end: date,
     today: date,
     severities: Sequence[str],
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
@@ -962,11 +112,8 @@ def fetch_overview_extras(
     (severity → open alerts with local_date in [start, end], for each of ``severities``),
     ``claimed`` and ``at_risk`` (CNY, as ``fetch_expense_totals``), ``online`` (active reps
     with a fix on local date ``today``) and ``reps`` (active reps)."""
-    scope = _check_region_ids(region_ids)
-    filters = {"scope_regions": scope, "region": region, "team": team, "rep": rep}
-    params: dict[str, Any] = {"start": start, "end": end, "today": today}
-    params.update({name: value for name, value in filters.items() if value is not None})
-    present = tuple(value is not None for value in filters.values())
+    present, params = bound_rep_filter(scope, region=region, team=team, rep=rep)
+    params.update(start=start, end=end, today=today)
     stmt = _overview_extras_statement(tuple(severities), *present)
     row = conn.execute(stmt, params).mappings().one()
     return {
@@ -984,7 +131,7 @@ def _overview_extras_statement(
 ) -> sa.Select:
     """The statement of ``fetch_overview_extras`` for one shape of call, built once."""
     start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
-    conds = _bound_rep_conditions(scoped, region, team, rep)
+    conds = bound_rep_conditions(scoped, region, team, rep)
     scoped_ids = sa.select(r.c.id).join(t, t.c.id == r.c.team_id).where(*conds)
     a = schema.alerts
     alerts = (
@@ -1009,7 +156,7 @@ def fetch_day_visits(
     *,
     rep_id: str,
     day: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> pd.DataFrame:
     """Return the visits of one rep on one local date (empty when the rep is out of scope).
@@ -1019,11 +166,9 @@ def fetch_day_visits(
     order_amount, planned (the customer was on the rep's plan for that day), timezone,
     rules_fired (the distinct rules of the standing alerts on the visit, by code).
     """
-    scope = _check_region_ids(region_ids)
-    params: dict[str, Any] = {"rep_id": rep_id, "day": day}
-    if scope is not None:
-        params["scope_regions"] = scope
-    frame = _frame(conn, _day_visits_statement(scope is not None, float(min_dwell_s)), params)
+    shape, params = bound_rep_filter(scope)
+    params.update(rep_id=rep_id, day=day)
+    frame = frames.frame(conn, _day_visits_statement(shape, float(min_dwell_s)), params)
     for name in ("in_geofence", "effective", "planned"):
         frame[name] = frame[name].astype(bool)
     for name in ("sop_required", "sop_done"):
@@ -1037,11 +182,11 @@ def fetch_day_visits(
 
 
 @functools.lru_cache(maxsize=8)
-def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
-    """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and, when scoped,
-    ``scope_regions``), built once per shape."""
+def _day_visits_statement(shape: tuple[bool, bool, bool, bool], min_dwell_s: float) -> sa.Select:
+    """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and the parameters of
+    the scope's ``shape``), built once per shape."""
     s, ts, o, pi = schema.sop_steps, schema.sop_template_steps, schema.orders, schema.plan_items
-    req = _required_steps_per_template()
+    req = required_steps_per_template()
     done = (
         sa.select(sa.func.count(sa.distinct(s.c.step)))
         .select_from(
@@ -1112,7 +257,7 @@ def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
             v.c.rep_id.in_(
                 sa.select(r.c.id)
                 .join(t, t.c.id == r.c.team_id)
-                .where(*_bound_rep_conditions(scoped, False, False, False))
+                .where(*bound_rep_conditions(*shape))
                 .correlate(None)
             ),
         )
@@ -1120,12 +265,9 @@ def _day_visits_statement(scoped: bool, min_dwell_s: float) -> sa.Select:
     )
 
 
-def fetch_filter_options(
-    conn: Connection, *, region_ids: Sequence[str] | None
-) -> dict[str, list[dict[str, Any]]]:
+def fetch_filter_options(conn: Connection, *, scope: Scope) -> dict[str, list[dict[str, Any]]]:
     """Return the regions, teams (with region_id) and reps (with team_id, active) in scope,
     each by name and id, in one statement."""
-    scope = _check_region_ids(region_ids)
     nothing = sa.cast(sa.null(), sa.String)
     # The reps come first: their typed ``active`` column types the union's.
     rep_stmt = sa.select(
@@ -1149,10 +291,9 @@ def fetch_filter_options(
         nothing,
         sa.cast(sa.null(), sa.Boolean),
     )
-    if scope is not None:
-        region_stmt = region_stmt.where(g.c.id.in_(scope))
-        team_stmt = team_stmt.where(t.c.region_id.in_(scope))
-        rep_stmt = rep_stmt.where(t.c.region_id.in_(scope))
+    region_stmt = region_stmt.where(*region_conditions(scope, g.c.id))
+    team_stmt = team_stmt.where(*region_conditions(scope, t.c.region_id))
+    rep_stmt = rep_stmt.where(*region_conditions(scope, t.c.region_id))
     union = sa.union_all(rep_stmt, team_stmt, region_stmt).subquery("options")
     ordered = sa.select(union).order_by(union.c.kind, union.c.name, union.c.id)
     rows = conn.execute(ordered).all()

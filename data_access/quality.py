@@ -11,15 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _scoped_rep_ids
+from data_access.frames import chunks
+from data_access.scope import Scope, rep_conditions, scoped_rep_ids
 
 dd = schema.device_days
 _CHUNK = 500
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def replace_device_days(
@@ -30,9 +26,9 @@ def replace_device_days(
     for rep, day in set(keys):
         by_date.setdefault(day, []).append(rep)
     for day, reps in by_date.items():
-        for chunk in _chunks(sorted(reps)):
+        for chunk in chunks(sorted(reps), _CHUNK):
             conn.execute(dd.delete().where(dd.c.local_date == day, dd.c.rep_id.in_(chunk)))
-    for chunk in _chunks(list(rows), 1000):
+    for chunk in chunks(list(rows), 1000):
         conn.execute(dd.insert(), [dict(r) for r in chunk])
 
 
@@ -55,22 +51,22 @@ def fetch_device_days(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
-    region_ids: Sequence[str] | None = None,
+    scope: Scope,
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
 ) -> list[Mapping[str, Any]]:
-    """Return the records of the period (both bounds inclusive) of the reps in the scope
-    (``region_ids`` None = every region) and the optional region/team/rep filter, by device,
-    rep and date, each with the rep's name (``rep_name``)."""
+    """Return the records of the period (both bounds inclusive) of the reps in the scope and
+    the optional region/team/rep filter, by device, rep and date, each with the rep's name
+    (``rep_name``)."""
     r = schema.reps
     stmt = sa.select(*_COLUMNS, r.c.name.label("rep_name")).outerjoin(r, r.c.id == dd.c.rep_id)
     if date_from is not None:
         stmt = stmt.where(dd.c.local_date >= date_from)
     if date_to is not None:
         stmt = stmt.where(dd.c.local_date <= date_to)
-    if region_ids is not None or region is not None or team is not None or rep is not None:
-        stmt = stmt.where(dd.c.rep_id.in_(_scoped_rep_ids(region_ids, region, team, rep)))
+    if rep_conditions(scope, region=region, team=team, rep=rep):  # else every rep: no look-up
+        stmt = stmt.where(dd.c.rep_id.in_(scoped_rep_ids(scope, region=region, team=team, rep=rep)))
     stmt = stmt.order_by(dd.c.device_id, dd.c.rep_id, dd.c.local_date)
     return list(conn.execute(stmt).mappings())
 

@@ -24,14 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import ROLLUP_FACTS as _ROLLUP_FACTS
+from data_access.facts import ROLLUP_FACTS as _ROLLUP_FACTS
+from data_access.frames import chunks
 
 _CHUNK = 5000
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ------------------------------------------------------------------ look-ups used by validation
@@ -41,7 +37,7 @@ def existing_ids(conn: Connection, table: sa.Table, ids: Iterable[str]) -> set[s
     """Return the subset of ``ids`` stored in ``table``."""
     wanted = sorted(set(ids))
     found: set[str] = set()
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted, _CHUNK):
         found.update(conn.execute(sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
     return found
 
@@ -51,7 +47,7 @@ def _fetch_by_ids(
 ) -> dict[str, Mapping[str, Any]]:
     wanted = sorted(set(ids))
     out: dict[str, Mapping[str, Any]] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted, _CHUNK):
         for row in conn.execute(sa.select(key, *columns).where(key.in_(chunk))).mappings():
             out[row[key.name]] = row
     return out
@@ -63,7 +59,7 @@ def fetch_rep_context(conn: Connection, rep_ids: Iterable[str]) -> dict[str, Map
     query_cols = (r.c.timezone, r.c.work_start, r.c.work_end, t.c.region_id)
     wanted = sorted(set(rep_ids))
     out: dict[str, Mapping[str, Any]] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted, _CHUNK):
         stmt = (
             sa.select(r.c.id, *query_cols)
             .select_from(r.outerjoin(t, t.c.id == r.c.team_id))
@@ -109,7 +105,7 @@ def upsert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
     keys = [c.name for c in table.primary_key.columns]
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
-    for chunk in _chunks(rows, 1000):
+    for chunk in chunks(rows, 1000):
         conn.execute(stmt, list(chunk))
     return len(rows)
 
@@ -119,7 +115,7 @@ def replace_plan_items(conn: Connection, plans: Sequence[Mapping[str, Any]]) -> 
     if not plans:
         return
     items = schema.plan_items
-    for chunk in _chunks([p["id"] for p in plans]):
+    for chunk in chunks([p["id"] for p in plans], _CHUNK):
         conn.execute(items.delete().where(items.c.plan_id.in_(chunk)))
     rows = [
         {"plan_id": p["id"], "seq": seq, "rep_id": p["rep_id"], "date": p["date"], "customer_id": c}
@@ -135,7 +131,7 @@ def replace_template_steps(conn: Connection, templates: Sequence[Mapping[str, An
     if not templates:
         return
     steps = schema.sop_template_steps
-    for chunk in _chunks([t["id"] for t in templates]):
+    for chunk in chunks([t["id"] for t in templates], _CHUNK):
         conn.execute(steps.delete().where(steps.c.template_id.in_(chunk)))
     rows = [
         {"template_id": t["id"], "seq": seq, "code": s["code"], "required": s["required"]}
@@ -173,7 +169,7 @@ def refresh_checkout_times(conn: Connection, visit_ids: Iterable[str]) -> None:
     """Set each visit's checked_out_at (earliest stored check-out) and dwell_s."""
     v, co = schema.visits, schema.check_outs
     updates = []
-    for chunk in _chunks(sorted(set(visit_ids))):
+    for chunk in chunks(sorted(set(visit_ids)), _CHUNK):
         stmt = (
             sa.select(v.c.id, v.c.ts, sa.func.min(co.c.ts).label("out"))
             .join(co, co.c.visit_id == v.c.id)
@@ -204,7 +200,7 @@ def mark_rep_days_dirty(conn: Connection, keys: Iterable[tuple[str, Any]]) -> No
         index_elements=["rep_id", "local_date"],
         set_={"dirty": stmt.excluded.dirty, "version": rd.c.version + 1},
     )
-    for chunk in _chunks(rows, 1000):
+    for chunk in chunks(rows, 1000):
         conn.execute(stmt, list(chunk))
 
 
@@ -447,7 +443,7 @@ def add_quarantine(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
     q = schema.quarantine
     hashes = sorted({row["raw_sha256"] for row in rows})
     open_hashes: set[str] = set()
-    for chunk in _chunks(hashes):
+    for chunk in chunks(hashes, _CHUNK):
         open_hashes.update(
             conn.execute(
                 sa.select(q.c.raw_sha256).where(q.c.status == "open", q.c.raw_sha256.in_(chunk))
@@ -478,7 +474,7 @@ def list_quarantine(
 def resolve_quarantine(conn: Connection, ids: Sequence[int], *, now: datetime) -> None:
     """Mark quarantined records as re-submitted successfully."""
     q = schema.quarantine
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         conn.execute(
             q.update()
             .where(q.c.id.in_(chunk))
@@ -555,7 +551,7 @@ def fetch_fix_arrays(
     sqlite_dialect = conn.dialect.name == "sqlite"
     # SQLite keeps UTC text: read it raw and parse it with numpy (no per-row Python work).
     ts_col = sa.type_coerce(g.c.ts, sa.String) if sqlite_dialect else epoch_seconds(conn, g.c.ts)
-    for chunk in _chunks(sorted(set(rep_ids)), 500):
+    for chunk in chunks(sorted(set(rep_ids)), 500):
         stmt = (
             sa.select(g.c.rep_id, ts_col, g.c.lat, g.c.lon, g.c.accuracy_m, *extra)
             .where(g.c.rep_id.in_(chunk), g.c.ts >= start, g.c.ts < end)
@@ -614,5 +610,5 @@ def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         }
         for row in rows
     ]
-    for chunk in _chunks(params, 1000):
+    for chunk in chunks(params, 1000):
         conn.execute(stmt, list(chunk))

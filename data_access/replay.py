@@ -1,13 +1,12 @@
 """Replay queries: everything recorded about one rep on one local day, for the replay page.
 
-Region scope is applied in SQL: the rep must belong to a team of ``region_ids`` (None = every
-region), and every query of the day also filters ``rep_id`` through that scope, so a manager asking
-for another region's rep gets ``None``, never a partial day.
+The caller's ``scope`` (``data_access.scope``) is applied in SQL: the rep must be in scope, and
+every query of the day also filters ``rep_id`` through it, so a manager asking for another
+region's rep gets ``None``, never a partial day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,8 +14,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from data_access import schema
-from data_access.kpis import _frame, _scoped_rep_ids
+from data_access import frames, schema
+from data_access.scope import Scope, scoped_rep_ids
 
 r, tm, c, v = schema.reps, schema.teams, schema.customers, schema.visits
 co, ph, ex = schema.check_outs, schema.photos, schema.expenses
@@ -29,9 +28,7 @@ BBOX_MARGIN_DEG = 0.01
 EVENT_LEAD_S = 300
 
 
-def fetch_replay_rep(
-    conn: Connection, *, rep_id: str, region_ids: Sequence[str] | None
-) -> dict[str, Any] | None:
+def fetch_replay_rep(conn: Connection, *, rep_id: str, scope: Scope) -> dict[str, Any] | None:
     """Return the rep (id, name, team, region, timezone, work hours) if in scope, else None."""
     stmt = (
         sa.select(
@@ -45,7 +42,7 @@ def fetch_replay_rep(
             r.c.work_end,
         )
         .select_from(r.join(tm, tm.c.id == r.c.team_id))
-        .where(r.c.id == rep_id, r.c.id.in_(_scoped_rep_ids(region_ids)))
+        .where(r.c.id == rep_id, r.c.id.in_(scoped_rep_ids(scope)))
     )
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
@@ -58,7 +55,7 @@ def fetch_replay_day(
     day: date,
     start: datetime,
     end: datetime,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
 ) -> dict[str, Any]:
     """Return the records of one rep-day, ``start``..``end`` being the local day in UTC.
 
@@ -70,8 +67,8 @@ def fetch_replay_day(
     owned customers inside the track's bounding box, with geofence_m), ``alerts``.
     An out-of-scope rep yields empty frames.
     """
-    scoped = _scoped_rep_ids(region_ids)
-    fixes = _frame(
+    scoped = scoped_rep_ids(scope)
+    fixes = frames.frame(
         conn,
         sa.select(
             gf.c.id,
@@ -86,7 +83,7 @@ def fetch_replay_day(
         .order_by(gf.c.ts, gf.c.id),
     )
     lead = pd.Timestamp(start) - pd.Timedelta(seconds=EVENT_LEAD_S)
-    events = _frame(
+    events = frames.frame(
         conn,
         sa.select(de.c.id, de.c.ts, de.c.kind)
         .where(
@@ -98,7 +95,7 @@ def fetch_replay_day(
         .order_by(de.c.ts, de.c.id),
     )
     out = co.alias("out")  # the visit's first check-out: its ts is visits.checked_out_at
-    visits = _frame(
+    visits = frames.frame(
         conn,
         sa.select(
             v.c.id.label("visit_id"),
@@ -132,13 +129,13 @@ def fetch_replay_day(
     day_visits = sa.select(v.c.id).where(
         v.c.rep_id == rep_id, v.c.local_date == day, v.c.rep_id.in_(scoped)
     )
-    photos = _frame(
+    photos = frames.frame(
         conn,
         sa.select(ph.c.id, ph.c.visit_id, ph.c.ts, ph.c.taken_at, ph.c.lat, ph.c.lon, ph.c.kind)
         .where(ph.c.visit_id.in_(day_visits))
         .order_by(ph.c.ts, ph.c.id),
     )
-    expenses = _frame(
+    expenses = frames.frame(
         conn,
         sa.select(
             ex.c.id,
@@ -160,7 +157,7 @@ def fetch_replay_day(
             .order_by(pi.c.plan_id, pi.c.seq)
         )
     ]
-    alerts = _frame(
+    alerts = frames.frame(
         conn,
         sa.select(
             al.c.id,
@@ -196,9 +193,9 @@ def fetch_replay_day(
             )
         )
     customers = (
-        _frame(conn, sa.select(*cust_cols).where(sa.or_(*conds)).order_by(c.c.id))
+        frames.frame(conn, sa.select(*cust_cols).where(sa.or_(*conds)).order_by(c.c.id))
         if conds
-        else _frame(conn, sa.select(*cust_cols).where(sa.false()))
+        else frames.frame(conn, sa.select(*cust_cols).where(sa.false()))
     )
     return {
         "fixes": fixes,
@@ -228,14 +225,12 @@ def fetch_neighbour_days(conn: Connection, *, rep_id: str, day: date) -> tuple[A
     return prev, nxt
 
 
-def fetch_scope_rep_options(
-    conn: Connection, *, region_ids: Sequence[str] | None
-) -> list[dict[str, Any]]:
+def fetch_scope_rep_options(conn: Connection, *, scope: Scope) -> list[dict[str, Any]]:
     """Return the reps in scope for the picker: id, name, team_name (by team, then name)."""
     stmt = (
         sa.select(r.c.id, r.c.name, tm.c.name.label("team_name"))
         .select_from(r.join(tm, tm.c.id == r.c.team_id))
-        .where(r.c.id.in_(_scoped_rep_ids(region_ids)))
+        .where(r.c.id.in_(scoped_rep_ids(scope)))
         .order_by(tm.c.name, r.c.name, r.c.id)
     )
     return [dict(row) for row in conn.execute(stmt).mappings()]

@@ -221,7 +221,7 @@ visits = sa.Table(
 )
 
 # Verified visits (checked out, dwell >= 5 min, check-in inside the geofence: the default of
-# data_access.kpis.effective_condition) by customer and local date, for visit-frequency
+# data_access.facts.effective_condition) by customer and local date, for visit-frequency
 # compliance: counting a rolling window and finding a customer's last verified visit read
 # these small partial indexes only.
 VERIFIED_VISIT = sa.text(
@@ -323,7 +323,7 @@ rep_days = sa.Table(
     sa.Column("first_fix_at", UtcDateTime()),
     sa.Column("last_fix_at", UtcDateTime()),
     sa.Column("km", sa.Float, nullable=False, server_default="0"),
-    # The day's visit facts, additive so any period or group sums them (see data_access.kpis).
+    # The day's visit facts, additive so any period or group sums them (see data_access.facts).
     *[
         sa.Column(name, sa.Integer, nullable=False, server_default="0")
         for name in (

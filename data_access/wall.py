@@ -1,8 +1,8 @@
 """Queries of the wall screen (live rep positions, open visits, device events, critical alerts)
 and the store of wall links.
 
-Every query takes the caller's region scope (``region_ids``, None = every region) and applies it
-in SQL through the rep's team, as ``data_access.kpis`` does.
+Every query of reps' data takes the caller's ``scope`` and applies it in SQL through the
+conditions of ``data_access.scope`` (a rep is in the region of their team).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.kpis import _rep_conditions, _scoped_rep_ids
+from data_access.scope import Scope, rep_conditions, scoped_rep_ids
 
 f = schema.gps_fixes
 r = schema.reps
@@ -46,7 +46,7 @@ def fetch_rep_positions(
     *,
     since: datetime,
     until: datetime,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return every active rep in scope with its latest two fixes in [since, until].
@@ -61,9 +61,9 @@ def fetch_rep_positions(
         t.c.name.label("team_name"),
         t.c.region_id,
     )
-    scope = _rep_conditions(region_ids, region, None, None, active_only=True)
+    conds = rep_conditions(scope, region=region, active_only=True)
     if conn.dialect.name == "postgresql":
-        return _positions_lateral(conn, rep_cols, scope, since, until)
+        return _positions_lateral(conn, rep_cols, conds, since, until)
     last, prev = f.alias("last_fix"), f.alias("prev_fix")
     stmt = (
         sa.select(
@@ -81,13 +81,13 @@ def fetch_rep_positions(
             .outerjoin(last, last.c.id == _nth_fix_id(since, until, 0))
             .outerjoin(prev, prev.c.id == _nth_fix_id(since, until, 1))
         )
-        .where(*scope)
+        .where(*conds)
         .order_by(r.c.id)
     )
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
-def _positions_lateral(conn, rep_cols, scope, since, until) -> list[dict[str, Any]]:
+def _positions_lateral(conn, rep_cols, conds, since, until) -> list[dict[str, Any]]:
     """PostgreSQL: the two latest fixes of each rep in one LATERAL index scan per rep (about
     three times faster than two correlated subqueries on 500 reps)."""
     recent = (
@@ -100,7 +100,7 @@ def _positions_lateral(conn, rep_cols, scope, since, until) -> list[dict[str, An
     stmt = (
         sa.select(*rep_cols, recent.c.ts, recent.c.lat, recent.c.lon, recent.c.speed_mps)
         .select_from(r.join(t, t.c.id == r.c.team_id).outerjoin(recent, sa.true()))
-        .where(*scope)
+        .where(*conds)
         .order_by(r.c.id, recent.c.ts.desc())
     )
     out: dict[str, dict[str, Any]] = {}
@@ -117,7 +117,7 @@ def fetch_open_visits(
     conn: Connection,
     *,
     day: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return rep_id → its latest check-in on local date ``day`` when it has no check-out yet.
@@ -126,7 +126,7 @@ def fetch_open_visits(
     """
     latest = (
         sa.select(v.c.rep_id, sa.func.max(v.c.ts).label("ts"))
-        .where(v.c.local_date == day, v.c.rep_id.in_(_scoped_rep_ids(region_ids, region)))
+        .where(v.c.local_date == day, v.c.rep_id.in_(scoped_rep_ids(scope, region=region)))
         .group_by(v.c.rep_id)
         .subquery("latest")
     )
@@ -157,7 +157,7 @@ def fetch_latest_device_events(
     *,
     since: datetime,
     until: datetime,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Return rep_id → {kind, ts} of its latest device event in [since, until]."""
@@ -172,7 +172,7 @@ def fetch_latest_device_events(
     stmt = (
         sa.select(r.c.id.label("rep_id"), de.c.kind, de.c.ts)
         .select_from(r.join(t, t.c.id == r.c.team_id).join(de, de.c.id == latest_id))
-        .where(*_rep_conditions(region_ids, region, None, None, active_only=True))
+        .where(*rep_conditions(scope, region=region, active_only=True))
     )
     return {row.rep_id: {"kind": row.kind, "ts": row.ts} for row in conn.execute(stmt)}
 
@@ -182,7 +182,7 @@ def fetch_open_alerts(
     *,
     severity: str,
     since: date,
-    region_ids: Sequence[str] | None,
+    scope: Scope,
     region: str | None = None,
     limit: int = 20,
 ) -> list[dict[str, Any]]:
@@ -210,7 +210,7 @@ def fetch_open_alerts(
             a.c.status == "open",
             a.c.severity == severity,
             a.c.local_date >= since,
-            *_rep_conditions(region_ids, region, None, None),
+            *rep_conditions(scope, region=region),
         )
         .order_by(a.c.ts.desc(), a.c.id)
         .limit(limit)
@@ -218,11 +218,11 @@ def fetch_open_alerts(
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
-def fetch_region_names(conn: Connection, region_ids: Sequence[str] | None) -> dict[str, str]:
+def fetch_region_names(conn: Connection, ids: Sequence[str] | None) -> dict[str, str]:
     """Return region id → name (of the given ids, or every region with None)."""
     stmt = sa.select(g.c.id, g.c.name).order_by(g.c.id)
-    if region_ids is not None:
-        stmt = stmt.where(g.c.id.in_(list(region_ids)))
+    if ids is not None:
+        stmt = stmt.where(g.c.id.in_(list(ids)))
     return {row.id: row.name for row in conn.execute(stmt)}
 
 

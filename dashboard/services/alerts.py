@@ -33,8 +33,7 @@ from dashboard.rules import AUTHENTICITY_RULES
 from dashboard.rules import SEVERITIES as CATALOG_SEVERITIES
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import quality as quality_service
-from dashboard.services.kpis import region_scope
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
 from data_access import alerts as store
 
 # The rule catalog's authenticity rules and severities, in the order the pages list them.
@@ -166,8 +165,8 @@ def alert_queue(
     _check_reader(user)
     kw = _filter_kwargs(filters, aq)
     with engine.connect() as conn:
-        frame = store.fetch_alerts(conn, region_ids=region_scope(user), limit=QUEUE_LIMIT + 1, **kw)
-        counts = store.fetch_alert_counts(conn, region_ids=region_scope(user), **kw)
+        frame = store.fetch_alerts(conn, scope=scope_of(user), limit=QUEUE_LIMIT + 1, **kw)
+        counts = store.fetch_alert_counts(conn, scope=scope_of(user), **kw)
     truncated = len(frame) > QUEUE_LIMIT
     frame = frame.iloc[:QUEUE_LIMIT].copy()
     frame["ts_local"] = [
@@ -291,7 +290,7 @@ def alert_detail(engine: Engine, user: User, alert_id: str) -> dict[str, Any] | 
     if not isinstance(alert_id, str) or not alert_id:
         return None
     with engine.connect() as conn:
-        alert = store.fetch_alert(conn, alert_id=alert_id, region_ids=region_scope(user))
+        alert = store.fetch_alert(conn, alert_id=alert_id, scope=scope_of(user))
         if alert is None:
             return None
         context = _context(conn, alert)
@@ -328,7 +327,7 @@ def assignable_users(engine: Engine, user: User, alert_id: str) -> list[str]:
     """Return the active managers (holding the alert's region) and admins it may go to."""
     _check_reader(user)
     with engine.connect() as conn:
-        alert = store.fetch_alert(conn, alert_id=alert_id, region_ids=region_scope(user))
+        alert = store.fetch_alert(conn, alert_id=alert_id, scope=scope_of(user))
         if alert is None:
             raise TriageError("not_found", f"alert {alert_id!r} not found", alert_id=alert_id)
         return store.fetch_assignable_users(conn, region_id=alert["region_id"])
@@ -450,7 +449,7 @@ def triage(
         _id, code, message = result.refused[0]
         raise TriageError(code, message, alert_id=alert_id)
     with engine.connect() as conn:
-        alert = store.fetch_alert(conn, alert_id=alert_id, region_ids=region_scope(user))
+        alert = store.fetch_alert(conn, alert_id=alert_id, scope=scope_of(user))
     assert alert is not None  # it was just changed in scope
     return alert
 
@@ -482,7 +481,7 @@ def triage_many(
         )
     result = BulkResult(action=action)
     with engine.begin() as conn:
-        found = store.fetch_alerts_by_ids(conn, ids, region_ids=region_scope(user))
+        found = store.fetch_alerts_by_ids(conn, ids, scope=scope_of(user))
         assignable_by_region: dict[Any, list[str]] = {}
         for alert_id in ids:
             alert = found.get(alert_id)
@@ -525,12 +524,12 @@ def rep_history(
     if weeks < 1:
         raise ValueError("weeks: expected at least 1")
     with engine.connect() as conn:
-        rep = store.fetch_rep(conn, rep_id=rep_id, region_ids=region_scope(user))
+        rep = store.fetch_rep(conn, rep_id=rep_id, scope=scope_of(user))
         if rep is None:
             return None
         start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
         days = store.fetch_rep_alert_days(
-            conn, rep_id=rep_id, region_ids=region_scope(user), start=start, end=end
+            conn, rep_id=rep_id, scope=scope_of(user), start=start, end=end
         )
     mondays = _mondays(start, end)
     if days.empty:

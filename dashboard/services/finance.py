@@ -21,10 +21,10 @@ from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
 from dashboard.rules.integrity import integrity_score
-from dashboard.services.kpis import region_scope
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import finance as store
+from data_access import finance_decisions as decisions
 from data_access import records
 
 DECIDERS = ("finance", "admin")
@@ -42,7 +42,7 @@ class NotAllowed(core.FinanceError):
 def load_rules(engine: Engine) -> core.FinanceRules:
     """The finance thresholds in force: stored rule settings over the contract defaults."""
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
     return _rules_from_stored(stored)
 
 
@@ -72,13 +72,13 @@ def save_rules(
     after = core.rules_to_settings(core.rules_from_values(values, current))
     changed = {key: value for key, value in after.items() if value != before[key]}
     with engine.begin() as conn:
-        return store.save_settings(conn, changed, actor=user.name, now=now, note=note)
+        return decisions.save_settings(conn, changed, actor=user.name, now=now, note=note)
 
 
 def settings_history(engine: Engine, user: User) -> pd.DataFrame:
     """The latest audited changes of the finance thresholds."""
     with engine.connect() as conn:
-        return store.fetch_settings_audit(conn, core.SETTING_KEYS)
+        return decisions.fetch_settings_audit(conn, core.SETTING_KEYS)
 
 
 # ------------------------------------------------------------------ the ledger
@@ -117,19 +117,19 @@ def _attach_flags(claims: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fetch_ledger(conn, user: User, filters: Filters, category, status, flag=None) -> pd.DataFrame:
-    scope = region_scope(user)
+    scope = scope_of(user)
     claims = store.fetch_claims(
         conn,
         start=filters.start,
         end=filters.end,
-        region_ids=scope,
+        scope=scope,
         category=category,
         status=status,
         flag=flag,
         **_filter_kwargs(filters),
     )
     flags = store.fetch_flags(
-        conn, start=filters.start, end=filters.end, region_ids=scope, **_filter_kwargs(filters)
+        conn, start=filters.start, end=filters.end, scope=scope, **_filter_kwargs(filters)
     )
     return _attach_flags(claims, flags)
 
@@ -173,7 +173,7 @@ def _ledger_kwargs(user: User, filters: Filters, status, flag) -> dict[str, Any]
     return {
         "start": filters.start,
         "end": filters.end,
-        "region_ids": region_scope(user),
+        "scope": scope_of(user),
         "status": status,
         "flag": flag,
         **_filter_kwargs(filters),
@@ -222,7 +222,7 @@ def ledger(
         raise core.FinanceError(f"limit: {limit!r} must be a whole number of at least 1")
     kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
         if limit is None:  # every claim: the totals are summed from them
             claims = _fetch_ledger(conn, user, filters, category, status, flag)
             sums = totals(claims)
@@ -298,10 +298,10 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
     with the same receipt), ``cap`` (core.CapCheck or None), ``cities`` ({"day": [...],
     "next_day": [...]}), ``mileage`` (core.MileageLedger or None), ``replay`` (a path).
     """
-    scope = region_scope(user)
+    scope = scope_of(user)
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
-        found = store.fetch_claims_by_id(conn, [claim_id], region_ids=scope)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
+        found = store.fetch_claims_by_id(conn, [claim_id], scope=scope)
         if found.empty:
             return None
         flags = store.fetch_claim_flags(conn, [claim_id])
@@ -315,10 +315,12 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         )
         alert_rules = alert_store.fetch_visit_rules(conn, visits["visit_id"])
         alerts = store.fetch_day_alerts(conn, rep_id=rep_id, day=day)
-        history = store.fetch_history(conn, "claim", [claim_id], ("expense_flag", flags["flag_id"]))
+        history = decisions.fetch_history(
+            conn, "claim", [claim_id], ("expense_flag", flags["flag_id"])
+        )
         receipt = row.get("receipt_sha256")
         uses = (
-            store.fetch_receipt_uses(conn, receipt, region_ids=scope)
+            store.fetch_receipt_uses(conn, receipt, scope=scope)
             if receipt
             else pd.DataFrame(columns=["claim_id"])
         )
@@ -377,7 +379,7 @@ def decide(
         raise core.FinanceError("claim_ids: no claim selected")
     text = (note or "").strip() or None
     with engine.begin() as conn:
-        claims = store.fetch_claims_by_id(conn, ids, region_ids=region_scope(user))
+        claims = store.fetch_claims_by_id(conn, ids, scope=scope_of(user))
         missing = sorted(set(ids) - set(claims["claim_id"]))
         if missing:
             raise core.FinanceError(f"claim_ids: {', '.join(missing[:5])} not found in your scope")
@@ -397,7 +399,7 @@ def decide(
             for cid in ids
         ]
         flag_status: dict[str, str] = {}
-        for flag in store.fetch_flag_states(conn, ids):
+        for flag in decisions.fetch_flag_states(conn, ids):
             to = target[flag["claim_id"]]
             if flag["status"] == to:
                 continue
@@ -414,15 +416,15 @@ def decide(
                     "note": text,
                 }
             )
-        store.upsert_claim_statuses(
+        decisions.upsert_claim_statuses(
             conn,
             [
                 {"claim_id": cid, "status": target[cid], "updated_at": now, "updated_by": user.name}
                 for cid in ids
             ],
         )
-        store.set_flag_statuses(conn, flag_status, now=now)
-        store.append_status_events(conn, events)
+        decisions.set_flag_statuses(conn, flag_status, now=now)
+        decisions.append_status_events(conn, events)
     return {
         "count": len(ids),
         "amount": round(float(claims["amount"].sum()), 2),
@@ -499,7 +501,7 @@ def statement(
     with engine.connect() as conn:
         claims = _fetch_ledger(conn, user, narrowed, None, None)
         decided = claims.loc[claims["status"].isin(["rejected", "queried"]), "claim_id"]
-        notes = store.fetch_last_notes(conn, decided)
+        notes = decisions.fetch_last_notes(conn, decided)
     claims["decision_note"] = claims["claim_id"].map(notes)
     rows = core.statement(claims, STATEMENT_KEYS[by])
     return {
@@ -523,12 +525,12 @@ def what_if(
     "claims" (how many claims were back-tested)}.
     """
     with engine.connect() as conn:
-        stored = store.fetch_settings(conn, core.SETTING_KEYS)
+        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
         claims = store.fetch_claims(
             conn,
             start=filters.start,
             end=filters.end,
-            region_ids=region_scope(user),
+            scope=scope_of(user),
             **_filter_kwargs(filters),
         )
     current = _rules_from_stored(stored)

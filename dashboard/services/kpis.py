@@ -19,7 +19,9 @@ from dashboard import kpis as core
 from dashboard.filters import Filters
 from dashboard.rules import SEVERITIES
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
+from data_access import coverage as coverage_store
+from data_access import facts as fact_store
 from data_access import kpis as store
 
 # How far back the overdue list looks for a customer's last verified visit.
@@ -27,11 +29,6 @@ LAST_VISIT_LOOKBACK_DAYS = 90
 
 TEAM_KEYS = ["team_id", "team_name", "region_id", "region_name"]
 REP_KEYS = ["rep_id", "rep_name", "team_id", "team_name"]
-
-
-def region_scope(user: User) -> tuple[str, ...] | None:
-    """Return the regions a user's queries are limited to (None = every region)."""
-    return tuple(user.regions) if user.scoped else None
 
 
 def _filter_kwargs(filters: Filters) -> dict[str, Any]:
@@ -42,10 +39,10 @@ def _sums(
     conn, user: User, filters: Filters, periods: dict[str, tuple[date, date]]
 ) -> dict[str, pd.DataFrame]:
     """The facts of the user's scope and the filter summed per grain (day, team, rep) in SQL."""
-    return store.fetch_fact_sums(
+    return fact_store.fetch_fact_sums(
         conn,
         periods=periods,
-        region_ids=region_scope(user),
+        scope=scope_of(user),
         min_dwell_s=core.MIN_DWELL_S,
         **_filter_kwargs(filters),
     )
@@ -65,7 +62,7 @@ def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> di
     at_risk_rate), ``online`` (online, reps, rate on local date ``today``) and ``period``.
     """
     prev = filters.previous()
-    scope = region_scope(user)
+    scope = scope_of(user)
     kw = _filter_kwargs(filters)
     period = (filters.start, filters.end)
     with engine.connect() as conn:
@@ -77,7 +74,7 @@ def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> di
             end=filters.end,
             today=today,
             severities=SEVERITIES,
-            region_ids=scope,
+            scope=scope,
             **kw,
         )
     online, reps = extras["online"], extras["reps"]
@@ -186,7 +183,7 @@ def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFra
             conn,
             rep_id=rep_id,
             day=day,
-            region_ids=region_scope(user),
+            scope=scope_of(user),
             min_dwell_s=core.MIN_DWELL_S,
         )
     fired = visits.pop("rules_fired")
@@ -224,19 +221,19 @@ def compliance(
     rate), ``overdue`` (customers below their rule, most urgent first), ``window_start``,
     ``window_end`` (of the longest rule window).
     """
-    scope = region_scope(user)
+    scope = scope_of(user)
     counts, below = [], []
     longest = max(rules.windows())
     with engine.connect() as conn:
         for days, grades in rules.windows().items():
             start, end = core.window_for(filters.end, days)
-            counted, overdue = store.fetch_customer_compliance(
+            counted, overdue = coverage_store.fetch_customer_compliance(
                 conn,
                 window_start=start,
                 window_end=end,
                 required={grade: rules.required_visits(grade) or 0 for grade in grades},
                 history_start=min(start, core.window_for(end, LAST_VISIT_LOOKBACK_DAYS)[0]),
-                region_ids=scope,
+                scope=scope,
                 min_dwell_s=core.MIN_DWELL_S,
                 **_filter_kwargs(filters),
             )
@@ -262,4 +259,4 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def filter_options(engine: Engine, user: User) -> dict[str, list[dict[str, Any]]]:
     """Return the regions, teams and reps the user may pick in the global filter."""
     with engine.connect() as conn:
-        return store.fetch_filter_options(conn, region_ids=region_scope(user))
+        return store.fetch_filter_options(conn, scope=scope_of(user))

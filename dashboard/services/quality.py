@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.filters import Filters
 from dashboard.rules import AuthenticityConfig, quality
 from dashboard.services import settings as rule_settings
-from dashboard.services.kpis import region_scope
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
 from data_access import quality as store
+from data_access.scope import Scope
 
 EXPORT_FIELDS = (
     "device_id",
@@ -40,26 +40,27 @@ def _check_period(date_from: date | None, date_to: date | None) -> None:
 def summaries(
     engine: Engine,
     *,
+    scope: Scope,
     date_from: date | None = None,
     date_to: date | None = None,
-    region_ids: tuple[str, ...] | None = None,
     config: AuthenticityConfig | None = None,
 ) -> list[quality.DeviceSummary]:
-    """One summary per device and rep over the period (both bounds inclusive), to check first."""
+    """One summary per device and rep in scope over the period (both bounds inclusive), to
+    check first."""
     _check_period(date_from, date_to)
     config = config or rule_settings.load_configs(engine)[0]
     with engine.connect() as conn:
-        rows = store.fetch_device_days(
-            conn, date_from=date_from, date_to=date_to, region_ids=region_ids
-        )
+        rows = store.fetch_device_days(conn, date_from=date_from, date_to=date_to, scope=scope)
     return quality.summarize_devices(rows, config)
 
 
 def export_rows(
     engine: Engine, *, date_from: date | None = None, date_to: date | None = None
 ) -> list[dict[str, Any]]:
-    """The ``export device-quality`` objects of the period (contract §2a), JSON-ready."""
-    return [s.as_export() for s in summaries(engine, date_from=date_from, date_to=date_to)]
+    """The ``export device-quality`` objects of the period (contract §2a), JSON-ready: every
+    region's (the export is a system job)."""
+    found = summaries(engine, scope=Scope.system(), date_from=date_from, date_to=date_to)
+    return [s.as_export() for s in found]
 
 
 def devices_panel(engine: Engine, user: User, filters: Filters) -> dict[str, Any]:
@@ -76,7 +77,7 @@ def devices_panel(engine: Engine, user: User, filters: Filters) -> dict[str, Any
             conn,
             date_from=filters.start,
             date_to=filters.end,
-            region_ids=region_scope(user),
+            scope=scope_of(user),
             region=filters.region,
             team=filters.team,
             rep=filters.rep,

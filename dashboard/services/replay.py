@@ -20,8 +20,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract, geo, tracks
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import quality as quality_service
-from dashboard.services.kpis import region_scope
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import replay as store
 
@@ -225,23 +224,23 @@ def replay_day(
     """
     if tile_crs not in TILE_CRS:
         raise ValueError(f"tile_crs: {tile_crs!r} is not one of {', '.join(TILE_CRS)}")
-    scope = region_scope(user)
+    scope = scope_of(user)
     with engine.connect() as conn:
         # The picker lists the reps in scope whatever the request names.
         reps = [
             [r["id"], r["name"], r["team_name"]]
-            for r in store.fetch_scope_rep_options(conn, region_ids=scope)
+            for r in store.fetch_scope_rep_options(conn, scope=scope)
         ]
         try:
             the_day = day if isinstance(day, date) else parse_day(day)
         except ReplayError as exc:
             return {**_empty_payload("bad_date", str(exc)), "reps": reps}
-        rep = store.fetch_replay_rep(conn, rep_id=rep_id, region_ids=scope)
+        rep = store.fetch_replay_rep(conn, rep_id=rep_id, scope=scope)
         if rep is None:
             return {**_empty_payload("not_found"), "reps": reps}
         start, end = _day_bounds(the_day, rep["timezone"])
         rec = store.fetch_replay_day(
-            conn, rep_id=rep_id, day=the_day, start=start, end=end, region_ids=scope
+            conn, rep_id=rep_id, day=the_day, start=start, end=end, scope=scope
         )
         # The day's visits came through the scoped query: only their ids are asked for.
         rec["visit_rules"] = alert_store.fetch_visit_rules(conn, rec["visits"]["visit_id"])

@@ -18,11 +18,12 @@ from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
 from dashboard.services.db import get_engine
 from dashboard.tracks import analyze_day
+from data_access import facts as fact_store
 from data_access import failures as failure_store
 from data_access import judge as judge_store
-from data_access import kpis as kpi_store
 from data_access import quality as quality_store
 from data_access import records as store
+from data_access.scope import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -88,12 +89,12 @@ def _compute(
         for e in events:
             events_by_rep[e["rep_id"]].append((e["t_s"], e["kind"], e["device_id"]))
         with engine.connect() as conn:
-            facts = kpi_store.compute_rep_day_facts(
-                conn, start=day, end=day, region_ids=None, rep_ids=[r["rep_id"] for r in rows]
+            facts = fact_store.compute_rep_day_facts(
+                conn, start=day, end=day, scope=Scope.system(), rep_ids=[r["rep_id"] for r in rows]
             )
         facts_by_rep = {
             rec["rep_id"]: rec
-            for rec in facts[["rep_id", *kpi_store.ROLLUP_FACTS]].to_dict("records")
+            for rec in facts[["rep_id", *fact_store.ROLLUP_FACTS]].to_dict("records")
         }
         by_rep = _split_by_rep(fixes)
         offsets = _offsets(fixes[0])
@@ -180,8 +181,8 @@ def _offsets(reps: list[str]) -> dict[str, int]:
 def _visit_facts(rec) -> dict:
     """The rollup's visit columns of one rep-day (zeros for a day without any)."""
     if rec is None:
-        return {name: 0 for name in kpi_store.ROLLUP_FACTS}
-    return {name: rec[name] for name in kpi_store.ROLLUP_FACTS}
+        return {name: 0 for name in fact_store.ROLLUP_FACTS}
+    return {name: rec[name] for name in fact_store.ROLLUP_FACTS}
 
 
 def _split_by_rep(fixes: tuple[list[str], np.ndarray]) -> dict[str, np.ndarray]:

@@ -14,7 +14,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.roles import ROLES
 from data_access import sessions as session_store
 from data_access import users as store
+from data_access.scope import Scope
 
+# The roles that may change something: a manager and an admin triage alerts
+# (services.alerts.TRIAGE_ROLES), finance and an admin decide claims (services.finance.DECIDERS),
+# an admin edits thresholds. Every other role (exec, a wall link) only reads.
+CHANGING_ROLES = frozenset({"manager", "finance", "admin"})
 MIN_PASSWORD_LENGTH = 8
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
@@ -38,6 +43,15 @@ class User:
     def scoped(self) -> bool:
         """Whether queries must be limited to ``regions`` (managers; wall links with regions)."""
         return self.role == "manager" or (self.role == "wall" and bool(self.regions))
+
+
+def scope_of(user: User) -> Scope:
+    """The scope of a signed-in user's queries: their regions when ``user.scoped``, else every
+    region; read-only unless the role may change something."""
+    read_only = user.role not in CHANGING_ROLES
+    if user.scoped:
+        return Scope.of_regions(user.regions, user=user.name, read_only=read_only)
+    return Scope.everything(user=user.name, read_only=read_only)
 
 
 def _to_user(row) -> User:

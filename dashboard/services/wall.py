@@ -2,8 +2,9 @@
 kiosk device show it without a password.
 
 A view is ``national`` or ``region:<id>``; the viewer's region scope (a manager's regions, a wall
-link's regions) always applies on top of it. KPIs come from the KPI services and their store
-(``dashboard.services.kpis``, ``data_access.kpis``), so the wall and the overview never disagree.
+link's regions) always applies on top of it. KPIs come from the KPI services and their stores
+(``dashboard.services.kpis``; ``data_access.facts``, ``coverage`` and ``kpis``), so the wall and
+the overview never disagree.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from dashboard import kpis as core
 from dashboard.filters import Filters
 from dashboard.geo import haversine_m
 from dashboard.services import kpis
-from dashboard.services.users import User
+from dashboard.services.users import User, scope_of
+from data_access import coverage as coverage_store
 from data_access import kpis as kpi_store
 from data_access import wall as store
+from data_access.scope import Scope
 
 STATES = ("visiting", "driving", "idle", "offline")
 REASONS = ("power_off", "location_permission_revoked", "network_lost", "app_killed")
@@ -127,10 +130,10 @@ def rep_state(
 # ------------------------------------------------------------------ snapshot
 
 
-def _scope_and_region(user: User, view: View) -> tuple[tuple[str, ...] | None, str | None]:
-    scope = kpis.region_scope(user)
+def _scope_and_region(user: User, view: View) -> tuple[Scope, str | None]:
+    scope = scope_of(user)
     if view.kind == "region":
-        if scope is not None and view.region_id not in scope:
+        if not scope.covers(view.region_id):
             raise WallError(f"view: region {view.region_id!r} is outside this viewer's scope")
         return scope, view.region_id
     return scope, None
@@ -158,7 +161,7 @@ def _cached(key: tuple, ttl_s: float, compute, *, use_cache: bool = True):
 
 def a_grade_coverage(
     engine: Engine,
-    scope: tuple[str, ...] | None,
+    scope: Scope,
     region: str | None,
     *,
     today: date,
@@ -171,11 +174,11 @@ def a_grade_coverage(
     def compute() -> dict[str, Any]:
         start, end = core.window_for(today, rules.window_days("A") or 28)
         with engine.connect() as conn:
-            coverage = kpi_store.fetch_customer_coverage(
+            coverage = coverage_store.fetch_customer_coverage(
                 conn,
                 window_start=start,
                 window_end=end,
-                region_ids=scope,
+                scope=scope,
                 region=region,
                 min_dwell_s=core.MIN_DWELL_S,
             )
@@ -194,7 +197,8 @@ def a_grade_coverage(
             "window_end": end.isoformat(),
         }
 
-    key = ("coverage", engine.url, scope, region, today, rules)
+    # Keyed by the regions only: every viewer of the same regions shares the result.
+    key = ("coverage", engine.url, scope.region_ids, region, today, rules)
     return _cached(key, COVERAGE_TTL_S, compute, use_cache=use_cache)
 
 
@@ -209,7 +213,7 @@ def team_ranking(
         top, bottom = core.rank_teams(teams, by="effective_per_rep_day", n=TEAMS_SHOWN)
         return _team_rows(top), _team_rows(bottom)
 
-    key = ("ranking", engine.url, kpis.region_scope(user), month)
+    key = ("ranking", engine.url, scope_of(user).region_ids, month)
     return _cached(key, RANKING_TTL_S, compute, use_cache=use_cache)
 
 
@@ -259,17 +263,17 @@ def snapshot(
     month = Filters(period="mtd", start=today.replace(day=1), end=today, region=region)
     with engine.connect() as conn:
         positions = store.fetch_rep_positions(
-            conn, since=day_start, until=now, region_ids=scope, region=region
+            conn, since=day_start, until=now, scope=scope, region=region
         )
-        open_visits = store.fetch_open_visits(conn, day=today, region_ids=scope, region=region)
+        open_visits = store.fetch_open_visits(conn, day=today, scope=scope, region=region)
         events = store.fetch_latest_device_events(
-            conn, since=day_start - timedelta(hours=12), until=now, region_ids=scope, region=region
+            conn, since=day_start - timedelta(hours=12), until=now, scope=scope, region=region
         )
         alerts = store.fetch_open_alerts(
             conn,
             severity="critical",
             since=today - timedelta(days=6),
-            region_ids=scope,
+            scope=scope,
             region=region,
             limit=MAX_TICKER,
         )
@@ -285,7 +289,7 @@ def snapshot(
     top, bottom = team_ranking(engine, user, month, use_cache=use_cache)
     with engine.connect() as conn:
         expenses = kpi_store.fetch_expense_totals(
-            conn, start=month.start, end=month.end, region_ids=scope, region=region
+            conn, start=month.start, end=month.end, scope=scope, region=region
         )
 
     reps = []

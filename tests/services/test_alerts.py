@@ -15,6 +15,7 @@ from dashboard.services import ingest, users
 from data_access import alerts as store
 from data_access import schema
 from data_access import users as user_store
+from data_access.scope import Scope
 from tests import alert_builders as ab
 from tests import builders as b
 
@@ -585,9 +586,9 @@ def test_rep_history_of_a_rep_without_alerts_is_all_zero_weeks(site):
 def test_region_scope_is_applied_in_sql_to_every_alert_read(engine):
     """A bare string as the scope would silently mean one-letter regions: refused."""
     with engine.connect() as conn, pytest.raises(TypeError, match="not a string"):
-        store.fetch_alerts(conn, region_ids="reg-e")
+        store.fetch_alerts(conn, scope=Scope.of_regions("reg-e"))
     with engine.connect() as conn:
-        assert store.fetch_alerts(conn, region_ids=[]).empty
+        assert store.fetch_alerts(conn, scope=Scope.of_regions([])).empty
         count = conn.execute(sa.select(sa.func.count()).select_from(schema.alerts)).scalar_one()
     assert count == 0
 

@@ -18,8 +18,9 @@ from dashboard.services import kpis as svc
 from dashboard.services.ingest import ingest_values
 from dashboard.services.rollups import refresh_rep_days
 from dashboard.services.users import User
-from data_access import kpis as kpi_store
+from data_access import facts as fact_store
 from data_access import schema
+from data_access.scope import Scope
 from tests import alert_builders as ab
 from tests import builders as b
 
@@ -527,9 +528,11 @@ def test_facts_computed_from_the_raw_records_equal_the_rollups(company, narrow):
     numbers are the rollup's."""
     periods = {"day": (START, END), "team": (START, END), "rep": (START, END)}
     with company.connect() as conn:
-        rollup = kpi_store.fetch_fact_sums(conn, periods=periods, region_ids=None, **narrow)
-        raw = kpi_store.fetch_fact_sums(
-            conn, periods=periods, region_ids=None, min_dwell_s=299.9999, **narrow
+        rollup = fact_store.fetch_fact_sums(
+            conn, periods=periods, scope=Scope.everything(), **narrow
+        )
+        raw = fact_store.fetch_fact_sums(
+            conn, periods=periods, scope=Scope.everything(), min_dwell_s=299.9999, **narrow
         )
     for grain in periods:
         assert len(rollup[grain]) > 0
