@@ -21,6 +21,7 @@ from components.i18n import t
 from components.integrity import integrity_badge
 from components.kpi import SEVERITIES, SEVERITY_COLOURS, SEVERITY_HEX, empty_figure
 from components.quality import day_quality_block
+from dashboard.geo import metres_to_degrees, padded_bounds, web_map_zoom
 
 QUEUE_GRID = "alerts-queue"
 QUEUE_GRID_ID = {"type": GRID, "name": QUEUE_GRID}
@@ -374,11 +375,10 @@ def _point(lat: Any, lon: Any) -> list[float] | None:
 
 
 def _bounds(points: Sequence[Sequence[float]], pad_m: float = 60.0) -> list[list[float]]:
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
-    pad_lat = pad_m / 111_320.0
-    pad_lon = pad_m / (111_320.0 * max(math.cos(math.radians(sum(lats) / len(lats))), 0.1))
-    return [[min(lats) - pad_lat, min(lons) - pad_lon], [max(lats) + pad_lat, max(lons) + pad_lon]]
+    (south, west), (north, east) = padded_bounds(
+        [p[0] for p in points], [p[1] for p in points], pad_m
+    )
+    return [[south, west], [north, east]]
 
 
 def fit_zoom(
@@ -390,13 +390,8 @@ def fit_zoom(
     map is re-rendered with new bounds, so a far-away check-in could fall outside the view.
     """
     (south, west), (north, east) = bounds
-    mid = math.radians((south + north) / 2)
-    span_x_m = max((east - west) * 111_320.0 * math.cos(mid), 1.0)
-    span_y_m = max((north - south) * 110_574.0, 1.0)
-    metres_per_px_z0 = 156_543.03 * math.cos(mid)
-    zoom_x = math.log2(metres_per_px_z0 * width_px / span_x_m)
-    zoom_y = math.log2(metres_per_px_z0 * height_px / span_y_m)
-    return max(3, min(18, math.floor(min(zoom_x, zoom_y))))
+    zoom = web_map_zoom(south, west, north, east, width_px=width_px, height_px=height_px)
+    return max(3, math.floor(min(18.0, zoom)))
 
 
 def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url: str) -> html.Div:
@@ -423,9 +418,8 @@ def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url:
         )
         points.append(where)
         # the whole geofence in view
-        points.extend(
-            [[where[0] + radius / 111_320.0, where[1]], [where[0] - radius / 111_320.0, where[1]]]
-        )
+        reach, _ = metres_to_degrees(radius, where[0])
+        points.extend([[where[0] + reach, where[1]], [where[0] - reach, where[1]]])
         legend.append((MAP_COLOURS["customer"], t("alerts.map.customer", lang)))
     fixes = list(context.get("fixes") or [])
     named = set(context.get("named_fix_ids") or [])
