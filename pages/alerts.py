@@ -28,14 +28,8 @@ from components.filters import filter_bar
 from components.i18n import t
 from components.shell import evidence_back_button, forbidden, page_header
 from dashboard.services import alerts
-from dashboard.web.context import current_engine, current_settings, require_user
-from dashboard.web.pages_support import (
-    filters_from_query,
-    may_open,
-    period_dates,
-    viewer,
-    viewer_prefs,
-)
+from dashboard.web.context import current_engine, current_settings
+from dashboard.web.pages_support import filters_from_query, guard, guard_layout, period_dates
 
 ROLES = alerts.READ_ROLES
 TRIAGE_ROLES = alerts.TRIAGE_ROLES
@@ -138,12 +132,10 @@ def _triage_card(lang: str) -> dbc.Card:
     )
 
 
-def layout(**query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
-    user = viewer()
-    may_triage = user is None or user.role in TRIAGE_ROLES
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    lang, theme = me.lang, me.theme
+    may_triage = me.user is None or me.user.role in TRIAGE_ROLES
     pickers = dbc.Row(
         [
             dbc.Col(
@@ -259,11 +251,11 @@ clientside_callback(
     Input(ALERTS_QUERY, "data"),
     Input(ALERTS_REFRESH, "data"),
 )
-def render_alert_queue(query, _refresh):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def render_alert_queue(me, query, _refresh):
+    lang = me.lang
     result = alerts.alert_queue(
-        current_engine(), user, filters_from_query(query), alerts.parse_alert_query(query)
+        current_engine(), me.user, filters_from_query(query), alerts.parse_alert_query(query)
     )
     strip = view.counts_strip(
         result["counts"],
@@ -283,8 +275,8 @@ def render_alert_queue(query, _refresh):
     State(SHELL_URL, "search"),
     prevent_initial_call=True,
 )
-def push_alert_pickers_to_url(rules, severities, statuses, search):
-    require_user(ROLES)
+@guard()
+def push_alert_pickers_to_url(_me, rules, severities, statuses, search):
     current = dict(parse_qsl((search or "").lstrip("?")))
     merged = {k: v for k, v in current.items() if k not in PICKER_KEYS.values()}
     for key, values in (("rule", rules), ("severity", severities), ("status", statuses)):
@@ -309,9 +301,9 @@ def _rep_href(query, rep_id: str) -> str:
     Input(ALERTS_REFRESH, "data"),
     State(ALERTS_QUERY, "data"),
 )
-def render_alert_evidence(selected, _refresh, query):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def render_alert_evidence(me, selected, _refresh, query):
+    user, lang = me.user, me.lang
     buttons = [item["id"]["action"] for item in ctx.outputs_list[3]]
     pickers = len(ctx.outputs_list[2])
     selected = [row for row in (selected or []) if isinstance(row, dict) and row.get("id")]
@@ -348,9 +340,9 @@ def render_alert_evidence(selected, _refresh, query):
     State(ALERTS_REFRESH, "data"),
     prevent_initial_call=True,
 )
-def apply_alert_triage(clicks, selected, notes, assignees, refresh):
-    user = require_user(TRIAGE_ROLES)
-    lang, _theme = viewer_prefs()
+@guard(TRIAGE_ROLES)
+def apply_alert_triage(me, clicks, selected, notes, assignees, refresh):
+    user, lang = me.user, me.lang
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not any(clicks or []):
         raise PreventUpdate
@@ -375,9 +367,9 @@ def apply_alert_triage(clicks, selected, notes, assignees, refresh):
 
 
 @callback(Output(ALERTS_REP, "children"), Input(ALERTS_QUERY, "data"))
-def render_rep_view(query):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
+@guard()
+def render_rep_view(me, query):
+    user, lang, theme = me
     filters = filters_from_query(query)
     if not filters.rep:
         return None

@@ -29,14 +29,13 @@ from components.i18n import t
 from components.shell import evidence_back_button, forbidden, page_header
 from dashboard import finance as core
 from dashboard.services import finance
-from dashboard.web.context import current_engine, require_user
+from dashboard.web.context import current_engine
 from dashboard.web.pages_support import (
     ALL_ROLES,
     filters_from_query,
-    may_open,
+    guard,
+    guard_layout,
     period_dates,
-    viewer,
-    viewer_prefs,
 )
 
 ROLES = ALL_ROLES  # exec and manager read only (manager: own regions)
@@ -170,11 +169,9 @@ def _card(title, body, **kw) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], **kw)
 
 
-def layout(**query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
-    user = viewer()
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    user, lang, theme = me
     may_decide = user is None or user.role in DECIDERS
     claims_tab = dbc.Row(
         [
@@ -376,9 +373,9 @@ def _ledger_args(query) -> dict:
     Input(FIN_QUERY, "data"),
     Input(FIN_REFRESH, "data"),
 )
-def render_finance_ledger(query, _refresh):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
+@guard()
+def render_finance_ledger(me, query, _refresh):
+    user, lang, theme = me
     result = finance.ledger(
         current_engine(),
         user,
@@ -403,10 +400,10 @@ def _export_format(prefix: str) -> str:
     State(FIN_QUERY, "data"),
     prevent_initial_call=True,
 )
-def export_finance_claims(_csv, _xlsx, query):
+@guard()
+def export_finance_claims(me, _csv, _xlsx, query):
     """Every claim of the filter (not only the rows the grid holds), built on the server."""
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+    user, lang = me.user, me.lang
     fmt = _export_format(view.CLAIMS_EXPORT)
     result = finance.ledger(
         current_engine(), user, filters_from_query(query), limit=None, **_ledger_args(query)
@@ -423,10 +420,10 @@ def export_finance_claims(_csv, _xlsx, query):
     State(FIN_QUERY, "data"),
     prevent_initial_call=True,
 )
-def export_finance_mileage(_csv, _xlsx, query):
+@guard()
+def export_finance_mileage(me, _csv, _xlsx, query):
     """Every mileage claim of the filter, built on the server."""
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+    user, lang = me.user, me.lang
     fmt = _export_format(view.MILEAGE_EXPORT)
     result = finance.ledger(
         current_engine(), user, filters_from_query(query), limit=None, **_ledger_args(query)
@@ -451,9 +448,9 @@ clientside_callback(
     Input(CLAIMS_GRID, "selectedRows"),
     Input(FIN_REFRESH, "data"),
 )
-def render_claim_evidence(selected, _refresh):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def render_claim_evidence(me, selected, _refresh):
+    user, lang = me.user, me.lang
     if not selected:
         return t("fin.ev.pick", lang)
     if len(selected) > 1:
@@ -474,9 +471,9 @@ def render_claim_evidence(selected, _refresh):
     State(FIN_REFRESH, "data"),
     prevent_initial_call=True,
 )
-def decide_selected_claims(_approve, _reject, _query, selected, note, refresh):
-    user = require_user(DECIDERS)
-    lang, _theme = viewer_prefs()
+@guard(DECIDERS)
+def decide_selected_claims(me, _approve, _reject, _query, selected, note, refresh):
+    user, lang = me.user, me.lang
     action = {FIN_APPROVE: "approve", FIN_REJECT: "reject", FIN_QUERY_BTN: "query"}.get(
         ctx.triggered_id
     )
@@ -522,9 +519,9 @@ def _done_message(done, lang: str) -> dbc.Alert:
     State(FIN_QUERY, "data"),
     prevent_initial_call=True,
 )
-def preview_clean_approval(_open, _cancel, query):
-    user = require_user(DECIDERS)
-    lang, _theme = viewer_prefs()
+@guard(DECIDERS)
+def preview_clean_approval(me, _open, _cancel, query):
+    user, lang = me.user, me.lang
     if ctx.triggered_id == FIN_CONFIRM_NO:
         return False, no_update, [], no_update
     args = _ledger_args(query)
@@ -549,9 +546,9 @@ def preview_clean_approval(_open, _cancel, query):
     State(FIN_REFRESH, "data"),
     prevent_initial_call=True,
 )
-def approve_clean_claims(clicks, ids, query, refresh):
-    user = require_user(DECIDERS)
-    lang, _theme = viewer_prefs()
+@guard(DECIDERS)
+def approve_clean_claims(me, clicks, ids, query, refresh):
+    user, lang = me.user, me.lang
     if not clicks:
         raise PreventUpdate
     done = finance.approve_clean(
@@ -573,8 +570,8 @@ def approve_clean_claims(clicks, ids, query, refresh):
     State(FIN_QUERY, "data"),
     prevent_initial_call=True,
 )
-def push_finance_filters(category, status, flag, query):
-    require_user(ROLES)
+@guard()
+def push_finance_filters(_me, category, status, flag, query):
     query = dict(query or {})
     wanted = {"category": category, "status": status, "flag": flag}
     if all(query.get(k) == v for k, v in wanted.items()):
@@ -590,9 +587,9 @@ def push_finance_filters(category, status, flag, query):
     Input(FIN_ST_MONTH, "value"),
     Input(FIN_REFRESH, "data"),
 )
-def render_statement(query, by, month, _refresh):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def render_statement(me, query, by, month, _refresh):
+    user, lang = me.user, me.lang
     try:
         result = finance.statement(
             current_engine(), user, filters_from_query(query), by=by or "rep", month=month or None
@@ -612,9 +609,9 @@ def render_statement(query, by, month, _refresh):
     State(FIN_ST_MONTH, "value"),
     prevent_initial_call=True,
 )
-def export_statement_xlsx(clicks, query, by, month):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def export_statement_xlsx(me, clicks, query, by, month):
+    user, lang = me.user, me.lang
     if not clicks:
         raise PreventUpdate
     by = by or "rep"
@@ -638,9 +635,9 @@ clientside_callback(
     Output(FIN_WI_AUDIT, "children"),
     Input(FIN_QUERY, "data"),
 )
-def fill_what_if_settings(_query):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def fill_what_if_settings(me, _query):
+    user, lang = me.user, me.lang
     engine = current_engine()
     settings = core.rules_to_settings(finance.load_rules(engine))
     audit = view.audit_list(finance.settings_history(engine, user), lang)
@@ -658,9 +655,9 @@ def _proposed(values) -> dict:
     State(FIN_QUERY, "data"),
     prevent_initial_call=True,
 )
-def run_what_if(clicks, *args):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def run_what_if(me, clicks, *args):
+    user, lang = me.user, me.lang
     if not clicks:
         raise PreventUpdate
     *values, query = args
@@ -680,9 +677,9 @@ def run_what_if(clicks, *args):
     *[State(component_id, "value") for component_id in WI_INPUTS],
     prevent_initial_call=True,
 )
-def save_what_if_settings(clicks, *values):
-    user = require_user(("admin",))
-    lang, _theme = viewer_prefs()
+@guard(("admin",))
+def save_what_if_settings(me, clicks, *values):
+    user, lang = me.user, me.lang
     if not clicks:
         raise PreventUpdate
     engine = current_engine()

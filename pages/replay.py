@@ -15,8 +15,8 @@ from components.kpi import empty_figure
 from components.replay import DEFAULT_CENTER, legend, render_replay
 from components.shell import forbidden
 from dashboard.services import replay
-from dashboard.web.context import current_engine, current_settings, require_user
-from dashboard.web.pages_support import may_open, viewer_prefs
+from dashboard.web.context import current_engine, current_settings
+from dashboard.web.pages_support import guard, guard_layout
 
 ROLES = ("exec", "manager", "finance", "admin")
 
@@ -124,10 +124,9 @@ def _player_bar(lang: str) -> html.Div:
     )
 
 
-def layout(rep_id=None, date=None, **query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
+@guard_layout(forbidden)
+def layout(me, /, rep_id=None, date=None, **query):
+    lang, theme = me.lang, me.theme
     card = dbc.Card
     the_map = dl.Map(
         [
@@ -259,22 +258,21 @@ def layout(rep_id=None, date=None, **query):
     Output(REPLAY_SCRUBBER, "marks"),
     Input(REPLAY_QUERY, "data"),
 )
-def load_replay(query):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
+@guard()
+def load_replay(me, query):
     query = query or {}
     settings = current_settings()
     payload = replay.replay_day(
         current_engine(),
-        user,
+        me.user,
         str(query.get("rep") or ""),
         str(query.get("day") or ""),
         tile_crs=settings.tile_crs,
     )
     out = render_replay(
         payload,
-        lang=lang,
-        theme=theme,
+        lang=me.lang,
+        theme=me.theme,
         tile_url=settings.tile_url,
         attribution=settings.tile_attribution,
         start=replay.parse_clock(query.get("t")),

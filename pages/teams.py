@@ -29,13 +29,13 @@ from components.kpi import (
 )
 from components.shell import forbidden, page_header
 from dashboard.services import drilldown, kpis
-from dashboard.web.context import company_today, current_engine, require_user
+from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import (
     ALL_ROLES,
     filters_from_query,
-    may_open,
+    guard,
+    guard_layout,
     period_dates,
-    viewer_prefs,
 )
 
 ROLES = ALL_ROLES
@@ -84,10 +84,9 @@ def _card(title, body) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="h-100")
 
 
-def layout(**query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    lang, theme = me.lang, me.theme
     controls = dbc.Row(
         [
             dbc.Col(
@@ -183,11 +182,11 @@ def layout(**query):
     Input(TEAMS_METRIC, "value"),
     Input(TEAMS_GRAIN, "value"),
 )
-def render_team_charts(query, metric, grain):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
+@guard()
+def render_team_charts(me, query, metric, grain):
+    lang, theme = me.lang, me.theme
     filters = filters_from_query(query)
-    views = kpis.team_views(current_engine(), user, filters, grain=grain, today=company_today())
+    views = kpis.team_views(current_engine(), me.user, filters, grain=grain, today=company_today())
     return (
         team_bar_figure(views["teams"], metric=metric, lang=lang, theme=theme),
         trend_figure(views["trend"], metric=metric, x="period", lang=lang, theme=theme),
@@ -202,11 +201,11 @@ def render_team_charts(query, metric, grain):
     Output(OVERDUE_GRID, "rowData"),
     Input(TEAMS_QUERY, "data"),
 )
-def render_compliance(query):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
-    result = kpis.compliance(current_engine(), user, filters_from_query(query))
-    return heatmap_figure(result["heatmap"], lang=lang, theme=theme), records(result["overdue"])
+@guard()
+def render_compliance(me, query):
+    result = kpis.compliance(current_engine(), me.user, filters_from_query(query))
+    heatmap = heatmap_figure(result["heatmap"], lang=me.lang, theme=me.theme)
+    return heatmap, records(result["overdue"])
 
 
 @callback(
@@ -216,14 +215,14 @@ def render_compliance(query):
     Output(TEAMS_BREADCRUMB, "children"),
     Input(TEAMS_QUERY, "data"),
 )
-def render_drill_grid(query):
-    user = require_user(ROLES)
-    lang, _theme = viewer_prefs()
+@guard()
+def render_drill_grid(me, query):
+    lang = me.lang
     query = query or {}
     level = drill_level(query)
     frame = drilldown.drill(
         current_engine(),
-        user,
+        me.user,
         filters_from_query(query),
         level=level,
         day=query.get("day"),
@@ -244,8 +243,8 @@ def render_drill_grid(query):
     State(TEAMS_QUERY, "data"),
     prevent_initial_call=True,
 )
-def drill_down_on_select(selected, click, query):
-    require_user(ROLES)
+@guard()
+def drill_down_on_select(_me, selected, click, query):
     query = dict(query or {})
     if ctx.triggered_id == TEAMS_COMPARISON:
         if not click:
