@@ -12,11 +12,6 @@ from dash import dcc, html
 from components.grids import to_xlsx_bytes
 from components.i18n import t
 
-CLAIMS_EXPORT = "finance-claims-export"
-MILEAGE_EXPORT = "finance-mileage-export"
-CLAIMS_SHOWN = "finance-claims-shown"
-MILEAGE_SHOWN = "finance-mileage-shown"
-
 
 def export_buttons(prefix: str, lang: str) -> html.Div:
     """CSV and XLSX buttons that export on the server (every row of the filter, not only the

@@ -7,11 +7,12 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from components.finance.common import CATEGORIES, STATUSES, code_labels, money
-from components.finance.exports import CLAIMS_EXPORT, CLAIMS_SHOWN, server_exported, shown_note
-from components.finance.mileage import mileage_rows, ratio_figure
+from components.finance.exports import export_bytes, server_exported, shown_note
+from components.finance.ids import CLAIMS_EXPORT, CLAIMS_GRID, CLAIMS_SHOWN
+from components.finance.mileage import mileage_columns, mileage_rows, ratio_figure
 from components.grids import column, data_grid, records
 from components.i18n import t
 
@@ -71,7 +72,7 @@ def claim_columns(lang: str) -> list[dict[str, Any]]:
 def claims_grid(lang: str, theme: str) -> html.Div:
     """The claims grid: several rows selectable (checkboxes, or click for one)."""
     block = data_grid(
-        "finance-claims",
+        CLAIMS_GRID["name"],
         None,
         claim_columns(lang),
         lang=lang,
@@ -133,3 +134,13 @@ def ledger_outputs(result: Mapping[str, Any], lang: str, theme: str) -> tuple:
         shown_note(len(claims), result["totals"]["claims"], "fin.shown", lang),
         shown_note(len(mileage), result["mileage_total"], "fin.km.shown", lang),
     )
+
+
+def ledger_file(result: Mapping[str, Any], kind: str, fmt: str, lang: str) -> dict[str, Any]:
+    """Every claim (``kind`` "claims") or mileage claim ("mileage") of a ledger as a CSV or
+    XLSX download (``dcc.Download`` data)."""
+    if kind == "claims":
+        rows, columns = claim_rows(result["claims"]), claim_columns(lang)
+    else:
+        rows, columns = mileage_rows(result["mileage"]), mileage_columns(lang)
+    return dcc.send_bytes(export_bytes(rows, columns, fmt), f"{kind}.{fmt}")

@@ -11,7 +11,8 @@ import plotly.io as pio
 from dash import html
 
 from components.finance.common import STATUSES, code_labels, km, money
-from components.finance.exports import MILEAGE_EXPORT, MILEAGE_SHOWN, server_exported
+from components.finance.exports import server_exported
+from components.finance.ids import MILEAGE_EXPORT, MILEAGE_GRID, MILEAGE_SHOWN
 from components.grids import column, data_grid, records
 from components.i18n import t
 from components.kpi import empty_figure
@@ -41,7 +42,7 @@ def mileage_columns(lang: str) -> list[dict[str, Any]]:
 def mileage_grid(lang: str, theme: str) -> html.Div:
     """The mileage grid, rows keyed by claim id."""
     block = data_grid(
-        "finance-mileage",
+        MILEAGE_GRID["name"],
         None,
         mileage_columns(lang),
         lang=lang,

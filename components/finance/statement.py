@@ -7,11 +7,11 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from components.finance.common import money, none_note
 from components.formatting import is_missing
-from components.grids import records
+from components.grids import records, to_xlsx_bytes
 from components.i18n import t
 
 STATEMENT_MONEY = ("claimed", "approved", "rejected", "queried", "pending", "at_risk")
@@ -80,3 +80,9 @@ def statement_table(
 def statement_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of the statement for the XLSX export."""
     return records(rows)
+
+
+def statement_file(result: Mapping[str, Any], by: str, lang: str) -> dict[str, Any]:
+    """The statement of a month as an XLSX download (``dcc.Download`` data)."""
+    payload = to_xlsx_bytes(statement_rows(result["rows"]), statement_columns(by, lang))
+    return dcc.send_bytes(payload, f"statement-{result['month']}-{by}.xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -11,6 +11,31 @@ from dash import html
 
 from components.finance.common import money, none_note, small_table
 from components.i18n import t
+
+# The rule setting each sandbox input holds, in the order of ids.WI_INPUTS.
+SETTINGS = (
+    "mileage_tolerance_pct",
+    "mileage_allowance_km",
+    "mileage_rate_cny_per_km",
+    "meal_cap_cny",
+    "hotel_cap_cny",
+    "entertainment_cap_cny",
+)
+
+
+def what_if_values(settings: Mapping[str, Any]) -> list[Any]:
+    """The sandbox inputs' values: the settings in force."""
+    return [settings[key] for key in SETTINGS]
+
+
+def proposed_settings(values: Sequence[Any]) -> dict[str, Any]:
+    """The settings the sandbox's inputs propose."""
+    return dict(zip(SETTINGS, values, strict=True))
+
+
+def saved_note(changed: int, lang: str) -> dbc.Alert:
+    """How many settings a save changed."""
+    return dbc.Alert(t("fin.wi.saved", lang).format(n=changed), color="success", className="py-1")
 
 
 def what_if_table(result: Mapping[str, Any], lang: str) -> html.Div:
