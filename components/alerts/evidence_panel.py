@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -12,6 +13,7 @@ from components.alerts.device_events import device_events
 from components.alerts.evidence_map import mini_map
 from components.alerts.evidence_values import evidence_table
 from components.alerts.photos import photo_pair
+from components.alerts.triage import history_list, history_placeholder
 from components.i18n import t
 from components.integrity import integrity_badge
 from components.kpi import SEVERITY_COLOURS
@@ -123,3 +125,40 @@ def evidence_panel(
         )
     parts.append(html.Div(links, className="mt-2"))
     return html.Div([p for p in parts if p is not None], id="alerts-evidence-body")
+
+
+def rep_view_href(query: Mapping[str, Any] | None, rep_id: str) -> str:
+    """The page's rep view of ``rep_id``, keeping the period (not region, team or rep)."""
+    keep = {k: v for k, v in (query or {}).items() if k not in ("region", "team", "rep") and v}
+    return "/alerts?" + urlencode({**keep, "rep": rep_id})
+
+
+def evidence_outputs(
+    detail: Mapping[str, Any] | None,
+    *,
+    picked: int,
+    allowed: Set[str],
+    actions: Sequence[str],
+    pickers: int,
+    query: Mapping[str, Any] | None,
+    lang: str,
+    tile_url: str,
+    tz: str | None,
+) -> tuple[Any, Any, list[Any], list[bool]]:
+    """What the evidence callback sends for ``picked`` selected alerts (the first one's
+    ``detail``, None when it is gone): panel, history, the options of each of the ``pickers``
+    assignee pickers, and whether each of the ``actions`` buttons is disabled."""
+    if not picked or detail is None:
+        key = "alerts.evidence.pick" if not picked else "alerts.evidence.gone"
+        empty = evidence_placeholder(lang, key)
+        return empty, history_placeholder(lang), [[]] * pickers, [True] * len(actions)
+    panel = evidence_panel(
+        detail,
+        lang=lang,
+        tile_url=tile_url,
+        rep_view_href=rep_view_href(query, detail["alert"]["rep_id"]),
+        selected=picked,
+    )
+    history = history_list(detail["history"], lang=lang, tz=tz)
+    options = [{"label": name, "value": name} for name in detail["assignable"]]
+    return panel, history, [options] * pickers, [a not in allowed for a in actions]

@@ -9,12 +9,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from components.grids import GRID, column, data_grid, records
+from components.alerts.ids import QUEUE_GRID
+from components.grids import column, data_grid, records
 from components.i18n import t
 from components.kpi import SEVERITIES, SEVERITY_COLOURS
 
-QUEUE_GRID = "alerts-queue"
-QUEUE_GRID_ID = {"type": GRID, "name": QUEUE_GRID}
 STATUSES = ("open", "acknowledged", "confirmed", "dismissed")
 
 

@@ -102,3 +102,9 @@ def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: st
             ),
         ]
     )
+
+
+def rep_card(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: str) -> dbc.Card:
+    """The rep view in its card (shown above the queue when the URL names a rep)."""
+    body = rep_view(view, weeks=weeks, lang=lang, theme=theme)
+    return dbc.Card(dbc.CardBody(body), id="alerts-rep-card")

@@ -1,4 +1,4 @@
-"""Triage: what a triage click did, and an alert's history of status changes."""
+"""Triage: the triage card, what a click on it did, and an alert's history of status changes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,67 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
+from components.alerts import ids
 from components.alerts.evidence_values import local_time
 from components.i18n import t
+
+
+def triage_card(lang: str, *, max_note_chars: int) -> dbc.Card:
+    """Assignee, note and the action buttons (enabled by the evidence callback per selection)."""
+
+    def button(action: str, colour: str) -> dbc.Button:
+        return dbc.Button(
+            t(f"alerts.action.{action}", lang),
+            id={"type": ids.ACTION, "action": action},
+            color=colour,
+            size="sm",
+            className="me-2 mb-1",
+            disabled=True,
+        )
+
+    return dbc.Card(
+        [
+            dbc.CardHeader(t("alerts.triage", lang)),
+            dbc.CardBody(
+                [
+                    dbc.Row(
+                        [
+                            dbc.Col(
+                                dcc.Dropdown(
+                                    id={"type": ids.ASSIGNEE, "name": "triage"},
+                                    options=[],
+                                    placeholder=t("alerts.triage.assignee", lang),
+                                ),
+                                xs=8,
+                            ),
+                            dbc.Col(button("assign", "secondary"), xs=4),
+                        ],
+                        className="g-2 mb-2",
+                    ),
+                    dbc.Textarea(
+                        id={"type": ids.NOTE, "name": "triage"},
+                        placeholder=t("alerts.triage.note", lang),
+                        rows=2,
+                        maxLength=max_note_chars,
+                        className="mb-2",
+                    ),
+                    html.Div(
+                        [
+                            button("acknowledge", "primary"),
+                            button("confirm", "danger"),
+                            button("dismiss", "success"),
+                            button("reopen", "outline-secondary"),
+                        ],
+                        className="alerts-triage-buttons",
+                    ),
+                ]
+            ),
+        ],
+        className="mb-3",
+        id="alerts-triage-card",
+    )
 
 
 def history_placeholder(lang: str) -> html.Div:
