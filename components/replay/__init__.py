@@ -1,6 +1,8 @@
 """The replay page's presentation, rendering a payload of ``services.replay.replay_day``."""
 
+from components.replay import ids
 from components.replay.common import DEFAULT_CENTER, clock, duration
+from components.replay.layout import replay_page
 from components.replay.map_layers import _track_layers, map_layers, map_viewport
 from components.replay.panels import (
     _quality_text,
@@ -23,6 +25,7 @@ __all__ = [
     "clock",
     "day_links",
     "duration",
+    "ids",
     "legend",
     "map_layers",
     "map_viewport",
@@ -30,6 +33,7 @@ __all__ = [
     "player_data",
     "render_replay",
     "rep_options",
+    "replay_page",
     "slider_marks",
     "summary_panel",
     "timeline_figure",
