@@ -42,18 +42,6 @@ def viewer() -> User | None:
     return signed_in_user() if has_request_context() else None
 
 
-def viewer_prefs() -> tuple[str, str]:
-    """Return (language, theme) of the viewer, defaulting to Chinese and light."""
-    me = _viewer_of(viewer())
-    return me.lang, me.theme
-
-
-def may_open(roles: tuple[str, ...]) -> bool:
-    """Whether the viewer may open a page limited to ``roles`` (True during validation)."""
-    user = viewer()
-    return user is None or user.role in roles
-
-
 def page_roles(module: str) -> tuple[str, ...]:
     """The roles the page of ``module`` registered (``dash.register_page(..., roles=...)``)."""
     page = dash.page_registry.get(module)
