@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components.grids import column
+from components.grids import column, records
 from components.i18n import t
 from components.integrity import integrity_column, rule_names
 
@@ -254,3 +254,21 @@ def drill_rows(
         out["rule_codes"] = [", ".join(rs) if isinstance(rs, list) else "" for rs in codes]
     out["replay"] = [f"[▶ {t}](/replay/{rep}/{day}?t={t})" for t in out["ts"]]
     return out
+
+
+def drill_outputs(
+    level: str, frame: pd.DataFrame, query: Mapping[str, Any], lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, html.Div]:
+    """What the drill grid's callback sends: rows, columns, the grid's title, the breadcrumb."""
+    return (
+        records(drill_rows(level, frame, query, lang)),
+        drill_columns(level, lang),
+        t(f"teams.grid.{level}", lang),
+        breadcrumb(query, lang),
+    )
+
+
+def drill_search(query: Mapping[str, Any] | None, target: Mapping[str, Any]) -> str:
+    """The URL search that drills into ``target`` (empty keys dropped)."""
+    merged = {**(query or {}), **target}
+    return "?" + urlencode({k: v for k, v in merged.items() if v})

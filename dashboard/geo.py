@@ -482,3 +482,66 @@ def simplify_indices(lats: ArrayLike, lons: ArrayLike, tolerance_m: float) -> ND
             stack.append((split, last))
             stack.append((first, split))
     return np.flatnonzero(keep).astype(np.intp, copy=False)
+
+
+# --------------------------------------------------------------------------
+# Map extents: padding a box in metres, fitting a web map to it
+# --------------------------------------------------------------------------
+
+# Web maps (EPSG:3857) stop at this latitude, where the Mercator square closes.
+_WEB_MERCATOR_MAX_LAT: Final[float] = 85.05112878
+_TILE_PX: Final[int] = 256
+
+
+def metres_to_degrees(metres: float, lat: float) -> tuple[float, float]:
+    """Return the (latitude, longitude) degrees that ``metres`` span at latitude ``lat``.
+
+    On the sphere of ``EARTH_RADIUS_M`` (so consistent with ``haversine_m``); the
+    longitude span stops growing at ten times the latitude span near the poles.
+    """
+    dlat = math.degrees(metres / EARTH_RADIUS_M)
+    return dlat, dlat / max(math.cos(math.radians(lat)), 0.1)
+
+
+def padded_bounds(
+    lats: ArrayLike, lons: ArrayLike, pad_m: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Return ((south, west), (north, east)) of the points widened by ``pad_m`` metres.
+
+    The longitude padding is taken at the points' mean latitude. Raises
+    ValueError for no points or mismatched lengths.
+    """
+    la = np.asarray(lats, dtype=np.float64).ravel()
+    lo = np.asarray(lons, dtype=np.float64).ravel()
+    if la.shape != lo.shape or la.size == 0:
+        raise ValueError(f"need as many lats as lons, at least one: {la.size}, {lo.size}")
+    pad_lat, pad_lon = metres_to_degrees(pad_m, float(la.mean()))
+    return (
+        (float(la.min()) - pad_lat, float(lo.min()) - pad_lon),
+        (float(la.max()) + pad_lat, float(lo.max()) + pad_lon),
+    )
+
+
+def _mercator_y(lat: float) -> float:
+    lat = min(max(lat, -_WEB_MERCATOR_MAX_LAT), _WEB_MERCATOR_MAX_LAT)
+    return math.log(math.tan(math.pi / 4.0 + math.radians(lat) / 2.0))
+
+
+def web_map_zoom(
+    south: float, west: float, north: float, east: float, *, width_px: int, height_px: int
+) -> float:
+    """Return the largest (fractional) web-map zoom at which the box fits the map.
+
+    Spherical Mercator with 256-pixel tiles, as OpenStreetMap, Leaflet and every
+    XYZ tile server use; ``math.inf`` for a box of no size.
+    """
+    scales = []
+    if east != west:
+        scales.append(width_px * 360.0 / (_TILE_PX * abs(east - west)))
+    if north != south:
+        span_y = abs(_mercator_y(north) - _mercator_y(south))
+        scales.append(height_px * 2.0 * math.pi / (_TILE_PX * span_y))
+    return math.log2(min(scales)) if scales else math.inf
+
+
+__all__ += ["metres_to_degrees", "padded_bounds", "web_map_zoom"]

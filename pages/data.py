@@ -6,8 +6,8 @@ from dash import Input, Output, callback, html
 from components.counts import render_counts, render_failures
 from components.shell import forbidden
 from dashboard.services import failures, ingest
-from dashboard.web.context import current_engine, require_user
-from dashboard.web.pages_support import may_open, viewer_prefs
+from dashboard.web.context import current_engine
+from dashboard.web.pages_support import guard, guard_layout
 
 ROLES = ("exec", "admin")
 
@@ -26,9 +26,8 @@ DATA_COUNTS = "data-counts"
 DATA_REFRESH = "data-refresh"
 
 
-def layout(**_query):
-    if not may_open(ROLES):
-        return forbidden(viewer_prefs()[0])
+@guard_layout(forbidden)
+def layout(_me, /, **_query):
     return html.Div(
         [
             html.Div(id=DATA_COUNTS, children=html.Div(className="placeholder-glow")),
@@ -38,10 +37,8 @@ def layout(**_query):
 
 
 @callback(Output(DATA_COUNTS, "children"), Input(DATA_REFRESH, "n_clicks"))
-def render_data_counts(_clicks):
-    user = require_user(ROLES)
+@guard()
+def render_data_counts(me, _clicks):
     counts = ingest.count_stored(current_engine())
     set_aside = failures.list_failures(current_engine())
-    return html.Div(
-        [render_counts(counts, lang=user.locale), render_failures(set_aside, lang=user.locale)]
-    )
+    return html.Div([render_counts(counts, lang=me.lang), render_failures(set_aside, lang=me.lang)])

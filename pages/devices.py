@@ -11,13 +11,8 @@ from components.i18n import t
 from components.quality import device_columns, device_rows, devices_panel_body
 from components.shell import forbidden, page_header
 from dashboard.services import quality
-from dashboard.web.context import current_engine, require_user
-from dashboard.web.pages_support import (
-    filters_from_query,
-    may_open,
-    period_dates,
-    viewer_prefs,
-)
+from dashboard.web.context import current_engine
+from dashboard.web.pages_support import filters_from_query, guard, guard_layout, period_dates
 
 ROLES = ("exec", "manager", "admin")
 
@@ -37,10 +32,9 @@ DEVICES_PANEL = "devices-panel"
 DEVICES_GRID = "devices-grid"
 
 
-def layout(**query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    lang, theme = me.lang, me.theme
     return html.Div(
         [
             page_header(t("quality.page.title", lang), t("quality.page.subtitle", lang)),
@@ -78,8 +72,10 @@ def layout(**query):
     Output({"type": "data-grid", "name": DEVICES_GRID}, "rowData"),
     Input(DEVICES_QUERY, "data"),
 )
-def render_devices_panel(query):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
-    panel = quality.devices_panel(current_engine(), user, filters_from_query(query))
-    return devices_panel_body(panel, lang=lang, theme=theme), device_rows(panel["devices"], lang)
+@guard()
+def render_devices_panel(me, query):
+    panel = quality.devices_panel(current_engine(), me.user, filters_from_query(query))
+    return (
+        devices_panel_body(panel, lang=me.lang, theme=me.theme),
+        device_rows(panel["devices"], me.lang),
+    )

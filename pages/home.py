@@ -17,13 +17,13 @@ from components.kpi import (
 )
 from components.shell import forbidden, page_header
 from dashboard.services import kpis
-from dashboard.web.context import company_today, current_engine, require_user
+from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import (
     ALL_ROLES,
     filters_from_query,
-    may_open,
+    guard,
+    guard_layout,
     period_dates,
-    viewer_prefs,
 )
 
 ROLES = ALL_ROLES
@@ -59,10 +59,9 @@ def _card(title: str, body_id: str, body=None, *, fill: bool = True) -> dbc.Card
     )
 
 
-def layout(**query):
-    lang, theme = viewer_prefs()
-    if not may_open(ROLES):
-        return forbidden(lang)
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    lang, theme = me.lang, me.theme
     return html.Div(
         [
             page_header(t("overview.title", lang)),
@@ -117,10 +116,12 @@ def layout(**query):
     Output(OVERVIEW_BOTTOM, "children"),
     Input(OVERVIEW_QUERY, "data"),
 )
-def render_overview(query):
-    user = require_user(ROLES)
-    lang, theme = viewer_prefs()
-    data = kpis.overview(current_engine(), user, filters_from_query(query), today=company_today())
+@guard()
+def render_overview(me, query):
+    lang, theme = me.lang, me.theme
+    data = kpis.overview(
+        current_engine(), me.user, filters_from_query(query), today=company_today()
+    )
     return (
         kpi_tiles(data["current"], data["changes"], lang=lang, id_prefix="overview-kpi"),
         trend_figure(

@@ -14,8 +14,8 @@ from components import wall as ui
 from components.i18n import t
 from components.shell import forbidden
 from dashboard.services import wall
-from dashboard.web.context import current_engine, current_settings, require_user
-from dashboard.web.pages_support import ALL_ROLES, may_open, viewer
+from dashboard.web.context import current_engine, current_settings
+from dashboard.web.pages_support import ALL_ROLES, guard, guard_layout
 from dashboard.web.signin import current_wall_link
 
 ROLES = (*ALL_ROLES, wall.WALL_ROLE)
@@ -47,28 +47,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _lang(query) -> str:
-    asked = query.get("lang")
-    if asked in ("zh", "en"):
-        return asked
-    user = viewer()
-    return "en" if user is not None and user.locale == "en" else "zh"
-
-
-def layout(**query):
-    lang = _lang(query)
-    if not may_open(ROLES):
-        return forbidden(lang)
+@guard_layout(forbidden)
+def layout(me, /, **query):
+    lang = query.get("lang") if query.get("lang") in ("zh", "en") else me.lang
     try:
         options = wall.parse_options(query)
     except wall.WallError as exc:
         return ui.problem(lang, str(exc))
     views = list(options.views)
-    link = current_wall_link() if viewer() is not None else None
+    link = current_wall_link() if me.user is not None else None
     if link is not None:
         views = [v.key for v in wall.allowed_views(link, wall.parse_views(",".join(views)))]
         views = views or list(link.views)
-    tile_url = current_settings().tile_url if viewer() is not None else ""
+    tile_url = current_settings().tile_url if me.user is not None else ""
     config = {
         "views": views,
         "every": options.every_s,
@@ -76,7 +67,7 @@ def layout(**query):
         "stale": options.stale_s,
         "privacy": options.privacy,
         "lang": lang,
-        "tz": current_settings().timezone if viewer() is not None else "UTC",
+        "tz": current_settings().timezone if me.user is not None else "UTC",
         "text": {
             "updated": t("wall.updated", lang),
             "next": t("wall.next", lang),
@@ -138,8 +129,8 @@ clientside_callback(
     Input(WALL_VIEW, "data"),
     State(WALL_CONFIG, "data"),
 )
-def update_wall_panels(_n, view_key, config):
-    user = require_user(ROLES)
+@guard()
+def update_wall_panels(me, _n, view_key, config):
     lang, now = config["lang"], _now()
     link = current_wall_link()
     stamp = {"at": now.isoformat(), "view": view_key}
@@ -150,7 +141,7 @@ def update_wall_panels(_n, view_key, config):
             raise PermissionError
         data = wall.snapshot(
             current_engine(),
-            user,
+            me.user,
             view,
             now=now,
             timezone=current_settings().timezone,

@@ -508,3 +508,60 @@ def test_simplify_handles_50k_points_without_recursion_error():
     lats, lons = _random_walk(50_000)
     result = geo.simplify_indices(lats, lons, 0.0)
     assert result.size == 50_000
+
+
+# ---------------------------------------------------------------- map extents
+
+
+def test_metres_to_degrees_agrees_with_haversine():
+    dlat, dlon = geo.metres_to_degrees(500.0, 31.2)
+    assert geo.haversine_m(31.2, 121.4, 31.2 + dlat, 121.4) == pytest.approx(500.0, rel=1e-9)
+    # East-west the great circle cuts the parallel's corner: a little shorter, within 1e-6.
+    assert geo.haversine_m(31.2, 121.4, 31.2, 121.4 + dlon) == pytest.approx(500.0, rel=1e-6)
+
+
+def test_metres_to_degrees_caps_longitude_span_near_the_poles():
+    dlat, dlon = geo.metres_to_degrees(100.0, 89.9)
+    assert dlon == pytest.approx(10 * dlat)
+
+
+def test_padded_bounds_widens_the_box_by_the_padding_on_every_side():
+    (south, west), (north, east) = geo.padded_bounds([31.2, 31.21], [121.4, 121.42], 60.0)
+    assert geo.haversine_m(south, 121.4, 31.2, 121.4) == pytest.approx(60.0, rel=1e-6)
+    assert geo.haversine_m(31.21, 121.42, 31.21, east) == pytest.approx(60.0, rel=1e-2)
+    assert north > 31.21 and west < 121.4
+
+
+def test_padded_bounds_of_one_point_is_a_square_of_twice_the_padding():
+    (south, west), (north, east) = geo.padded_bounds([31.2], [121.4], 50.0)
+    assert geo.haversine_m(south, 121.4, north, 121.4) == pytest.approx(100.0, rel=1e-6)
+    assert geo.haversine_m(31.2, west, 31.2, east) == pytest.approx(100.0, rel=1e-3)
+
+
+@pytest.mark.parametrize(("lats", "lons"), [([], []), ([31.2], [121.4, 121.5])])
+def test_padded_bounds_rejects_no_points_or_mismatched_lengths(lats, lons):
+    with pytest.raises(ValueError):
+        geo.padded_bounds(lats, lons, 10.0)
+
+
+def test_web_map_zoom_of_the_whole_world_in_one_tile_is_zero():
+    zoom = geo.web_map_zoom(-85.05112878, -180.0, 85.05112878, 180.0, width_px=256, height_px=256)
+    assert zoom == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("span_deg", [0.001, 0.05, 2.0])
+def test_web_map_zoom_doubles_the_map_per_level(span_deg):
+    box = (31.2, 121.4, 31.2 + span_deg, 121.4 + span_deg)
+    small = geo.web_map_zoom(*box, width_px=300, height_px=200)
+    large = geo.web_map_zoom(*box, width_px=600, height_px=400)
+    assert large - small == pytest.approx(1.0)
+
+
+def test_web_map_zoom_fits_the_longitude_span_to_the_width_exactly():
+    """At the zoom returned, 0.0525° of longitude fill 560 px: the world is 256·2^z px wide."""
+    zoom = geo.web_map_zoom(31.2, 121.4, 31.2, 121.4525, width_px=560, height_px=260)
+    assert 0.0525 / 360.0 * 256 * 2**zoom == pytest.approx(560.0)
+
+
+def test_web_map_zoom_of_a_point_is_infinite():
+    assert geo.web_map_zoom(31.2, 121.4, 31.2, 121.4, width_px=560, height_px=260) == math.inf

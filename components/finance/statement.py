@@ -1,0 +1,88 @@
+"""The monthly statement by rep or team: its table on screen and its rows for export."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from components.finance.common import money, none_note
+from components.formatting import is_missing
+from components.grids import records, to_xlsx_bytes
+from components.i18n import t
+
+STATEMENT_MONEY = ("claimed", "approved", "rejected", "queried", "pending", "at_risk")
+
+
+def statement_columns(by: str, lang: str) -> list[dict[str, Any]]:
+    """Columns of the statement by rep (rep and team) or by team."""
+    keys = (
+        [("rep_name", t("fin.col.rep", lang)), ("team_name", t("common.team", lang))]
+        if by == "rep"
+        else [("team_name", t("common.team", lang))]
+    )
+    cols = [{"field": f, "headerName": h} for f, h in keys]
+    cols.append({"field": "claims", "headerName": t("fin.claims", lang)})
+    cols += [{"field": f, "headerName": t(f"fin.total.{f}", lang)} for f in STATEMENT_MONEY]
+    cols.append({"field": "flagged", "headerName": t("fin.flagged", lang)})
+    cols.append({"field": "reasons", "headerName": t("fin.st.reasons", lang)})
+    return cols
+
+
+def statement_table(
+    rows: pd.DataFrame, totals: Mapping[str, Any], by: str, month: str, lang: str
+) -> html.Div:
+    """The printable statement of a month."""
+    cols = statement_columns(by, lang)
+    if rows.empty:
+        return html.Div(
+            [html.H2(t("fin.st.title", lang).format(month=month), className="h5"), none_note(lang)]
+        )
+
+    def cell(field: str, value: Any) -> Any:
+        if field in STATEMENT_MONEY:
+            return money(value, lang)
+        return "" if is_missing(value) else value
+
+    body = [
+        html.Tr([html.Td(cell(c["field"], row.get(c["field"]))) for c in cols])
+        for row in rows.to_dict("records")
+    ]
+    foot = html.Tr(
+        [html.Th(t("fin.st.total", lang)), *[html.Th("") for _ in cols[1:-9]]]
+        + [html.Th(f"{totals['claims']:,}")]
+        + [html.Th(money(totals[f], lang)) for f in STATEMENT_MONEY]
+        + [html.Th(f"{totals['flagged']:,}"), html.Th("")]
+    )
+    return html.Div(
+        [
+            html.H2(t("fin.st.title", lang).format(month=month), className="h5"),
+            dbc.Table(
+                [
+                    html.Thead(html.Tr([html.Th(c["headerName"]) for c in cols])),
+                    html.Tbody(body),
+                    html.Tfoot(foot),
+                ],
+                size="sm",
+                striped=True,
+                bordered=True,
+                responsive=True,
+                id="finance-statement-table",
+                className="fin-statement",
+            ),
+        ]
+    )
+
+
+def statement_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of the statement for the XLSX export."""
+    return records(rows)
+
+
+def statement_file(result: Mapping[str, Any], by: str, lang: str) -> dict[str, Any]:
+    """The statement of a month as an XLSX download (``dcc.Download`` data)."""
+    payload = to_xlsx_bytes(statement_rows(result["rows"]), statement_columns(by, lang))
+    return dcc.send_bytes(payload, f"statement-{result['month']}-{by}.xlsx")

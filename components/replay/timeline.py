@@ -1,0 +1,194 @@
+"""The replay timeline (plotly): visits, stops, trips, gaps, photos, claims and alerts in lanes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from components.i18n import t
+from components.integrity import LEVEL_COLOURS, integrity_level, integrity_text
+from components.kpi import SEVERITY_HEX
+from components.replay.common import (
+    GAP_COLOUR,
+    INSIDE,
+    PHOTO_COLOUR,
+    SPEED_COLOURS,
+    clock,
+    duration,
+    wall_time,
+)
+
+LANES = ("alerts", "expenses", "photos", "gaps", "trips", "stops", "visits")
+
+
+def _visit_label(v: Mapping[str, Any], lang: str) -> str:
+    if "integrity" not in v:
+        return str(v["customer_name"])
+    return f"{v['customer_name']} · {integrity_text(v['integrity'], v.get('rules'), lang)}"
+
+
+def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str, Any]:
+    """Visits, stops, trips, gaps, photos, claims and alerts on one time axis.
+
+    Every item carries its start (seconds since midnight) as customdata, so a click moves the
+    player there. A plain figure dict with a few colours instead of a plotly template: building
+    ``go.Figure`` objects and shipping a full template cost more than the rest of the page.
+    """
+    traces: list[dict[str, Any]] = []
+    x_range = None
+    if p.get("status") == "ok":
+        day, shifts = p["day"], p["clock"]
+        bars: list[tuple[str, list[tuple[int, int, str]], str | list[str]]] = [
+            (
+                "visits",
+                [
+                    (v["t"], (v["out"] or {}).get("t") or v["t"] + 60, _visit_label(v, lang))
+                    for v in p["visits"]
+                ],
+                # Each visit in the colour of its integrity level.
+                [
+                    LEVEL_COLOURS.get(integrity_level(v.get("integrity")) or "ok", INSIDE)
+                    for v in p["visits"]
+                ],
+            ),
+            (
+                "stops",
+                [
+                    (
+                        s["start"],
+                        s["end"],
+                        f"#{s['n']} {s['customer_name'] or t('replay.no_customer', lang)} · "
+                        f"{duration(s['dwell_s'], lang)}",
+                    )
+                    for s in p["stops"]
+                ],
+                "#0d6efd",
+            ),
+            (
+                "trips",
+                [
+                    (
+                        tr["start"],
+                        tr["end"],
+                        f"{t('replay.trip', lang)} {tr['km']} km · {tr['avg_kmh']} km/h",
+                    )
+                    for tr in p["trips"]
+                ],
+                SPEED_COLOURS[1],
+            ),
+            (
+                "gaps",
+                [
+                    (
+                        g["start"],
+                        g["end"],
+                        f"{t('gap.reason.' + g['reason'], lang)} · "
+                        f"{duration(g['duration_s'], lang)}",
+                    )
+                    for g in p["gaps"]
+                ],
+                GAP_COLOUR,
+            ),
+        ]
+        for lane, items, colour in bars:
+            if not items:
+                continue
+            traces.append(
+                {
+                    "type": "bar",
+                    "name": t(f"replay.lane.{lane}", lang),
+                    "y": [t(f"replay.lane.{lane}", lang)] * len(items),
+                    "base": [wall_time(day, a, shifts) for a, _, _ in items],
+                    "x": [max(b - a, 30) * 1000 for a, b, _ in items],
+                    "orientation": "h",
+                    "marker": {"color": colour},
+                    "customdata": [a for a, _, _ in items],
+                    "hovertext": [
+                        f"{clock(a, shifts)}–{clock(b, shifts)} {text}" for a, b, text in items
+                    ],
+                    "hoverinfo": "text",
+                    "showlegend": False,
+                }
+            )
+        points = [
+            (
+                "photos",
+                [(ph["t"], f"{t('replay.photo', lang)} {ph['kind'] or ''}") for ph in p["photos"]],
+                [PHOTO_COLOUR] * len(p["photos"]),
+                "circle",
+            ),
+            (
+                "expenses",
+                [
+                    (e["t"], f"{t('replay.claim', lang)} {e['category']} ¥{e['amount']:,.2f}")
+                    for e in p["expenses"]
+                ],
+                ["#20c997"] * len(p["expenses"]),
+                "square",
+            ),
+            (
+                "alerts",
+                [(a["t"], f"{a['rule']}: {a['summary']}") for a in p["alerts"]],
+                [SEVERITY_HEX.get(a["severity"], "#6c757d") for a in p["alerts"]],
+                "diamond",
+            ),
+        ]
+        for lane, items, colours, symbol in points:
+            if not items:
+                continue
+            traces.append(
+                {
+                    "type": "scatter",
+                    "name": t(f"replay.lane.{lane}", lang),
+                    "y": [t(f"replay.lane.{lane}", lang)] * len(items),
+                    "x": [wall_time(day, a, shifts) for a, _ in items],
+                    "mode": "markers",
+                    "marker": {"color": colours, "size": 11, "symbol": symbol},
+                    "customdata": [a for a, _ in items],
+                    "hovertext": [f"{clock(a, shifts)} {text}" for a, text in items],
+                    "hoverinfo": "text",
+                    "showlegend": False,
+                }
+            )
+        first, last = p["summary"]["first_fix"], p["summary"]["last_fix"]
+        work = p["rep"]["work"]
+        lo = min(x for x in (first, work[0]) if x is not None) - 900
+        hi = max(x for x in (last, work[1]) if x is not None) + 900
+        x_range = [wall_time(day, lo, shifts), wall_time(day, hi, shifts)]
+    lanes = [t(f"replay.lane.{lane}", lang) for lane in LANES]
+    dark = theme == "dark"
+    ink, grid = ("#dee2e6", "#3a3f44") if dark else ("#212529", "#e9ecef")
+    xaxis: dict[str, Any] = {
+        "type": "date",
+        "tickformat": "%H:%M",
+        "showgrid": True,
+        "gridcolor": grid,
+        "zeroline": False,
+        "fixedrange": True,
+    }
+    if x_range:
+        xaxis["range"] = x_range
+    return {
+        "data": traces,
+        "layout": {
+            "height": 250,
+            "margin": {"l": 70, "r": 16, "t": 8, "b": 28},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": ink},
+            "hoverlabel": {"bgcolor": "#343a40" if dark else "#ffffff", "font": {"color": ink}},
+            "xaxis": xaxis,
+            "yaxis": {
+                "categoryorder": "array",
+                "categoryarray": lanes,
+                "range": [-0.5, len(lanes) - 0.5],
+                "gridcolor": grid,
+                "fixedrange": True,
+            },
+            "barmode": "overlay",
+            "bargap": 0.35,
+            "hovermode": "closest",
+            "clickmode": "event",
+            "dragmode": False,
+        },
+    }
