@@ -548,38 +548,3 @@ def fetch_flags(
     if date_to is not None:
         stmt = stmt.where(f.c.date <= date_to)
     return list(conn.execute(stmt.order_by(f.c.date, f.c.id)).mappings())
-
-
-# ------------------------------------------------------------------ rule settings
-
-
-def fetch_settings(conn: Connection) -> dict[str, Any]:
-    """Return every stored rule setting: key → value."""
-    s = schema.rule_settings
-    return {row.key: row.value for row in conn.execute(sa.select(s.c.key, s.c.value))}
-
-
-def store_setting(
-    conn: Connection, *, key: str, value: Any, actor: str, at: datetime, note: str | None
-) -> Any:
-    """Write one rule setting and its audit row; return the value it replaced (None = default)."""
-    s, audit = schema.rule_settings, schema.settings_audit
-    before = conn.execute(sa.select(s.c.value).where(s.c.key == key)).scalar_one_or_none()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(s).values(key=key, value=value, updated_at=at, updated_by=actor)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["key"],
-        set_={"value": stmt.excluded.value, "updated_at": at, "updated_by": actor},
-    )
-    conn.execute(stmt)
-    conn.execute(
-        audit.insert().values(at=at, actor=actor, key=key, before=before, after=value, note=note)
-    )
-    return before
-
-
-def fetch_settings_audit(conn: Connection, *, limit: int = 100) -> list[Mapping[str, Any]]:
-    """Return the newest settings changes first."""
-    a = schema.settings_audit
-    stmt = sa.select(a).order_by(a.c.at.desc(), a.c.id.desc()).limit(limit)
-    return list(conn.execute(stmt).mappings())

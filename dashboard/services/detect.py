@@ -35,7 +35,6 @@ from dashboard.rules import (
     JUDGE_VERSION,
     Alert,
     AuthenticityConfig,
-    ExpenseConfig,
     Flag,
 )
 from dashboard.rules import authenticity as auth
@@ -87,7 +86,7 @@ def detect(
         rows = store.fetch_rep_days(conn, date_from=date_from, date_to=date_to)
     pairs = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
     result = DetectResult()
-    configs = rule_settings.load_configs(engine)
+    configs = rule_settings.load_all(engine)
     photos = _PhotoCache()
     # Whole dates per batch: DEVICE_SHARED compares the reps of one date.
     chunk: dict[Pair, int | None] = {}
@@ -108,7 +107,7 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)
-    configs = rule_settings.load_configs(engine)
+    configs = rule_settings.load_all(engine)
     photos = _PhotoCache()
     for _round in range(1000):
         with engine.connect() as conn:
@@ -124,7 +123,7 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
 def _judge_isolated(
     engine: Engine,
     pairs: dict[Pair, int | None],
-    configs: tuple[AuthenticityConfig, ExpenseConfig],
+    configs: rule_settings.Thresholds,
     photos: _PhotoCache,
     *,
     now: datetime,
@@ -252,12 +251,12 @@ def _utc_bounds(day: date, zones: Iterable[str]) -> tuple[datetime, datetime]:
 def _judge(
     engine: Engine,
     pairs: dict[Pair, int | None],
-    configs: tuple[AuthenticityConfig, ExpenseConfig],
+    configs: rule_settings.Thresholds,
     photos: _PhotoCache,
     *,
     now: datetime,
 ) -> DetectResult:
-    auth_config, exp_config = configs
+    auth_config, exp_config, track_config = configs
     result = DetectResult(rep_days=len(pairs))
     if not pairs:
         return result
@@ -276,7 +275,7 @@ def _judge(
         if not reps:
             continue
         day_alerts, day_km, day_ins, day_claims = _judge_date(
-            engine, day, reps, contexts, index, photos, auth_config
+            engine, day, reps, contexts, index, photos, auth_config, track_config
         )
         alerts += day_alerts
         tracked_km.update(day_km)
@@ -318,6 +317,7 @@ def _judge_date(
     index: auth.PhotoIndex,
     photos: _PhotoCache,
     config: AuthenticityConfig,
+    track_config: tracks.TrackConfig,
 ):
     by_zone: dict[str, list[str]] = defaultdict(list)
     for rep in reps:
@@ -417,7 +417,9 @@ def _judge_date(
                 km[(rep, day)] = rollup_km[rep]
             else:
                 f = rd.fixes
-                km[(rep, day)] = tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m).km
+                km[(rep, day)] = tracks.analyze_day(
+                    f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config
+                ).km
 
     queries = [index.photos[p["id"]] for p in pics if p["id"] in index.photos]
     found = index.matches_many(queries)

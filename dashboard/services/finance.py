@@ -21,6 +21,7 @@ from dashboard import finance as core
 from dashboard import kpis as kpi_core
 from dashboard.filters import Filters
 from dashboard.rules.integrity import integrity_score
+from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import finance as store
@@ -40,25 +41,8 @@ class NotAllowed(core.FinanceError):
 
 
 def load_rules(engine: Engine) -> core.FinanceRules:
-    """The finance thresholds in force: stored rule settings over the contract defaults."""
-    with engine.connect() as conn:
-        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
-    return _rules_from_stored(stored)
-
-
-def _rules_from_stored(stored: Mapping[str, Any]) -> core.FinanceRules:
-    try:
-        return core.rules_from_values(stored)
-    except core.FinanceError:
-        # A hand-edited bad value must not take the pages down: fall back per key.
-        good = {}
-        for key, value in stored.items():
-            try:
-                core.rules_from_values({key: value})
-                good[key] = value
-            except core.FinanceError:
-                continue
-        return core.rules_from_values(good)
+    """The finance thresholds in force: the settings store over the contract defaults."""
+    return rule_settings.load_expense_config(engine)
 
 
 def save_rules(
@@ -71,14 +55,16 @@ def save_rules(
     before = core.rules_to_settings(current)
     after = core.rules_to_settings(core.rules_from_values(values, current))
     changed = {key: value for key, value in after.items() if value != before[key]}
-    with engine.begin() as conn:
-        return decisions.save_settings(conn, changed, actor=user.name, now=now, note=note)
+    return len(rule_settings.save_values(engine, changed, actor=user.name, now=now, note=note))
+
+
+AUDIT_COLUMNS = ["at", "actor", "key", "before", "after", "note"]
 
 
 def settings_history(engine: Engine, user: User) -> pd.DataFrame:
     """The latest audited changes of the finance thresholds."""
-    with engine.connect() as conn:
-        return decisions.fetch_settings_audit(conn, core.SETTING_KEYS)
+    rows = rule_settings.audit_log(engine, keys=core.SETTING_KEYS, limit=50)
+    return pd.DataFrame([[row[c] for c in AUDIT_COLUMNS] for row in rows], columns=AUDIT_COLUMNS)
 
 
 # ------------------------------------------------------------------ the ledger
@@ -222,7 +208,7 @@ def ledger(
         raise core.FinanceError(f"limit: {limit!r} must be a whole number of at least 1")
     kw = _ledger_kwargs(user, filters, status, flag)
     with engine.connect() as conn:
-        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
+        rules = rule_settings.expense_config_of(conn)
         if limit is None:  # every claim: the totals are summed from them
             claims = _fetch_ledger(conn, user, filters, category, status, flag)
             sums = totals(claims)
@@ -241,7 +227,6 @@ def ledger(
                     for name in store.MILEAGE_COLUMNS
                 }
             )
-    rules = _rules_from_stored(stored)
     claims = claims.reset_index(drop=True)
     mileage = _mileage_rows(every_mileage, rules)
     ratios = core.claim_ratios(mileage)
@@ -269,21 +254,24 @@ def _day_window(day: date, tz_name: str) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _cleaned_km(arr: np.ndarray) -> float:
+def _cleaned_km(arr: np.ndarray, config: tracks.TrackConfig) -> float:
     """Km of the day's cleaned trips (contract §3 tracked distance, the tracks API)."""
-    return float(tracks.analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]).km)
+    return float(tracks.analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], config=config).km)
 
 
 def mileage_of_claim(conn, claim: Mapping[str, Any], rules: core.FinanceRules, visits):
     """The mileage ledger of one mileage claim from the day's raw fixes and verified visits."""
     start, end = _day_window(claim["date"], claim["timezone"])
     _reps, arr = records.fetch_fix_arrays(conn, rep_ids=[claim["rep_id"]], start=start, end=end)
+    track_config = rule_settings.track_config_of(conn)
     verified = visits[visits["verified"] & (visits["local_date"] == claim["date"])]
     return core.mileage_ledger(
         claimed_km=float(claim["claimed_km"]),
         amount_cny=float(claim["amount"]),
-        raw_km=core.raw_track_km(arr[:, 0], arr[:, 1], arr[:, 2]),
-        tracked_km=_cleaned_km(arr),
+        raw_km=core.raw_track_km(
+            arr[:, 0], arr[:, 1], arr[:, 2], max_speed_mps=track_config.max_speed_mps
+        ),
+        tracked_km=_cleaned_km(arr, track_config),
         chain_km=core.chain_km(verified["lat"], verified["lon"]),
         rules=rules,
     )
@@ -300,7 +288,7 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
     """
     scope = scope_of(user)
     with engine.connect() as conn:
-        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
+        rules = rule_settings.expense_config_of(conn)
         found = store.fetch_claims_by_id(conn, [claim_id], scope=scope)
         if found.empty:
             return None
@@ -309,7 +297,6 @@ def claim_evidence(engine: Engine, user: User, claim_id: str) -> dict[str, Any] 
         row = claim.iloc[0].to_dict()
         day, rep_id = row["date"], row["rep_id"]
         next_day = day + timedelta(days=1)
-        rules = _rules_from_stored(stored)
         visits = store.fetch_day_visit_points(
             conn, rep_id=rep_id, days=[day, next_day], min_dwell_s=kpi_core.MIN_DWELL_S
         )
@@ -525,7 +512,7 @@ def what_if(
     "claims" (how many claims were back-tested)}.
     """
     with engine.connect() as conn:
-        stored = decisions.fetch_settings(conn, core.SETTING_KEYS)
+        current = rule_settings.expense_config_of(conn)
         claims = store.fetch_claims(
             conn,
             start=filters.start,
@@ -533,7 +520,6 @@ def what_if(
             scope=scope_of(user),
             **_filter_kwargs(filters),
         )
-    current = _rules_from_stored(stored)
     rules = core.rules_from_values(proposed, current)
     frame = claims[["claim_id", "rep_id", "date", "category", "amount", "claimed_km", "tracked_km"]]
     return {

@@ -117,6 +117,6 @@ def day_quality(conn: Connection, *, rep_id: str, day: date) -> list[dict[str, A
     """The data-quality records of one rep-day's devices as shown (the caller has checked the
     scope), each with ``coarse_share``, ``gaps_total``, ``median_accuracy_m`` and ``poor``
     (coarse share above the device-check limit that day)."""
-    limit = rule_settings.load_configs(conn.engine)[0].device_coarse_share
+    limit = rule_settings.thresholds_of(conn).authenticity.device_coarse_share
     rows = store.fetch_devices_of(conn, rep_id=rep_id, day=day)
     return [quality.day_figures(r, limit) for r in rows]

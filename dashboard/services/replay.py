@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract, geo, tracks
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import quality as quality_service
+from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import replay as store
@@ -246,6 +247,7 @@ def replay_day(
         rec["visit_rules"] = alert_store.fetch_visit_rules(conn, rec["visits"]["visit_id"])
         rec["device_quality"] = quality_service.day_quality(conn, rep_id=rep_id, day=the_day)
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
+        config = config or rule_settings.track_config_of(conn)
     payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None

@@ -12,8 +12,8 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from dashboard import contract
-from dashboard.rules import AuthenticityConfig, quality
 from dashboard.rules import authenticity as auth
+from dashboard.rules import quality
 from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
 from dashboard.services.db import get_engine
@@ -34,7 +34,7 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
     """Recompute every dirty rep-day rollup (and its devices' data-quality records); return how
     many were computed."""
     versions.catch_up_rollups(engine)
-    config = rule_settings.load_configs(engine)[0]
+    config = rule_settings.load_all(engine)
     done = 0
     while True:
         with engine.connect() as conn:
@@ -66,7 +66,7 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
 
 
 def _compute(
-    engine: Engine, dirty, now: datetime, config: AuthenticityConfig
+    engine: Engine, dirty, now: datetime, config: rule_settings.Thresholds
 ) -> tuple[list[dict], list[dict]]:
     # One query per local date (and time zone) for all its reps.
     groups: dict[tuple, list] = defaultdict(list)
@@ -108,11 +108,11 @@ def _compute(
                 arr,
                 sources[first_row : first_row + len(arr)],
                 events_by_rep.get(row["rep_id"], []),
-                config,
+                config.authenticity,
                 now,
             )
             # km = the day's trips (contract §3 tracked distance), not the raw track length.
-            track = analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3])
+            track = analyze_day(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], config=config.tracks)
             first, last = (
                 (int(arr[:, 0].argmin()), int(arr[:, 0].argmax())) if len(arr) else (None, None)
             )
