@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard.rules.catalog import CATALOG
+from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
 
@@ -670,7 +670,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
 for _spec in CATALOG.values():
     _STRINGS[f"rule.{_spec.code}.name"] = (_spec.name_zh, _spec.name_en)
     _STRINGS[f"rule.{_spec.code}.desc"] = (_spec.desc_zh, _spec.desc_en)
-for _code in ("MILEAGE_INFLATED", "OVER_CAP"):
+for _code in codes("expense"):
     _STRINGS[f"fin.wi.rule.{_code}"] = (CATALOG[_code].name_zh, CATALOG[_code].name_en)
 
 

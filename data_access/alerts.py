@@ -30,6 +30,7 @@ v = schema.visits
 se = schema.status_events
 
 SUBJECT_ALERT = "alert"
+# The rule catalog's SEVERITIES (tests/unit/test_rule_catalog.py keeps the two equal).
 SEVERITY_ORDER = ("critical", "high", "medium", "low")
 
 QUEUE_COLUMNS = (

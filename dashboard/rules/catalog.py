@@ -28,6 +28,9 @@ class RuleSpec:
     name_en: str
     desc_zh: str
     desc_en: str
+    # The evidence shows the phone's device events of the window (why the phone went quiet,
+    # which phone was mocked or shared).
+    device_events: bool = False
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -36,8 +39,16 @@ class RuleSpec:
         return self.desc_en if lang == "en" else self.desc_zh
 
 
-def _auth(code: str, severity: str, unit: str, names: tuple[str, str], desc: tuple[str, str]):
-    return RuleSpec(code, "authenticity", severity, unit, *names, *desc)
+def _auth(
+    code: str,
+    severity: str,
+    unit: str,
+    names: tuple[str, str],
+    desc: tuple[str, str],
+    *,
+    device_events: bool = False,
+) -> RuleSpec:
+    return RuleSpec(code, "authenticity", severity, unit, *names, *desc, device_events)
 
 
 def _expense(code: str, unit: str, names: tuple[str, str], desc: tuple[str, str]) -> RuleSpec:
@@ -56,6 +67,7 @@ _SPECS = (
             "手机报告了模拟定位,或检测到虚拟定位软件、已 root 的设备:位置可能是伪造的。",
             "The phone reported a mocked location, or a fake-GPS app or a rooted device was detected: the position may be faked.",
         ),
+        device_events=True,
     ),
     _auth(
         "TRACK_MISMATCH",
@@ -126,6 +138,7 @@ _SPECS = (
             "同一天有两名以上业务员使用同一部手机:可能有人替同事签到。",
             "One phone was used by two or more reps on the same day: someone may be checking in for a colleague.",
         ),
+        device_events=True,
     ),
     _auth(
         "SHORT_VISIT",
@@ -156,6 +169,7 @@ _SPECS = (
             "工作时间内手机 30 分钟以上没有上报位置;设备事件说明原因(关机、关闭定位权限、断网、应用被关闭),否则原因不明。",
             "The phone sent no position for 30 minutes or more during working hours; the device events tell why (switched off, location permission revoked, network lost, app killed), else the reason is unknown.",
         ),
+        device_events=True,
     ),
     _auth(
         "OFF_HOURS",

@@ -31,6 +31,7 @@ from dashboard import contract
 from dashboard.filters import Filters
 from dashboard.rules import AUTHENTICITY_RULES
 from dashboard.rules import SEVERITIES as CATALOG_SEVERITIES
+from dashboard.rules.catalog import CATALOG
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import quality as quality_service
 from dashboard.services.users import User, scope_of
@@ -244,7 +245,7 @@ def _context(conn: Connection, alert: dict[str, Any]) -> dict[str, Any]:
         events = store.fetch_device_events(
             conn, rep_id=rep_id, start=gap["start"] - GAP_EVENT_LEAD, end=gap["end"] + FIX_WINDOW
         )
-    elif alert["rule"] in ("SIGNAL_GAP", "MOCK_LOCATION", "DEVICE_SHARED"):
+    elif getattr(CATALOG.get(alert["rule"]), "device_events", False):
         events = store.fetch_device_events(conn, rep_id=rep_id, start=start, end=end)
     photo_ids = [evidence.get("photo_id"), evidence.get("matched_photo_id")]
     photos = store.fetch_photos(conn, [p for p in photo_ids if isinstance(p, str)])

@@ -8,8 +8,9 @@ from components.i18n import t
 from dashboard import finance
 from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES, SEVERITY
 from dashboard.rules import authenticity as auth
-from dashboard.rules.catalog import CATALOG, FAMILIES, codes, spec
+from dashboard.rules.catalog import CATALOG, FAMILIES, SEVERITIES, codes, spec
 from dashboard.services import alerts as alert_service
+from data_access import alerts as alert_store
 from tests.contract_rules import CONTRACT_EXPENSE, CONTRACT_SEVERITY
 
 # Judged across rep-days rather than per rep-day.
@@ -59,3 +60,8 @@ def test_unknown_code_and_family_are_named():
         spec("NOPE")
     with pytest.raises(ValueError, match="nonsense"):
         codes("nonsense")
+
+
+def test_the_alert_queue_sorts_severities_in_catalog_order():
+    # data_access imports nothing of ours, so it keeps its own copy of the order for ORDER BY.
+    assert alert_store.SEVERITY_ORDER == SEVERITIES
