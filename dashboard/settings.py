@@ -51,6 +51,33 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+BACKGROUND_MODES = ("inline", "off")
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """Read one of ``choices`` (the first when unset), or raise naming the variable."""
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return choices[0]
+    if text not in choices:
+        raise ValueError(f"{name}: {text!r} is not one of {', '.join(choices)}")
+    return text
+
+
+def _whole(env: dict[str, str], name: str, default: int) -> int:
+    """Read a whole number >= 0, or raise naming the variable."""
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a whole number") from None
+    if value < 0:
+        raise ValueError(f"{name}: {value} must not be negative")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a process needs to know about its environment."""
@@ -78,6 +105,17 @@ class Settings:
     # long whatever the activity (a wall link's session lives until the link expires).
     session_idle_minutes: int = 120
     session_max_hours: int = 12
+    # Background work (rollup refresh, judging): "inline" runs it in each web process, which
+    # take turns through a database lock; "off" leaves it to `python -m dashboard worker`.
+    background: str = "inline"
+    # How often a process running background work looks for work nobody asked for (seconds).
+    poll_seconds: int = 5
+    # How many reverse proxies in front of the app may set X-Forwarded-For/-Proto/-Host: the
+    # client address comes from that header only through this many hops (0: ignore them).
+    trusted_proxies: int = 1
+    # Redis for the long user-triggered jobs (exports) when web processes span several hosts;
+    # empty: a disk cache beside the data (one host).
+    redis_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -100,4 +138,8 @@ class Settings:
             timezone=env.get("COCKPIT_TIMEZONE", "Asia/Shanghai"),
             session_idle_minutes=_positive_int(env, "COCKPIT_SESSION_IDLE_MINUTES", 120),
             session_max_hours=_positive_int(env, "COCKPIT_SESSION_MAX_HOURS", 12),
+            background=_choice(env, "COCKPIT_BACKGROUND", BACKGROUND_MODES),
+            poll_seconds=_positive_int(env, "COCKPIT_POLL_SECONDS", 5),
+            trusted_proxies=_whole(env, "COCKPIT_TRUSTED_PROXIES", 1),
+            redis_url=env.get("REDIS_URL", ""),
         )

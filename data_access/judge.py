@@ -70,6 +70,18 @@ def fetch_unjudged_rep_days(
     return list(conn.execute(stmt).mappings())
 
 
+def pending_work(conn: Connection) -> dict[str, bool]:
+    """Tell whether any rollup is dirty and whether any rep-day waits to be judged (two cheap
+    EXISTS probes: what a background worker polls)."""
+    rd = schema.rep_days
+    dirty = sa.exists().where(rd.c.dirty.is_(True))
+    unjudged = sa.exists().where(
+        sa.or_(rd.c.judged_version.is_(None), rd.c.judged_version != rd.c.version)
+    )
+    row = conn.execute(sa.select(dirty.label("dirty"), unjudged.label("unjudged"))).one()
+    return {"dirty": bool(row.dirty), "unjudged": bool(row.unjudged)}
+
+
 def fetch_versions(conn: Connection, pairs: Iterable[tuple[str, date]]) -> dict[tuple, int]:
     """Return the current version of each known (rep_id, local_date)."""
     rd = schema.rep_days

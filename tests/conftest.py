@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from dashboard.services import rollups
+from dashboard.services import background
 from dashboard.services.db import dispose_engine, get_engine
 from data_access import schema
 
@@ -65,7 +65,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'cockpit.db'}"
         yield url
-        rollups.background.wait_idle(url)
+        background.runner.wait_idle(url)
         dispose_engine(url)
         return
     url = request.getfixturevalue("postgres_url")
@@ -73,7 +73,7 @@ def db_url(request, tmp_path) -> Iterator[str]:
     yield url
     # An API test leaves the rollup refresh its ingest asked for running: let it finish, or
     # it would hold locks against the TRUNCATE and write into the next test's empty tables.
-    rollups.background.wait_idle(url)
+    background.runner.wait_idle(url)
     _truncate_all(get_engine(url))
 
 

@@ -45,6 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     f = verbs.add_parser("refresh", help="recompute the rep-day rollups that ingest marked dirty")
     f.set_defaults(handler="ingest:cmd_refresh")
 
+    w = verbs.add_parser(
+        "worker",
+        help="run the background work (rollups, judging) until stopped: for deployments whose "
+        "web processes run with COCKPIT_BACKGROUND=off",
+    )
+    w.add_argument(
+        "--poll",
+        type=float,
+        metavar="SECONDS",
+        help="look for work this often (default: COCKPIT_POLL_SECONDS, 5)",
+    )
+    w.add_argument("--once", action="store_true", help="do what is pending, then exit")
+    w.set_defaults(handler="worker:cmd_worker")
+
     q = verbs.add_parser("quarantine", help="list or re-submit rejected records")
     qv = q.add_subparsers(dest="action", required=True, metavar="ACTION")
     ql = qv.add_parser("list", help="print quarantined records as JSON Lines")

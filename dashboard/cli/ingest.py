@@ -25,6 +25,9 @@ from dashboard.services import ingest
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
 
+# The CLI finishes the work it loaded: it waits this long for another process's pass.
+WAIT_FOR_PASS_SECONDS = 600.0
+
 
 def _detect_format(path: str, head: bytes, forced: str | None) -> str:
     if forced:
@@ -111,10 +114,9 @@ def _refresh_in_background(settings: Settings, *, wait: bool, engine) -> None:
     up the ingest: a detached `refresh` process does it (as the API's background refresher
     does), unless --wait-rollups asks to do it here."""
     if wait:
-        from dashboard.services import detect, rollups
+        from dashboard.services import background
 
-        rollups.refresh_rep_days(engine, now=_now())
-        detect.detect_pending(engine, now=_now())
+        background.run_pass(engine, _now, wait_seconds=WAIT_FOR_PASS_SECONDS)
         return
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     subprocess.Popen(
@@ -128,12 +130,13 @@ def _refresh_in_background(settings: Settings, *, wait: bool, engine) -> None:
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.services import detect, rollups
+    from dashboard.services import background
 
     engine = get_engine(settings.database_url)
-    count = rollups.refresh_rep_days(engine, now=_now())
+    # Another process may be running the pass: wait for it, then do what is left.
+    done = background.run_pass(engine, _now, wait_seconds=WAIT_FOR_PASS_SECONDS)
+    count, judged = done.refreshed, done.judged
     print(f"refreshed {count} rep-day rollup(s)")
-    judged = detect.detect_pending(engine, now=_now())
     print(
         f"judged {judged.rep_days} rep-day(s): {judged.alerts_written} alert(s) and "
         f"{judged.flags_written} expense flag(s) written"

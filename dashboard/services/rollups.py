@@ -1,11 +1,9 @@
-"""Keep the per rep-day rollups current after ingest (in the background for the API)."""
+"""Keep the per rep-day rollups current after ingest (run in passes by ``background``)."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -16,7 +14,6 @@ from dashboard.rules import authenticity as auth
 from dashboard.rules import quality
 from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
-from dashboard.services.db import get_engine
 from dashboard.tracks import analyze_day
 from data_access import facts as fact_store
 from data_access import failures as failure_store
@@ -201,47 +198,3 @@ def _instant(arr: np.ndarray, index: int | None) -> datetime | None:
     if index is None:
         return None
     return datetime.fromtimestamp(round(float(arr[index, 0]), 6), tz=UTC)
-
-
-class BackgroundRefresher:
-    """Run refreshes off the request path, at most one running and one waiting per database."""
-
-    def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollups")
-        self._pending: dict[str, Future] = {}
-        self._lock = threading.Lock()
-
-    def request(self, url: str, now_fn) -> Future:
-        with self._lock:
-            waiting = self._pending.get(url)
-            if waiting is not None and not waiting.running() and not waiting.done():
-                return waiting
-            future = self._executor.submit(self._run, url, now_fn)
-            self._pending[url] = future
-            return future
-
-    def wait_idle(self, url: str, timeout: float = 120.0) -> None:
-        """Wait until the refreshes of a database asked for so far have finished, or the timeout
-        has passed (their outcome is not raised here)."""
-        with self._lock:
-            latest = self._pending.get(url)
-        if latest is not None:
-            # One worker runs the queue in order: the latest request finishes last.
-            wait([latest], timeout=timeout)
-
-    @staticmethod
-    def _run(url: str, now_fn) -> int:
-        from dashboard.services import detect  # the judge runs right after the rollups
-
-        try:
-            engine = get_engine(url)
-            done = refresh_rep_days(engine, now=now_fn())
-            detect.detect_pending(engine, now=now_fn())
-        except Exception:
-            # Never silent: the future's exception is seldom looked at.
-            logger.exception("background refresh of %s failed", url)
-            raise
-        return done
-
-
-background = BackgroundRefresher()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from dashboard.contract import wire
-from dashboard.services import exports, ingest, rollups, users
+from dashboard.services import background, exports, ingest, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -76,7 +76,7 @@ def post_ingest():
         return _error(503, "database unreachable; nothing was stored, retry the same batch")
     if summary.accepted:
         # Rollups of the touched rep-days are recomputed off the request path.
-        rollups.background.request(settings.database_url, lambda: datetime.now(UTC))
+        background.runner.request(settings.database_url)
     return jsonify(summary.as_dict())
 
 

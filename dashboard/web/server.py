@@ -3,8 +3,10 @@ have their own module (sign-in, the access guard, security headers, static files
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import exc as sa_exc
@@ -26,22 +28,49 @@ from dashboard.web.tiles import static_files
 def _secret_key(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
-    # Keep sessions valid across restarts of the embedded default: a key file beside the data.
-    path = settings.data_dir / "secret_key"
+    # Keep sessions valid across restarts of the embedded default: a key file beside the data
+    # (several hosts need SECRET_KEY, the same on each).
+    return shared_secret_file(settings.data_dir / "secret_key")
+
+
+def shared_secret_file(path: Path) -> str:
+    """Read the key in ``path``, creating it first if absent. Safe when several processes start
+    at once: each writes a complete candidate to a file of its own and links it into place,
+    which succeeds for exactly one of them; every process then reads the winner's key."""
     try:
-        return path.read_text().strip()
+        key = path.read_text().strip()
+        if key:
+            return key
     except FileNotFoundError:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(32)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process won: use its key
+    finally:
+        candidate.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty: delete it (or set SECRET_KEY) and start again")
+    return key
 
 
 def create_server(settings: Settings) -> Flask:
     """Build the Flask server: config, sign-in routes, guard, headers, API, static files."""
     server = Flask("dashboard")
-    server.wsgi_app = ProxyFix(server.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    hops = settings.trusted_proxies
+    if hops:
+        # The client address, scheme and host come from X-Forwarded-* only through the
+        # configured number of proxies; a client's own X-Forwarded-For entries are ignored.
+        server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     server.config.update(
         SECRET_KEY=_secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,

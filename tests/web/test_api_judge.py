@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime
 
 import pytest
 
-from dashboard.services import detect, ingest, rollups
+from dashboard.services import background, detect, ingest, rollups
 from tests import builders as b
 from tests.web.test_api import app, bearer, client, settings, token  # noqa: F401  (fixtures)
 
@@ -72,6 +71,6 @@ def test_ingest_via_api_is_judged_in_the_background(client, token, settings, eng
     response = client.post("/api/v1/ingest", json={"records": records}, headers=bearer(token))
     assert response.status_code == 200 and response.get_json()["accepted"] == len(records)
     # Judging runs off the request path: wait for the background refresher to finish.
-    rollups.background.request(settings.database_url, lambda: datetime.now(UTC)).result(60)
+    background.runner.request(settings.database_url).result(60)
     rows = client.get("/api/v1/alerts", headers=bearer(token)).get_data(as_text=True)
     assert [json.loads(line)["id"] for line in rows.splitlines()] == ["OFF_HOURS:v-7"]

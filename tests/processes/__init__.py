@@ -1,0 +1,1 @@
+"""Programs the multi-process tests start as real, separate processes."""

@@ -1,0 +1,151 @@
+"""Serving with several processes: gunicorn's start-up catch-up, the throttle counted across
+processes, the secret key created once under a race, the trusted proxy hops."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard.services import ingest, users
+from dashboard.settings import Settings
+from dashboard.web.app import create_app
+from data_access import judge as judge_store
+from tests import builders as b
+from tests.web_client import sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct-horse-9"
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_sign_in_throttle_is_counted_across_processes(db_url, engine, tmp_path, now):
+    users.create_user(engine, name="alice", password=PASSWORD, role="admin", now=now)
+    first = _run("-m", "tests.processes.sign_in_guesser", db_url, str(tmp_path), "alice", "3")
+    out, err = first.communicate(timeout=120)
+    assert out.split() == ["401", "401", "401"], err[-2000:]
+    second = _run("-m", "tests.processes.sign_in_guesser", db_url, str(tmp_path), "alice", "3")
+    out, err = second.communicate(timeout=120)
+    # Five failures in all (3 + 2): the sixth attempt is refused whichever process gets it.
+    assert out.split() == ["401", "401", "429"], err[-2000:]
+
+
+def test_the_secret_key_file_is_created_once_under_a_race(tmp_path):
+    path, go = tmp_path / "data" / "secret_key", tmp_path / "go"
+    readers = [_run("-m", "tests.processes.secret_reader", str(path), str(go)) for _ in range(8)]
+    time.sleep(1.0)  # let every reader import and wait at the line
+    go.touch()
+    keys = set()
+    for reader in readers:
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err[-2000:]
+        keys.add(out.strip())
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert path.read_text().strip() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in path.parent.iterdir()] == ["secret_key"]  # no candidates left
+
+
+@pytest.mark.parametrize("hops,expected", [(1, "192.0.2.1"), (0, "127.0.0.1")])
+def test_the_client_address_comes_through_the_trusted_proxies_only(
+    db_url, engine, tmp_path, now, hops, expected
+):
+    users.create_user(engine, name="alice", password=PASSWORD, role="admin", now=now)
+    settings = Settings(
+        database_url=db_url, data_dir=tmp_path, seed_demo_on_start=False, trusted_proxies=hops
+    )
+    client = create_app(settings).server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    # The client forges entries in front; the trusted proxy appended the real address last.
+    for n in range(5):
+        headers = {"X-Forwarded-For": f"10.0.0.{n}, 192.0.2.1"}
+        assert sign_in(client, "alice", "wrong", headers=headers).status_code == 401
+    from dashboard.services import sessions as session_store
+
+    waits = {
+        address: session_store.login_wait(
+            engine, "alice", address, now=datetime.now(UTC), limits=session_store.ThrottleLimits()
+        )
+        for address in ("192.0.2.1", "127.0.0.1", "10.0.0.0")
+    }
+    assert [a for a, w in waits.items() if w > 0] == [expected]
+
+
+def test_settings_name_a_bad_background_mode_or_proxy_count():
+    with pytest.raises(ValueError, match="COCKPIT_BACKGROUND"):
+        Settings.from_env({"COCKPIT_BACKGROUND": "sometimes"})
+    with pytest.raises(ValueError, match="COCKPIT_TRUSTED_PROXIES"):
+        Settings.from_env({"COCKPIT_TRUSTED_PROXIES": "-1"})
+    s = Settings.from_env({"COCKPIT_BACKGROUND": "OFF", "COCKPIT_TRUSTED_PROXIES": "2"})
+    assert (s.background, s.trusted_proxies, s.poll_seconds) == ("off", 2, 5)
+
+
+@pytest.mark.timeout(180)
+def test_gunicorn_catches_up_at_start_and_serves(db_url, engine, tmp_path, now):
+    """Work stored while no server ran (an ingest by a script) is refreshed and judged once
+    gunicorn's workers start, with no request needed."""
+    records = [*b.company(), b.check_in("v-7", ts="2026-11-26T07:00:00+08:00")]
+    ingest.ingest_values(engine, records, source="script", now=now)
+    with engine.connect() as conn:
+        assert judge_store.pending_work(conn)["dirty"]
+    port = _free_port()
+    env = {
+        "DATABASE_URL": db_url,
+        "COCKPIT_DATA_DIR": str(tmp_path),
+        "COCKPIT_SEED_DEMO": "0",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "COCKPIT_THREADS": "2",
+        "COCKPIT_POLL_SECONDS": "1",
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            "gunicorn.conf.py",
+            "app:server",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with engine.connect() as conn:
+                pending = judge_store.pending_work(conn)
+            if not any(pending.values()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert pending == {"dirty": False, "unjudged": False}
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=60)[0]
+    assert "Booting worker" in log and "Traceback" not in log, log[-3000:]
+    assert (tmp_path / "secret_key").read_text().strip()
