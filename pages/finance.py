@@ -25,6 +25,7 @@ from components.shell import forbidden
 from dashboard import finance as core
 from dashboard.services import finance
 from dashboard.web.context import current_engine
+from dashboard.web.jobs import as_requester
 from dashboard.web.pages_support import (
     ALL_ROLES,
     filters_from_query,
@@ -99,12 +100,14 @@ def render_finance_ledger(me, query, _refresh):
     Input(f"{ids.CLAIMS_EXPORT}-xlsx", "n_clicks"),
     State(ids.QUERY, "data"),
     prevent_initial_call=True,
+    **view.background_export(ids.CLAIMS_EXPORT),
 )
+@as_requester
 @guard()
-def export_finance_claims(me, _csv, _xlsx, query):
-    """Every claim of the filter (not only the rows the grid holds), built on the server."""
-    fmt = _export_format(ids.CLAIMS_EXPORT)
-    return view.ledger_file(_ledger(me, query, limit=None), "claims", fmt, me.lang)
+def export_finance_claims(me, set_progress, _csv, _xlsx, query):
+    """Every claim of the filter (not only the rows the grid holds), built on the server in a
+    background job with its progress shown and a cancel button."""
+    return _export(me, set_progress, ids.CLAIMS_EXPORT, "claims", query)
 
 
 @callback(
@@ -113,12 +116,20 @@ def export_finance_claims(me, _csv, _xlsx, query):
     Input(f"{ids.MILEAGE_EXPORT}-xlsx", "n_clicks"),
     State(ids.QUERY, "data"),
     prevent_initial_call=True,
+    **view.background_export(ids.MILEAGE_EXPORT),
 )
+@as_requester
 @guard()
-def export_finance_mileage(me, _csv, _xlsx, query):
-    """Every mileage claim of the filter, built on the server."""
-    fmt = _export_format(ids.MILEAGE_EXPORT)
-    return view.ledger_file(_ledger(me, query, limit=None), "mileage", fmt, me.lang)
+def export_finance_mileage(me, set_progress, _csv, _xlsx, query):
+    """Every mileage claim of the filter, built on the server in a background job."""
+    return _export(me, set_progress, ids.MILEAGE_EXPORT, "mileage", query)
+
+
+def _export(me, set_progress, prefix: str, kind: str, query) -> dict:
+    fmt = _export_format(prefix)
+    set_progress((5, t("export.reading", me.lang)))
+    result = _ledger(me, query, limit=None)
+    return view.ledger_file(result, kind, fmt, me.lang, view.export_progress(set_progress, me.lang))
 
 
 clientside_callback(

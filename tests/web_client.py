@@ -36,3 +36,24 @@ def post_prefs(client, headers=None, **fields):
     """POST /prefs with the session's CSRF token."""
     token = session_token(client)
     return client.post("/prefs", data={**fields, "csrf_token": token}, headers=headers or {})
+
+
+def finish_background(client, body, response, timeout: float = 60.0):
+    """Follow a Dash background callback as the browser does: the first answer names the job
+    (signed cacheKey and job); poll with them until the answer holds the result."""
+    import time
+    from urllib.parse import urlencode
+
+    if response.status_code != 200:
+        return response
+    data = response.get_json(silent=True) or {}
+    if "cacheKey" not in data:
+        return response
+    query = urlencode({"cacheKey": data["cacheKey"], "job": data["job"]})
+    deadline = time.monotonic() + timeout
+    while True:
+        polled = client.post(f"/_dash-update-component?{query}", json=body)
+        answer = polled.get_json(silent=True) or {}
+        if polled.status_code != 200 or "response" in answer or time.monotonic() > deadline:
+            return polled
+        time.sleep(0.1)

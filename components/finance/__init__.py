@@ -10,7 +10,13 @@ from components.finance.decisions import (
     nothing_selected,
 )
 from components.finance.evidence import evidence_panel, history_list, selection_summary
-from components.finance.exports import export_buttons, export_bytes, shown_note
+from components.finance.exports import (
+    background_export,
+    export_buttons,
+    export_bytes,
+    export_progress,
+    shown_note,
+)
 from components.finance.ids import CLAIMS_EXPORT, CLAIMS_SHOWN, MILEAGE_EXPORT, MILEAGE_SHOWN
 from components.finance.layout import finance_page
 from components.finance.ledger import (
@@ -51,6 +57,7 @@ __all__ = [
     "MILEAGE_SHOWN",
     "STATUSES",
     "audit_list",
+    "background_export",
     "claim_columns",
     "claim_rows",
     "claims_grid",
@@ -59,6 +66,7 @@ __all__ = [
     "evidence_panel",
     "export_buttons",
     "export_bytes",
+    "export_progress",
     "filters_search",
     "finance_error",
     "finance_page",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import io
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
 from components.grids import to_xlsx_bytes
 from components.i18n import t
@@ -36,9 +37,52 @@ def export_buttons(prefix: str, lang: str) -> html.Div:
                 title=t("fin.export.all", lang),
             ),
             dcc.Download(id=f"{prefix}-download"),
+            # Shown while the export runs on the server (a background job): progress, cancel.
+            html.Div(
+                [
+                    dbc.Progress(
+                        id=f"{prefix}-progress",
+                        value=0,
+                        label="",
+                        striped=True,
+                        animated=True,
+                        className="flex-grow-1 me-2 export-progress",
+                    ),
+                    dbc.Button(
+                        t("export.cancel", lang),
+                        id=f"{prefix}-cancel",
+                        size="sm",
+                        color="danger",
+                        outline=True,
+                    ),
+                ],
+                id=f"{prefix}-job",
+                className="d-none",
+            ),
         ],
-        className="d-flex justify-content-end mb-2",
+        className="d-flex justify-content-end align-items-center flex-wrap gap-2 mb-2",
     )
+
+
+JOB_SHOWN = "d-flex align-items-center w-100"
+
+
+def background_export(prefix: str) -> dict[str, Any]:
+    """The background-callback arguments of an export made by ``export_buttons(prefix)``:
+    progress bar value and label, the buttons disabled and the progress row shown while it
+    runs, the cancel button."""
+    return {
+        "background": True,
+        "progress": [Output(f"{prefix}-progress", "value"), Output(f"{prefix}-progress", "label")],
+        "progress_default": [0, ""],
+        "running": [
+            (Output(f"{prefix}-csv", "disabled"), True, False),
+            (Output(f"{prefix}-xlsx", "disabled"), True, False),
+            (Output(f"{prefix}-job", "className"), JOB_SHOWN, "d-none"),
+        ],
+        "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
+        "interval": 500,
+    }
 
 
 def server_exported(block: html.Div, prefix: str, shown_id: str, lang: str) -> html.Div:
@@ -55,15 +99,46 @@ def shown_note(shown: int, total: int, key: str, lang: str) -> str:
     return t(key, lang).format(n=f"{shown:,}", total=f"{total:,}")
 
 
+Progress = Callable[[int, int], None]
+
+
+def export_progress(set_progress: Callable[[tuple], None], lang: str) -> Progress:
+    """Turn a background callback's ``set_progress`` into ``progress(done, total)``: the bar's
+    value (per cent; the first 10 are the reading) and its label."""
+
+    def report(done: int, total: int) -> None:
+        share = 100 if total == 0 else 10 + int(90 * done / total)
+        label = t("export.writing", lang).format(n=f"{done:,}", total=f"{total:,}")
+        set_progress((share, label))
+
+    return report
+
+
+_CHUNK_ROWS = 5000
+
+
 def export_bytes(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]], fmt: str
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Mapping[str, Any]],
+    fmt: str,
+    progress: Progress | None = None,
 ) -> bytes:
-    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file, headed by the columns."""
-    if fmt == "xlsx":
-        return to_xlsx_bytes(rows, columns)
-    if fmt != "csv":
+    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file, headed by the columns;
+    ``progress(done, total)`` is told the rows written as the file grows (CSV: every 5,000)."""
+    if fmt not in ("csv", "xlsx"):
         raise ValueError(f"fmt: {fmt!r} is not csv or xlsx")
+    total = len(rows)
+    if fmt == "xlsx":
+        data = to_xlsx_bytes(rows, columns)
+        if progress:
+            progress(total, total)
+        return data
     fields = [c["field"] for c in columns if "field" in c]
     headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
-    frame = pd.DataFrame(list(rows), columns=fields).rename(columns=headers)
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    out = io.StringIO()
+    for start in range(0, max(total, 1), _CHUNK_ROWS):
+        part = pd.DataFrame(list(rows[start : start + _CHUNK_ROWS]), columns=fields)
+        part.rename(columns=headers).to_csv(out, index=False, header=start == 0)
+        if progress:
+            progress(min(start + _CHUNK_ROWS, total), total)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

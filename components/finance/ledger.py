@@ -10,7 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components.finance.common import CATEGORIES, STATUSES, code_labels, money
-from components.finance.exports import export_bytes, server_exported, shown_note
+from components.finance.exports import Progress, export_bytes, server_exported, shown_note
 from components.finance.ids import CLAIMS_EXPORT, CLAIMS_GRID, CLAIMS_SHOWN
 from components.finance.mileage import mileage_columns, mileage_rows, ratio_figure
 from components.grids import column, data_grid, records
@@ -136,11 +136,13 @@ def ledger_outputs(result: Mapping[str, Any], lang: str, theme: str) -> tuple:
     )
 
 
-def ledger_file(result: Mapping[str, Any], kind: str, fmt: str, lang: str) -> dict[str, Any]:
+def ledger_file(
+    result: Mapping[str, Any], kind: str, fmt: str, lang: str, progress: Progress | None = None
+) -> dict[str, Any]:
     """Every claim (``kind`` "claims") or mileage claim ("mileage") of a ledger as a CSV or
-    XLSX download (``dcc.Download`` data)."""
+    XLSX download (``dcc.Download`` data); ``progress(done, total)`` follows the rows written."""
     if kind == "claims":
         rows, columns = claim_rows(result["claims"]), claim_columns(lang)
     else:
         rows, columns = mileage_rows(result["mileage"]), mileage_columns(lang)
-    return dcc.send_bytes(export_bytes(rows, columns, fmt), f"{kind}.{fmt}")
+    return dcc.send_bytes(export_bytes(rows, columns, fmt, progress), f"{kind}.{fmt}")

@@ -12,7 +12,7 @@ from components.shell import nav_items, page_titles, top_bar
 from dashboard.services import users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
-from dashboard.web import shell_callbacks
+from dashboard.web import jobs, shell_callbacks
 from dashboard.web.context import current_engine, signed_in_user
 from dashboard.web.login_page import safe_next
 from dashboard.web.server import create_server
@@ -115,7 +115,10 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=False,
         title="外勤拜访驾驶舱 · Field Visit Cockpit",
         update_title=None,
+        # Server-side exports run as background callbacks (progress, cancel): dashboard.web.jobs.
+        background_callback_manager=jobs.make_manager(settings),
     )
+    jobs.register_server(server, settings)
     app.layout = _shell_layout
     shell_callbacks.register(app)
 

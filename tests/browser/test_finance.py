@@ -3,7 +3,12 @@ reason, and see its status and history update, with no console errors."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import psutil
 import pytest
+from dash.testing.wait import until
 
 from components.i18n import t
 from dashboard.services import users
@@ -12,12 +17,14 @@ from dashboard.web.app import create_app
 from tests import finance_builders as fb
 from tests.browser.conftest import (
     PASSWORDS,
+    WAIT,
     _settings,
     click,
     click_grid_row,
     grid_column,
     sign_in,
     wait_for,
+    wait_for_download,
     wait_for_grid_rows,
     wait_for_text,
     wait_for_text_containing,
@@ -66,4 +73,43 @@ def test_reject_a_flagged_claim_with_a_reason_updates_status_and_history(dash_du
     wait_for_text_containing(
         dash_duo, "#finance-history li", "pending → rejected", "no such trip", "finance"
     )
+    assert dash_duo.get_logs() == []
+
+
+def test_an_export_runs_in_the_background_with_progress_and_can_be_cancelled(
+    dash_duo, finance_app, monkeypatch
+):
+    from dashboard.services import finance
+
+    sign_in(dash_duo, finance_app, "finance", path=PATH)
+    wait_for_grid_rows(dash_duo, "finance-claims", 6)
+
+    # Completes: the file holds every claim of the filter; the progress row hides again.
+    click(dash_duo, "#finance-claims-export-csv")
+    text = wait_for_download(dash_duo, "claims.csv").read_text(encoding="utf-8-sig")
+    assert len(text.strip().splitlines()) == 1 + 6
+    wait_for(dash_duo, "#finance-claims-export-job.d-none")
+    until(lambda: dash_duo.find_element("#finance-claims-export-csv").is_enabled(), WAIT)
+
+    # Cancelled: a slow export (the job process inherits this patch) is stopped from the page.
+    ledger = finance.ledger
+
+    def slow_ledger(*args, **kwargs):
+        time.sleep(30)
+        return ledger(*args, **kwargs)
+
+    monkeypatch.setattr(finance, "ledger", slow_ledger)
+    before = {p.pid for p in psutil.Process().children()}
+    click(dash_duo, "#finance-claims-export-xlsx")
+    wait_for(dash_duo, "#finance-claims-export-job.d-flex")
+    wait_for_text_containing(dash_duo, "#finance-claims-export-progress", "读取数据")
+    assert {p.pid for p in psutil.Process().children()} - before  # the job's own process
+    assert not dash_duo.find_element("#finance-claims-export-xlsx").is_enabled()
+    click(dash_duo, "#finance-claims-export-cancel")
+    wait_for(dash_duo, "#finance-claims-export-job.d-none")
+    until(lambda: dash_duo.find_element("#finance-claims-export-xlsx").is_enabled(), WAIT)
+    # The job's process is stopped, not left sleeping.
+    until(lambda: not {p.pid for p in psutil.Process().children()} - before, WAIT)
+    time.sleep(1)
+    assert not list(Path(dash_duo.download_path).glob("claims.xlsx*"))
     assert dash_duo.get_logs() == []

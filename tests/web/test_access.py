@@ -28,7 +28,7 @@ from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests import builders as b
 from tests.conftest import FIXED_NOW
-from tests.web_client import sign_in
+from tests.web_client import finish_background, sign_in
 
 ROLES = ("exec", "manager", "finance", "admin")
 PASSWORDS = {role: password for _name, role, password in DEMO_LOGINS}
@@ -312,7 +312,8 @@ def call(site: Site, who: str, name: str, values: Mapping[str, Any] | None = Non
         match=kw.get("match", spec.match),
         changed=kw.get("changed", spec.changed),
     )
-    return site.clients[who].post(UPDATE, json=body)
+    # A background callback (a server-side export) answers with its job first: follow it.
+    return finish_background(site.clients[who], body, site.clients[who].post(UPDATE, json=body))
 
 
 def expected_status(name: str, who: str) -> int:

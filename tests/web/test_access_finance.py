@@ -32,6 +32,7 @@ from test_access import (  # the shared site of the access tests (same folder)
 
 from data_access import schema
 from tests import finance_builders as fb
+from tests.web_client import finish_background
 
 CLAIMS = _id_key({"type": "data-grid", "name": "finance-claims"})
 FINANCE_ROLES = ROLES
@@ -99,7 +100,9 @@ FIN_CALLS: dict[str, Call] = {
         changed=("finance-mileage-export-xlsx.n_clicks",),
     ),
 }
-AREA_CALLBACKS = tuple(FIN_CALLS)
+# Dash's own callback behind the export's cancel button (one per button; it stops only jobs
+# whose handle the server signed for that page load): open to any signed-in user.
+AREA_CALLBACKS = (*FIN_CALLS, "cancel_call")
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +147,8 @@ def call(site_, who: str, name: str, values: Mapping[str, Any] | None = None, **
         match=kw.get("match", spec.match),
         changed=kw.get("changed", spec.changed),
     )
-    return site_.clients[who].post(UPDATE, json=body)
+    # The exports are background callbacks: follow the job to its result.
+    return finish_background(site_.clients[who], body, site_.clients[who].post(UPDATE, json=body))
 
 
 def _status(name: str, who: str) -> int:
@@ -310,6 +314,7 @@ def test_ledger_grid_holds_a_page_flagged_first_and_export_holds_the_whole_filte
     assert f"{len(everything):,}" in json.dumps(out["finance-totals"]["children"])
 
     export = call(flagged_site, "exec", "export_finance_claims")
+    assert "response" in export.get_json(), export.get_json()
     data = export.get_json()["response"]["finance-claims-export-download"]["data"]
     assert data["filename"] == "claims.csv"
     text = base64.b64decode(data["content"]).decode("utf-8-sig")
