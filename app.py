@@ -7,11 +7,14 @@ import gc
 
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
+from dashboard.web.jobs import celery_of
 from dashboard.web.startup import prepare_database, start_background
 
 settings = Settings.from_env()
 app = create_app(settings)
 server = app.server
+# With REDIS_URL set, long jobs (exports) run in Celery: `celery -A app:celery_app worker`.
+celery_app = celery_of(app)
 # What exists now (modules, layouts, the engine) lives as long as the process: keep it out of
 # the collector's full passes, which otherwise stall a request for tens of milliseconds.
 gc.freeze()

@@ -38,4 +38,12 @@ if [ "$DEV" = 1 ]; then
       for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
     fi
   fi
+  # Redis serves the Celery job test (REDIS_URL deployments); Debian's redis-server if it is down.
+  if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    if command -v redis-server >/dev/null; then
+      echo "==> starting Redis"
+      redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no --daemonize yes >/dev/null
+      for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+    fi
+  fi
 fi

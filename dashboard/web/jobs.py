@@ -89,6 +89,12 @@ def make_manager(settings: Settings) -> BaseBackgroundCallbackManager:
     return DiskJobs(cache, expire=3600)
 
 
+def celery_of(app) -> Any:
+    """The Celery application behind an app's jobs (None when they run in a disk cache)."""
+    manager = getattr(app, "_background_manager", None)
+    return manager.handle if isinstance(manager, CeleryJobs) else None
+
+
 def as_requester(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Outermost decorator of a background callback: run it as the user who asked, in a
     request context of the app (so ``guard()`` and ``current_engine()`` work as in a request)."""
