@@ -16,8 +16,8 @@ RUN pip install -r requirements.txt
 
 # The code stays owned by root (read-only for the app); the app's user writes only the data
 # folder (the embedded SQLite database and its lock files, the secret_key file when SECRET_KEY is
-# unset, the disk cache of export jobs without REDIS_URL) and its home (gunicorn's control
-# socket, ~/.gunicorn/gunicorn.ctl).
+# unset, the disk cache of export jobs without REDIS_URL, gunicorn's control socket) and a
+# home directory.
 RUN useradd --system --uid 10001 --create-home --home-dir /home/cockpit --shell /usr/sbin/nologin cockpit \
     && mkdir -p /app/data \
     && chown cockpit:cockpit /app/data
@@ -26,7 +26,7 @@ COPY . .
 RUN python -m compileall -q app.py gunicorn.conf.py components dashboard data_access pages
 
 USER cockpit
-# PYTHONPATH: `python -m dashboard` and `celery -A dashboard.web.jobs:celery_app` find the code
+# PYTHONPATH: `python -m dashboard` and `celery -A app:celery_app` find the code
 # from any working directory.
 ENV HOST=0.0.0.0 \
     PORT=8050 \

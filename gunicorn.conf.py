@@ -24,6 +24,11 @@ graceful_timeout = 30
 max_requests = 5000
 max_requests_jitter = 500
 errorlog = "-"
+# gunicorn's control socket, one per port beside the data (a second pool on the same host, the
+# /api pool for instance, would otherwise replace the first one's ~/.gunicorn/gunicorn.ctl).
+_data_dir = Settings.from_env().data_dir
+_data_dir.mkdir(parents=True, exist_ok=True)
+control_socket = str(_data_dir / f"gunicorn-{bind.rsplit(':', 1)[1]}.ctl")
 
 
 def on_starting(server):

@@ -52,6 +52,20 @@ def _positive_int(env: dict[str, str], name: str, default: int) -> int:
 
 
 BACKGROUND_MODES = ("inline", "off")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    """Read a yes/no setting (1/0, true/false, yes/no, on/off), or raise naming the variable."""
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{name}: {text!r} is not one of {', '.join(_TRUE + _FALSE)}")
 
 
 def _choice(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
@@ -126,18 +140,20 @@ class Settings:
         return cls(
             database_url=url,
             host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", "8050")),
+            port=_positive_int(env, "PORT", 8050),
             secret_key=env.get("SECRET_KEY", ""),
             data_dir=data_dir,
-            seed_demo_on_start=env.get("COCKPIT_SEED_DEMO", "1") not in ("0", "false", "no"),
-            demo_reps=int(env.get("COCKPIT_DEMO_REPS", "108")),
-            demo_days=int(env.get("COCKPIT_DEMO_DAYS", "20")),
+            seed_demo_on_start=_flag(env, "COCKPIT_SEED_DEMO", True),
+            demo_reps=_positive_int(env, "COCKPIT_DEMO_REPS", 108),
+            demo_days=_positive_int(env, "COCKPIT_DEMO_DAYS", 20),
             tile_url=_tile_url(env.get("COCKPIT_TILE_URL") or env.get("TILE_URL") or cls.tile_url),
             tile_crs=_tile_crs(env.get("COCKPIT_TILE_CRS") or env.get("TILE_CRS") or "wgs84"),
             tile_attribution=env.get("COCKPIT_TILE_ATTRIBUTION", cls.tile_attribution),
             timezone=env.get("COCKPIT_TIMEZONE", "Asia/Shanghai"),
             session_idle_minutes=_positive_int(env, "COCKPIT_SESSION_IDLE_MINUTES", 120),
             session_max_hours=_positive_int(env, "COCKPIT_SESSION_MAX_HOURS", 12),
+            max_ingest_records=_positive_int(env, "COCKPIT_MAX_INGEST_RECORDS", 10_000),
+            max_ingest_bytes=_positive_int(env, "COCKPIT_MAX_INGEST_BYTES", 10 * 1024 * 1024),
             background=_choice(env, "COCKPIT_BACKGROUND", BACKGROUND_MODES),
             poll_seconds=_positive_int(env, "COCKPIT_POLL_SECONDS", 5),
             trusted_proxies=_whole(env, "COCKPIT_TRUSTED_PROXIES", 1),

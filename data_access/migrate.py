@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,15 +74,32 @@ def upgrade(engine: Engine) -> None:
         if key in _done:
             return
         if current_revision(engine) != head_revision():
-            from alembic import command
+            with _sqlite_file_lock(engine):
+                from alembic import command
 
-            cfg = alembic_config()
-            with engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                cfg = alembic_config()
+                with engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
         _done.add(key)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations of one SQLite file across processes (an flock beside it, waited
+    for); PostgreSQL takes its advisory lock inside the migration's transaction instead."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    fd = os.open(f"{database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def forget(engine: Engine) -> None:

@@ -74,8 +74,9 @@ def post_ingest():
     except DatabaseUnavailable:
         current_app.logger.warning("ingest refused: database unreachable")
         return _error(503, "database unreachable; nothing was stored, retry the same batch")
-    if summary.accepted:
-        # Rollups of the touched rep-days are recomputed off the request path.
+    if summary.accepted and settings.background == "inline":
+        # Rollups of the touched rep-days are recomputed off the request path (with
+        # COCKPIT_BACKGROUND=off, a job worker's poll picks them up).
         background.runner.request(settings.database_url)
     return jsonify(summary.as_dict())
 

@@ -149,3 +149,14 @@ def test_gunicorn_catches_up_at_start_and_serves(db_url, engine, tmp_path, now):
         log = server.communicate(timeout=60)[0]
     assert "Booting worker" in log and "Traceback" not in log, log[-3000:]
     assert (tmp_path / "secret_key").read_text().strip()
+
+
+def test_settings_read_yes_no_and_sizes_naming_a_bad_value():
+    assert Settings.from_env({"COCKPIT_SEED_DEMO": "off"}).seed_demo_on_start is False
+    assert Settings.from_env({"COCKPIT_SEED_DEMO": "Yes"}).seed_demo_on_start is True
+    with pytest.raises(ValueError, match="COCKPIT_SEED_DEMO"):
+        Settings.from_env({"COCKPIT_SEED_DEMO": "maybe"})
+    with pytest.raises(ValueError, match="COCKPIT_DEMO_REPS"):
+        Settings.from_env({"COCKPIT_DEMO_REPS": "many"})
+    s = Settings.from_env({"COCKPIT_MAX_INGEST_RECORDS": "500", "COCKPIT_MAX_INGEST_BYTES": "2048"})
+    assert (s.max_ingest_records, s.max_ingest_bytes) == (500, 2048)
