@@ -9,9 +9,11 @@ from dash.exceptions import PreventUpdate
 
 from components import finance as view
 from components.finance import ids
+from components.jobs import background_job
 from dashboard import finance as core
 from dashboard.services import finance
 from dashboard.web.context import current_engine
+from dashboard.web.jobs import as_requester
 from dashboard.web.pages_support import filters_from_query, guard
 
 WI_STATES = [State(component_id, "value") for component_id in ids.WI_INPUTS]
@@ -49,7 +51,9 @@ def register_callbacks(page: str) -> None:
         State(ids.ST_BY, "value"),
         State(ids.ST_MONTH, "value"),
         prevent_initial_call=True,
+        **background_job(ids.ST_JOB, (ids.ST_XLSX,), progress=False),
     )
+    @as_requester
     @guard(page=page)
     def export_statement_xlsx(me, clicks, query, by, month):
         if not clicks:
@@ -83,7 +87,10 @@ def register_callbacks(page: str) -> None:
         *WI_STATES,
         State(ids.QUERY, "data"),
         prevent_initial_call=True,
+        # A back-test re-judges every claim of the filter: a job, with a cancel button.
+        **background_job(ids.WI_JOB, (ids.WI_RUN,), progress=False),
     )
+    @as_requester
     @guard(page=page)
     def run_what_if(me, clicks, *args):
         if not clicks:

@@ -19,6 +19,7 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from components import finance as view
+from components import jobs
 from components.finance import ids
 from components.i18n import t
 from components.shell import forbidden
@@ -127,9 +128,9 @@ def export_finance_mileage(me, set_progress, _csv, _xlsx, query):
 
 def _export(me, set_progress, prefix: str, kind: str, query) -> dict:
     fmt = _export_format(prefix)
-    set_progress((5, t("export.reading", me.lang)))
+    jobs.reading(set_progress, me.lang)
     result = _ledger(me, query, limit=None)
-    return view.ledger_file(result, kind, fmt, me.lang, view.export_progress(set_progress, me.lang))
+    return view.ledger_file(result, kind, fmt, me.lang, jobs.rows_progress(set_progress, me.lang))
 
 
 clientside_callback(

@@ -14,7 +14,6 @@ from components.finance.exports import (
     background_export,
     export_buttons,
     export_bytes,
-    export_progress,
     shown_note,
 )
 from components.finance.ids import CLAIMS_EXPORT, CLAIMS_SHOWN, MILEAGE_EXPORT, MILEAGE_SHOWN
@@ -66,7 +65,6 @@ __all__ = [
     "evidence_panel",
     "export_buttons",
     "export_bytes",
-    "export_progress",
     "filters_search",
     "finance_error",
     "finance_page",

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import dcc, html
 
 from components.grids import to_xlsx_bytes
 from components.i18n import t
+from components.jobs import Progress, background_job, job_indicator
 
 
 def export_buttons(prefix: str, lang: str) -> html.Div:
@@ -38,51 +39,15 @@ def export_buttons(prefix: str, lang: str) -> html.Div:
             ),
             dcc.Download(id=f"{prefix}-download"),
             # Shown while the export runs on the server (a background job): progress, cancel.
-            html.Div(
-                [
-                    dbc.Progress(
-                        id=f"{prefix}-progress",
-                        value=0,
-                        label="",
-                        striped=True,
-                        animated=True,
-                        className="flex-grow-1 me-2 export-progress",
-                    ),
-                    dbc.Button(
-                        t("export.cancel", lang),
-                        id=f"{prefix}-cancel",
-                        size="sm",
-                        color="danger",
-                        outline=True,
-                    ),
-                ],
-                id=f"{prefix}-job",
-                className="d-none",
-            ),
+            job_indicator(prefix, lang),
         ],
         className="d-flex justify-content-end align-items-center flex-wrap gap-2 mb-2",
     )
 
 
-JOB_SHOWN = "d-flex align-items-center w-100"
-
-
 def background_export(prefix: str) -> dict[str, Any]:
-    """The background-callback arguments of an export made by ``export_buttons(prefix)``:
-    progress bar value and label, the buttons disabled and the progress row shown while it
-    runs, the cancel button."""
-    return {
-        "background": True,
-        "progress": [Output(f"{prefix}-progress", "value"), Output(f"{prefix}-progress", "label")],
-        "progress_default": [0, ""],
-        "running": [
-            (Output(f"{prefix}-csv", "disabled"), True, False),
-            (Output(f"{prefix}-xlsx", "disabled"), True, False),
-            (Output(f"{prefix}-job", "className"), JOB_SHOWN, "d-none"),
-        ],
-        "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
-        "interval": 500,
-    }
+    """The background-callback arguments of an export made by ``export_buttons(prefix)``."""
+    return background_job(prefix, (f"{prefix}-csv", f"{prefix}-xlsx"))
 
 
 def server_exported(block: html.Div, prefix: str, shown_id: str, lang: str) -> html.Div:
@@ -97,21 +62,6 @@ def shown_note(shown: int, total: int, key: str, lang: str) -> str:
     if shown >= total:
         return ""
     return t(key, lang).format(n=f"{shown:,}", total=f"{total:,}")
-
-
-Progress = Callable[[int, int], None]
-
-
-def export_progress(set_progress: Callable[[tuple], None], lang: str) -> Progress:
-    """Turn a background callback's ``set_progress`` into ``progress(done, total)``: the bar's
-    value (per cent; the first 10 are the reading) and its label."""
-
-    def report(done: int, total: int) -> None:
-        share = 100 if total == 0 else 10 + int(90 * done / total)
-        label = t("export.writing", lang).format(n=f"{done:,}", total=f"{total:,}")
-        set_progress((share, label))
-
-    return report
 
 
 _CHUNK_ROWS = 5000

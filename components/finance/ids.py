@@ -37,12 +37,14 @@ ST_BY = "finance-statement-by"
 ST_MONTH = "finance-statement-month"
 ST_BODY = "finance-statement"
 ST_XLSX = "finance-statement-xlsx"
+ST_JOB = "finance-statement-export"  # the statement export's job row (components.jobs)
 ST_DOWNLOAD = "finance-statement-download"
 ST_PRINT = "finance-statement-print"
 # What-if sandbox: one number input per rule setting (components.finance.what_if.SETTINGS).
 WI_KEYS = ("pct", "km", "rate", "meal", "hotel", "ent")
 WI_INPUTS = [f"finance-wi-{key}" for key in WI_KEYS]
 WI_RUN = "finance-wi-run"
+WI_JOB = "finance-wi-job"  # the back-test's job row (components.jobs)
 WI_SAVE = "finance-wi-save"
 WI_RESULT = "finance-wi-result"
 WI_MESSAGE = "finance-wi-message"

@@ -16,6 +16,7 @@ from components.finance.ledger import claims_grid
 from components.finance.mileage import mileage_grid
 from components.finance.what_if import what_if_inputs
 from components.i18n import t
+from components.jobs import job_indicator
 from components.shell import evidence_back_button, page_header
 
 
@@ -137,6 +138,7 @@ def _statement_tab(month: str | None, lang: str) -> html.Div:
                         ],
                         md="auto",
                     ),
+                    dbc.Col(job_indicator(ids.ST_JOB, lang, progress=False), md=3),
                 ],
                 className="g-2 mb-2 finance-noprint align-items-center",
             ),
@@ -165,6 +167,7 @@ def _what_if_tab(lang: str, may_save: bool) -> html.Div:
                 ],
                 className="mb-2",
             ),
+            html.Div(job_indicator(ids.WI_JOB, lang, progress=False), className="mb-2"),
             html.Div(id=ids.WI_MESSAGE, className="small mb-2"),
             html.Div(id=ids.WI_RESULT),
             html.H3(t("fin.wi.audit", lang), className="h6 mt-3"),
