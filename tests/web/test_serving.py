@@ -3,6 +3,7 @@ processes, the secret key created once under a race, the trusted proxy hops."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -102,25 +103,19 @@ def test_settings_name_a_bad_background_mode_or_proxy_count():
     assert (s.background, s.trusted_proxies, s.poll_seconds) == ("off", 2, 5)
 
 
-@pytest.mark.timeout(180)
-def test_gunicorn_catches_up_at_start_and_serves(db_url, engine, tmp_path, now):
-    """Work stored while no server ran (an ingest by a script) is refreshed and judged once
-    gunicorn's workers start, with no request needed."""
-    records = [*b.company(), b.check_in("v-7", ts="2026-11-26T07:00:00+08:00")]
-    ingest.ingest_values(engine, records, source="script", now=now)
-    with engine.connect() as conn:
-        assert judge_store.pending_work(conn)["dirty"]
-    port = _free_port()
+def _gunicorn(db_url: str, data_dir: Path, port: int, **env: str) -> subprocess.Popen:
+    """scripts/run.sh's server (gunicorn with gunicorn.conf.py) on ``port``."""
     env = {
         "DATABASE_URL": db_url,
-        "COCKPIT_DATA_DIR": str(tmp_path),
+        "COCKPIT_DATA_DIR": str(data_dir),
         "COCKPIT_SEED_DEMO": "0",
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "COCKPIT_THREADS": "2",
         "COCKPIT_POLL_SECONDS": "1",
+        **env,
     }
-    server = subprocess.Popen(
+    return subprocess.Popen(
         [
             str(Path(sys.executable).with_name("gunicorn")),
             "--config",
@@ -133,6 +128,31 @@ def test_gunicorn_catches_up_at_start_and_serves(db_url, engine, tmp_path, now):
         text=True,
         env={**os.environ, **env},
     )
+
+
+def _wait_healthy(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
+
+
+@pytest.mark.timeout(180)
+def test_gunicorn_catches_up_at_start_and_serves(db_url, engine, tmp_path, now):
+    """Work stored while no server ran (an ingest by a script) is refreshed and judged once
+    gunicorn's workers start, with no request needed."""
+    records = [*b.company(), b.check_in("v-7", ts="2026-11-26T07:00:00+08:00")]
+    ingest.ingest_values(engine, records, source="script", now=now)
+    with engine.connect() as conn:
+        assert judge_store.pending_work(conn)["dirty"]
+    port = _free_port()
+    server = _gunicorn(db_url, tmp_path, port)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -160,3 +180,50 @@ def test_settings_read_yes_no_and_sizes_naming_a_bad_value():
         Settings.from_env({"COCKPIT_DEMO_REPS": "many"})
     s = Settings.from_env({"COCKPIT_MAX_INGEST_RECORDS": "500", "COCKPIT_MAX_INGEST_BYTES": "2048"})
     assert (s.max_ingest_records, s.max_ingest_bytes) == (500, 2048)
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(240)
+def test_pages_pool_api_pool_and_job_worker_apart(postgres_url, tmp_path, now):
+    """The deployment the README documents: pages and /api in their own gunicorn pools, both
+    with COCKPIT_BACKGROUND=off, and a job worker. A batch posted to the API pool is stored at
+    once and judged by the worker; the pages' pool serves the result."""
+    from dashboard.services.db import get_engine
+    from tests.conftest import _truncate_all
+
+    engine = get_engine(postgres_url)
+    _truncate_all(engine)
+    token = users.create_token(engine, name="field-app", now=now)
+    pages_port, api_port = _free_port(), _free_port()
+    off = {"COCKPIT_BACKGROUND": "off"}
+    pages = _gunicorn(postgres_url, tmp_path / "pages", pages_port, **off)
+    api = _gunicorn(postgres_url, tmp_path / "api", api_port, **off)
+    worker = _run("-m", "dashboard", "worker", "--poll", "0.5", env={"DATABASE_URL": postgres_url})
+    try:
+        _wait_healthy(pages_port)
+        _wait_healthy(api_port)
+        records = [*b.company(), b.check_in("v-7", ts="2026-11-26T07:00:00+08:00")]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{api_port}/api/v1/ingest",
+            data=json.dumps({"records": records}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert json.load(answer)["accepted"] == len(records)
+        deadline, alerts = time.monotonic() + 60, []
+        while not alerts and time.monotonic() < deadline:
+            time.sleep(0.5)
+            listing = urllib.request.Request(
+                f"http://127.0.0.1:{pages_port}/api/v1/alerts",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            with urllib.request.urlopen(listing, timeout=30) as answer:
+                alerts = [json.loads(line)["id"] for line in answer.read().decode().splitlines()]
+        assert alerts == ["OFF_HOURS:v-7"]
+    finally:
+        for process in (pages, api, worker):
+            process.terminate()
+        logs = [process.communicate(timeout=60)[0] for process in (pages, api, worker)]
+    assert "judged" in logs[2]  # the worker did it, not the web pools
+    assert all("Traceback" not in log for log in logs), logs
+    _truncate_all(engine)
