@@ -488,3 +488,27 @@ def test_assigning_an_ownerless_orphan_by_a_person_writes_a_person_history_row(w
         svc.assign_customers(
             world, MANAGER_E, customer_ids=["cust-n"], to_rep="rep-1", by="mgr-e", now=now
         )
+
+
+def test_seeded_demo_has_a_handed_over_leaver_orphans_and_contacts(engine, now):
+    from dashboard.demo import DemoConfig, departure
+    from dashboard.services.demo import seed_demo
+
+    seed_demo(engine, reps=10, days=4, now=now)
+    leaver = departure(DemoConfig(now=now, reps=10, days=4))
+    assert leaver is not None
+    h, r = schema.customer_owner_history, schema.reps
+    with engine.connect() as conn:
+        moved = conn.execute(
+            sa.select(h.c.from_rep_id, h.c.to_rep_id, h.c.changed_by).where(
+                h.c.source == "handover"
+            )
+        ).all()
+        active = conn.execute(sa.select(r.c.active).where(r.c.id == leaver.rep_id)).scalar_one()
+    assert moved and set(map(tuple, moved)) == {(leaver.rep_id, leaver.to_rep_id, "demo")}
+    assert active is False
+    today = now.date()
+    assert len(svc.list_orphans(engine, EVERYONE, today=today).rows) == 2
+    page = svc.list_customers(engine, EVERYONE, today=today, limit=1000)
+    assert sum(row["contact_phone"] is not None for row in page.rows) > 0.75 * page.total
+    assert any(row["status"] == "never" for row in page.rows)
