@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-SECTIONS = ("authenticity", "expenses", "tracks")
+SECTIONS = ("authenticity", "expenses", "tracks", "customers")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def _spec(key: str, default: Any, low: float, high: float, *sections: str) -> Se
     return SettingSpec(key, sections[0], kind, low, high, default, tuple(sections))
 
 
-_AUTH, _EXP, _TRACK = SECTIONS
+_AUTH, _EXP, _TRACK, _CUST = SECTIONS
 _SPECS = (
     # Contract §2 (authenticity) and §2a (device data quality).
     _spec("max_speed_mps", 50.0, 1.0, 1000.0, _AUTH, _TRACK),
@@ -73,6 +73,12 @@ _SPECS = (
     _spec("stop_duration_s", 300.0, 0.0, 86_400.0, _TRACK),
     _spec("stop_gap_s", 900.0, 1.0, 86_400.0, _TRACK),
     _spec("stop_merge_m", 100.0, 0.0, 10_000.0, _TRACK),
+    # Contract §5: effective visits a customer of each grade needs per 28 days (the interval
+    # between visits is 28 ÷ that), and the days of grace before a due customer is overdue.
+    _spec("visits_per_28d_a", 4, 1, 28, _CUST),
+    _spec("visits_per_28d_b", 2, 1, 28, _CUST),
+    _spec("visits_per_28d_c", 1, 1, 28, _CUST),
+    _spec("frequency_grace_days", 3, 0, 365, _CUST),
 )
 
 SETTINGS: MappingProxyType[str, SettingSpec] = MappingProxyType({s.key: s for s in _SPECS})

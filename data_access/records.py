@@ -96,14 +96,30 @@ def fetch_template_steps(
 # ------------------------------------------------------------------ writes
 
 
-def upsert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert or replace rows by primary key (the newest arrival wins); return the row count."""
+def upsert_rows(
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    insert_only: Sequence[str] = (),
+) -> int:
+    """Insert or replace rows by primary key (the newest arrival wins); return the row count.
+
+    A stored row gets the rows' columns, except ``insert_only`` (kept from its first insert);
+    columns the rows do not carry keep their stored values.
+    """
     if not rows:
         return 0
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = dialect_insert(table)
     keys = [c.name for c in table.primary_key.columns]
-    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys}
+    kept = set(keys) | set(insert_only)
+    given = set(rows[0])
+    updates = {
+        c.name: stmt.excluded[c.name]
+        for c in table.columns
+        if c.name not in kept and c.name in given
+    }
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
     for chunk in chunks(rows, 1000):
         conn.execute(stmt, list(chunk))
@@ -157,6 +173,20 @@ def rederive_customer_regions(
         .scalar_subquery()
     )
     conn.execute(c.update().where(c.c.owner_rep_id.in_(owners)).values(region_id=region))
+
+
+def fetch_customer_owners(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """Return, per stored customer id: owner_rep_id and region_id."""
+    c = schema.customers
+    return _fetch_by_ids(conn, [c.c.owner_rep_id, c.c.region_id], c.c.id, ids)
+
+
+def add_owner_history(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append owner-history rows (customer_id, from_rep_id, to_rep_id, changed_at, changed_by,
+    reason, source)."""
+    if rows:
+        for chunk in chunks(list(rows), 1000):
+            conn.execute(schema.customer_owner_history.insert(), list(chunk))
 
 
 def fetch_customer_geo(conn: Connection, ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:

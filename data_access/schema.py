@@ -112,8 +112,36 @@ customers = sa.Table(
     sa.Column("geofence_m", sa.Float, nullable=False),
     sa.Column("annual_revenue", sa.Float),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Contract §5: optional contacts, the optional creation date, and whether the customer is
+    # still one (only active customers can be orphans, due or overdue).
+    sa.Column("contact_name", sa.String(100)),
+    sa.Column("contact_phone", sa.String(32)),
+    sa.Column("created", sa.Date),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # The UTC date the customer was first stored (set once, never by a later upsert): a
+    # customer never visited counts from ``created``, else from this date (contract §5).
+    sa.Column("first_seen", sa.Date),
+    # Regrade (contract §5) keeps a locked grade; no wire field sets it.
+    sa.Column("grade_locked", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "region_id", "grade"),
     sa.Index(None, "owner_rep_id"),
+)
+
+# Every change of a customer's owner (contract §5): by ingest, by a person or by a handover.
+# Append-only: the product has no update or delete path for these rows.
+customer_owner_history = sa.Table(
+    "customer_owner_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ref("customer_id"),
+    _ref("from_rep_id", nullable=True),  # None: the customer had no owner (or was new)
+    _ref("to_rep_id", nullable=True),  # None: the customer lost its owner
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("source", sa.String(16), nullable=False),  # ingest | handover | person
+    sa.Index(None, "customer_id", "changed_at"),
+    sa.Index(None, "from_rep_id", "changed_at"),
 )
 
 sop_templates = sa.Table(
@@ -403,6 +431,8 @@ alerts = sa.Table(
     sa.Index(None, "local_date", "rep_id"),
     sa.Index(None, "status", "severity"),
     sa.Index(None, "visit_id"),
+    # A customer's alerts (its profile, the open alerts of the customer list).
+    sa.Index(None, "customer_id", "status"),
 )
 
 # Expense flags (contract §3 and §4), one per rule and claim.

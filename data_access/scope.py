@@ -183,3 +183,24 @@ def customer_conditions(
     if team is not None:
         conds.append(owner.c.team_id == team)
     return conds
+
+
+def customer_home_region() -> sa.ColumnElement[Any]:
+    """A customer's home region on ``customers_with_owner()``: its owner's team's region, or,
+    for a customer without an owner, the region it last had (``customers.region_id``, kept
+    when ingest or a person removes the owner)."""
+    return sa.func.coalesce(owner_team.c.region_id, c.c.region_id)
+
+
+def customer_home_conditions(
+    scope: Scope, *, region: str | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """Conditions on ``customers_with_owner()`` for the customer pages, orphans and handover:
+    ``customer_conditions`` by the home region, so an orphan without an owner stays with the
+    managers of its last region (the KPIs, which count owned customers, keep
+    ``customer_conditions``)."""
+    home = customer_home_region()
+    conds = region_conditions(scope, home)
+    if region is not None:
+        conds.append(home == region)
+    return conds

@@ -7,7 +7,8 @@ that `refresh` or `detect` had to set aside are listed on standard error and on 
 the traceback is logged; nothing of the failed step was committed).
 
 The parser imports nothing but argparse: `--help` and a mistyped verb answer at once, and a verb
-imports only its own module (``dashboard.cli.ingest``, ``.judge``, ``.users``) and what it needs.
+imports only its own module (``dashboard.cli.ingest``, ``.judge``, ``.users``, ``.customers``)
+and what it needs.
 """
 
 from __future__ import annotations
@@ -107,9 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     j.set_defaults(handler="judge:cmd_detect")
 
     x = verbs.add_parser(
-        "export", help="print alerts, expense flags (contract §4) or device quality (§2a)"
+        "export",
+        help="print alerts, expense flags (contract §4), device quality (§2a) or customers (§5)",
     )
-    x.add_argument("kind", choices=("alerts", "expense-flags", "device-quality"))
+    x.add_argument("kind", choices=("alerts", "expense-flags", "device-quality", "customers"))
     x.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     x.add_argument("--from", dest="date_from", metavar="DATE", help="first date (YYYY-MM-DD)")
     x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
@@ -126,6 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
     st.add_argument("--note", metavar="TEXT", help="why")
     st.set_defaults(handler="judge:cmd_settings_set")
+    h = verbs.add_parser(
+        "handover",
+        help="move a rep's customers and open plans to another rep in one transaction (§5)",
+    )
+    h.add_argument("--from", dest="from_rep", required=True, metavar="REP", help="leaving rep")
+    h.add_argument("--to", dest="to_rep", required=True, metavar="REP", help="receiving rep")
+    h.add_argument(
+        "--customers", metavar="ID,...", help="only these customers (default: all of them)"
+    )
+    h.add_argument("--deactivate", action="store_true", help="deactivate the leaving rep")
+    h.add_argument("--reason", metavar="TEXT", help="why (kept in the owner history)")
+    h.add_argument("--by", default=os.environ.get("USER") or "cli", help="who hands over")
+    h.add_argument(
+        "--dry-run", action="store_true", help="print what would move and change nothing"
+    )
+    h.set_defaults(handler="customers:cmd_handover")
     _add_wall_link_verbs(verbs)
     return parser
 

@@ -18,7 +18,7 @@ from dashboard.cli.common import (
     print_json as _print_json,
 )
 from dashboard.cli.ingest import report_failures
-from dashboard.services import detect, exports
+from dashboard.services import customers, detect, exports
 from dashboard.services import settings as rule_settings
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
@@ -50,7 +50,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
         engine = get_engine(settings.database_url)
-        rows = exports.export_rows(engine, args.kind, date_from=start, date_to=end)
+        today = customers.company_today(settings.timezone) if args.kind == "customers" else None
+        rows = exports.export_rows(engine, args.kind, date_from=start, date_to=end, today=today)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -33,6 +33,7 @@ from dashboard.contract.values import (
     check_any,
     check_bool,
     check_city,
+    check_contact_name,
     check_currency,
     check_date,
     check_device,
@@ -47,6 +48,7 @@ from dashboard.contract.values import (
     check_name,
     check_non_negative,
     check_phash,
+    check_phone,
     check_positive,
     check_sha256,
     check_speed,
@@ -93,6 +95,12 @@ _SPECS: dict[str, Spec] = {
         ("owner_rep_id", check_id, False, None),
         ("geofence_m", check_geofence, False, DEFAULT_GEOFENCE_M),
         ("annual_revenue", check_non_negative, False, None),
+        # Contract §5: contacts, the date the customer was created (frequency counts from it
+        # until the first effective visit), and whether it is still a customer.
+        ("contact_name", check_contact_name, False, None),
+        ("contact_phone", check_phone, False, None),
+        ("created", check_date, False, None),
+        ("active", check_bool, False, True),
     ),
     "sop_template": (
         ("id", check_id, True, None),

@@ -56,6 +56,9 @@ _HEX16_RE = re.compile(r"[0-9a-fA-F]{16}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
+# A plausible phone number: digits, spaces, +, -, parentheses; 5-32 characters, 5+ digits.
+_PHONE_RE = re.compile(r"[0-9 +()-]{5,32}")
+_PHONE_MIN_DIGITS = 5
 _MAX_TEXT = 500
 
 # Every date and instant must lie in these years, so that converting it to any time zone and
@@ -162,6 +165,23 @@ check_city = _text(100)
 check_address = _text(500, free_text=True)
 check_long_text = _text(5000, free_text=True)
 check_device = _text(128)
+check_contact_name = _text(100)
+
+
+def check_phone(value: Any, field: str) -> str:
+    """A plausible phone number (contract §5's optional customer contact)."""
+    if not isinstance(value, str):
+        raise RecordError(field, f"expected a phone number string, got {type_name(value)}")
+    value = value.strip()
+    if not 5 <= len(value) <= 32:
+        raise RecordError(field, f"is {len(value)} characters long (5 to 32)")
+    if not _PHONE_RE.fullmatch(value):
+        raise RecordError(
+            field, f"{shorten(value)} is not a phone number (digits, spaces, + - ( ) only)"
+        )
+    if sum(ch.isdigit() for ch in value) < _PHONE_MIN_DIGITS:
+        raise RecordError(field, f"{shorten(value)} has fewer than {_PHONE_MIN_DIGITS} digits")
+    return value
 
 
 def _number(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,7 @@ def iter_demo_batches(
     w = build_world(config)
     days, today, now_s = working_days(config)
     schedule = plan_schedule(w, len(days))
+    leaver = _leaver(w, schedule, len(days))
     yield from _chunks(w.master_records())
     all_days: list[tuple[int, date, int | None]] = [(i, d, None) for i, d in enumerate(days)]
     if today is not None:
@@ -42,8 +44,8 @@ def iter_demo_batches(
         check_ins: list[dict[str, Any]] = []
         other: list[dict[str, Any]] = []
         for rep in w.reps:
-            if not rep.active:
-                continue
+            if not rep.active or (leaver is not None and rep.idx == leaver[0] and di >= leaver[2]):
+                continue  # gone: left before the period, or left the company on this day
             slot = schedule.get((rep.idx, di))
             if slot is None and takes_day_off(config, rep.idx, day):
                 continue  # a day off: no records at all
@@ -53,6 +55,50 @@ def iter_demo_batches(
             check_ins += rd.check_ins
             other += rd.other
         yield from _chunks(plans + check_ins + other)
+
+
+@dataclass(frozen=True)
+class Departure:
+    """The rep who leaves the company mid-period: from ``day`` on they send nothing, and their
+    customers are to be handed over to ``to_rep_id`` (a teammate)."""
+
+    rep_id: str
+    to_rep_id: str
+    day: date
+
+
+def departure(config: DemoConfig) -> Departure | None:
+    """The demo's mid-period leaver (None for a company too small or a period too short)."""
+    w = build_world(config)
+    days, today, _now_s = working_days(config)
+    found = _leaver(w, plan_schedule(w, len(days)), len(days))
+    if found is None:
+        return None
+    rep_i, to_i, di = found
+    day = days[di] if di < len(days) else today
+    assert day is not None
+    return Departure(w.reps[rep_i].id, w.reps[to_i].id, day)
+
+
+def _leaver(
+    w: Any, schedule: dict[tuple[int, int], Any], n_days: int
+) -> tuple[int, int, int] | None:
+    """(rep index, receiving teammate's index, first day index without the rep): the last rep
+    of the first team of 3+ active reps with no trip or injection from mid-period on, so every
+    injected case keeps both of its sides."""
+    if n_days < 2:
+        return None
+    leave = n_days // 2
+    busy = {i for (i, d), slot in schedule.items() if d >= leave}
+    busy |= {slot.other for (_i, d), slot in schedule.items() if d >= leave and slot.other >= 0}
+    for team in w.teams:
+        active = [i for i in team.reps if w.reps[i].active]
+        if len(active) < 3:
+            continue
+        for i in reversed(active[1:]):
+            if i not in busy:
+                return i, active[0], leave
+    return None
 
 
 def estimate_record_count(config: DemoConfig) -> int:

@@ -176,8 +176,10 @@ class World:
             for tid, name, steps in TEMPLATES
         ]
         lats, lons = self.cust_lat.tolist(), self.cust_lon.tolist()
+        contacts = _contacts(self.cfg, len(self.cust_id))
+        orphaned = _orphaned(self)
         for c, cid in enumerate(self.cust_id):
-            owner = self.cust_owner[c]
+            owner = orphaned.get(c, self.cust_owner[c])
             rec: dict[str, Any] = {
                 "type": "customer",
                 "id": cid,
@@ -193,8 +195,52 @@ class World:
             }
             if owner >= 0:
                 rec["owner_rep_id"] = self.reps[owner].id
+            if contacts[c] is not None:
+                rec["contact_name"], rec["contact_phone"] = contacts[c]
             out.append(rec)
         return out
+
+
+def _contacts(cfg: DemoConfig, n: int) -> list[tuple[str, str] | None]:
+    """A contact (a name and a mobile number) for about 85 % of the customers, from a random
+    stream of its own: every other record of the demo stays what it was."""
+    g = np.random.default_rng([cfg.seed, 9])
+    has = g.random(n) < 0.85
+    surname = g.integers(len(SURNAMES), size=n)
+    title = g.integers(len(_CONTACT_TITLES), size=n)
+    prefix = g.integers(len(_MOBILE_PREFIXES), size=n)
+    number = g.integers(10**8, size=n)
+    return [
+        (
+            f"{SURNAMES[int(surname[i])]}{_CONTACT_TITLES[int(title[i])]}",
+            f"{_MOBILE_PREFIXES[int(prefix[i])]}{int(number[i]):08d}",
+        )
+        if has[i]
+        else None
+        for i in range(n)
+    ]
+
+
+_CONTACT_TITLES = ("经理", "店长", "老板", "主管", "女士", "先生")
+_MOBILE_PREFIXES = ("138", "139", "137", "136", "135", "158", "159", "186", "188", "177")
+# Customers still owned by each rep who left (the orphans contract §5 lists until someone
+# owns them); the world's active rep keeps visiting them.
+_ORPHANS_PER_LEAVER = 2
+
+
+def _orphaned(w: World) -> dict[int, int]:
+    """customer index → the inactive rep still named its owner (the first customers of a
+    colleague of the same team)."""
+    out: dict[int, int] = {}
+    for rep in w.reps:
+        if rep.active:
+            continue
+        colleagues = [w.reps[i] for i in rep.team.reps if w.reps[i].active]
+        if not colleagues:
+            continue
+        for c in colleagues[0].customers[:_ORPHANS_PER_LEAVER].tolist():
+            out[int(c)] = rep.idx
+    return out
 
 
 def place(city: City, bearing_deg: float, dist_m: float) -> tuple[float, float]:

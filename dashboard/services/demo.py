@@ -11,8 +11,9 @@ from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
-from dashboard.demo import DemoConfig, estimate_record_count, iter_demo_batches
-from dashboard.services import detect, ingest, rollups, users
+from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
+from dashboard.services import customers, detect, ingest, rollups, users
+from data_access.scope import Scope
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
 DEMO_LOGINS = (
@@ -53,6 +54,20 @@ def seed_demo(
         done += len(batch)
         if progress:
             progress(min(done, expected), expected)
+    leaver = departure(config)
+    if leaver is not None:
+        # The rep who left mid-period: their customers go to a teammate (owner history rows),
+        # and they are deactivated; their past stays theirs.
+        customers.handover(
+            engine,
+            Scope.system(),
+            from_rep=leaver.rep_id,
+            to_rep=leaver.to_rep_id,
+            deactivate=True,
+            by="demo",
+            reason=f"离职 left the company on {leaver.day.isoformat()}",
+            now=now,
+        )
     rollups.refresh_rep_days(engine, now=now)
     # Judge the whole company once, so the pages have alerts from the first start.
     judged = detect.detect(engine, now=now)

@@ -1,4 +1,5 @@
-"""Exports of contract §4 and §2a: alerts, expense flags and device quality as JSON Lines or CSV."""
+"""Exports of contract §4, §2a and §5: alerts, expense flags, device quality and customers as
+JSON Lines or CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from dashboard.services import quality
+from dashboard.services import customers, quality
 from data_access import judge as store
 
 ALERT_FIELDS = (
@@ -44,15 +45,28 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "alerts": ALERT_FIELDS,
     "expense-flags": FLAG_FIELDS,
     "device-quality": quality.EXPORT_FIELDS,
+    "customers": customers.EXPORT_FIELDS,
 }
 
 
 def export_rows(
-    engine: Engine, kind: str, *, date_from: date | None = None, date_to: date | None = None
+    engine: Engine,
+    kind: str,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Return alerts or expense flags of the period as contract §4 objects (JSON-ready)."""
+    """Return alerts or expense flags of the period as contract §4 objects, device quality as
+    §2a's, or every customer as §5's on local date ``today`` (JSON-ready)."""
     if kind not in EXPORT_FIELDS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(EXPORT_FIELDS)}")
+    if kind == "customers":
+        if date_from is not None or date_to is not None:
+            raise ValueError("from/to: customers are exported as they stand today, not by period")
+        if today is None:
+            raise ValueError("today: the local date of the customers' status is required")
+        return customers.export_rows(engine, today=today)
     if date_from is not None and date_to is not None and date_from > date_to:
         raise ValueError(f"from: {date_from} is after to: {date_to}")
     if kind == "device-quality":

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,6 +73,9 @@ class _Batch:
 
     conn: Connection
     now: datetime
+    # Where the batch came from ("api:<token name>", a file name, "demo"): the owner history's
+    # ``changed_by`` for the ownership changes it makes.
+    source: str = "ingest"
     valid: dict[str, list[tuple[WireItem, dict[str, Any]]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -165,7 +168,11 @@ def _apply_masters(batch: _Batch) -> None:
             rec["updated_at"] = batch.now
             latest[rec["id"]] = rec
         rows = list(latest.values())
-        store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows)
+        insert_only: tuple[str, ...] = ()
+        if kind == "customer":
+            _record_owner_changes(batch, rows)
+            insert_only = ("first_seen",)
+        store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows, insert_only=insert_only)
         if kind == "plan":
             store.replace_plan_items(batch.conn, rows)
             batch.touched.update((p["rep_id"], p["date"]) for p in rows)
@@ -185,6 +192,40 @@ def _derive_customer_regions(batch: _Batch, kept: list[tuple[WireItem, dict[str,
     for _item, rec in kept:
         owner = context.get(rec["owner_rep_id"]) if rec["owner_rep_id"] else None
         rec["region_id"] = owner["region_id"] if owner else None
+
+
+def _record_owner_changes(batch: _Batch, rows: list[dict[str, Any]]) -> None:
+    """Write the owner history of the batch's customers (contract §5): a stored customer whose
+    owner_rep_id changes gets one row (source "ingest", by the batch's source); a new customer
+    with an owner gets one row from None, so the history says since when it is owned. Only the
+    net change of a batch is written (several records of one customer: stored → newest).
+
+    A customer that loses its owner keeps the region it had (``region_id``), so the orphan
+    stays visible to that region's managers.
+    """
+    stored = store.fetch_customer_owners(batch.conn, [rec["id"] for rec in rows])
+    today = batch.now.astimezone(UTC).date()
+    history = []
+    for rec in rows:
+        rec["first_seen"] = today  # kept from the first insert by the upsert
+        before = stored.get(rec["id"])
+        old_owner = before["owner_rep_id"] if before else None
+        if before is not None and rec["owner_rep_id"] is None and rec["region_id"] is None:
+            rec["region_id"] = before["region_id"]
+        if rec["owner_rep_id"] == old_owner:
+            continue
+        history.append(
+            {
+                "customer_id": rec["id"],
+                "from_rep_id": old_owner,
+                "to_rep_id": rec["owner_rep_id"],
+                "changed_at": batch.now,
+                "changed_by": storable_text(batch.source[:64]),
+                "reason": "new customer" if before is None else "owner_rep_id changed by ingest",
+                "source": "ingest",
+            }
+        )
+    store.add_owner_history(batch.conn, history)
 
 
 def _store_events(
@@ -422,10 +463,6 @@ def _prepare(items: Sequence[WireItem], now: datetime) -> _Batch:
     return batch
 
 
-def _apply_batch(conn: Connection, items: Sequence[WireItem], now: datetime) -> _Batch:
-    return _apply_prepared(conn, _prepare(items, now))
-
-
 def _apply_prepared(conn: Connection, batch: _Batch) -> _Batch:
     """References, the privacy rule and the writes of a prepared batch, in ``conn``."""
     batch.conn = conn
@@ -493,6 +530,7 @@ def _store_prepared(engine: Engine, batch: _Batch, source: str) -> IngestSummary
     """Apply a prepared batch in one transaction; quarantine its rejections; return the summary."""
 
     def work(conn: Connection) -> IngestSummary:
+        batch.source = source
         _apply_prepared(conn, batch)
         store.add_quarantine(conn, _quarantine_rows(batch, source))
         s = batch.summary
@@ -599,7 +637,9 @@ def retry_quarantine(
             except ValueError as exc:
                 value, error = None, f"record: not valid JSON ({exc})"
             items.append(WireItem(entry["id"], value, entry["raw"], entry["raw_format"], error))
-        batch = _apply_batch(conn, items, now)
+        batch = _prepare(items, now)
+        batch.source = "quarantine retry"
+        _apply_prepared(conn, batch)
         failed = {r.index: r.error for r in batch.rejections}
         store.resolve_quarantine(conn, [e["id"] for e in entries if e["id"] not in failed], now=now)
         for entry_id, error in failed.items():

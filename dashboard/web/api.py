@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from dashboard.contract import wire
-from dashboard.services import background, exports, ingest, users
+from dashboard.services import background, customers, exports, ingest, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -89,14 +89,15 @@ def ingest_wrong_method():
 
 
 def _export(kind: str):
-    """GET /api/v1/alerts, /expense-flags (contract §4) and /device-quality (§2a): one object a
-    line."""
-    known = {"from", "to", "format"}
+    """GET /api/v1/alerts, /expense-flags (contract §4), /device-quality (§2a) and /customers
+    (§5, as they stand today: no period): one object a line."""
+    by_period = kind != "customers"
+    known = {"from", "to", "format"} if by_period else {"format"}
     unknown = sorted(set(request.args) - known)
     if unknown:
-        return _error(400, f"{unknown[0]}: unknown parameter (use from, to, format)")
-    bounds = {}
-    for name in ("from", "to"):
+        return _error(400, f"{unknown[0]}: unknown parameter (use {', '.join(sorted(known))})")
+    bounds: dict[str, date | None] = {"from": None, "to": None}
+    for name in ("from", "to") if by_period else ():
         value = request.args.get(name)
         if value is None:
             bounds[name] = None
@@ -110,7 +111,11 @@ def _export(kind: str):
         return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
     try:
         rows = exports.export_rows(
-            current_engine(), kind, date_from=bounds["from"], date_to=bounds["to"]
+            current_engine(),
+            kind,
+            date_from=bounds["from"],
+            date_to=bounds["to"],
+            today=None if by_period else customers.company_today(current_settings().timezone),
         )
     except ValueError as exc:
         return _error(400, str(exc))
@@ -134,6 +139,11 @@ def get_expense_flags():
 @api.get("/device-quality")
 def get_device_quality():
     return _export("device-quality")
+
+
+@api.get("/customers")
+def get_customers():
+    return _export("customers")
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -103,3 +103,28 @@ def test_upgrading_twice_is_harmless_and_keeps_the_data(fresh_engine):
 
 def test_session_database_of_the_shared_fixture_is_at_head(engine):
     assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+def test_migration_0010_sets_first_seen_of_stored_customers_from_their_last_update(fresh_engine):
+    cfg = migrate.alembic_config()
+    with fresh_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+    stamp = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # 07:30 on the 27th in Shanghai
+    with fresh_engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO customers (id, name, lat, lon, city, grade, geofence_m, updated_at) "
+            "VALUES ('c-1', 'Shop', 31.2, 121.4, 'Shanghai', 'A', 200.0, "
+            + (
+                "'2026-11-26 23:30:00+00'"
+                if fresh_engine.dialect.name == "postgresql"
+                else "'2026-11-26 23:30:00.000000'"
+            )
+            + ")"
+        )
+    migrate.forget(fresh_engine)
+    migrate.upgrade(fresh_engine)
+    c = schema.customers
+    with fresh_engine.connect() as conn:
+        row = conn.execute(sa.select(c.c.first_seen, c.c.active, c.c.grade_locked)).one()
+    assert tuple(row) == (stamp.date(), True, False)

@@ -153,6 +153,19 @@ BAD_INPUTS = [
     # --- enums
     P(make(b.customer, grade="D"), "grade", id="grade-D"),
     P(make(b.customer, grade="a"), "grade", id="grade-lowercase"),
+    # --- customer contacts, created and active (contract §5)
+    P(make(b.customer, contact_name="x" * 101), "contact_name", id="contact_name-101-chars"),
+    P(make(b.customer, contact_name="  "), "contact_name", id="contact_name-blank"),
+    P(make(b.customer, contact_name=7), "contact_name", id="contact_name-number"),
+    P(make(b.customer, contact_phone="1234"), "contact_phone", id="phone-4-chars"),
+    P(make(b.customer, contact_phone="1" * 33), "contact_phone", id="phone-33-chars"),
+    P(make(b.customer, contact_phone="138-0013-800x"), "contact_phone", id="phone-letter"),
+    P(make(b.customer, contact_phone="+86 (21)"), "contact_phone", id="phone-4-digits"),
+    P(make(b.customer, contact_phone=13800138000), "contact_phone", id="phone-number-type"),
+    P(make(b.customer, contact_phone="138\n00138000"), "contact_phone", id="phone-newline"),
+    P(make(b.customer, created="2026-13-01"), "created", id="created-month-13"),
+    P(make(b.customer, created="2026-11-26T00:00:00Z"), "created", id="created-timestamp"),
+    P(make(b.customer, active="yes"), "active", id="customer-active-string"),
     P(make(b.gps, provider="bluetooth"), "provider", id="provider-bluetooth"),
     P(make(b.expense, category="fuel"), "category", id="category-fuel"),
     P(make(b.device_event, kind="reboot"), "kind", id="device_event-kind-reboot"),
@@ -284,6 +297,40 @@ def test_customer_geofence_defaults_to_200_m_and_crs_key_is_not_stored():
     assert fields["geofence_m"] == 200.0
     assert "crs" not in fields
     assert fields["address"] is None
+
+
+def test_customer_contacts_created_and_active_are_optional_with_active_true():
+    fields = validate_record(b.customer()).fields
+    assert fields["contact_name"] is None
+    assert fields["contact_phone"] is None
+    assert fields["created"] is None
+    assert fields["active"] is True
+
+
+@pytest.mark.parametrize(
+    "phone", ["13800138000", "+86 138 0013 8000", "(021) 6432-1234", "12345", "1" * 32]
+)
+def test_customer_plausible_phone_numbers_are_accepted_trimmed(phone):
+    fields = validate_record(
+        make(b.customer, contact_name=" 王经理 ", contact_phone=f" {phone} ")
+    ).fields
+    assert fields["contact_name"] == "王经理"
+    assert fields["contact_phone"] == phone
+
+
+def test_customer_created_is_a_date_and_active_false_is_kept():
+    fields = validate_record(make(b.customer, created="2026-03-01", active=False)).fields
+    assert fields["created"] == date(2026, 3, 1)
+    assert fields["active"] is False
+
+
+def test_customer_csv_cells_give_contacts_created_and_active():
+    row = {k: str(v) for k, v in b.customer().items()}
+    row.update(contact_phone="021-64321234", created="2026-03-01", active="false")
+    fields = validate_record(row, from_text=True).fields
+    assert fields["contact_phone"] == "021-64321234"
+    assert fields["created"] == date(2026, 3, 1)
+    assert fields["active"] is False
 
 
 def test_gps_mock_defaults_to_false():

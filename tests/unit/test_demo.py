@@ -511,3 +511,37 @@ def test_a_single_rep_company_still_generates(small: Any) -> None:
     types = collections.Counter(r["type"] for b in batches for r in b)
     assert types["rep"] == 1 and types["gps"] > 500
     assert "DEVICE_SHARED" not in {c.rule for c in cases}
+
+
+# ------------------------------------------------------------------ customers (contract §5)
+
+
+def test_a_rep_leaves_mid_period_and_sends_nothing_from_that_day(small: Any, by_type: Any) -> None:
+    from dashboard.demo import departure
+
+    leaver = departure(SMALL)
+    assert leaver is not None and leaver.rep_id != leaver.to_rep_id
+    reps = {r["id"]: r for r in by_type["rep"]}
+    assert reps[leaver.rep_id]["active"] and reps[leaver.to_rep_id]["active"]
+    assert reps[leaver.rep_id]["team_id"] == reps[leaver.to_rep_id]["team_id"]
+    days = {
+        day_of(r)
+        for kind in ("gps", "check_in", "plan", "expense")
+        for r in by_type[kind]
+        if r["rep_id"] == leaver.rep_id
+    }
+    assert days and max(days) < leaver.day.isoformat()
+    assert any(c.get("owner_rep_id") == leaver.rep_id for c in by_type["customer"])
+    assert departure(SMALL) == leaver  # deterministic
+
+
+def test_most_customers_have_a_contact_and_inactive_reps_still_own_a_few_orphans(
+    by_type: Any,
+) -> None:
+    customers = by_type["customer"]
+    with_contact = [c for c in customers if "contact_phone" in c]
+    assert 0.75 < len(with_contact) / len(customers) < 0.95
+    assert all(re.fullmatch(r"1[3-8]\d{9}", c["contact_phone"]) for c in with_contact)
+    inactive = {r["id"] for r in by_type["rep"] if not r["active"]}
+    orphans = [c for c in customers if c.get("owner_rep_id") in inactive]
+    assert len(orphans) == 2 * len(inactive) > 0

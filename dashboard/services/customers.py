@@ -1,0 +1,516 @@
+"""Customers (contract §5): the customer list, one customer's profile, orphans, the handover of
+a leaving rep's customers, and the customer export.
+
+Every function takes the caller's ``Scope`` (``dashboard.services.users.scope_of(user)``): a
+manager sees and moves the customers and reps of their regions only, and a customer or rep
+outside the scope answers exactly as an unknown id does. The visit rhythm follows the frequency
+settings (``visits_per_28d_a/b/c``, ``frequency_grace_days``) of the one settings store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.contract import zone
+from dashboard.frequency import STATUSES, FrequencyConfig, due_dates
+from dashboard.rules.integrity import visit_integrity
+from dashboard.services.settings import stored_values
+from data_access import alerts as alert_store
+from data_access import customers as store
+from data_access import records
+from data_access.scope import Scope
+
+# Orders of the list: the amount over this many days up to today.
+ORDERS_DAYS = 90
+# The most rows one list call returns (a grid pages on the server past it).
+MAX_PAGE = 1000
+EXPORT_FIELDS = (
+    "id",
+    "name",
+    "city",
+    "grade",
+    "grade_locked",
+    "owner_rep_id",
+    "active",
+    "last_visit",
+    "status",
+)
+HANDOVER_SOURCES = ("ingest", "handover", "person")
+
+
+class CustomerNotFound(LookupError):
+    """No such customer in the caller's scope (unknown and out-of-scope ids alike)."""
+
+
+class HandoverRefused(ValueError):
+    """A handover or reassignment was refused and nothing changed; the message says why,
+    naming the argument."""
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    """One page of the customer list: its rows, how many customers match in all, the page."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def capped(self) -> bool:
+        """Whether more customers match than this page shows ("showing N of M")."""
+        return self.offset + len(self.rows) < self.total
+
+
+def frequency_config_of(conn: Connection) -> FrequencyConfig:
+    """The frequency rules in force (stored settings over the contract's defaults)."""
+    return FrequencyConfig.from_values(stored_values(conn))
+
+
+def load_frequency_config(engine: Engine) -> FrequencyConfig:
+    """The frequency rules in force."""
+    with engine.connect() as conn:
+        return frequency_config_of(conn)
+
+
+def _rhythm_args(config: FrequencyConfig, today: date) -> dict[str, Any]:
+    return {
+        "today": today,
+        "window_start": today - timedelta(days=27),
+        "orders_since": today - timedelta(days=ORDERS_DAYS - 1),
+        "cutoffs": config.cutoffs(today),
+    }
+
+
+def _decorate(rows: list[dict[str, Any]], config: FrequencyConfig) -> list[dict[str, Any]]:
+    """Add the rule (required_28d), the base date of the rhythm and the due/overdue dates."""
+    for row in rows:
+        grade = row["grade"]
+        row["required_28d"] = config.required(grade)
+        base = row["last_visit"] or row["created"] or row["first_seen"]
+        row["rhythm_from"] = base
+        row["due_on"], row["overdue_on"] = (
+            (None, None) if base is None else due_dates(base, grade, config)
+        )
+        row["orphan"] = bool(row["active"]) and not row["owner_active"]
+    return rows
+
+
+def _check_filters(status: Sequence[str] | None, limit: int, offset: int) -> None:
+    unknown = sorted(set(status or ()) - set(STATUSES))
+    if unknown:
+        raise ValueError(f"status: {unknown[0]!r} is not one of {', '.join(STATUSES)}")
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit: {limit} is outside 1..{MAX_PAGE}")
+    if offset < 0:
+        raise ValueError(f"offset: {offset} is negative")
+
+
+def list_customers(
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    team_id: str | None = None,
+    region_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    active: bool | None = True,
+    orphans: bool = False,
+    sort: str = "status",
+    limit: int = 500,
+    offset: int = 0,
+) -> CustomerPage:
+    """The customers of the scope matching the filters, one page at a time, on local date
+    ``today``.
+
+    Each row: id, name, city, address, grade, grade_locked, active, created, first_seen,
+    contact_name, contact_phone, lat, lon, owner_rep_id, owner_name, owner_active, team_id,
+    team_name, region_id, last_visit (the latest effective visit, by any rep), visits_28d (in
+    the 28 days to today) and required_28d (the grade's rule), status (on_rhythm, due,
+    overdue, never), rhythm_from / due_on / overdue_on (dates; a never visited customer counts
+    from created, else first_seen), open_alerts, orders_90d (CNY), orphan. Sorted by ``sort``
+    (status: overdue, never, due, on rhythm; then grade and the oldest last visit).
+    """
+    _check_filters(status, limit, offset)
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        rows, total = store.fetch_customers(
+            conn,
+            scope=scope,
+            **_rhythm_args(config, today),
+            grade=grade,
+            status=status,
+            owner_rep_id=owner_rep_id,
+            team_id=team_id,
+            region_id=region_id,
+            city=city,
+            text=text,
+            active=active,
+            orphans=orphans,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+    return CustomerPage(_decorate(rows, config), total, limit, offset)
+
+
+def list_orphans(
+    engine: Engine, scope: Scope, *, today: date, limit: int = 500, offset: int = 0
+) -> CustomerPage:
+    """Active customers of the scope whose owner is missing or inactive (contract §5), most
+    urgent first. A manager sees the orphans of their regions (an ownerless customer by the
+    region it last had)."""
+    return list_customers(engine, scope, today=today, orphans=True, limit=limit, offset=offset)
+
+
+def city_options(engine: Engine, scope: Scope) -> list[str]:
+    """The cities of the scope's customers (for the list's city filter)."""
+    with engine.connect() as conn:
+        return store.fetch_cities(conn, scope=scope)
+
+
+def customer_profile(
+    engine: Engine, scope: Scope, customer_id: str, *, today: date, visits: int = 200
+) -> dict[str, Any]:
+    """One customer: ``customer`` (the list row: master data, owner, rhythm figures),
+    ``owner_history`` (oldest first, with names, who, why and source), ``visits`` (newest
+    first, at most ``visits``: rep, times, dwell, distance, effective, integrity score and the
+    rules fired, order amount, photos, ``replay`` = (rep_id, local date, HH:MM) of the moment),
+    ``orders`` (amount per local date) and ``alerts`` (open and acknowledged).
+
+    Raises CustomerNotFound for an unknown id and for a customer outside the scope alike.
+    """
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        rows, _ = store.fetch_customers(
+            conn, scope=scope, **_rhythm_args(config, today), ids=[customer_id], active=None
+        )
+        if not rows:
+            raise CustomerNotFound(f"customer {customer_id!r} not found")
+        history = store.fetch_owner_history(conn, customer_id=customer_id)
+        timeline = store.fetch_customer_visits(conn, customer_id=customer_id, limit=visits)
+        rules = alert_store.fetch_visit_rules(conn, [row["visit_id"] for row in timeline])
+        orders = store.fetch_customer_orders(conn, customer_id=customer_id)
+        alerts = store.fetch_customer_alerts(conn, customer_id=customer_id)
+    for visit in timeline:
+        score, fired = visit_integrity(rules.get(visit["visit_id"], []))
+        visit["integrity"] = score
+        visit["rules"] = fired
+        local = visit["ts"].astimezone(zone(visit.pop("timezone") or "Asia/Shanghai"))
+        visit["replay"] = (visit["rep_id"], visit["local_date"], local.strftime("%H:%M"))
+    return {
+        "customer": _decorate(rows, config)[0],
+        "owner_history": history,
+        "visits": timeline,
+        "orders": orders,
+        "alerts": alerts,
+    }
+
+
+# ------------------------------------------------------------------ handover
+
+
+@dataclass
+class HandoverPlan:
+    """What a handover moves (the preview), or moved."""
+
+    from_rep: dict[str, Any]
+    to_rep: dict[str, Any]
+    customers: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+    deactivate: bool
+    today: date
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: who to whom, the customer ids, the plan ids and dates, deactivation."""
+        return {
+            "from": self.from_rep["id"],
+            "to": self.to_rep["id"],
+            "customers": [row["id"] for row in self.customers],
+            "plans": [{"id": p["id"], "date": p["date"].isoformat()} for p in self.plans],
+            "deactivated": self.deactivate,
+            "from_date": self.today.isoformat(),
+            "warnings": self.warnings,
+        }
+
+
+def _plan_handover(
+    conn: Connection,
+    scope: Scope,
+    *,
+    from_rep: str,
+    to_rep: str,
+    customers: Sequence[str] | None,
+    deactivate: bool,
+    now: datetime,
+    lock: bool = False,
+) -> HandoverPlan:
+    """Check a handover against the stored data and say what it moves; raise HandoverRefused."""
+    if not isinstance(scope, Scope):
+        raise TypeError(f"scope must be a Scope, not {type(scope).__name__}")
+    if scope.read_only:
+        raise HandoverRefused("scope: a read-only user cannot hand customers over")
+    if from_rep == to_rep:
+        raise HandoverRefused(f"to: {to_rep!r} is the leaving rep itself")
+    # Both reps are locked in one order, so two handovers between the same reps never
+    # deadlock, and a concurrent deactivation of the target waits for this one.
+    found: dict[str, dict[str, Any] | None] = {}
+    for rep_id in sorted((from_rep, to_rep)):
+        found[rep_id] = store.fetch_rep_in_scope(conn, rep_id=rep_id, scope=scope, lock=lock)
+    source, target = found[from_rep], found[to_rep]
+    if source is None:
+        raise HandoverRefused(f"from: unknown rep {from_rep!r}")
+    if target is None:
+        raise HandoverRefused(f"to: unknown rep {to_rep!r}")
+    if not target["active"]:
+        raise HandoverRefused(f"to: rep {to_rep!r} is inactive; hand over to an active rep")
+    owned = store.fetch_owned_customers(conn, rep_id=from_rep)
+    if customers is None:
+        moving = owned
+    else:
+        wanted = list(dict.fromkeys(customers))
+        if not wanted:
+            raise HandoverRefused("customers: the list is empty (omit it to move them all)")
+        mine = {row["id"]: row for row in owned}
+        strangers = [cid for cid in wanted if cid not in mine]
+        if strangers:
+            raise HandoverRefused(
+                f"customers: {strangers[0]!r} is not a customer of rep {from_rep!r}"
+                + (f" (nor are {len(strangers) - 1} more)" if len(strangers) > 1 else "")
+            )
+        moving = [mine[cid] for cid in wanted]
+    today = now.astimezone(zone(source["timezone"])).date()
+    # A rep's day plans go along when all of their customers do, or when the rep leaves.
+    plans = (
+        store.fetch_open_plans(conn, rep_id=from_rep, since=today)
+        if customers is None or deactivate
+        else []
+    )
+    warnings = []
+    if target["region_id"] != source["region_id"]:
+        warnings.append(
+            f"rep {to_rep!r} works in region {target['region_id']!r}, "
+            f"rep {from_rep!r} in {source['region_id']!r}"
+        )
+    if not moving and not plans:
+        warnings.append(f"rep {from_rep!r} owns no customer and has no open plan")
+    return HandoverPlan(source, target, moving, plans, deactivate, today, warnings)
+
+
+def handover_preview(
+    engine: Engine,
+    scope: Scope,
+    *,
+    from_rep: str,
+    to_rep: str,
+    customers: Sequence[str] | None = None,
+    deactivate: bool = False,
+    now: datetime,
+) -> HandoverPlan:
+    """What ``handover`` with these arguments would move, changing nothing (raises
+    HandoverRefused as it would)."""
+    with engine.connect() as conn:
+        return _plan_handover(
+            conn,
+            scope,
+            from_rep=from_rep,
+            to_rep=to_rep,
+            customers=customers,
+            deactivate=deactivate,
+            now=now,
+        )
+
+
+def _by(by: str) -> str:
+    if not by or not str(by).strip():
+        raise HandoverRefused("by: the name of who hands over is required")
+    return str(by).strip()[:64]
+
+
+def handover(
+    engine: Engine,
+    scope: Scope,
+    *,
+    from_rep: str,
+    to_rep: str,
+    customers: Sequence[str] | None = None,
+    deactivate: bool = False,
+    by: str,
+    reason: str | None = None,
+    now: datetime,
+) -> HandoverPlan:
+    """Move a rep's customers (all, or the listed ones) to another rep in one transaction
+    (contract §5), with their open plans from the leaving rep's today on when all customers
+    move or the rep is deactivated; optionally deactivate the leaving rep.
+
+    Writes one owner-history row per customer (source "handover", ``by``, ``reason``) and one
+    audit event (``status_events``, subject "rep"). The leaving rep's visits, tracks, claims
+    and alerts stay theirs. Refused with HandoverRefused, changing nothing, for an unknown,
+    out-of-scope or inactive target, an unknown or out-of-scope source, a listed customer the
+    source does not own, and a read-only scope.
+    """
+    actor = _by(by)
+    with engine.begin() as conn:
+        plan = _plan_handover(
+            conn,
+            scope,
+            from_rep=from_rep,
+            to_rep=to_rep,
+            customers=customers,
+            deactivate=deactivate,
+            now=now,
+            lock=True,
+        )
+        ids = [row["id"] for row in plan.customers]
+        store.set_customer_owner(
+            conn,
+            customer_ids=ids,
+            to_rep_id=to_rep,
+            region_id=plan.to_rep["region_id"],
+            now=now,
+        )
+        records.add_owner_history(
+            conn,
+            [
+                {
+                    "customer_id": cid,
+                    "from_rep_id": from_rep,
+                    "to_rep_id": to_rep,
+                    "changed_at": now,
+                    "changed_by": actor,
+                    "reason": reason,
+                    "source": "handover",
+                }
+                for cid in ids
+            ],
+        )
+        store.move_plans(conn, plan_ids=[p["id"] for p in plan.plans], to_rep_id=to_rep, now=now)
+        # The planned-stop KPIs of both reps' days change.
+        records.mark_rep_days_dirty(
+            conn, {(rep, p["date"]) for p in plan.plans for rep in (from_rep, to_rep)}
+        )
+        if deactivate and plan.from_rep["active"]:
+            store.deactivate_rep(conn, rep_id=from_rep, now=now)
+        alert_store.insert_status_event(
+            conn,
+            subject_kind="rep",
+            subject_id=from_rep,
+            at=now,
+            actor=actor,
+            action="handover",
+            from_status="active" if plan.from_rep["active"] else "inactive",
+            to_status="inactive"
+            if deactivate
+            else ("active" if plan.from_rep["active"] else "inactive"),
+            assigned_to=to_rep,
+            note=json.dumps(
+                {
+                    "customers": len(ids),
+                    "plans": len(plan.plans),
+                    "deactivated": deactivate,
+                    "reason": reason,
+                },
+                ensure_ascii=False,
+            ),
+        )
+    return plan
+
+
+def assign_customers(
+    engine: Engine,
+    scope: Scope,
+    *,
+    customer_ids: Sequence[str],
+    to_rep: str,
+    by: str,
+    reason: str | None = None,
+    now: datetime,
+) -> list[str]:
+    """Give customers of the scope (orphans without an owner, or anyone's) to an active rep
+    of the scope, by a person: one owner-history row each (source "person"); return the ids
+    whose owner changed. Refused (nothing changed) for an unknown or out-of-scope customer or
+    rep, an inactive rep, an empty list and a read-only scope."""
+    actor = _by(by)
+    if scope.read_only:
+        raise HandoverRefused("scope: a read-only user cannot reassign customers")
+    wanted = list(dict.fromkeys(customer_ids))
+    if not wanted:
+        raise HandoverRefused("customers: the list is empty")
+    with engine.begin() as conn:
+        target = store.fetch_rep_in_scope(conn, rep_id=to_rep, scope=scope, lock=True)
+        if target is None:
+            raise HandoverRefused(f"to: unknown rep {to_rep!r}")
+        if not target["active"]:
+            raise HandoverRefused(f"to: rep {to_rep!r} is inactive; assign to an active rep")
+        found = store.fetch_customers_in_scope(conn, ids=wanted, scope=scope)
+        missing = [cid for cid in wanted if cid not in found]
+        if missing:
+            raise HandoverRefused(f"customers: customer {missing[0]!r} not found")
+        changing = [cid for cid in wanted if found[cid]["owner_rep_id"] != to_rep]
+        store.set_customer_owner(
+            conn, customer_ids=changing, to_rep_id=to_rep, region_id=target["region_id"], now=now
+        )
+        records.add_owner_history(
+            conn,
+            [
+                {
+                    "customer_id": cid,
+                    "from_rep_id": found[cid]["owner_rep_id"],
+                    "to_rep_id": to_rep,
+                    "changed_at": now,
+                    "changed_by": actor,
+                    "reason": reason,
+                    "source": "person",
+                }
+                for cid in changing
+            ],
+        )
+    return changing
+
+
+# ------------------------------------------------------------------ export
+
+
+def export_rows(engine: Engine, *, today: date, scope: Scope | None = None) -> list[dict[str, Any]]:
+    """Every customer of the scope (default: everyone) as contract §5's export object:
+    id, name, city, grade, grade_locked, owner_rep_id, active, last_visit (ISO date or None),
+    status (on_rhythm, due, overdue, never, on local date ``today``), by id."""
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        rows, _ = store.fetch_customers(
+            conn,
+            scope=Scope.system() if scope is None else scope,
+            **_rhythm_args(config, today),
+            active=None,
+            sort="id",
+        )
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "city": row["city"],
+            "grade": row["grade"],
+            "grade_locked": bool(row["grade_locked"]),
+            "owner_rep_id": row["owner_rep_id"],
+            "active": bool(row["active"]),
+            "last_visit": None if row["last_visit"] is None else row["last_visit"].isoformat(),
+            "status": row["status"],
+        }
+        for row in rows
+    ]
+
+
+def company_today(timezone: str, *, now: datetime | None = None) -> date:
+    """Today's local date in the company's time zone (the CLI's and API's "today")."""
+    return (now or datetime.now(UTC)).astimezone(zone(timezone)).date()

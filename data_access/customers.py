@@ -1,0 +1,532 @@
+"""Customers (contract §5): the scoped customer list with its visit rhythm, one customer's
+records, orphans, the owner history, and the writes of a handover.
+
+Every read that picks customers for someone takes a ``Scope`` and applies it through
+``data_access.scope.customer_home_conditions`` (the owner's region; an ownerless customer's last
+region). An effective visit is ``data_access.facts.effective_condition``, the KPI definition;
+visits by any rep count. Reads keyed by an id a scoped read returned take no scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_access import schema
+from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition
+from data_access.frames import chunks
+from data_access.scope import (
+    Scope,
+    customer_home_conditions,
+    customer_home_region,
+    customers_with_owner,
+    owner,
+    owner_team,
+    rep_conditions,
+)
+
+c = schema.customers
+v = schema.visits
+a = schema.alerts
+o = schema.orders
+r = schema.reps
+t = schema.teams
+h = schema.customer_owner_history
+
+# Alerts still waiting for a decision.
+OPEN_ALERT_STATUSES = ("open", "acknowledged")
+# Status order of the list: what needs attention first.
+STATUS_ORDER = ("overdue", "never", "due", "on_rhythm")
+SORTS = ("status", "name", "last_visit", "orders", "grade", "id")
+
+# The columns of a customer list row (``fetch_customers``).
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "city",
+    "address",
+    "grade",
+    "grade_locked",
+    "active",
+    "created",
+    "first_seen",
+    "contact_name",
+    "contact_phone",
+    "lat",
+    "lon",
+    "owner_rep_id",
+    "owner_name",
+    "owner_active",
+    "team_id",
+    "team_name",
+    "region_id",
+    "last_visit",
+    "visits_28d",
+    "status",
+    "open_alerts",
+    "orders_90d",
+)
+
+
+def _listed(
+    *,
+    scope: Scope,
+    today: date,
+    window_start: date,
+    orders_since: date,
+    cutoffs: Mapping[str, tuple[date, date]],
+    min_dwell_s: float,
+) -> sa.Subquery:
+    """One row per customer in scope with its rhythm figures (``LIST_COLUMNS``)."""
+    in_scope = customer_home_conditions(scope)
+    scoped_ids = (
+        sa.select(c.c.id).select_from(customers_with_owner()).where(*in_scope) if in_scope else None
+    )
+
+    def of_scope(column: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
+        return [] if scoped_ids is None else [column.in_(scoped_ids)]
+
+    verified = (
+        sa.select(
+            v.c.customer_id,
+            sa.func.sum(sa.case((v.c.local_date >= window_start, 1), else_=0)).label("n28"),
+            sa.func.max(v.c.local_date).label("last_visit"),
+        )
+        .where(
+            v.c.local_date <= today,
+            effective_condition(v, min_dwell_s),
+            *of_scope(v.c.customer_id),
+        )
+        .group_by(v.c.customer_id)
+        .subquery("verified")
+    )
+    open_alerts = (
+        sa.select(a.c.customer_id, sa.func.count().label("n"))
+        .where(
+            a.c.customer_id.is_not(None),
+            a.c.status.in_(OPEN_ALERT_STATUSES),
+            *of_scope(a.c.customer_id),
+        )
+        .group_by(a.c.customer_id)
+        .subquery("open_alerts")
+    )
+    ordered = (
+        sa.select(v.c.customer_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
+        .select_from(o.join(v, v.c.id == o.c.visit_id))
+        .where(
+            v.c.local_date.between(orders_since, today),
+            *of_scope(v.c.customer_id),
+        )
+        .group_by(v.c.customer_id)
+        .subquery("ordered")
+    )
+    last = verified.c.last_visit
+    due_cut = sa.case(
+        *((c.c.grade == grade, sa.literal(cut[0], sa.Date)) for grade, cut in cutoffs.items()),
+        else_=sa.literal(today, sa.Date),
+    )
+    overdue_cut = sa.case(
+        *((c.c.grade == grade, sa.literal(cut[1], sa.Date)) for grade, cut in cutoffs.items()),
+        else_=sa.literal(today, sa.Date),
+    )
+    status = sa.case(
+        (last.is_(None), "never"),
+        (last <= overdue_cut, "overdue"),
+        (last <= due_cut, "due"),
+        else_="on_rhythm",
+    )
+    return (
+        sa.select(
+            c.c.id,
+            c.c.name,
+            c.c.city,
+            c.c.address,
+            c.c.grade,
+            c.c.grade_locked,
+            c.c.active,
+            c.c.created,
+            c.c.first_seen,
+            c.c.contact_name,
+            c.c.contact_phone,
+            c.c.lat,
+            c.c.lon,
+            c.c.owner_rep_id,
+            owner.c.name.label("owner_name"),
+            owner.c.active.label("owner_active"),
+            owner.c.team_id,
+            owner_team.c.name.label("team_name"),
+            customer_home_region().label("region_id"),
+            last.label("last_visit"),
+            sa.func.coalesce(verified.c.n28, 0).label("visits_28d"),
+            status.label("status"),
+            sa.func.coalesce(open_alerts.c.n, 0).label("open_alerts"),
+            sa.func.coalesce(ordered.c.amount, 0.0).label("orders_90d"),
+        )
+        .select_from(
+            customers_with_owner()
+            .outerjoin(verified, verified.c.customer_id == c.c.id)
+            .outerjoin(open_alerts, open_alerts.c.customer_id == c.c.id)
+            .outerjoin(ordered, ordered.c.customer_id == c.c.id)
+        )
+        .where(*in_scope)
+        .subquery("listed")
+    )
+
+
+def fetch_customers(
+    conn: Connection,
+    *,
+    scope: Scope,
+    today: date,
+    window_start: date,
+    orders_since: date,
+    cutoffs: Mapping[str, tuple[date, date]],
+    ids: Sequence[str] | None = None,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    team_id: str | None = None,
+    region_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    active: bool | None = True,
+    orphans: bool = False,
+    sort: str = "status",
+    limit: int | None = None,
+    offset: int = 0,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return (one page of customers in scope matching the filters, how many match in all).
+
+    Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
+    ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
+    (grade → the last-visit dates on or before which a customer is due, overdue);
+    ``open_alerts`` its open or acknowledged alerts; ``orders_90d`` the amount of orders of
+    visits from ``orders_since`` to ``today``. ``orphans``: only active customers whose owner
+    is missing or inactive. ``text`` matches id, name, address or contact (any case).
+    """
+    if sort not in SORTS:
+        raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    listed = _listed(
+        scope=scope,
+        today=today,
+        window_start=window_start,
+        orders_since=orders_since,
+        cutoffs=cutoffs,
+        min_dwell_s=min_dwell_s,
+    )
+    x = listed.c
+    conds: list[sa.ColumnElement[bool]] = []
+    if ids is not None:
+        conds.append(x.id.in_(sorted(set(ids))))
+    if grade:
+        conds.append(x.grade.in_(sorted(set(grade))))
+    if status:
+        conds.append(x.status.in_(sorted(set(status))))
+    if owner_rep_id is not None:
+        conds.append(x.owner_rep_id == owner_rep_id)
+    if team_id is not None:
+        conds.append(x.team_id == team_id)
+    if region_id is not None:
+        conds.append(x.region_id == region_id)
+    if city is not None:
+        conds.append(x.city == city)
+    if text:
+        needle = text.strip()
+        conds.append(
+            sa.or_(
+                *(
+                    col.icontains(needle, autoescape=True)
+                    for col in (x.id, x.name, x.address, x.contact_name, x.contact_phone)
+                )
+            )
+        )
+    if active is not None:
+        conds.append(x.active.is_(active))
+    if orphans:
+        conds += [x.active.is_(True), sa.or_(x.owner_name.is_(None), x.owner_active.is_(False))]
+    rank = sa.case({s: i for i, s in enumerate(STATUS_ORDER)}, value=x.status, else_=9)
+    order = {
+        "status": (rank, x.grade, x.last_visit, x.name, x.id),
+        "name": (x.name, x.id),
+        # Never visited first on both dialects (NULL sorts differently on each).
+        "last_visit": (sa.case((x.last_visit.is_(None), 0), else_=1), x.last_visit, x.id),
+        "orders": (x.orders_90d.desc(), x.name, x.id),
+        "grade": (x.grade, rank, x.name, x.id),
+        "id": (x.id,),
+    }[sort]
+    stmt = sa.select(*(x[name] for name in LIST_COLUMNS)).where(*conds).order_by(*order)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    rows = [dict(row) for row in conn.execute(stmt).mappings()]
+    if offset == 0 and (limit is None or len(rows) < limit):
+        total = len(rows)
+    else:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(listed).where(*conds)
+        ).scalar_one()
+    for row in rows:
+        row["visits_28d"] = int(row["visits_28d"])
+        row["open_alerts"] = int(row["open_alerts"])
+        row["orders_90d"] = float(row["orders_90d"])
+        row["owner_active"] = None if row["owner_active"] is None else bool(row["owner_active"])
+    return rows, int(total)
+
+
+def fetch_cities(conn: Connection, *, scope: Scope) -> list[str]:
+    """The cities of the customers in scope, sorted (the list's city filter)."""
+    stmt = (
+        sa.select(c.c.city)
+        .distinct()
+        .select_from(customers_with_owner())
+        .where(*customer_home_conditions(scope))
+        .order_by(c.c.city)
+    )
+    return list(conn.execute(stmt).scalars())
+
+
+# ------------------------------------------------------------------ one customer
+
+
+def fetch_owner_history(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's owner changes, oldest first, with the reps' names."""
+    fr, to = r.alias("from_rep"), r.alias("to_rep")
+    stmt = (
+        sa.select(
+            h.c.id,
+            h.c.from_rep_id,
+            fr.c.name.label("from_rep_name"),
+            h.c.to_rep_id,
+            to.c.name.label("to_rep_name"),
+            h.c.changed_at,
+            h.c.changed_by,
+            h.c.reason,
+            h.c.source,
+        )
+        .select_from(
+            h.outerjoin(fr, fr.c.id == h.c.from_rep_id).outerjoin(to, to.c.id == h.c.to_rep_id)
+        )
+        .where(h.c.customer_id == customer_id)
+        .order_by(h.c.changed_at, h.c.id)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_customer_visits(
+    conn: Connection,
+    *,
+    customer_id: str,
+    limit: int = 200,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> list[dict[str, Any]]:
+    """The customer's visits (by any rep), newest first: rep, times, distance, whether
+    effective, order amount and photo count."""
+    p = schema.photos
+    orders = (
+        sa.select(o.c.visit_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
+        .group_by(o.c.visit_id)
+        .subquery("visit_orders")
+    )
+    photos = (
+        sa.select(p.c.visit_id, sa.func.count().label("n")).group_by(p.c.visit_id).subquery("vp")
+    )
+    stmt = (
+        sa.select(
+            v.c.id.label("visit_id"),
+            v.c.rep_id,
+            r.c.name.label("rep_name"),
+            r.c.timezone,
+            v.c.ts,
+            v.c.local_date,
+            v.c.checked_out_at,
+            v.c.dwell_s,
+            v.c.checkin_distance_m,
+            v.c.geofence_limit_m,
+            v.c.sop_template_id,
+            sa.case((effective_condition(v, min_dwell_s), True), else_=False).label("effective"),
+            sa.func.coalesce(orders.c.amount, 0.0).label("order_amount"),
+            sa.func.coalesce(photos.c.n, 0).label("photos"),
+        )
+        .select_from(
+            v.outerjoin(r, r.c.id == v.c.rep_id)
+            .outerjoin(orders, orders.c.visit_id == v.c.id)
+            .outerjoin(photos, photos.c.visit_id == v.c.id)
+        )
+        .where(v.c.customer_id == customer_id)
+        .order_by(v.c.ts.desc(), v.c.id)
+        .limit(limit)
+    )
+    rows = [dict(row) for row in conn.execute(stmt).mappings()]
+    for row in rows:
+        row["effective"] = bool(row["effective"])
+        row["order_amount"] = float(row["order_amount"])
+        row["photos"] = int(row["photos"])
+    return rows
+
+
+def fetch_customer_orders(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    """The customer's orders per local date of their visits: local_date, orders, amount."""
+    stmt = (
+        sa.select(
+            v.c.local_date,
+            sa.func.count().label("orders"),
+            sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"),
+        )
+        .select_from(o.join(v, v.c.id == o.c.visit_id))
+        .where(v.c.customer_id == customer_id)
+        .group_by(v.c.local_date)
+        .order_by(v.c.local_date)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_customer_alerts(
+    conn: Connection, *, customer_id: str, open_only: bool = True, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The customer's alerts (open or acknowledged ones only by default), newest first."""
+    stmt = (
+        sa.select(
+            a.c.id,
+            a.c.rule,
+            a.c.severity,
+            a.c.rep_id,
+            a.c.ts,
+            a.c.local_date,
+            a.c.visit_id,
+            a.c.status,
+            a.c.summary,
+        )
+        .where(a.c.customer_id == customer_id)
+        .order_by(a.c.ts.desc(), a.c.id)
+        .limit(limit)
+    )
+    if open_only:
+        stmt = stmt.where(a.c.status.in_(OPEN_ALERT_STATUSES))
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+# ------------------------------------------------------------------ handover
+
+
+def fetch_rep_in_scope(
+    conn: Connection, *, rep_id: str, scope: Scope, lock: bool = False
+) -> dict[str, Any] | None:
+    """A rep in scope (id, name, active, team, region, timezone), or None when the rep is
+    unknown or outside the scope. ``lock``: hold the row until the transaction ends."""
+    stmt = (
+        sa.select(
+            r.c.id,
+            r.c.name,
+            r.c.active,
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+            r.c.timezone,
+        )
+        .select_from(r.join(t, t.c.id == r.c.team_id))
+        .where(*rep_conditions(scope, rep=rep_id))
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=r)
+    row = conn.execute(stmt).mappings().first()
+    return None if row is None else dict(row)
+
+
+def fetch_owned_customers(conn: Connection, *, rep_id: str) -> list[dict[str, Any]]:
+    """The customers a rep owns (id, name, city, grade, active), by id."""
+    stmt = (
+        sa.select(c.c.id, c.c.name, c.c.city, c.c.grade, c.c.active)
+        .where(c.c.owner_rep_id == rep_id)
+        .order_by(c.c.id)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_customers_in_scope(
+    conn: Connection, *, ids: Iterable[str], scope: Scope
+) -> dict[str, dict[str, Any]]:
+    """id → (id, name, owner_rep_id, active, region_id) of the customers among ``ids`` that are
+    in scope (unknown and out-of-scope ids are absent alike)."""
+    out: dict[str, dict[str, Any]] = {}
+    conds = customer_home_conditions(scope)
+    for chunk in chunks(sorted(set(ids)), 5000):
+        stmt = (
+            sa.select(
+                c.c.id,
+                c.c.name,
+                c.c.owner_rep_id,
+                c.c.active,
+                customer_home_region().label("region_id"),
+            )
+            .select_from(customers_with_owner())
+            .where(c.c.id.in_(chunk), *conds)
+        )
+        out.update({row["id"]: dict(row) for row in conn.execute(stmt).mappings()})
+    return out
+
+
+def fetch_open_plans(conn: Connection, *, rep_id: str, since: date) -> list[dict[str, Any]]:
+    """The rep's plans dated ``since`` or later (id, date, customer_ids), by date."""
+    p = schema.plans
+    stmt = (
+        sa.select(p.c.id, p.c.date, p.c.customer_ids)
+        .where(p.c.rep_id == rep_id, p.c.date >= since)
+        .order_by(p.c.date, p.c.id)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def set_customer_owner(
+    conn: Connection,
+    *,
+    customer_ids: Sequence[str],
+    to_rep_id: str,
+    region_id: str | None,
+    now: datetime,
+) -> int:
+    """Make ``to_rep_id`` the owner of the customers (and their region the rep's); return how
+    many rows changed."""
+    changed = 0
+    for chunk in chunks(sorted(set(customer_ids)), 5000):
+        result = conn.execute(
+            c.update()
+            .where(c.c.id.in_(chunk))
+            .values(owner_rep_id=to_rep_id, region_id=region_id, updated_at=now)
+        )
+        changed += result.rowcount
+    return changed
+
+
+def move_plans(conn: Connection, *, plan_ids: Sequence[str], to_rep_id: str, now: datetime) -> int:
+    """Give the plans (and their stops) to ``to_rep_id``; return how many plans moved."""
+    p, items = schema.plans, schema.plan_items
+    moved = 0
+    for chunk in chunks(sorted(set(plan_ids)), 5000):
+        moved += conn.execute(
+            p.update().where(p.c.id.in_(chunk)).values(rep_id=to_rep_id, updated_at=now)
+        ).rowcount
+        conn.execute(items.update().where(items.c.plan_id.in_(chunk)).values(rep_id=to_rep_id))
+    return moved
+
+
+def deactivate_rep(conn: Connection, *, rep_id: str, now: datetime) -> None:
+    """Mark a rep inactive (their past stays theirs)."""
+    conn.execute(r.update().where(r.c.id == rep_id).values(active=False, updated_at=now))
+
+
+def fetch_orphan_counts(conn: Connection, *, scope: Scope) -> dict[str, int]:
+    """How many active customers in scope have no owner, and how many an inactive one."""
+    stmt = (
+        sa.select(
+            sa.func.sum(sa.case((c.c.owner_rep_id.is_(None), 1), else_=0)),
+            sa.func.sum(sa.case((owner.c.active.is_(False), 1), else_=0)),
+        )
+        .select_from(customers_with_owner())
+        .where(c.c.active.is_(True), *customer_home_conditions(scope))
+    )
+    missing, inactive = conn.execute(stmt).one()
+    return {"no_owner": int(missing or 0), "inactive_owner": int(inactive or 0)}
