@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -102,8 +102,16 @@ def detect(
     return result
 
 
-def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
-    """Judge the rep-days changed since they were last judged, and those the changes affect."""
+def detect_pending(
+    engine: Engine,
+    *,
+    now: datetime,
+    batch: int = _BATCH_REP_DAYS,
+    between_rounds: Callable[[], object] | None = None,
+) -> DetectResult:
+    """Judge the rep-days changed since they were last judged, and those the changes affect,
+    ``batch`` at a time; ``between_rounds`` runs after each round (the background pass
+    refreshes the rollups there, so they need not wait for a long backlog to be judged)."""
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)
@@ -111,11 +119,13 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
     photos = _PhotoCache()
     for _round in range(1000):
         with engine.connect() as conn:
-            rows = store.fetch_unjudged_rep_days(conn, limit=_BATCH_REP_DAYS)
+            rows = store.fetch_unjudged_rep_days(conn, limit=batch)
         if not rows:
             break
         touched = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
         result.add(_judge_isolated(engine, touched, configs, photos, now=now, expand=True))
+        if between_rounds is not None:
+            between_rounds()
     result.seconds = clock.perf_counter() - started
     return result
 
