@@ -422,14 +422,15 @@ def _judge_date(
         alerts += auth.judge_rep_day(rd, config, hhmm)
         _note_uses(uses, rd)
         if rep in mileage_reps:
-            # The rollup keeps analyze_day(...).km of the day; recompute only when it is stale.
+            # The rollup keeps stored_km(analyze_day(...).km) of the day; recompute only when
+            # it is stale, to the same metre.
             if rep in rollup_km:
                 km[(rep, day)] = rollup_km[rep]
             else:
                 f = rd.fixes
-                km[(rep, day)] = tracks.analyze_day(
-                    f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config
-                ).km
+                km[(rep, day)] = tracks.stored_km(
+                    tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config).km
+                )
 
     queries = [index.photos[p["id"]] for p in pics if p["id"] in index.photos]
     found = index.matches_many(queries)
@@ -578,8 +579,16 @@ _NOTE = "judge_note"
 
 
 def _why_gone(rule: str) -> str:
-    """Why a stored alert or flag no longer holds, quoting the rule's revision if any."""
-    revised = JUDGE_REVISIONS.get(JUDGE_VERSION, {}).get(rule)
+    """Why a stored alert or flag no longer holds, quoting the rule's latest revision if any
+    (a database may skip judge versions: the latest revision of the rule is the one in force)."""
+    revised = next(
+        (
+            JUDGE_REVISIONS[v][rule]
+            for v in sorted(JUDGE_REVISIONS, reverse=True)
+            if v <= JUDGE_VERSION and rule in JUDGE_REVISIONS[v]
+        ),
+        None,
+    )
     if revised:
         return f"judge v{JUDGE_VERSION}: no longer holds; the rule was revised: {rule} {revised}"
     return f"judge v{JUDGE_VERSION}: no longer holds on the current records"
