@@ -16,7 +16,7 @@ What it does, talking to 127.0.0.1 only, each phase bounded in time and requests
    finance and replay pages; the bench records every request the page sent (the page, the
    ``/_dash-layout`` and ``/_dash-dependencies`` GETs and the real ``/_dash-update-component``
    bodies) and groups the callbacks into the waves the renderer sent together
-   (``loadlib.group_waves``).
+   (``_loadlib.group_waves``).
 4. Replay with Locust (as a library, headless): N users (each signed in with its own session)
    load the pages at random, 0.5-1.5 s apart, each page as the browser did (the GETs, then each
    wave's callbacks in parallel, at most 6 connections per user). Per N: page loads/s,
@@ -69,8 +69,8 @@ import gevent.queue  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import loadlib  # noqa: E402
-from loadlib import Captured, PagePlan, percentile, verdict  # noqa: E402
+import _loadlib as loadlib  # noqa: E402
+from _loadlib import Captured, PagePlan, percentile, verdict  # noqa: E402
 
 
 def _import_locust():
@@ -190,10 +190,13 @@ class Recorder:
         self.samples: list[str] = []
         self.requests = 0
         self.page_loads = 0
+        self.retries = 0
         self.started = time.monotonic()
         self.last_ingest_end = 0.0
 
     def on_request(self, request_type, name, response_time, response_length, exception, **kw):
+        if (kw.get("context") or {}).get("resent"):
+            return
         self.requests += 1
         if exception is not None:
             self.errors[name] += 1
@@ -207,6 +210,7 @@ class Recorder:
 
 REC = Recorder()
 GO = gevent.event.Event()
+SIGNED_IN = {"n": 0}
 
 
 class Browser(FastHttpUser):
@@ -227,6 +231,7 @@ class Browser(FastHttpUser):
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             name="sign-in",
         )
+        SIGNED_IN["n"] += 1
 
     @task
     def load_page(self) -> None:
@@ -254,9 +259,25 @@ class Browser(FastHttpUser):
 
     def _one(self, method: str, path: str, body: str | None, name: str) -> bool:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        context: dict = {}
         with self.client.request(
-            method, path, data=body, headers=headers, name=name, catch_response=True
+            method,
+            path,
+            data=body,
+            headers=headers,
+            name=name,
+            catch_response=True,
+            context=context,
         ) as resp:
+            if resp.status_code == 0:
+                # The server closed the kept-alive connection as the request left (gunicorn's
+                # keepalive timeout): a browser sends the request again on a new connection.
+                # This attempt is not counted (Recorder skips it), the second one is.
+                context["resent"] = True
+                resp.success()
+                REC.retries += 1
+                resp = self.client.request(method, path, data=body, headers=headers, name=name)
+                return resp.status_code in (200, 204)
             if resp.status_code not in (200, 204):
                 resp.failure(f"HTTP {resp.status_code}: {(resp.text or '')[:200]}")
                 return False
@@ -316,10 +337,14 @@ def run_stage(base, user_classes, users, seconds, max_requests, until=None) -> f
     env.events.request.add_listener(REC.on_request)
     runner = env.create_local_runner()
     GO.clear()
+    SIGNED_IN["n"] = 0
+    browsers = users - sum(getattr(c, "fixed_count", 0) for c in user_classes)
     runner.start(users, spawn_rate=max(users, 1))
     if runner.spawning_greenlet is not None:
         runner.spawning_greenlet.join()
-    gevent.sleep(1.0)  # every user signed in
+    deadline = time.monotonic() + 120
+    while SIGNED_IN["n"] < browsers and time.monotonic() < deadline:
+        gevent.sleep(0.1)  # every user signed in before the measure starts
     REC.reset()
     GO.set()
     deadline = time.monotonic() + seconds
@@ -344,7 +369,7 @@ def print_stage(title: str, elapsed: float) -> dict:
     errors = sum(REC.errors.values())
     print(
         f"\n{title}: {elapsed:.1f} s, {REC.requests:,} requests, {REC.page_loads} page loads "
-        f"({loads:.2f}/s), {errors} errors"
+        f"({loads:.2f}/s), {errors} errors, {REC.retries} resent after a closed keep-alive"
     )
     print(f"  {'request':<58} {'n':>6} {'p50 s':>7} {'p95 s':>7} {'err':>4}")
     names = sorted(set(REC.times) | set(REC.errors))
@@ -494,6 +519,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--admin-url", default=loadlib.DEFAULT_ADMIN_URL)
     ap.add_argument("--database", help="use this kept database (seeded) instead of a new one")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
+    ap.add_argument(
+        "--server-root",
+        type=Path,
+        default=loadlib.ROOT,
+        help="serve (and seed) from this checkout, e.g. an older commit's `git archive`, to "
+        "compare before and after (default: this one)",
+    )
     return ap.parse_args(argv)
 
 
@@ -507,6 +539,8 @@ def main(argv=None) -> int:
         f"{locust.__version__}"
     )
     print("load avg   {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    root = args.server_root.resolve()
+    print(f"server     {root}")
     data_dir = Path(tempfile.mkdtemp(prefix="bench_load_"))
     if args.database:
         scratch = loadlib.Scratch.existing(args.admin_url, args.database)
@@ -524,18 +558,23 @@ def main(argv=None) -> int:
                 str(args.reps),
                 "--days",
                 str(args.days),
+                root=root,
             )
             print(
                 f"seeded {scratch.name} in {time.perf_counter() - t0:.0f} s: "
                 f"{seeded.splitlines()[0]}"
             )
-        token = loadlib.cli(scratch.url, data_dir, "create-token", f"bench-{os.getpid()}").strip()
+        token = loadlib.cli(
+            scratch.url, data_dir, "create-token", f"bench-{os.getpid()}", root=root
+        ).strip()
         env = {
             k: v
             for k, v in (("WEB_CONCURRENCY", args.web_workers), ("COCKPIT_THREADS", args.threads))
             if v
         }
-        server = loadlib.Server(scratch.url, data_dir, args.port, env, data_dir / "gunicorn.log")
+        server = loadlib.Server(
+            scratch.url, data_dir, args.port, env, data_dir / "gunicorn.log", root=root
+        )
         server.wait_ready()
         base = server.base
         with open(server.log, encoding="utf-8", errors="replace") as log:

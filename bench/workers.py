@@ -9,7 +9,8 @@
    every rep-day a pass fetched to judge, with its version).
 3. ``--clients`` ingest clients post the demo company (``--reps`` × ``--days``, generated up to
    now) to ``/api/v1/ingest`` in batches of at most ``--batch`` records: the masters first,
-   then each client posts whole days (its share of them) in the generator's order.
+   then the day batches dealt round-robin to the clients (``--split chunk``: the records of a
+   day arrive out of order, as from many phones), or whole days per client (``--split day``).
 4. Once every batch is in and nothing is pending, the workers are stopped and the bench counts:
    judge runs per rep-day change (a (rep, day, version) judged more than once is a duplicate:
    must be 0), duplicate alerts (the same rule, rep, day and summary under two ids: must be
@@ -40,8 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import loadlib
-from loadlib import verdict
+import _loadlib as loadlib
+from _loadlib import verdict
 
 WRAPPER = """
 import json, os, sys, time
@@ -173,6 +174,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--poll", default="0.5")
+    ap.add_argument(
+        "--split",
+        choices=("chunk", "day"),
+        default="chunk",
+        help="deal the batches to the clients round-robin (default) or by whole days",
+    )
     ap.add_argument("--port", type=int, default=8072)
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--admin-url", default=loadlib.DEFAULT_ADMIN_URL)
@@ -254,13 +261,18 @@ def run(args, url, base, token, masters, days, workers, logs) -> int:
     for chunk in masters:
         post(session, base, token, chunk, stats[0])
 
+    if args.split == "day":  # each client posts whole days, in order
+        shares = [[c for d in days[i :: args.clients] for c in d] for i in range(args.clients)]
+    else:  # the chunks of every day dealt round-robin: a day's records arrive out of order
+        flat = [c for d in days for c in d]
+        shares = [flat[i :: args.clients] for i in range(args.clients)]
+
     def client(i: int) -> None:
         s = requests.Session()
-        for day_chunks in days[i :: args.clients]:
-            for chunk in day_chunks:
-                if time.monotonic() - t0 > args.timeout:
-                    return
-                post(s, base, token, chunk, stats[i])
+        for chunk in shares[i]:
+            if time.monotonic() - t0 > args.timeout:
+                return
+            post(s, base, token, chunk, stats[i])
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
     for th in threads:
@@ -359,6 +371,9 @@ def run(args, url, base, token, masters, days, workers, logs) -> int:
                 f"  {label} {table} {rule}: {n}  e.g. "
                 + "; ".join(f"{e['id']} ({e['day']})" for e in examples)
             )
+    for k in changed[:3]:
+        diff = {f: (before[k][f], after[k][f]) for f in before[k] if before[k][f] != after[k][f]}
+        print(f"  {k}: passes -> full re-judge: {diff}")
 
     results = [
         (f"0 ingest errors: {errors}", errors == 0),

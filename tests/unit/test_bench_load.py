@@ -1,4 +1,4 @@
-"""The pure helpers of the load benches (bench/loadlib.py): waves, labels, percentiles, freshness,
+"""The pure helpers of the load benches (bench/_loadlib.py): waves, labels, percentiles, freshness,
 GPS batches."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-import loadlib
-from loadlib import Captured, callback_label, freshness_seconds, group_waves, percentile
+import _loadlib as loadlib
+from _loadlib import Captured, callback_label, freshness_seconds, group_waves, percentile
 
 
 def _req(name: str, sent: float, done: float) -> Captured:

@@ -216,12 +216,13 @@ class Scratch:
         admin.dispose()
 
 
-def cli(url: str, data_dir: Path, *args: str, timeout: float = 3600) -> str:
-    """Run ``python -m dashboard ARGS`` on the database; return its standard output."""
+def cli(url: str, data_dir: Path, *args: str, timeout: float = 3600, root: Path = ROOT) -> str:
+    """Run ``python -m dashboard ARGS`` (of the checkout ``root``) on the database; return its
+    standard output."""
     env = {**os.environ, "DATABASE_URL": url, "COCKPIT_DATA_DIR": str(data_dir)}
     done = subprocess.run(
         [sys.executable, "-m", "dashboard", *args],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -234,9 +235,18 @@ def cli(url: str, data_dir: Path, *args: str, timeout: float = 3600) -> str:
 
 class Server:
     """gunicorn as scripts/run.sh starts it (``gunicorn --config gunicorn.conf.py app:server``,
-    from this Python's environment) on 127.0.0.1:``port``; its log goes to ``log``."""
+    from this Python's environment, in the checkout ``root``) on 127.0.0.1:``port``; its log
+    goes to ``log``."""
 
-    def __init__(self, url: str, data_dir: Path, port: int, env: dict[str, str], log: Path):
+    def __init__(
+        self,
+        url: str,
+        data_dir: Path,
+        port: int,
+        env: dict[str, str],
+        log: Path,
+        root: Path = ROOT,
+    ):
         self.base = f"http://127.0.0.1:{port}"
         full_env = {
             **os.environ,
@@ -251,7 +261,7 @@ class Server:
         self._out = open(log, "ab")  # noqa: SIM115 (open for the server's life)
         self.proc = subprocess.Popen(
             [venv_bin("gunicorn"), "--config", "gunicorn.conf.py", "app:server"],
-            cwd=ROOT,
+            cwd=root,
             env=full_env,
             stdout=self._out,
             stderr=subprocess.STDOUT,
