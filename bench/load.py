@@ -51,6 +51,7 @@ import os  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -585,9 +586,10 @@ def main(argv=None) -> int:
         if server is not None:
             server.stop()
         if args.keep or args.database:
-            print(f"kept database {scratch.name}")
+            print(f"kept database {scratch.name} (server log in {data_dir})")
         else:
             scratch.drop()
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def run(args, users: list[int], base: str, url: str, token: str) -> int:

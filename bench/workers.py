@@ -29,6 +29,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -241,9 +242,10 @@ def main(argv=None) -> int:
 
         dispose_engine(scratch.url)
         if args.keep:
-            print(f"kept database {scratch.name}")
+            print(f"kept database {scratch.name} (logs in {work})")
         else:
             scratch.drop()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def run(args, url, base, token, masters, days, workers, logs) -> int:
