@@ -19,6 +19,10 @@ worker_class = "gthread"
 threads = int(os.environ.get("COCKPIT_THREADS") or 4)
 # Server-side exports and first page loads of a cold worker may take a while.
 timeout = 120
+# Seconds a kept-alive connection waits for its next request. Browsers (and a proxy's upstream
+# pool) reuse connections between a page's callbacks and between pages; gunicorn's 2 s default
+# closed them between page loads, and a request sent just as one closed failed (bench/load.py).
+keepalive = 5
 graceful_timeout = 30
 # A worker is recycled after this many requests (with jitter), bounding slow memory growth.
 max_requests = 5000

@@ -130,6 +130,13 @@ def overdue_columns(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, Any]]:
+    """The overdue customers as grid rows: only the grid's columns (the service's frame also
+    carries ids, region and derived counts the grid never shows, half of the payload)."""
+    fields = [c["field"] for c in overdue_columns("en")]
+    return records(overdue[[f for f in fields if f in overdue.columns]])
+
+
 def breadcrumb(query: Mapping[str, Any], lang: str) -> html.Div:
     """Links back up the drill-down, keeping the period and region."""
     base = {k: v for k, v in query.items() if k in ("period", "from", "to", "region", "metric")}

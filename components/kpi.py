@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from components.figures import themed
 from components.formatting import fmt_change, fmt_kpi, fmt_value
 from components.i18n import t
 from dashboard.rules import SEVERITIES
@@ -82,19 +83,18 @@ def kpi_tiles(
     return dbc.Row(tiles, className="g-3")
 
 
-def _layout(fig: go.Figure, theme: str, height: int = 320) -> go.Figure:
+def _layout(fig: go.Figure, theme: str, height: int = 320) -> dict[str, Any]:
     fig.update_layout(
-        template="plotly_dark" if theme == "dark" else "plotly_white",
         height=height,
         margin={"l": 40, "r": 16, "t": 24, "b": 40},
         legend={"orientation": "h", "y": -0.2},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return fig
+    return themed(fig, theme)
 
 
-def empty_figure(lang: str, theme: str, height: int = 320) -> go.Figure:
+def empty_figure(lang: str, theme: str, height: int = 320) -> dict[str, Any]:
     fig = go.Figure()
     fig.add_annotation(
         text=t("common.empty", lang), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
@@ -112,7 +112,7 @@ def trend_figure(
     lang: str,
     theme: str,
     bar_metric: str | None = "visits",
-) -> go.Figure:
+) -> dict[str, Any]:
     """Line of a KPI over time, with visits as bars on a second axis."""
     if trend.empty:
         return empty_figure(lang, theme)
@@ -136,7 +136,7 @@ def trend_figure(
 _PCT = {"effective_rate", "plan_adherence", "sop_completion", "online_rate"}
 
 
-def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) -> go.Figure:
+def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) -> dict[str, Any]:
     """Horizontal bars comparing teams on one KPI (best at the top)."""
     if teams.empty:
         return empty_figure(lang, theme)
@@ -159,7 +159,7 @@ def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) 
 
 def distribution_figure(
     reps: pd.DataFrame, *, metric: str, group: str, lang: str, theme: str
-) -> go.Figure:
+) -> dict[str, Any]:
     """Box plot of a KPI across reps, one box per team."""
     if reps.empty:
         return empty_figure(lang, theme)
@@ -180,7 +180,7 @@ def distribution_figure(
     return _layout(fig, theme)
 
 
-def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> go.Figure:
+def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> dict[str, Any]:
     """Grade × team compliance heatmap: rows teams (team_name), one column per grade."""
     if heat.empty:
         return empty_figure(lang, theme)

@@ -375,27 +375,32 @@ def statement(claims: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     frame["flagged"] = frame["rules"].map(lambda r: 1 if len(r) else 0)
     frame["claims"] = 1
     sums = frame.groupby(keys, dropna=False)[list(STATEMENT_COLUMNS)].sum().reset_index()
-    reasons = (
-        frame.groupby(keys, dropna=False)
-        .apply(_reasons, include_groups=False)
-        .rename("reasons")
-        .reset_index()
-    )
-    sums = sums.merge(reasons, on=keys, how="left")
+    sums = sums.merge(_reasons(frame, keys), on=keys, how="left")
+    sums["reasons"] = sums["reasons"].fillna("")
     for name in ("claimed", "approved", "rejected", "queried", "pending", "at_risk"):
         sums[name] = sums[name].astype(float).round(2)
     return sums
 
 
-def _reasons(group: pd.DataFrame) -> str:
-    counts: dict[str, int] = {}
-    for rules in group["rules"]:
-        for rule in rules:
-            counts[rule] = counts.get(rule, 0) + 1
-    parts = [f"{rule} ×{n}" for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    rejected = group[group["status"] == "rejected"]["decision_note"].dropna()
-    notes: dict[str, int] = {}
-    for note in rejected:
-        notes[str(note)] = notes.get(str(note), 0) + 1
-    parts += [f"“{n}” ×{k}" for n, k in sorted(notes.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return "; ".join(parts)
+def _reasons(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: the rules that fired ("RULE ×n", most frequent first, then by
+    name), then the rejection notes ("“note” ×n", likewise), joined by "; ". Groups with
+    neither are left out. Counted over the whole frame at once (a per-group apply costs
+    hundreds of ms on a month of 500 reps)."""
+    rules = frame[[*keys, "rules"]].explode("rules").dropna(subset=["rules"])
+    rules = rules.groupby([*keys, "rules"], dropna=False).size().reset_index(name="n")
+    rules = rules.rename(columns={"rules": "label"})
+    rules["kind"] = 0
+    rules["text"] = rules["label"].astype(str) + " ×" + rules["n"].astype(str)
+    notes = frame.loc[frame["status"] == "rejected", [*keys, "decision_note"]]
+    notes = notes.dropna(subset=["decision_note"]).astype({"decision_note": str})
+    notes = notes.groupby([*keys, "decision_note"], dropna=False).size().reset_index(name="n")
+    notes = notes.rename(columns={"decision_note": "label"})
+    notes["kind"] = 1
+    notes["text"] = "“" + notes["label"] + "” ×" + notes["n"].astype(str)
+    parts = pd.concat([rules, notes], ignore_index=True)
+    if parts.empty:
+        return pd.DataFrame(columns=[*keys, "reasons"])
+    parts = parts.sort_values(["kind", "n", "label"], ascending=[True, False, True], kind="stable")
+    joined = parts.groupby(keys, dropna=False, sort=False)["text"].agg("; ".join)
+    return joined.rename("reasons").reset_index()

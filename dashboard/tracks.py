@@ -41,6 +41,8 @@ __all__ = [
 
 # A gap's displacement is plausible when it could be driven at this speed (60 km/h).
 CITY_SPEED_MPS = 16.7
+# The rep_days rollup keeps a day's km to the metre.
+KM_DECIMALS = 3
 
 # Device events that explain a signal gap (contract §2 SIGNAL_GAP), and how long before the gap
 # an event still counts as "just before" it.
@@ -483,6 +485,13 @@ def explain_gap(start_s: float, end_s: float, events: Iterable[tuple[float, str]
 # --------------------------------------------------------------------------
 # The day
 # --------------------------------------------------------------------------
+
+
+def stored_km(km: float) -> float:
+    """A day's tracked km as the rollup keeps it (to the metre). Whoever uses a day's km,
+    read from the rollup or recomputed from the fixes, uses this value: a rule's result must not
+    depend on whether the rollup was fresh when it ran."""
+    return round(float(km), KM_DECIMALS)
 
 
 def analyze_day(

@@ -638,7 +638,8 @@ def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
             "computed_at": row["computed_at"],
             **{f"f_{name}": row.get(name, 0) for name in _ROLLUP_FACTS},
         }
-        for row in rows
+        # In key order, as every writer of rep_days rows does: concurrent writers never deadlock.
+        for row in sorted(rows, key=lambda r: (r["rep_id"], r["local_date"]))
     ]
     for chunk in chunks(params, 1000):
         conn.execute(stmt, list(chunk))

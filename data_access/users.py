@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,17 +86,24 @@ def insert_token(conn: Connection, *, name: str, token_sha256: str, now: datetim
     )
 
 
+# A token's last use is noted at most this often: clients sending in parallel with one token
+# would otherwise queue on the token's row for every request.
+TOKEN_USE_NOTED_EVERY = timedelta(minutes=1)
+
+
 def use_token(conn: Connection, *, token_sha256: str, now: datetime) -> str | None:
-    """Return the name of a live token with this hash (and note its use), else None."""
+    """Return the name of a live token with this hash (and note its use, to the minute), else
+    None."""
     t = schema.api_tokens
     row = conn.execute(
-        sa.select(t.c.id, t.c.name).where(
+        sa.select(t.c.id, t.c.name, t.c.last_used_at).where(
             t.c.token_sha256 == token_sha256, t.c.revoked_at.is_(None)
         )
     ).one_or_none()
     if row is None:
         return None
-    conn.execute(t.update().where(t.c.id == row.id).values(last_used_at=now))
+    if row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_NOTED_EVERY:
+        conn.execute(t.update().where(t.c.id == row.id).values(last_used_at=now))
     return row.name
 
 

@@ -6,8 +6,7 @@ from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from components import teams as ui
-from components.drill import drill_level, drill_outputs, drill_search, drill_target
-from components.grids import records
+from components.drill import drill_level, drill_outputs, drill_search, drill_target, overdue_rows
 from components.kpi import distribution_figure, heatmap_figure, team_bar_figure, trend_figure
 from components.shell import forbidden
 from dashboard.services import drilldown, kpis
@@ -70,7 +69,7 @@ def render_team_charts(me, query, metric, grain):
 def render_compliance(me, query):
     result = kpis.compliance(current_engine(), me.user, filters_from_query(query))
     heatmap = heatmap_figure(result["heatmap"], lang=me.lang, theme=me.theme)
-    return heatmap, records(result["overdue"])
+    return heatmap, overdue_rows(result["overdue"])
 
 
 @callback(

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
-for script in bench/*.py; do
+for script in bench/[!_]*.py; do  # _*.py: helpers of the benches
   echo "==> $script"
   .venv/bin/python "$script" "$@"
 done

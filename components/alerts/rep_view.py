@@ -11,13 +11,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from components.figures import themed
 from components.i18n import t
 from components.kpi import SEVERITY_HEX, empty_figure
 
 
 def rep_history_figure(
     weekly: pd.DataFrame, *, by: str, lang: str, theme: str, height: int = 260
-) -> go.Figure:
+) -> dict[str, Any]:
     """Stacked weekly bars of one rep's alerts, by severity or by rule."""
     if weekly.empty or weekly.to_numpy().sum() == 0:
         return empty_figure(lang, theme, height)
@@ -33,7 +34,6 @@ def rep_history_figure(
         )
     fig.update_layout(
         barmode="stack",
-        template="plotly_dark" if theme == "dark" else "plotly_white",
         height=height,
         margin={"l": 40, "r": 16, "t": 16, "b": 40},
         legend={"orientation": "h", "y": -0.25, "traceorder": "normal"},
@@ -49,7 +49,7 @@ def rep_history_figure(
         rangemode="tozero", tickformat=",d", tick0=0, dtick=max(1, math.ceil(peak / 5))
     )
     fig.update_layout(showlegend=True)
-    return fig
+    return themed(fig, theme)
 
 
 def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: str) -> html.Div:

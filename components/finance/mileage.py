@@ -6,10 +6,9 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 from dash import html
 
+from components.figures import template_json
 from components.finance.common import STATUSES, code_labels, km, money
 from components.finance.exports import server_exported
 from components.finance.ids import MILEAGE_EXPORT, MILEAGE_GRID, MILEAGE_SHOWN
@@ -72,18 +71,6 @@ def mileage_rows(mileage: pd.DataFrame) -> list[dict[str, Any]]:
     return records(mileage[cols]) if not mileage.empty else []
 
 
-_TEMPLATES: dict[str, dict[str, Any]] = {}
-
-
-def _template(theme: str) -> dict[str, Any]:
-    """The plotly template of a theme as plain JSON, built once (validating it through
-    ``go.Figure.update_layout`` costs tens of ms on every call)."""
-    name = "plotly_dark" if theme == "dark" else "plotly_white"
-    if name not in _TEMPLATES:
-        _TEMPLATES[name] = pio.templates[name].to_plotly_json()
-    return _TEMPLATES[name]
-
-
 def _hline(y: float, dash: str, colour: str) -> dict[str, Any]:
     return {
         "type": "line",
@@ -97,9 +84,7 @@ def _hline(y: float, dash: str, colour: str) -> dict[str, Any]:
     }
 
 
-def ratio_figure(
-    ratios: pd.DataFrame, *, band: float, lang: str, theme: str
-) -> go.Figure | dict[str, Any]:
+def ratio_figure(ratios: pd.DataFrame, *, band: float, lang: str, theme: str) -> dict[str, Any]:
     """claimed ÷ tracked per claim date for the drifting reps, with the tolerance ratio (a plain
     figure dict with the page's chart layout: built on every ledger refresh)."""
     if ratios.empty:
@@ -115,7 +100,7 @@ def ratio_figure(
         for (_rep_id, name), part in ratios.groupby(["rep_id", "rep_name"], sort=False)
     ]
     layout = {
-        "template": _template(theme),
+        "template": template_json(theme),
         "height": 360,
         "margin": {"l": 40, "r": 16, "t": 24, "b": 40},
         "legend": {"orientation": "h", "y": -0.2},

@@ -15,6 +15,9 @@ from components.grids import records, to_xlsx_bytes
 from components.i18n import t
 
 STATEMENT_MONEY = ("claimed", "approved", "rejected", "queried", "pending", "at_risk")
+# Rows drawn on screen (and printed); the totals and the XLSX export cover every row. A month of
+# 500 reps drew thousands of table rows: megabytes of component JSON per callback.
+STATEMENT_ROWS_SHOWN = 200
 
 
 def statement_columns(by: str, lang: str) -> list[dict[str, Any]]:
@@ -35,7 +38,8 @@ def statement_columns(by: str, lang: str) -> list[dict[str, Any]]:
 def statement_table(
     rows: pd.DataFrame, totals: Mapping[str, Any], by: str, month: str, lang: str
 ) -> html.Div:
-    """The printable statement of a month."""
+    """The printable statement of a month: its first ``STATEMENT_ROWS_SHOWN`` rows, with a note
+    when there are more (the totals and the XLSX export hold them all)."""
     cols = statement_columns(by, lang)
     if rows.empty:
         return html.Div(
@@ -49,8 +53,18 @@ def statement_table(
 
     body = [
         html.Tr([html.Td(cell(c["field"], row.get(c["field"]))) for c in cols])
-        for row in rows.to_dict("records")
+        for row in rows.head(STATEMENT_ROWS_SHOWN).to_dict("records")
     ]
+    shown = min(len(rows), STATEMENT_ROWS_SHOWN)
+    note = (
+        html.P(
+            t("fin.st.shown", lang).format(n=f"{shown:,}", total=f"{len(rows):,}"),
+            className="small text-body-secondary",
+            id="finance-statement-shown",
+        )
+        if shown < len(rows)
+        else None
+    )
     foot = html.Tr(
         [html.Th(t("fin.st.total", lang)), *[html.Th("") for _ in cols[1:-9]]]
         + [html.Th(f"{totals['claims']:,}")]
@@ -73,6 +87,7 @@ def statement_table(
                 id="finance-statement-table",
                 className="fin-statement",
             ),
+            note,
         ]
     )
 

@@ -127,6 +127,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fin.st.by_team": ("按团队", "Per team"),
     "fin.st.month": ("月份", "Month"),
     "fin.st.title": ("{month} 费用对账单", "Expense statement {month}"),
+    "fin.st.shown": (
+        "显示前 {n} / {total} 行;合计含全部 {total} 行,导出 XLSX 可得全部",
+        "Showing the first {n} of {total} rows; the totals cover all {total}, the XLSX export "
+        "holds them all",
+    ),
     "fin.st.reasons": ("原因", "Reasons"),
     "fin.st.total": ("合计", "Total"),
     "fin.st.print": ("打印", "Print"),

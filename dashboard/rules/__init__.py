@@ -21,7 +21,7 @@ SEVERITY = {code: CATALOG[code].severity for code in AUTHENTICITY_RULES}
 
 # The judge's rule version: a stored rep-day judged under an older version is judged again, so a
 # revised rule takes effect on the past too (open alerts that no longer hold are withdrawn).
-JUDGE_VERSION = 2
+JUDGE_VERSION = 3
 # What changed in each version, per rule (quoted in the status events of withdrawn alerts).
 JUDGE_REVISIONS: dict[int, dict[str, str]] = {
     2: {
@@ -29,6 +29,10 @@ JUDGE_REVISIONS: dict[int, dict[str, str]] = {
         "data-quality event, contract §2a)",
         "STATIC_SPOOF": "counts only satellite fixes (identical network/wifi/fused positions are "
         "a phone's cached location, contract §2a)",
+    },
+    3: {
+        "MILEAGE_INFLATED": "the tracked km to the metre, as the rollup keeps it, also when the "
+        "judge recomputes it from the fixes (the result no longer depends on which it read)",
     },
 }
 SEVERITY_PENALTY = {"critical": 60, "high": 35, "medium": 15, "low": 5}

@@ -1,11 +1,14 @@
 """Background work that cooperates across processes and hosts: rollup refresh, then judging.
 
 One *pass* brings every dirty rollup up to date and judges every rep-day changed since it was
-last judged. A pass runs under one database lock (``data_access.locks``): with N web workers on
-M hosts (and any ``python -m dashboard worker``), at most one pass runs at a time, so each
-rep-day is refreshed and judged once per change and no two judges contend for the same rows.
-A process refused the lock does nothing: the holder looks for work again after releasing it, so
-a change committed while it held the lock is never left behind.
+last judged. Each of the two runs under its own database lock (``data_access.locks``): with N
+web workers on M hosts (and any ``python -m dashboard worker``), at most one process refreshes
+and at most one judges at a time, so each rep-day is refreshed and judged once per change and
+no two judges contend for the same rows. The rollups come first and have their own lock so the
+KPIs (read from the rollups) are fresh within a poll even while another process judges a long
+backlog; the judge also refreshes them between its rounds. A process refused the judge's lock
+judges nothing: the holder looks for work again after releasing it, so a change committed while
+it held the lock is never left behind.
 
 Each process has one ``runner``: it runs passes off the request path (at most one running and
 one waiting per database) and, when started with ``start``, polls for work nobody asked for
@@ -31,7 +34,10 @@ from data_access import locks
 
 logger = logging.getLogger("dashboard.background")
 
-PASS_LOCK = "background-pass"
+PASS_LOCK = "background-pass"  # judging
+ROLLUP_LOCK = "background-rollups"
+# Rep-days judged per round of a background pass, with the rollups refreshed between rounds.
+JUDGE_ROUND = 500
 
 NowFn = Callable[[], datetime]
 
@@ -69,6 +75,7 @@ def run_pass(engine: Engine, now_fn: NowFn = utc_now, *, wait_seconds: float = 0
     result = PassResult()
     deadline = time.monotonic() + wait_seconds
     while True:
+        result.refreshed += refresh_rollups(engine, now_fn)
         with locks.exclusive(engine, PASS_LOCK) as held:
             if held:
                 result.ran = True
@@ -84,10 +91,23 @@ def run_pass(engine: Engine, now_fn: NowFn = utc_now, *, wait_seconds: float = 0
         time.sleep(0.2)
 
 
+def refresh_rollups(engine: Engine, now_fn: NowFn = utc_now) -> int:
+    """Refresh the dirty rollups unless another process is doing it; return how many."""
+    with locks.exclusive(engine, ROLLUP_LOCK) as held:
+        if not held:
+            return 0
+        return rollups.refresh_rep_days(engine, now=now_fn())
+
+
 def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
+    def between_rounds() -> None:
+        result.refreshed += refresh_rollups(engine, now_fn)
+
     while True:
-        refreshed = rollups.refresh_rep_days(engine, now=now_fn())
-        judged = detect.detect_pending(engine, now=now_fn())
+        refreshed = refresh_rollups(engine, now_fn)
+        judged = detect.detect_pending(
+            engine, now=now_fn(), batch=JUDGE_ROUND, between_rounds=between_rounds
+        )
         result.refreshed += refreshed
         result.judged.add(judged)
         result.judged.seconds += judged.seconds

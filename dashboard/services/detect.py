@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -102,8 +102,16 @@ def detect(
     return result
 
 
-def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
-    """Judge the rep-days changed since they were last judged, and those the changes affect."""
+def detect_pending(
+    engine: Engine,
+    *,
+    now: datetime,
+    batch: int = _BATCH_REP_DAYS,
+    between_rounds: Callable[[], object] | None = None,
+) -> DetectResult:
+    """Judge the rep-days changed since they were last judged, and those the changes affect,
+    ``batch`` at a time; ``between_rounds`` runs after each round (the background pass
+    refreshes the rollups there, so they need not wait for a long backlog to be judged)."""
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)
@@ -111,11 +119,13 @@ def detect_pending(engine: Engine, *, now: datetime) -> DetectResult:
     photos = _PhotoCache()
     for _round in range(1000):
         with engine.connect() as conn:
-            rows = store.fetch_unjudged_rep_days(conn, limit=_BATCH_REP_DAYS)
+            rows = store.fetch_unjudged_rep_days(conn, limit=batch)
         if not rows:
             break
         touched = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
         result.add(_judge_isolated(engine, touched, configs, photos, now=now, expand=True))
+        if between_rounds is not None:
+            between_rounds()
     result.seconds = clock.perf_counter() - started
     return result
 
@@ -412,14 +422,15 @@ def _judge_date(
         alerts += auth.judge_rep_day(rd, config, hhmm)
         _note_uses(uses, rd)
         if rep in mileage_reps:
-            # The rollup keeps analyze_day(...).km of the day; recompute only when it is stale.
+            # The rollup keeps stored_km(analyze_day(...).km) of the day; recompute only when
+            # it is stale, to the same metre.
             if rep in rollup_km:
                 km[(rep, day)] = rollup_km[rep]
             else:
                 f = rd.fixes
-                km[(rep, day)] = tracks.analyze_day(
-                    f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config
-                ).km
+                km[(rep, day)] = tracks.stored_km(
+                    tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config).km
+                )
 
     queries = [index.photos[p["id"]] for p in pics if p["id"] in index.photos]
     found = index.matches_many(queries)
@@ -568,8 +579,16 @@ _NOTE = "judge_note"
 
 
 def _why_gone(rule: str) -> str:
-    """Why a stored alert or flag no longer holds, quoting the rule's revision if any."""
-    revised = JUDGE_REVISIONS.get(JUDGE_VERSION, {}).get(rule)
+    """Why a stored alert or flag no longer holds, quoting the rule's latest revision if any
+    (a database may skip judge versions: the latest revision of the rule is the one in force)."""
+    revised = next(
+        (
+            JUDGE_REVISIONS[v][rule]
+            for v in sorted(JUDGE_REVISIONS, reverse=True)
+            if v <= JUDGE_VERSION and rule in JUDGE_REVISIONS[v]
+        ),
+        None,
+    )
     if revised:
         return f"judge v{JUDGE_VERSION}: no longer holds; the rule was revised: {rule} {revised}"
     return f"judge v{JUDGE_VERSION}: no longer holds on the current records"

@@ -14,7 +14,7 @@ from dashboard.rules import authenticity as auth
 from dashboard.rules import quality
 from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
-from dashboard.tracks import analyze_day
+from dashboard.tracks import analyze_day, stored_km
 from data_access import facts as fact_store
 from data_access import failures as failure_store
 from data_access import judge as judge_store
@@ -121,7 +121,7 @@ def _compute(
                     "fixes": len(arr),
                     "first_fix_at": _instant(arr, first),
                     "last_fix_at": _instant(arr, last),
-                    "km": round(track.km, 3),
+                    "km": stored_km(track.km),
                     "computed_at": now,
                     **_visit_facts(facts_by_rep.get(row["rep_id"])),
                 }

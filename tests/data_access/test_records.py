@@ -246,3 +246,21 @@ def test_utc_datetime_column_stores_any_offset_and_reads_back_aware_utc(engine):
     assert stored == shanghai
     assert stored.tzinfo is UTC or stored.utcoffset() == timedelta(0)
     assert (stored.hour, stored.microsecond) == (1, 123456)
+
+
+def test_a_tokens_use_is_noted_at_most_once_a_minute(engine):
+    """Parallel clients of one token must not queue on its row for every request."""
+    from data_access import users
+
+    t0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        users.insert_token(conn, name="feed", token_sha256="h" * 64, now=t0)
+
+    def use(at: datetime) -> datetime:
+        with engine.begin() as conn:
+            assert users.use_token(conn, token_sha256="h" * 64, now=at) == "feed"
+            return conn.execute(sa.select(schema.api_tokens.c.last_used_at)).scalar_one()
+
+    assert use(t0) == t0
+    assert use(t0 + timedelta(seconds=59)) == t0
+    assert use(t0 + timedelta(seconds=61)) == t0 + timedelta(seconds=61)

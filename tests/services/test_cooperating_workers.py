@@ -157,3 +157,23 @@ def test_the_worker_verb_does_the_work_web_processes_leave_to_it(db_url, engine,
         out, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err[-3000:]
     assert out.count("worker: refreshed") == 2 and "1 alert(s)" in out
+
+
+def test_rollups_are_refreshed_while_another_process_holds_the_judges_lock(db_url, engine, now):
+    """The KPIs read the rollups: a long judging pass elsewhere must not keep them stale."""
+    from dashboard.services import ingest
+    from tests import builders as b
+
+    ingest.ingest_values(engine, b.company(), source="script", now=now)
+    holder = _python("-c", HOLDER.replace("test-lock", background.PASS_LOCK), db_url, "30")
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        done = background.run_pass(engine, lambda: now)
+        with engine.connect() as conn:
+            pending = judge_store.pending_work(conn)
+        # Refreshed here; the judging is left to the lock's holder.
+        assert done.refreshed > 0 and not done.ran
+        assert pending == {"dirty": False, "unjudged": True}
+    finally:
+        holder.kill()
+        holder.wait(30)

@@ -275,3 +275,24 @@ def test_seed_demo_judges_the_company_so_pages_have_alerts(engine, now):
     assert len(stored) == result.judged.alerts_written > 0
     assert "Judged" in demo_service.describe_seed(result)
     assert detect.detect_pending(engine, now=now).alerts_written == 0  # nothing left to judge
+
+
+def test_a_mileage_flag_is_the_same_whether_the_judge_read_the_rollup_or_recomputed_the_km(
+    engine, now
+):
+    """The judge recomputes a day's km when its rollup is stale (a pass racing an ingest) and
+    reads the rollup's otherwise: both must give the same flags, or a later pass rewrites them."""
+    config = DemoConfig(seed=3, reps=8, days=4, now=datetime(2026, 11, 27, 3, 0, tzinfo=UTC))
+    for batch in iter_demo_batches(config):
+        ingest.ingest_values(engine, batch, source="test", now=now)
+    detect.detect(engine, now=now)  # every rollup dirty: the km recomputed from the fixes
+    mileage = {k: v for k, v in flags_by_id(engine).items() if v["rule"] == "MILEAGE_INFLATED"}
+    assert mileage, "the demo injects inflated mileage claims"
+
+    rollups.refresh_rep_days(engine, now=now)
+    again = detect.detect(engine, now=now)  # the km read from the fresh rollups
+
+    assert (again.flags_written, again.flags_deleted) == (0, 0)
+    assert {k: v["evidence"] for k, v in flags_by_id(engine).items() if k in mileage} == {
+        k: v["evidence"] for k, v in mileage.items()
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -237,3 +238,81 @@ def test_statement_sums_per_group_by_decision_with_reasons():
     assert "DUPLICATE_RECEIPT ×1" in r1["reasons"] and "“receipt reused” ×1" in r1["reasons"]
     assert "which guest" not in r1["reasons"]  # only rejection reasons are listed
     assert out.loc["r2", "pending"] == 10.0 and out.loc["r2", "reasons"] == ""
+
+
+def _reasons_one_group(group: pd.DataFrame) -> str:
+    """The statement's reasons of one group, written plainly (the oracle of the vectorised
+    ``core._reasons``)."""
+    counts: dict[str, int] = {}
+    for rules in group["rules"]:
+        for rule in rules:
+            counts[rule] = counts.get(rule, 0) + 1
+    parts = [f"{rule} ×{n}" for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    notes: dict[str, int] = {}
+    for note in group[group["status"] == "rejected"]["decision_note"].dropna():
+        notes[str(note)] = notes.get(str(note), 0) + 1
+    parts += [f"“{n}” ×{k}" for n, k in sorted(notes.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return "; ".join(parts)
+
+
+STATUS_CHOICES = ["approved", "rejected", "queried", "pending"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_statement_reasons_equal_the_plain_per_group_count(seed):
+    rng = random.Random(seed)
+    n = rng.choice([0, 1, 5, 300])
+    rule_codes = ["OVER_CAP", "DUPLICATE_RECEIPT", "NO_VISIT_DAY", "MILEAGE_INFLATED"]
+    claims = pd.DataFrame(
+        {
+            "rep_id": [rng.choice(["r1", "r2", "r3", None]) for _ in range(n)],
+            "team_id": [rng.choice(["t1", "t2"]) for _ in range(n)],
+            "amount": [round(rng.uniform(1, 500), 2) for _ in range(n)],
+            "status": [
+                rng.choice(["approved", "rejected", "queried", "pending"]) for _ in range(n)
+            ],
+            "at_risk": [0.0] * n,
+            "rules": [rng.sample(rule_codes, rng.choice([0, 0, 1, 2])) for _ in range(n)],
+            "decision_note": [rng.choice([None, "no receipt", "personal", "b"]) for _ in range(n)],
+        },
+        columns=["rep_id", "team_id", "amount", "status", "at_risk", "rules", "decision_note"],
+    )
+    for keys in (["rep_id"], ["team_id", "rep_id"]):
+        out = core.statement(claims, keys)
+        expected = {
+            key if isinstance(key, tuple) else (key,): _reasons_one_group(group)
+            for key, group in claims.groupby(keys, dropna=False)
+        }
+        got = {tuple(row[k] for k in keys): row["reasons"] for row in out.to_dict("records")}
+        norm = lambda d: {tuple("∅" if pd.isna(x) else x for x in k): v for k, v in d.items()}  # noqa: E731
+        assert norm(got) == norm(expected)
+
+
+def _statement_rows(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rep_name": [f"Rep {i}" for i in range(n)],
+            "team_name": ["T"] * n,
+            "claims": [1] * n,
+            **{f: [1.0] * n for f in ("claimed", "approved", "rejected", "queried")},
+            **{f: [0.0] * n for f in ("pending", "at_risk")},
+            "flagged": [0] * n,
+            "reasons": [""] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize(("n", "drawn", "noted"), [(10, 10, False), (250, 200, True)])
+def test_statement_table_draws_at_most_200_rows_and_says_so(n, drawn, noted):
+    from components.finance.statement import statement_table
+
+    totals = {"claims": n, "flagged": 0} | {
+        f: 1.0 * n for f in ("claimed", "approved", "rejected", "queried", "pending", "at_risk")
+    }
+    table = statement_table(_statement_rows(n), totals, "rep", "2026-11", "en")
+    body = next(c for c in table.children[1].children if type(c).__name__ == "Tbody")
+    assert len(body.children) == drawn
+    note = table.children[-1]
+    assert (note is not None) == noted
+    if noted:
+        assert "200 of 250" in note.children

@@ -541,3 +541,30 @@ def test_compliance_of_counted_customers_equals_compliance_of_the_customers():
     assert kpis.compliance_heatmap(counted).set_index("team_id").loc["t1", "A"] == pytest.approx(
         2 / 3
     )
+
+
+def test_overdue_grid_rows_carry_only_the_grids_columns():
+    from components.drill import overdue_columns, overdue_rows
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["c1"],
+            "name": ["Store"],
+            "city": ["上海"],
+            "grade": ["A"],
+            "owner_rep_id": ["rep-1"],
+            "owner_name": ["Li"],
+            "team_id": ["t1"],
+            "team_name": ["Team 1"],
+            "region_id": ["reg-east"],
+            "verified_visits": [0],
+            "last_verified_date": [None],
+            "required_visits": [4],
+            "missing_visits": [4],
+            "days_since_last": [float("nan")],
+        }
+    )
+    rows = overdue_rows(frame)
+    assert list(rows[0]) == [c["field"] for c in overdue_columns("en")]
+    assert rows[0]["name"] == "Store" and rows[0]["last_verified_date"] is None
+    assert overdue_rows(frame.iloc[0:0]) == []

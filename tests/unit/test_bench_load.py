@@ -1,0 +1,95 @@
+"""The pure helpers of the load benches (bench/_loadlib.py): waves, labels, percentiles, freshness,
+GPS batches."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import _loadlib as loadlib
+from _loadlib import Captured, callback_label, freshness_seconds, group_waves, percentile
+
+
+def _req(name: str, sent: float, done: float) -> Captured:
+    return Captured("POST", "/_dash-update-component", name, sent, done, label=name)
+
+
+def test_callbacks_sent_together_form_one_wave_and_a_later_one_starts_the_next():
+    page = _req("page", 0.0, 1.0)
+    a, b = _req("a", 1.1, 1.5), _req("b", 1.12, 2.0)
+    chained = _req("chained", 1.6, 1.9)  # sent after a answered: may depend on it
+    waves = group_waves([chained, b, page, a])
+    assert [[r.label for r in w] for w in waves] == [["page"], ["a", "b"], ["chained"]]
+
+
+def test_no_callbacks_make_no_waves():
+    assert group_waves([]) == []
+
+
+def test_label_is_the_first_output_and_the_count_of_the_others():
+    body = json.dumps(
+        {
+            "output": "..x..",
+            "outputs": [
+                {"id": "teams-heatmap", "property": "figure"},
+                {"id": {"name": "teams-overdue", "type": "data-grid"}, "property": "rowData"},
+            ],
+        }
+    )
+    assert callback_label(body) == "teams-heatmap.figure+1"
+
+
+def test_label_of_a_single_output_drops_the_duplicate_suffix():
+    body = json.dumps(
+        {"output": "shell-url.search@abc", "outputs": {"id": "shell-url", "property": "search@abc"}}
+    )
+    assert callback_label(body) == "shell-url.search"
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"), [(50, 5.0), (95, 10.0), (100, 10.0), (1, 1.0), (10, 1.0), (11, 2.0)]
+)
+def test_percentile_is_nearest_rank(q, expected):
+    assert percentile([float(x) for x in range(10, 0, -1)], q) == expected
+
+
+def test_percentile_of_nothing_is_nan():
+    assert math.isnan(percentile([], 95))
+
+
+def test_fresh_from_the_first_final_sample_that_stays_final():
+    samples = [(10.0, "old"), (11.0, "new"), (12.0, "mid"), (13.0, "new"), (14.0, "new")]
+    assert freshness_seconds(samples, "new", ingest_end=9.5) == pytest.approx(3.5)
+
+
+def test_never_fresh_when_the_last_sample_is_not_final():
+    assert freshness_seconds([(1.0, "new"), (2.0, "old")], "new", ingest_end=0.0) is None
+
+
+def test_fresh_at_once_counts_zero_not_negative():
+    assert freshness_seconds([(5.0, "new")], "new", ingest_end=6.0) == 0.0
+
+
+def test_gps_batch_is_one_rep_day_in_local_working_hours_with_unique_ids():
+    fixes = loadlib.gps_batch(
+        rep_id="rep-1",
+        device_id="d1",
+        day=date(2026, 12, 4),
+        tz_offset_hours=8,
+        n=1000,
+        tag="t",
+        home=(31.0, 121.0),
+    )
+    assert len({f["id"] for f in fixes}) == 1000
+    assert {f["rep_id"] for f in fixes} == {"rep-1"}
+    # 10:00 Shanghai is 02:00 UTC; 1,000 fixes 20 s apart end before 15:34 local.
+    assert fixes[0]["ts"] == "2026-12-04T02:00:00Z"
+    assert fixes[-1]["ts"] == "2026-12-04T07:33:00Z"
+    assert fixes[-1]["lat"] > fixes[0]["lat"]
