@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition
+from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition, required_steps_per_template
 from data_access.frames import chunks
 from data_access.scope import (
     Scope,
@@ -477,8 +477,27 @@ def fetch_customer_visits(
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> list[dict[str, Any]]:
     """The customer's visits (by any rep), newest first: rep, times, distance, whether
-    effective, order amount and photo count."""
+    effective, order amount, photo count, and the SOP outcome (sop_required: distinct required
+    steps of the visit's template, sop_done: those done ok; the KPI layer's definition)."""
     p = schema.photos
+    s, ts = schema.sop_steps, schema.sop_template_steps
+    req = required_steps_per_template()
+    done = (
+        sa.select(sa.func.count(sa.distinct(s.c.step)))
+        .select_from(
+            s.join(
+                ts,
+                sa.and_(
+                    ts.c.template_id == v.c.sop_template_id,
+                    ts.c.code == s.c.step,
+                    ts.c.required.is_(True),
+                ),
+            )
+        )
+        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True))
+        .correlate(v)
+        .scalar_subquery()
+    )
     orders = (
         sa.select(o.c.visit_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
         .group_by(o.c.visit_id)
@@ -503,11 +522,14 @@ def fetch_customer_visits(
             sa.case((effective_condition(v, min_dwell_s), True), else_=False).label("effective"),
             sa.func.coalesce(orders.c.amount, 0.0).label("order_amount"),
             sa.func.coalesce(photos.c.n, 0).label("photos"),
+            sa.func.coalesce(req.c.n_required, 0).label("sop_required"),
+            done.label("sop_done"),
         )
         .select_from(
             v.outerjoin(r, r.c.id == v.c.rep_id)
             .outerjoin(orders, orders.c.visit_id == v.c.id)
             .outerjoin(photos, photos.c.visit_id == v.c.id)
+            .outerjoin(req, req.c.template_id == v.c.sop_template_id)
         )
         .where(v.c.customer_id == customer_id)
         .order_by(v.c.ts.desc(), v.c.id)
@@ -518,6 +540,8 @@ def fetch_customer_visits(
         row["effective"] = bool(row["effective"])
         row["order_amount"] = float(row["order_amount"])
         row["photos"] = int(row["photos"])
+        row["sop_required"] = int(row["sop_required"] or 0)
+        row["sop_done"] = int(row["sop_done"] or 0)
     return rows
 
 

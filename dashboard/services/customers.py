@@ -222,6 +222,37 @@ def customer_list(
     }
 
 
+def customer_export(
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    white_space: bool = False,
+) -> list[dict[str, Any]]:
+    """Every customer of the filter (no cap; the rows of ``list_customers``), for the page's
+    CSV/XLSX export."""
+    _check_filters(status, 1, 0)
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        rows, _ = store.fetch_customers(
+            conn,
+            scope=scope,
+            **_rhythm_args(config, today),
+            grade=grade,
+            status=status,
+            owner_rep_id=owner_rep_id,
+            city=city,
+            text=text,
+            white_since=white_space_since(today) if white_space else None,
+        )
+    return _decorate(rows, config)
+
+
 def map_bounds(value: Any) -> tuple[float, float, float, float] | None:
     """A Leaflet bounds value ``[[south, west], [north, east]]`` as (south, west, north, east),
     clamped to the globe; None for anything else (the whole scope is then in view)."""
