@@ -21,7 +21,7 @@
           at = end;
         });
         var ring = stops.length ? "conic-gradient(" + stops.join(",") + ")" : "#6b7280";
-        var size = p.n < 100 ? 34 : p.n < 1000 ? 42 : p.n < 10000 ? 50 : 58;
+        var size = p.n < 100 ? 30 : p.n < 1000 ? 36 : p.n < 10000 ? 42 : 48;
         var label = p.n >= 10000 ? Math.round(p.n / 1000) + "k" :
           p.n >= 1000 ? (p.n / 1000).toFixed(1) + "k" : String(p.n);
         var icon = L.divIcon({

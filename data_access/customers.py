@@ -348,7 +348,8 @@ def fetch_customer_map(
     east when given) for a map: ``{"total", "mode": "points", "points": [...]}`` when at most
     ``max_points`` match, else ``{"total", "mode": "cells", "cells": [...]}`` grouped in SQL
     by cells of ``cell_deg`` degrees (count, mean position, count per status, white space =
-    active and no effective visit on or after ``white_since``; ``white_only``: only those)."""
+    active and no effective visit on or after ``white_since``; ``white_only``: only those);
+    ``extent`` is (south, west, north, east) of the customers counted, None without any."""
     listed = _listed(
         scope=scope,
         today=today,
@@ -363,9 +364,19 @@ def fetch_customer_map(
     if bounds is not None:
         south, west, north, east = bounds
         conds += [x.lat.between(south, north), x.lon.between(west, east)]
-    total = int(
-        conn.execute(sa.select(sa.func.count()).select_from(listed).where(*conds)).scalar_one()
-    )
+    counted = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(x.lat),
+            sa.func.min(x.lon),
+            sa.func.max(x.lat),
+            sa.func.max(x.lon),
+        )
+        .select_from(listed)
+        .where(*conds)
+    ).one()
+    total = int(counted[0])
+    extent = None if total == 0 else tuple(float(v) for v in counted[1:])
     white = sa.and_(x.active.is_(True), sa.or_(x.last_visit.is_(None), x.last_visit < white_since))
     if total <= max_points:
         stmt = (
@@ -385,7 +396,7 @@ def fetch_customer_map(
         points = [dict(row) for row in conn.execute(stmt).mappings()]
         for row in points:
             row["white"] = bool(row["white"])
-        return {"total": total, "mode": "points", "points": points}
+        return {"total": total, "extent": extent, "mode": "points", "points": points}
     row_i = _cell_index(conn, x.lat, -90.0, cell_deg).label("i")
     col_j = _cell_index(conn, x.lon, -180.0, cell_deg).label("j")
     inner = (
@@ -427,7 +438,7 @@ def fetch_customer_map(
                 ),
             }
         )
-    return {"total": total, "mode": "cells", "cells": cells}
+    return {"total": total, "extent": extent, "mode": "cells", "cells": cells}
 
 
 def fetch_cities(conn: Connection, *, scope: Scope) -> list[str]:

@@ -108,27 +108,32 @@ def push_customer_filters(_me, grade, status, owner, city, text, white, query):
 @callback(
     Output(ids.MAP_LAYER, "data"),
     Output(ids.MAP_NOTE, "children"),
+    Output(ids.MAP, "viewport"),
     Input(ids.QUERY, "data"),
     Input(ids.MAP, "bounds"),
     Input(ids.MAP, "zoom"),
 )
 @guard()
 def render_customer_map(me, query, bounds, zoom):
+    """The customers in view; on a new filter (a new map, no viewport yet) the whole filter,
+    and the map flies to fit it (which asks again with the new viewport)."""
+    fit = bounds is None or ctx.triggered_id == ids.QUERY
     result = customers.customer_map(
         current_engine(),
         scope_of(me.user),
         today=company_today(),
-        bounds=customers.map_bounds(bounds),
+        bounds=None if fit else customers.map_bounds(bounds),
         zoom=zoom,
         **view.page_filters(query),
     )
-    return view.map_outputs(result, me.lang)
+    viewport = view.map_viewport(result) if fit else None
+    return *view.map_outputs(result, me.lang), viewport or no_update
 
 
 clientside_callback(
     ClientsideFunction(namespace="cockpitCustomers", function_name="open"),
     Output(ids.SHELL_URL, "pathname", allow_duplicate=True),
-    Output(ids.MAP, "viewport"),
+    Output(ids.MAP, "viewport", allow_duplicate=True),
     Input(ids.MAP_LAYER, "clickData"),
     prevent_initial_call=True,
 )

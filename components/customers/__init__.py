@@ -3,7 +3,7 @@ renders what it is given."""
 
 from components.customers import ids
 from components.customers.controls import filters_search, owner_options, page_filters
-from components.customers.coverage import map_outputs
+from components.customers.coverage import map_outputs, map_viewport
 from components.customers.layout import customers_page
 from components.customers.listing import export_file, list_outputs
 from components.customers.orphans import (
@@ -26,6 +26,7 @@ __all__ = [
     "ids",
     "list_outputs",
     "map_outputs",
+    "map_viewport",
     "nothing_picked",
     "orphan_rows",
     "owner_options",

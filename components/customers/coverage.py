@@ -123,6 +123,14 @@ def _cell(c: Mapping[str, Any], lang: str) -> dict[str, Any]:
     }
 
 
+def map_viewport(result: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The viewport that fits the customers of ``customer_map`` (None without any)."""
+    if not result.get("extent"):
+        return None
+    south, west, north, east = result["extent"]
+    return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds"}
+
+
 def map_outputs(result: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], str]:
     """The map layer's GeoJSON and the note under the map, from ``customer_map``."""
     if result["mode"] == "points":

@@ -53,29 +53,33 @@ def owner_label(row: Mapping[str, Any], lang: str) -> str:
 
 def list_columns(lang: str) -> list[dict[str, Any]]:
     """Columns of the customer grid (status keeps its code, shown translated)."""
+
+    def col(field: str, key: str, kind: str | None = None, **extra: Any) -> dict[str, Any]:
+        return column(field, t(key, lang), kind, headerTooltip=t(key, lang), **extra)
+
     return [
-        column(
+        col(
             "link",
-            t("cust.col.name", lang),
+            "cust.col.name",
             cellRenderer="markdown",
             pinned="left",
-            minWidth=200,
+            minWidth=190,
             tooltipField="name",
         ),
-        column("city", t("cust.col.city", lang), minWidth=90),
-        column("grade", t("cust.col.grade", lang), minWidth=80, maxWidth=110),
-        column("owner", t("cust.col.owner", lang), minWidth=170),
-        column("last_visit", t("cust.col.last_visit", lang), minWidth=120),
-        column("visits", t("cust.col.visits_28d", lang), minWidth=120, type="rightAligned"),
-        column(
+        col("city", "cust.col.city", minWidth=70),
+        col("grade", "cust.col.grade", minWidth=60, maxWidth=90),
+        col("owner", "cust.col.owner", minWidth=150),
+        col("last_visit", "cust.col.last_visit", minWidth=115),
+        col("visits", "cust.col.visits_28d", minWidth=95, type="rightAligned"),
+        col(
             "status",
-            t("cust.col.status", lang),
-            minWidth=110,
+            "cust.col.status",
+            minWidth=95,
             cellStyle=_STATUS_STYLE,
             valueFormatter=code_labels("cust.status", STATUSES, lang),
         ),
-        column("open_alerts", t("cust.col.open_alerts", lang), "int", minWidth=100),
-        column("orders_90d", t("cust.col.orders_90d", lang), "money", minWidth=120),
+        col("open_alerts", "cust.col.open_alerts", "int", minWidth=80),
+        col("orders_90d", "cust.col.orders_90d", "money", minWidth=110),
     ]
 
 

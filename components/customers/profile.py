@@ -19,8 +19,10 @@ from components.grids import column, data_grid
 from components.i18n import t
 from components.integrity import integrity_column, rule_names
 
-# Orders over time: this many days up to today.
+# Orders over time: the orders of at most this many days up to today, on an axis of at least
+# MIN_AXIS_DAYS days (from the first order shown).
 ORDERS_DAYS = 365
+MIN_AXIS_DAYS = 90
 
 
 def profile_page(customer_id: str | None, lang: str) -> html.Div:
@@ -235,6 +237,7 @@ def orders_figure(
     shown = [o for o in orders if since <= o["local_date"] <= today]
     if not shown:
         return None
+    start = min(shown[0]["local_date"], today - timedelta(days=MIN_AXIS_DAYS - 1))
     fig = go.Figure(
         go.Bar(
             x=[_iso(o["local_date"]) for o in shown],
@@ -249,7 +252,7 @@ def orders_figure(
         height=260,
         xaxis_title=t("cust.profile.orders.date", lang),
         yaxis_title=t("cust.profile.orders.axis", lang),
-        xaxis={"range": [_iso(since), _iso(today + timedelta(days=1))]},
+        xaxis={"range": [_iso(start), _iso(today + timedelta(days=1))]},
     )
     return fig
 

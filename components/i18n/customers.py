@@ -38,7 +38,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cust.col.grade": ("等级", "Grade"),
     "cust.col.owner": ("负责人 · 团队", "Owner · team"),
     "cust.col.last_visit": ("最近有效拜访", "Last effective visit"),
-    "cust.col.visits_28d": ("28 天有效拜访 / 要求", "Visits in 28 days / rule"),
+    "cust.col.visits_28d": ("28 天拜访/要求", "28-day visits / rule"),
     "cust.col.visits_28d_n": ("28 天有效拜访", "Visits in 28 days"),
     "cust.col.required_28d": ("要求次数(28 天)", "Required per 28 days"),
     "cust.col.status": ("节奏状态", "Status"),

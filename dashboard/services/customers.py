@@ -299,7 +299,9 @@ def customer_map(
     view, else ``{"total", "mode": "cells", "cells"}`` counted by the database per grid cell
     (``cell_degrees(zoom)``): n, mean lat/lon, white, status counts, the cell's bounds.
     ``white_space`` (only customers without an effective visit in ``WHITE_SPACE_DAYS`` days)
-    as in ``list_customers``; ``cell_deg`` and ``white_space_since`` are returned too."""
+    as in ``list_customers``; ``cell_deg``, ``white_space_since`` and ``extent`` (south,
+    west, north, east of the customers in view, at least 0.02° a side; None without any) are
+    returned too."""
     _check_filters(status, 1, 0)
     if not 1 <= max_points <= 20_000:
         raise ValueError(f"max_points: {max_points} is outside 1..20000")
@@ -324,6 +326,12 @@ def customer_map(
         )
     result["cell_deg"] = cell_deg
     result["white_space_since"] = since
+    if result["extent"] is not None:
+        # At least about a kilometre each way, so one customer does not zoom the map to a
+        # street.
+        south, west, north, east = result["extent"]
+        pad = max(0.0, 0.01 - (north - south) / 2), max(0.0, 0.01 - (east - west) / 2)
+        result["extent"] = (south - pad[0], west - pad[1], north + pad[0], east + pad[1])
     return result
 
 
