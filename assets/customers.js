@@ -52,7 +52,7 @@
         return ["/customers/" + encodeURIComponent(p.id), no];
       }
       if (p.k === "c" && p.b) {
-        return [no, { bounds: p.b, transition: "flyToBounds" }];
+        return [no, { bounds: p.b, transition: "fitBounds", options: { animate: false } }];
       }
       return [no, no];
     },

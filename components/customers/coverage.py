@@ -128,7 +128,13 @@ def map_viewport(result: Mapping[str, Any]) -> dict[str, Any] | None:
     if not result.get("extent"):
         return None
     south, west, north, east = result["extent"]
-    return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds"}
+    # No animation: a new filter re-renders the page, and Leaflet fails on a map removed
+    # mid-flight.
+    return {
+        "bounds": [[south, west], [north, east]],
+        "transition": "fitBounds",
+        "options": {"animate": False},
+    }
 
 
 def map_outputs(result: Mapping[str, Any], lang: str) -> tuple[dict[str, Any], str]:

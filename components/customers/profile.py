@@ -46,7 +46,7 @@ def not_found(lang: str) -> dbc.Alert:
 
 
 def _card(title: str, body: Any, **kw: Any) -> dbc.Card:
-    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="mb-3 h-100", **kw)
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(body)], className="h-100", **kw)
 
 
 def _pairs(items: Sequence[tuple[str, Any]]) -> html.Dl:
@@ -338,5 +338,5 @@ def render_profile(
             ],
             className="g-3",
         ),
-        _visits(profile["visits"], lang, theme),
+        html.Div(_visits(profile["visits"], lang, theme), className="mb-3"),
     ]
