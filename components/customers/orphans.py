@@ -166,7 +166,18 @@ def handover_preview(plan: Any, lang: str) -> html.Div:
     body = t("cust.handover.body", lang).format(
         n=len(plan.customers), rep=rep["name"], team=rep["team_name"]
     )
-    return html.Div([html.P(body), html.Ul(items, className="small mb-0")])
+    away = [row for row in plan.customers if row.get("region_id") != rep["region_id"]]
+    warning = (
+        dbc.Alert(
+            t("cust.handover.other_region", lang).format(n=len(away), region=rep["region_id"]),
+            color="warning",
+            className="py-2 mt-2 mb-0 small",
+            id="customers-handover-other-region",
+        )
+        if away
+        else None
+    )
+    return html.Div([html.P(body), html.Ul(items, className="small mb-0"), warning])
 
 
 def refused(reason: str, lang: str) -> dbc.Alert:

@@ -90,6 +90,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "以下 {n} 个客户将交给 {rep}({team}),并记入负责人历史:",
         "These {n} customers go to {rep} ({team}), kept in the owner history:",
     ),
+    "cust.handover.other_region": (
+        "注意:其中 {n} 个客户不在接收业务员所在的大区({region})。",
+        "Note: {n} of these customers are outside the receiving rep's region ({region}).",
+    ),
     "cust.handover.confirm": ("确认交接", "Hand over"),
     "cust.handover.cancel": ("取消", "Cancel"),
     "cust.handover.done": ("已交接 {n} 个客户给 {rep}。", "{n} customers handed over to {rep}."),

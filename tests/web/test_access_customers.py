@@ -374,3 +374,15 @@ def test_manager_previews_then_hands_region_a_orphans_over_with_owner_history(si
     # No longer orphans.
     out = _out(call(site, "manager", "render_orphans"))
     assert not {row["id"] for row in out[ORPHANS]["rowData"]} & set(orphans)
+
+
+def test_an_admin_may_hand_over_across_regions_after_a_warning(site):  # noqa: F811
+    orphan = _orphans(site)[REGION_B][0]
+    rep = _active_rep(site, REGION_A)
+    preview = _out(_preview(site, "admin", [orphan], rep))
+    assert preview["customers-handover"]["is_open"] is True
+    assert "customers-handover-other-region" in json.dumps(preview)
+    assert _owners(site, [orphan])[orphan] != rep
+    plan = preview["customers-handover-plan"]["data"]
+    call(site, "admin", "confirm_orphan_handover", {"customers-handover-plan.data": plan})
+    assert _owners(site, [orphan]) == {orphan: rep}
