@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition
+from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition, required_steps_per_template
 from data_access.frames import chunks
 from data_access.scope import (
     Scope,
@@ -177,14 +177,9 @@ def _listed(
     )
 
 
-def fetch_customers(
-    conn: Connection,
+def _filter_conditions(
+    x: Any,
     *,
-    scope: Scope,
-    today: date,
-    window_start: date,
-    orders_since: date,
-    cutoffs: Mapping[str, tuple[date, date]],
     ids: Sequence[str] | None = None,
     grade: Sequence[str] | None = None,
     status: Sequence[str] | None = None,
@@ -195,31 +190,9 @@ def fetch_customers(
     text: str | None = None,
     active: bool | None = True,
     orphans: bool = False,
-    sort: str = "status",
-    limit: int | None = None,
-    offset: int = 0,
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> tuple[list[dict[str, Any]], int]:
-    """Return (one page of customers in scope matching the filters, how many match in all).
-
-    Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
-    ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
-    (grade → the last-visit dates on or before which a customer is due, overdue);
-    ``open_alerts`` its open or acknowledged alerts; ``orders_90d`` the amount of orders of
-    visits from ``orders_since`` to ``today``. ``orphans``: only active customers whose owner
-    is missing or inactive. ``text`` matches id, name, address or contact (any case).
-    """
-    if sort not in SORTS:
-        raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
-    listed = _listed(
-        scope=scope,
-        today=today,
-        window_start=window_start,
-        orders_since=orders_since,
-        cutoffs=cutoffs,
-        min_dwell_s=min_dwell_s,
-    )
-    x = listed.c
+    white_since: date | None = None,
+) -> list[sa.ColumnElement[bool]]:
+    """The list's filters as conditions on the columns ``x`` of ``_listed``."""
     conds: list[sa.ColumnElement[bool]] = []
     if ids is not None:
         conds.append(x.id.in_(sorted(set(ids))))
@@ -249,6 +222,74 @@ def fetch_customers(
         conds.append(x.active.is_(active))
     if orphans:
         conds += [x.active.is_(True), sa.or_(x.owner_name.is_(None), x.owner_active.is_(False))]
+    if white_since is not None:
+        # White space: active, and no effective visit on or after ``white_since``.
+        conds += [
+            x.active.is_(True),
+            sa.or_(x.last_visit.is_(None), x.last_visit < white_since),
+        ]
+    return conds
+
+
+def fetch_customers(
+    conn: Connection,
+    *,
+    scope: Scope,
+    today: date,
+    window_start: date,
+    orders_since: date,
+    cutoffs: Mapping[str, tuple[date, date]],
+    ids: Sequence[str] | None = None,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    team_id: str | None = None,
+    region_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    active: bool | None = True,
+    orphans: bool = False,
+    white_since: date | None = None,
+    sort: str = "status",
+    limit: int | None = None,
+    offset: int = 0,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return (one page of customers in scope matching the filters, how many match in all).
+
+    Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
+    ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
+    (grade → the last-visit dates on or before which a customer is due, overdue);
+    ``open_alerts`` its open or acknowledged alerts; ``orders_90d`` the amount of orders of
+    visits from ``orders_since`` to ``today``. ``orphans``: only active customers whose owner
+    is missing or inactive. ``white_since``: only active customers without an effective visit
+    on or after that date. ``text`` matches id, name, address or contact (any case).
+    """
+    if sort not in SORTS:
+        raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+    listed = _listed(
+        scope=scope,
+        today=today,
+        window_start=window_start,
+        orders_since=orders_since,
+        cutoffs=cutoffs,
+        min_dwell_s=min_dwell_s,
+    )
+    x = listed.c
+    conds = _filter_conditions(
+        x,
+        ids=ids,
+        grade=grade,
+        status=status,
+        owner_rep_id=owner_rep_id,
+        team_id=team_id,
+        region_id=region_id,
+        city=city,
+        text=text,
+        active=active,
+        orphans=orphans,
+        white_since=white_since,
+    )
     rank = sa.case({s: i for i, s in enumerate(STATUS_ORDER)}, value=x.status, else_=9)
     order = {
         "status": (rank, x.grade, x.last_visit, x.name, x.id),
@@ -275,6 +316,129 @@ def fetch_customers(
         row["orders_90d"] = float(row["orders_90d"])
         row["owner_active"] = None if row["owner_active"] is None else bool(row["owner_active"])
     return rows, int(total)
+
+
+def _cell_index(conn: Connection, column: Any, origin: float, cell_deg: float) -> Any:
+    """floor((column - origin) / cell_deg) as an integer, on either dialect (SQLite's CAST
+    truncates, which is floor for the non-negative values ``origin`` makes; PostgreSQL's
+    rounds, so it floors first)."""
+    scaled = (column - origin) / cell_deg
+    if conn.dialect.name == "sqlite":
+        return sa.cast(scaled, sa.Integer)
+    return sa.cast(sa.func.floor(scaled), sa.Integer)
+
+
+def fetch_customer_map(
+    conn: Connection,
+    *,
+    scope: Scope,
+    today: date,
+    window_start: date,
+    orders_since: date,
+    cutoffs: Mapping[str, tuple[date, date]],
+    white_since: date,
+    white_only: bool = False,
+    bounds: tuple[float, float, float, float] | None,
+    max_points: int,
+    cell_deg: float,
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+    **filters: Any,
+) -> dict[str, Any]:
+    """The customers of the filter with a position (inside ``bounds`` = south, west, north,
+    east when given) for a map: ``{"total", "mode": "points", "points": [...]}`` when at most
+    ``max_points`` match, else ``{"total", "mode": "cells", "cells": [...]}`` grouped in SQL
+    by cells of ``cell_deg`` degrees (count, mean position, count per status, white space =
+    active and no effective visit on or after ``white_since``; ``white_only``: only those);
+    ``extent`` is (south, west, north, east) of the customers counted, None without any."""
+    listed = _listed(
+        scope=scope,
+        today=today,
+        window_start=window_start,
+        orders_since=orders_since,
+        cutoffs=cutoffs,
+        min_dwell_s=min_dwell_s,
+    )
+    x = listed.c
+    conds = _filter_conditions(x, white_since=white_since if white_only else None, **filters)
+    conds += [x.lat.is_not(None), x.lon.is_not(None)]
+    if bounds is not None:
+        south, west, north, east = bounds
+        conds += [x.lat.between(south, north), x.lon.between(west, east)]
+    counted = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(x.lat),
+            sa.func.min(x.lon),
+            sa.func.max(x.lat),
+            sa.func.max(x.lon),
+        )
+        .select_from(listed)
+        .where(*conds)
+    ).one()
+    total = int(counted[0])
+    extent = None if total == 0 else tuple(float(v) for v in counted[1:])
+    white = sa.and_(x.active.is_(True), sa.or_(x.last_visit.is_(None), x.last_visit < white_since))
+    if total <= max_points:
+        stmt = (
+            sa.select(
+                x.id,
+                x.name,
+                x.lat,
+                x.lon,
+                x.grade,
+                x.status,
+                x.owner_name,
+                sa.case((white, True), else_=False).label("white"),
+            )
+            .where(*conds)
+            .order_by(x.id)
+        )
+        points = [dict(row) for row in conn.execute(stmt).mappings()]
+        for row in points:
+            row["white"] = bool(row["white"])
+        return {"total": total, "extent": extent, "mode": "points", "points": points}
+    row_i = _cell_index(conn, x.lat, -90.0, cell_deg).label("i")
+    col_j = _cell_index(conn, x.lon, -180.0, cell_deg).label("j")
+    inner = (
+        sa.select(row_i, col_j, x.lat, x.lon, x.status, sa.case((white, 1), else_=0).label("w"))
+        .where(*conds)
+        .subquery("placed")
+    )
+    p = inner.c
+    stmt = (
+        sa.select(
+            p.i,
+            p.j,
+            sa.func.count().label("n"),
+            sa.cast(sa.func.avg(p.lat), sa.Float).label("lat"),
+            sa.cast(sa.func.avg(p.lon), sa.Float).label("lon"),
+            sa.func.sum(p.w).label("white"),
+            *(
+                sa.func.sum(sa.case((p.status == name, 1), else_=0)).label(name)
+                for name in STATUS_ORDER
+            ),
+        )
+        .group_by(p.i, p.j)
+        .order_by(p.i, p.j)
+    )
+    cells = []
+    for row in conn.execute(stmt).mappings():
+        cells.append(
+            {
+                "n": int(row["n"]),
+                "lat": float(row["lat"]),
+                "lon": float(row["lon"]),
+                "white": int(row["white"] or 0),
+                "status": {name: int(row[name] or 0) for name in STATUS_ORDER},
+                "bounds": (
+                    -90.0 + int(row["i"]) * cell_deg,
+                    -180.0 + int(row["j"]) * cell_deg,
+                    -90.0 + (int(row["i"]) + 1) * cell_deg,
+                    -180.0 + (int(row["j"]) + 1) * cell_deg,
+                ),
+            }
+        )
+    return {"total": total, "extent": extent, "mode": "cells", "cells": cells}
 
 
 def fetch_cities(conn: Connection, *, scope: Scope) -> list[str]:
@@ -324,8 +488,27 @@ def fetch_customer_visits(
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> list[dict[str, Any]]:
     """The customer's visits (by any rep), newest first: rep, times, distance, whether
-    effective, order amount and photo count."""
+    effective, order amount, photo count, and the SOP outcome (sop_required: distinct required
+    steps of the visit's template, sop_done: those done ok; the KPI layer's definition)."""
     p = schema.photos
+    s, ts = schema.sop_steps, schema.sop_template_steps
+    req = required_steps_per_template()
+    done = (
+        sa.select(sa.func.count(sa.distinct(s.c.step)))
+        .select_from(
+            s.join(
+                ts,
+                sa.and_(
+                    ts.c.template_id == v.c.sop_template_id,
+                    ts.c.code == s.c.step,
+                    ts.c.required.is_(True),
+                ),
+            )
+        )
+        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True))
+        .correlate(v)
+        .scalar_subquery()
+    )
     orders = (
         sa.select(o.c.visit_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
         .group_by(o.c.visit_id)
@@ -350,11 +533,14 @@ def fetch_customer_visits(
             sa.case((effective_condition(v, min_dwell_s), True), else_=False).label("effective"),
             sa.func.coalesce(orders.c.amount, 0.0).label("order_amount"),
             sa.func.coalesce(photos.c.n, 0).label("photos"),
+            sa.func.coalesce(req.c.n_required, 0).label("sop_required"),
+            done.label("sop_done"),
         )
         .select_from(
             v.outerjoin(r, r.c.id == v.c.rep_id)
             .outerjoin(orders, orders.c.visit_id == v.c.id)
             .outerjoin(photos, photos.c.visit_id == v.c.id)
+            .outerjoin(req, req.c.template_id == v.c.sop_template_id)
         )
         .where(v.c.customer_id == customer_id)
         .order_by(v.c.ts.desc(), v.c.id)
@@ -365,6 +551,8 @@ def fetch_customer_visits(
         row["effective"] = bool(row["effective"])
         row["order_amount"] = float(row["order_amount"])
         row["photos"] = int(row["photos"])
+        row["sop_required"] = int(row["sop_required"] or 0)
+        row["sop_done"] = int(row["sop_done"] or 0)
     return rows
 
 
@@ -530,3 +718,26 @@ def fetch_orphan_counts(conn: Connection, *, scope: Scope) -> dict[str, int]:
     )
     missing, inactive = conn.execute(stmt).one()
     return {"no_owner": int(missing or 0), "inactive_owner": int(inactive or 0)}
+
+
+def fetch_reps_in_scope(
+    conn: Connection, *, scope: Scope, active_only: bool = False
+) -> list[dict[str, Any]]:
+    """The reps in scope (id, name, active, team_id, team_name, region_id), by name and id."""
+    stmt = (
+        sa.select(
+            r.c.id,
+            r.c.name,
+            r.c.active,
+            r.c.team_id,
+            t.c.name.label("team_name"),
+            t.c.region_id,
+        )
+        .select_from(r.join(t, t.c.id == r.c.team_id))
+        .where(*rep_conditions(scope, active_only=active_only))
+        .order_by(r.c.name, r.c.id)
+    )
+    rows = [dict(row) for row in conn.execute(stmt).mappings()]
+    for row in rows:
+        row["active"] = bool(row["active"])
+    return rows

@@ -30,6 +30,12 @@ from data_access.scope import Scope
 ORDERS_DAYS = 90
 # The most rows one list call returns (a grid pages on the server past it).
 MAX_PAGE = 1000
+# White space: an active customer with no effective visit in this many days up to today.
+WHITE_SPACE_DAYS = 60
+# The map: individual points up to this many in view, else cells grouped on the server.
+MAP_MAX_POINTS = 2000
+# A map cell spans about this many screen pixels at the zoom asked for (256 px tiles).
+MAP_CELL_PX = 64
 EXPORT_FIELDS = (
     "id",
     "name",
@@ -126,6 +132,7 @@ def list_customers(
     text: str | None = None,
     active: bool | None = True,
     orphans: bool = False,
+    white_space: bool = False,
     sort: str = "status",
     limit: int = 500,
     offset: int = 0,
@@ -140,6 +147,8 @@ def list_customers(
     overdue, never), rhythm_from / due_on / overdue_on (dates; a never visited customer counts
     from created, else first_seen), open_alerts, orders_90d (CNY), orphan. Sorted by ``sort``
     (status: overdue, never, due, on rhythm; then grade and the oldest last visit).
+    ``white_space``: only active customers without an effective visit in the last
+    ``WHITE_SPACE_DAYS`` days (today included).
     """
     _check_filters(status, limit, offset)
     with engine.connect() as conn:
@@ -157,11 +166,173 @@ def list_customers(
             text=text,
             active=active,
             orphans=orphans,
+            white_since=white_space_since(today) if white_space else None,
             sort=sort,
             limit=limit,
             offset=offset,
         )
     return CustomerPage(_decorate(rows, config), total, limit, offset)
+
+
+def white_space_since(today: date) -> date:
+    """The first day of the white-space window: a customer with no effective visit on or after
+    it (``WHITE_SPACE_DAYS`` days up to ``today``) is white space."""
+    return today - timedelta(days=WHITE_SPACE_DAYS - 1)
+
+
+def customer_list(
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    limit: int = 500,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    white_space: bool = False,
+) -> dict[str, Any]:
+    """What the customer page shows above its map: ``rows`` (the first ``limit`` of the filter,
+    most urgent first), ``total`` (every customer of the filter), ``white_space`` (how many
+    active customers of the filter, without its white-space switch, had no effective visit in
+    ``WHITE_SPACE_DAYS`` days) and ``orphans`` (no_owner, inactive_owner in the scope)."""
+    filters = {
+        "grade": grade,
+        "status": status,
+        "owner_rep_id": owner_rep_id,
+        "city": city,
+        "text": text,
+    }
+    page = list_customers(
+        engine, scope, today=today, white_space=white_space, limit=limit, **filters
+    )
+    white = (
+        page
+        if white_space
+        else list_customers(engine, scope, today=today, white_space=True, limit=1, **filters)
+    )
+    with engine.connect() as conn:
+        orphans = store.fetch_orphan_counts(conn, scope=scope)
+    return {
+        "rows": page.rows,
+        "total": page.total,
+        "white_space": white.total,
+        "orphans": orphans,
+    }
+
+
+def customer_export(
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    white_space: bool = False,
+) -> list[dict[str, Any]]:
+    """Every customer of the filter (no cap; the rows of ``list_customers``), for the page's
+    CSV/XLSX export."""
+    _check_filters(status, 1, 0)
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        rows, _ = store.fetch_customers(
+            conn,
+            scope=scope,
+            **_rhythm_args(config, today),
+            grade=grade,
+            status=status,
+            owner_rep_id=owner_rep_id,
+            city=city,
+            text=text,
+            white_since=white_space_since(today) if white_space else None,
+        )
+    return _decorate(rows, config)
+
+
+def map_bounds(value: Any) -> tuple[float, float, float, float] | None:
+    """A Leaflet bounds value ``[[south, west], [north, east]]`` as (south, west, north, east),
+    clamped to the globe; None for anything else (the whole scope is then in view)."""
+    try:
+        (south, west), (north, east) = value
+        box = [float(south), float(west), float(north), float(east)]
+    except (TypeError, ValueError):
+        return None
+    if any(v != v or v in (float("inf"), float("-inf")) for v in box):
+        return None
+    south, north = sorted((max(-90.0, min(90.0, box[0])), max(-90.0, min(90.0, box[2]))))
+    west, east = sorted((max(-180.0, min(180.0, box[1])), max(-180.0, min(180.0, box[3]))))
+    return south, west, north, east
+
+
+def cell_degrees(zoom: Any) -> float:
+    """The side of a map cell in degrees at a zoom (about ``MAP_CELL_PX`` screen pixels; zoom
+    4 when unknown)."""
+    try:
+        level = max(0, min(18, int(zoom)))
+    except (TypeError, ValueError):
+        level = 4
+    return 360.0 * MAP_CELL_PX / (256 * 2**level)
+
+
+def customer_map(
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    bounds: tuple[float, float, float, float] | None = None,
+    zoom: Any = None,
+    max_points: int = MAP_MAX_POINTS,
+    grade: Sequence[str] | None = None,
+    status: Sequence[str] | None = None,
+    owner_rep_id: str | None = None,
+    city: str | None = None,
+    text: str | None = None,
+    white_space: bool = False,
+) -> dict[str, Any]:
+    """The customers of the filter in view (``bounds`` = south, west, north, east; None: all)
+    for the coverage map, light enough at any zoom: ``{"total", "mode": "points", "points"}``
+    (id, name, lat, lon, grade, status, owner_name, white) when at most ``max_points`` are in
+    view, else ``{"total", "mode": "cells", "cells"}`` counted by the database per grid cell
+    (``cell_degrees(zoom)``): n, mean lat/lon, white, status counts, the cell's bounds.
+    ``white_space`` (only customers without an effective visit in ``WHITE_SPACE_DAYS`` days)
+    as in ``list_customers``; ``cell_deg``, ``white_space_since`` and ``extent`` (south,
+    west, north, east of the customers in view, at least 0.02° a side; None without any) are
+    returned too."""
+    _check_filters(status, 1, 0)
+    if not 1 <= max_points <= 20_000:
+        raise ValueError(f"max_points: {max_points} is outside 1..20000")
+    cell_deg = cell_degrees(zoom)
+    since = white_space_since(today)
+    with engine.connect() as conn:
+        config = frequency_config_of(conn)
+        result = store.fetch_customer_map(
+            conn,
+            scope=scope,
+            **_rhythm_args(config, today),
+            white_since=since,
+            white_only=white_space,
+            bounds=bounds,
+            max_points=max_points,
+            cell_deg=cell_deg,
+            grade=grade,
+            status=status,
+            owner_rep_id=owner_rep_id,
+            city=city,
+            text=text,
+        )
+    result["cell_deg"] = cell_deg
+    result["white_space_since"] = since
+    if result["extent"] is not None:
+        # At least about a kilometre each way, so one customer does not zoom the map to a
+        # street.
+        south, west, north, east = result["extent"]
+        pad = max(0.0, 0.01 - (north - south) / 2), max(0.0, 0.01 - (east - west) / 2)
+        result["extent"] = (south - pad[0], west - pad[1], north + pad[0], east + pad[1])
+    return result
 
 
 def list_orphans(
@@ -477,6 +648,95 @@ def assign_customers(
             ],
         )
     return changing
+
+
+# ------------------------------------------------------------------ orphans from the page
+
+
+def rep_choices(engine: Engine, scope: Scope, *, active_only: bool = False) -> list[dict[str, Any]]:
+    """The reps of the scope (id, name, active, team_id, team_name, region_id), by name: the
+    owner filter of the list, and the receiving reps of a handover (``active_only``)."""
+    with engine.connect() as conn:
+        return store.fetch_reps_in_scope(conn, scope=scope, active_only=active_only)
+
+
+@dataclass(frozen=True)
+class OrphanHandover:
+    """What handing orphans to a rep moves (the preview), or moved."""
+
+    to_rep: dict[str, Any]
+    customers: list[dict[str, Any]]
+
+
+def _orphan_plan(
+    conn: Connection, scope: Scope, customer_ids: Sequence[str], to_rep: str, same_region: bool
+) -> OrphanHandover:
+    if scope.read_only:
+        raise HandoverRefused("scope: a read-only user cannot hand customers over")
+    wanted = list(dict.fromkeys(str(cid) for cid in customer_ids or ()))
+    if not wanted:
+        raise HandoverRefused("customers: pick at least one orphan")
+    if not to_rep:
+        raise HandoverRefused("to: pick the receiving rep")
+    target = store.fetch_rep_in_scope(conn, rep_id=to_rep, scope=scope)
+    if target is None:
+        raise HandoverRefused(f"to: unknown rep {to_rep!r}")
+    if not target["active"]:
+        raise HandoverRefused(f"to: rep {to_rep!r} is inactive; hand over to an active rep")
+    found = store.fetch_customers_in_scope(conn, ids=wanted, scope=scope)
+    missing = [cid for cid in wanted if cid not in found]
+    if missing:
+        raise HandoverRefused(f"customers: customer {missing[0]!r} not found")
+    if same_region:
+        away = [cid for cid in wanted if found[cid]["region_id"] != target["region_id"]]
+        if away:
+            raise HandoverRefused(
+                f"to: rep {to_rep!r} works in region {target['region_id']!r}, customer "
+                f"{away[0]!r} in {found[away[0]]['region_id']!r}; pick a rep of its region"
+            )
+    return OrphanHandover(target, [found[cid] for cid in wanted])
+
+
+def orphan_handover_preview(
+    engine: Engine,
+    scope: Scope,
+    *,
+    customer_ids: Sequence[str],
+    to_rep: str,
+    same_region: bool = False,
+) -> OrphanHandover:
+    """What ``hand_over_orphans`` would move, changing nothing; raises HandoverRefused as it
+    would (read-only scope, no customer or rep picked, an unknown, out-of-scope or inactive
+    rep, an unknown or out-of-scope customer, with ``same_region`` a rep of another region)."""
+    with engine.connect() as conn:
+        return _orphan_plan(conn, scope, customer_ids, to_rep, same_region)
+
+
+def hand_over_orphans(
+    engine: Engine,
+    scope: Scope,
+    *,
+    customer_ids: Sequence[str],
+    to_rep: str,
+    by: str,
+    now: datetime,
+    same_region: bool = False,
+    reason: str | None = None,
+) -> list[str]:
+    """Give customers (orphans picked on the page) to an active rep of the scope, checked as
+    ``orphan_handover_preview`` checks them, through ``assign_customers`` (owner history, one
+    transaction); return the ids whose owner changed."""
+    with engine.connect() as conn:
+        plan = _orphan_plan(conn, scope, customer_ids, to_rep, same_region)
+    return assign_customers(
+        engine,
+        scope,
+        customer_ids=[row["id"] for row in plan.customers],
+        to_rep=to_rep,
+        by=by,
+        reason=reason,
+        now=now,
+    )
 
 
 # ------------------------------------------------------------------ export

@@ -389,6 +389,7 @@ PAGE_READY = {
     "/alerts": "count:#alerts-count-total",
     "/finance": "grid:finance-claims",
     "/devices": "grid:devices-grid",
+    "/customers": "grid:customers-list",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
 }

@@ -123,8 +123,23 @@ def _replay_example(app) -> str:
     return f"/replay/{row.rep_id}/{str(row.local_date)[:10]}"
 
 
+def _customer_example(app) -> str:
+    """A customer in the demo manager's region with the most visits (so every role may open
+    it and its timeline has rows)."""
+    row = db_rows(
+        app,
+        "SELECT v.customer_id FROM visits v JOIN reps r ON r.id = v.rep_id "
+        "JOIN teams t ON t.id = r.team_id WHERE t.region_id = 'reg-east' "
+        "GROUP BY v.customer_id ORDER BY COUNT(*) DESC, v.customer_id LIMIT 1",
+    )[0]
+    return f"/customers/{row.customer_id}"
+
+
 # Pages with path variables: how to make an example path from the demo company.
-EXAMPLES = {"/replay/<rep_id>/<date>": _replay_example}
+EXAMPLES = {
+    "/replay/<rep_id>/<date>": _replay_example,
+    "/customers/<customer_id>": _customer_example,
+}
 
 
 def _pages_of(role: str) -> list[dict]:
@@ -273,10 +288,15 @@ def visit_every_page(dash_duo, demo_app, viewport: str, role: str) -> None:
         open_page(dash_duo, path if template else f"{path}?{DEMO_PERIOD}")
         if template == "/replay/<rep_id>/<date>":
             _wait_replay(dash_duo)
+        elif template == "/customers/<customer_id>":
+            wait_for(dash_duo, "#customer-name")
+            wait_for(dash_duo, "#customer-owner-history, #customer-status")
         else:
             assert path in PAGE_READY, f"{path}: say in PAGE_READY what shows it is ready"
             wait_until_ready(dash_duo, path)
         name = (template or path).strip("/").split("/")[0] or "overview"
+        if template == "/customers/<customer_id>":
+            name = "customer-profile"  # beside the list page's "customers"
         where = f"{viewport}-{role}-{lang}-{name}"
         until(
             lambda p=page: text_of(dash_duo, "#shell-current-page") == p[f"title_{lang}"],

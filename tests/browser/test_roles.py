@@ -38,7 +38,10 @@ def _pages() -> list[dict]:
 
 
 # Pages outside the navigation, and the browser tests that cover them.
-OFF_NAV_PAGES = {"/replay/<rep_id>/<date>": "tests/browser/test_replay.py"}
+OFF_NAV_PAGES = {
+    "/replay/<rep_id>/<date>": "tests/browser/test_replay.py",
+    "/customers/<customer_id>": "tests/browser/test_customers.py",
+}
 
 
 def test_the_page_registry_is_covered_by_these_tests(demo_app):

@@ -46,6 +46,7 @@ PAGE_ROLES = {
     "/teams": ROLES,
     "/data": ("exec", "admin"),
     "/devices": ("exec", "manager", "admin"),
+    "/customers": ROLES,
 }
 
 UPDATE = "/_dash-update-component"

@@ -26,10 +26,12 @@ try:
     # very modules, so that CALLS holds what every area file added to it.
     import test_access as access
     import test_access_alerts
+    import test_access_customers as customers
     import test_access_finance as finance
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_alerts  # noqa: F401
+    from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -39,7 +41,7 @@ site, region_b = access.site, access.region_b  # the module-scoped demo site and
 
 # How the access tests of each area call a callback (values, and the roles of an action
 # stricter than its page); a callback they do not know gets generic values and its page's roles.
-KNOWN = {**CALLS, **finance.FIN_CALLS}
+KNOWN = {**CALLS, **finance.FIN_CALLS, **customers.CUST_CALLS}
 
 UPDATE = "/_dash-update-component"
 ANONYMOUS, WALL = "anonymous", "wall"
