@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("key")
     st.add_argument("value")
     st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
-    st.add_argument("--note", metavar="TEXT", help="why")
+    st.add_argument(
+        "--note", "--reason", dest="note", metavar="TEXT", help="why (kept in the audit)"
+    )
     st.set_defaults(handler="judge:cmd_settings_set")
     h = verbs.add_parser(
         "handover",

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.contract import zone
 from dashboard.frequency import STATUSES, FrequencyConfig, due_dates
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services.settings import stored_values
+from dashboard.services.settings import frequency_config_of
 from data_access import alerts as alert_store
 from data_access import customers as store
 from data_access import records
@@ -66,17 +66,6 @@ class CustomerPage:
     def capped(self) -> bool:
         """Whether more customers match than this page shows ("showing N of M")."""
         return self.offset + len(self.rows) < self.total
-
-
-def frequency_config_of(conn: Connection) -> FrequencyConfig:
-    """The frequency rules in force (stored settings over the contract's defaults)."""
-    return FrequencyConfig.from_values(stored_values(conn))
-
-
-def load_frequency_config(engine: Engine) -> FrequencyConfig:
-    """The frequency rules in force."""
-    with engine.connect() as conn:
-        return frequency_config_of(conn)
 
 
 def _rhythm_args(config: FrequencyConfig, today: date) -> dict[str, Any]:
