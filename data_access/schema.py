@@ -169,7 +169,6 @@ tasks = sa.Table(
     sa.UniqueConstraint("customer_id", "due"),
     sa.Index(None, "rep_id", "status"),
     sa.Index(None, "region_id", "status"),
-    sa.Index(None, "created"),
 )
 sa.Index(
     "uq_tasks_open_customer_id",

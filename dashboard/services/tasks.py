@@ -81,19 +81,21 @@ def generate_on(
     cutoffs = {grade: due for grade, (due, _overdue) in config.cutoffs(on).items()}
     rows = store.fetch_due_rhythms(conn, on=on, due_cutoffs=cutoffs)
     planned = list(core.plan_tasks((_rhythm(row) for row in rows), on=on, config=config))
-    inserted = store.insert_tasks(
+    inserted = store.insert_open_tasks(
         conn,
         [
             {
-                **asdict(task),
-                "status": "open",
-                "visit_id": None,
-                "done_on": None,
-                "created_at": now,
-                "updated_at": now,
+                "id": task.id,
+                "customer_id": task.customer_id,
+                "rep_id": task.rep_id,
+                "region_id": task.region_id,
+                "grade": task.grade,
+                "created": task.created,
+                "due": task.due,
             }
             for task in planned
         ],
+        now=now,
     )
     return GenerateResult(on.isoformat(), due=len(planned), created=len(inserted))
 

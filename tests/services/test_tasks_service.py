@@ -103,16 +103,11 @@ def test_the_database_refuses_a_second_open_task_for_a_customer(world, now):
         "grade": "A",
         "created": D("2026-12-04"),
         "due": D("2026-12-04"),
-        "status": "open",
-        "visit_id": None,
-        "done_on": None,
-        "created_at": now,
-        "updated_at": now,
     }
     from data_access import tasks as task_store
 
     with world.begin() as conn:
-        assert task_store.insert_tasks(conn, [row]) == []
+        assert task_store.insert_open_tasks(conn, [row], now=now) == []
     assert "cust-1:2026-12-04" not in stored_tasks(world)
 
 

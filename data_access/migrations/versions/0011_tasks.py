@@ -39,7 +39,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('customer_id', 'due', name=op.f('uq_tasks_customer_id_due'))
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_tasks_created'), ['created'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_region_id_status'), ['region_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_rep_id_status'), ['rep_id', 'status'], unique=False)
         batch_op.create_index('uq_tasks_open_customer_id', ['customer_id'], unique=True, postgresql_where=OPEN_TASK, sqlite_where=OPEN_TASK)
@@ -51,6 +50,5 @@ def downgrade() -> None:
         batch_op.drop_index('uq_tasks_open_customer_id', postgresql_where=OPEN_TASK, sqlite_where=OPEN_TASK)
         batch_op.drop_index(batch_op.f('ix_tasks_rep_id_status'))
         batch_op.drop_index(batch_op.f('ix_tasks_region_id_status'))
-        batch_op.drop_index(batch_op.f('ix_tasks_created'))
 
     op.drop_table('tasks')
