@@ -221,6 +221,36 @@ def move_open_tasks(
     return moved
 
 
+def retarget_open_tasks(conn: Connection, *, now: datetime) -> int:
+    """Point every open task at its customer's current owner (None when the owner is missing
+    or inactive) and home region, after owner changes by ingest; return how many changed."""
+    r, t = schema.reps, schema.teams
+    owned = c.outerjoin(r, r.c.id == c.c.owner_rep_id).outerjoin(t, t.c.id == r.c.team_id)
+    rep_now = (
+        sa.select(sa.case((r.c.active.is_(True), c.c.owner_rep_id), else_=None))
+        .select_from(owned)
+        .where(c.c.id == tk.c.customer_id)
+        .scalar_subquery()
+    )
+    region_now = (
+        sa.select(sa.func.coalesce(t.c.region_id, c.c.region_id))
+        .select_from(owned)
+        .where(c.c.id == tk.c.customer_id)
+        .scalar_subquery()
+    )
+    stmt = (
+        tk.update()
+        .where(
+            tk.c.status == "open",
+            sa.or_(
+                tk.c.rep_id.is_distinct_from(rep_now), tk.c.region_id.is_distinct_from(region_now)
+            ),
+        )
+        .values(rep_id=rep_now, region_id=region_now, updated_at=now)
+    )
+    return int(conn.execute(stmt).rowcount)
+
+
 def fetch_tasks(
     conn: Connection,
     *,

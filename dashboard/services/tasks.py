@@ -3,7 +3,8 @@ them, and the daily step of the background work.
 
 - ``generate(engine, on=D)`` gives every due customer without an open task one open task for its
   owner (an orphan's has none), due on its rhythm base + interval; the database's unique keys
-  make it idempotent, also with several processes generating at once.
+  make it idempotent, also with several processes generating at once. It first points the open
+  tasks at their customers' current owners (owner changes by ingest, deactivated reps).
 - ``close_done(engine)`` marks done every open task whose customer had an effective visit on or
   after the task's creation (by anyone), with that visit.
 - ``export_rows`` gives contract §5's task objects: every task as it stands today, or, with a
@@ -78,6 +79,8 @@ def generate_on(
     conn: Connection, *, on: date, config: FrequencyConfig, now: datetime
 ) -> GenerateResult:
     """``generate`` on an open connection (in the caller's transaction)."""
+    # Open tasks follow their customer's owner (an owner changed by ingest, a rep deactivated).
+    store.retarget_open_tasks(conn, now=now)
     cutoffs = {grade: due for grade, (due, _overdue) in config.cutoffs(on).items()}
     rows = store.fetch_due_rhythms(conn, on=on, due_cutoffs=cutoffs)
     planned = list(core.plan_tasks((_rhythm(row) for row in rows), on=on, config=config))

@@ -19,6 +19,7 @@ from dashboard.services.detect import detect
 from dashboard.services.users import User
 from data_access import schema
 from data_access.scope import Scope
+from tests import builders as b
 from tests.customer_builders import company, effective_visit, load
 
 D = date.fromisoformat
@@ -247,6 +248,19 @@ def test_assigning_an_orphan_gives_its_open_task_to_the_new_owner(world, now):
         world, EVERYONE, customer_ids=["cust-x"], to_rep="rep-2", by="ops", now=now
     )
     assert stored_tasks(world)["cust-x:2026-12-04"]["rep_id"] == "rep-2"
+
+
+def test_open_tasks_follow_an_owner_changed_by_ingest_at_the_next_generation(world, now):
+    svc.generate(world, on=D("2026-12-04"), now=now)
+    load(world, [b.customer("cust-1", name="华联超市", owner_rep_id="rep-2")], now)
+    with world.begin() as conn:
+        conn.execute(schema.reps.update().where(schema.reps.c.id == "rep-n").values(active=False))
+    svc.generate(world, on=D("2026-12-05"), now=now)
+    tasks = stored_tasks(world)
+    assert tasks["cust-1:2026-12-03"]["rep_id"] == "rep-2"
+    # rep-n left: cust-n's task becomes an orphan's, still in its region.
+    assert tasks["cust-n:2026-12-04"]["rep_id"] is None
+    assert tasks["cust-n:2026-12-04"]["region_id"] == "reg-n"
 
 
 # ------------------------------------------------------------------ FREQUENCY_MISS
