@@ -345,3 +345,17 @@ def test_frequency_miss_is_in_the_queue_of_the_region_is_triaged_and_survives_de
     assert len(frequency_alerts(world)) == 3
     history = alert_service.rep_history(world, ADMIN, "rep-1", end=D("2026-12-10"))
     assert history["total"] == 1
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_frequency_miss_alert_opens_with_its_evidence_in_words(world, now, lang):
+    from components.alerts.evidence_panel import evidence_panel
+
+    frequency.judge_frequency(world, until=D("2026-12-10"), now=now)
+    detail = alert_service.alert_detail(world, MANAGER_E, "FREQUENCY_MISS:cust-1:2026-12-07")
+    assert detail is not None
+    panel = evidence_panel(detail, lang=lang, tile_url="blank")
+    text = str(panel)
+    assert ("拜访频次未达标" if lang == "zh" else "Visit frequency missed") in text
+    assert ("11 天" if lang == "zh" else "11 days") in text
+    assert ("10 天" if lang == "zh" else "10 days") in text
