@@ -175,7 +175,7 @@ _DEFINITIONS = {
         ("计划达成率", "在计划日期当天完成的计划拜访 ÷ 计划拜访;没有计划时显示“—”。"),
         (
             "拜访频次达标",
-            "截至期末的滚动 28 天内有效拜访次数达到等级要求(A 4 次、B 2 次、C 1 次)的客户 ÷ 该等级客户数。",
+            "截至期末的滚动 28 天内有效拜访次数达到等级要求(拜访频次设置,默认 A 4 次、B 2 次、C 1 次)的客户 ÷ 该等级客户数。",
         ),
         ("SOP 完成率", "已完成的必做步骤 ÷ 必做步骤(按拜访所用模板)。"),
         (
@@ -196,7 +196,7 @@ _DEFINITIONS = {
         ),
         (
             "Frequency compliance",
-            "Customers whose effective visits in the rolling 28 days to the period end meet their grade's rule (A 4, B 2, C 1) ÷ customers of that grade.",
+            "Customers whose effective visits in the rolling 28 days to the period end meet their grade's rule (the visit-frequency settings, default A 4, B 2, C 1) ÷ customers of that grade.",
         ),
         ("SOP completion", "Required steps done ÷ required steps (of the visit's template)."),
         (

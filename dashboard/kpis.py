@@ -96,7 +96,8 @@ KPI_DEFINITIONS: dict[str, str] = {
     "order_per_visit": "Order amount (CNY) of the period's visits ÷ visits.",
     "frequency_compliance": (
         "Customers whose verified visits in the rolling window ending at the period's end meet "
-        "their grade's rule (default A: 4, B: 2, C: 1 per 28 days) ÷ customers of that grade."
+        "their grade's rule (the frequency settings visits_per_28d_a/b/c; default A: 4, B: 2, "
+        "C: 1 per 28 days) ÷ customers of that grade."
     ),
     "online_rate": "Active reps with at least one GPS fix today ÷ active reps.",
 }
@@ -305,9 +306,11 @@ def rank_teams(
 class FrequencyRules:
     """Minimum verified visits per window by customer grade: (visits, window_days)."""
 
-    A: tuple[int, int] = (4, 28)
-    B: tuple[int, int] = (2, 28)
-    C: tuple[int, int] = (1, 28)
+    # The contract's defaults; the rules in force come from the settings store
+    # (``dashboard.frequency.FrequencyConfig.rules()``, read by the services).
+    A: tuple[int, int] = (default("visits_per_28d_a"), 28)
+    B: tuple[int, int] = (default("visits_per_28d_b"), 28)
+    C: tuple[int, int] = (default("visits_per_28d_c"), 28)
 
     def __post_init__(self) -> None:
         for grade in self.grades:

@@ -435,14 +435,18 @@ def _stored(
     date_col: str,
     pairs: Iterable[tuple[str, date]],
     extra_ids: Iterable[str] = (),
+    skip_rules: Iterable[str] = (),
 ) -> dict[str, Mapping[str, Any]]:
     by_date: dict[date, list[str]] = {}
     for rep, day in pairs:
         by_date.setdefault(day, []).append(rep)
+    skipped = sorted(set(skip_rules))
     out: dict[str, Mapping[str, Any]] = {}
     for day, reps in by_date.items():
         for chunk in chunks(sorted(set(reps)), _CHUNK):
             stmt = sa.select(table).where(table.c[date_col] == day, table.c.rep_id.in_(chunk))
+            if skipped:
+                stmt = stmt.where(table.c.rule.not_in(skipped))
             for row in conn.execute(stmt).mappings():
                 out[row["id"]] = row
     for chunk in chunks(sorted(set(extra_ids) - set(out)), 2000):
@@ -452,10 +456,24 @@ def _stored(
 
 
 def fetch_alerts_for(
-    conn: Connection, pairs: Iterable[tuple[str, date]], extra_ids: Iterable[str] = ()
+    conn: Connection,
+    pairs: Iterable[tuple[str, date]],
+    extra_ids: Iterable[str] = (),
+    *,
+    skip_rules: Iterable[str] = (),
 ) -> dict[str, Mapping[str, Any]]:
-    """Return the stored alerts of the rep-days (and of the extra ids), by id."""
-    return _stored(conn, schema.alerts, "local_date", pairs, extra_ids)
+    """Return the stored alerts of the rep-days (and of the extra ids), by id; alerts of
+    ``skip_rules`` (judged elsewhere) are left out of the rep-days'."""
+    return _stored(conn, schema.alerts, "local_date", pairs, extra_ids, skip_rules)
+
+
+def fetch_rule_alerts(
+    conn: Connection, rule: str, *, date_from: date, date_to: date
+) -> dict[str, Mapping[str, Any]]:
+    """Return the stored alerts of one rule with local_date in [date_from, date_to], by id."""
+    a = schema.alerts
+    stmt = sa.select(a).where(a.c.rule == rule, a.c.local_date.between(date_from, date_to))
+    return {row["id"]: row for row in conn.execute(stmt).mappings()}
 
 
 def fetch_flags_for(

@@ -144,6 +144,40 @@ customer_owner_history = sa.Table(
     sa.Index(None, "from_rep_id", "changed_at"),
 )
 
+# Visit tasks (contract §5): one open task per due customer, for its owner (None: an orphan's
+# task, shown to the managers of ``region_id``). A customer has at most one task per due date
+# and at most one open task (the partial unique index), so generation inserts with ON CONFLICT
+# DO NOTHING and stays idempotent with any number of processes generating at once.
+OPEN_TASK = sa.text("status = 'open'")
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.String(96), primary_key=True),
+    _ref("customer_id"),
+    _ref("rep_id", nullable=True),
+    _ref("region_id", nullable=True),
+    sa.Column("grade", sa.String(1), nullable=False),
+    # The local date the task was generated for, and the date the visit is due.
+    sa.Column("created", sa.Date, nullable=False),
+    sa.Column("due", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open | done (overdue is derived)
+    # The first effective visit to the customer on or after ``created`` (by anyone): done.
+    _ref("visit_id", nullable=True),
+    sa.Column("done_on", sa.Date),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("customer_id", "due"),
+    sa.Index(None, "rep_id", "status"),
+    sa.Index(None, "region_id", "status"),
+)
+sa.Index(
+    "uq_tasks_open_customer_id",
+    tasks.c.customer_id,
+    unique=True,
+    postgresql_where=OPEN_TASK,
+    sqlite_where=OPEN_TASK,
+)
+
 sop_templates = sa.Table(
     "sop_templates",
     metadata,

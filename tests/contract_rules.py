@@ -24,3 +24,5 @@ CONTRACT_EXPENSE = (
     "ENTERTAINMENT_NO_VISIT",
 )
 CONTRACT_RULES = set().union(*CONTRACT_SEVERITY.values(), CONTRACT_EXPENSE)
+# Process rules of the judge (contract §5: FREQUENCY_MISS), alerts in the same queue.
+CONTRACT_PROCESS_SEVERITY = {"medium": {"FREQUENCY_MISS"}}

@@ -24,6 +24,7 @@ THRESHOLDS: dict[str, tuple[str, bool]] = {
     "offset_s": ("tolerance_s", True),
     "run_s": ("min_run_s", True),
     "fixes": ("min_fixes", True),
+    "days_since": ("limit_days", True),
 }
 # Evidence keys that name records (shown as references, not as measurements).
 REFERENCE_KEYS = (
@@ -108,6 +109,9 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
             return f"{number:,.1f} km"
         if key.endswith("_cny"):
             return f"¥{number:,.2f}" if lang == "zh" else f"CN¥{number:,.2f}"
+        if key in ("days_since", "limit_days"):
+            days = f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
+            return f"{days} 天" if lang == "zh" else f"{days} days"
         if key in ("hamming", "max_hamming"):
             return f"{number:.0f} / 64"
         return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"

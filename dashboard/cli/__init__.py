@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("key")
     st.add_argument("value")
     st.add_argument("--by", required=True, metavar="NAME", help="who makes the change")
-    st.add_argument("--note", metavar="TEXT", help="why")
+    st.add_argument(
+        "--note", "--reason", dest="note", metavar="TEXT", help="why (kept in the audit)"
+    )
     st.set_defaults(handler="judge:cmd_settings_set")
     h = verbs.add_parser(
         "handover",
@@ -145,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.set_defaults(handler="customers:cmd_handover")
     _add_wall_link_verbs(verbs)
+    _add_task_verbs(verbs)
     return parser
 
 
@@ -158,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(importlib.import_module(f"dashboard.cli.{module}"), name)
     settings = Settings.from_env()
     try:
+        if args.verb in ("ingest", "refresh", "worker", "seed-demo", "detect", "tasks"):
+            # The background pass's daily task generation works on the company's today.
+            from dashboard.services import tasks
+
+            tasks.configure(settings.timezone)
         return handler(args, settings)
     except DatabaseUnavailable as exc:
         print(f"error: the database is unreachable: {exc}", file=sys.stderr)
@@ -188,3 +196,23 @@ def _add_wall_link_verbs(verbs) -> None:
     wr = wv.add_parser("revoke", help="revoke a wall link by name")
     wr.add_argument("name")
     wr.set_defaults(handler="users:cmd_wall_link_revoke")
+
+
+def _add_task_verbs(verbs) -> None:
+    k = verbs.add_parser("tasks", help="generate or export the visit tasks of due customers (§5)")
+    kv = k.add_subparsers(dest="action", required=True, metavar="ACTION")
+    kg = kv.add_parser(
+        "generate", help="one open task per due customer without one (idempotent); JSON summary"
+    )
+    kg.add_argument("--date", metavar="DATE", help="local date (default: the company's today)")
+    kg.set_defaults(handler="tasks:cmd_tasks_generate")
+    ke = kv.add_parser("export", help="print tasks as JSON Lines or CSV (contract §5 objects)")
+    ke.add_argument(
+        "--date", metavar="DATE", help="the tasks as they stood on this date (default: every task)"
+    )
+    ke.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    ke.add_argument("--rep", metavar="REP", help="only this rep's tasks")
+    ke.add_argument("--region", metavar="REGION", help="only this region's tasks")
+    ke.add_argument("--status", metavar="S,...", help="only these statuses: open, overdue, done")
+    ke.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    ke.set_defaults(handler="tasks:cmd_tasks_export")

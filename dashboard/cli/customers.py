@@ -43,7 +43,8 @@ def cmd_handover(args: argparse.Namespace, settings: Settings) -> int:
     verb = "would move" if args.dry_run else "moved"
     left = ", and deactivated the leaving rep" if args.deactivate and not args.dry_run else ""
     print(
-        f"{verb} {len(plan.customers)} customers and {len(plan.plans)} open plans "
+        f"{verb} {len(plan.customers)} customers, {len(plan.tasks)} open tasks and "
+        f"{len(plan.plans)} open plans "
         f"from {args.from_rep} to {args.to_rep}{left}",
         file=sys.stderr,
     )

@@ -18,7 +18,7 @@ from dashboard.cli.common import (
     print_json as _print_json,
 )
 from dashboard.cli.ingest import report_failures
-from dashboard.services import customers, detect, exports
+from dashboard.services import customers, detect, exports, frequency, tasks
 from dashboard.services import settings as rule_settings
 from dashboard.services.db import get_engine
 from dashboard.settings import Settings
@@ -37,11 +37,20 @@ def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
     try:
         start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
         engine = get_engine(settings.database_url)
-        result = detect.detect(engine, start, end, now=_now())
+        now = _now()
+        result = detect.detect(engine, start, end, now=now)
+        # FREQUENCY_MISS (contract §5) is judged per customer over the period, up to today.
+        today = tasks.company_today(now, settings.timezone)
+        until = today if end is None else min(end, today)
+        missed = (
+            None
+            if start is not None and start > until
+            else frequency.judge_frequency(engine, until=until, since=start, now=now)
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    _print_json(result.as_dict(), sys.stdout)
+    _print_json({**result.as_dict(), "frequency": missed and missed.as_dict()}, sys.stdout)
     report_failures(engine)
     return EXIT_OK
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from dashboard.demo.catalogue import (
     TEMPLATES,
     City,
 )
-from dashboard.demo.config import TZ_NAME, DemoConfig, hhmm_s
+from dashboard.demo.config import LOCAL_TZ, TZ_NAME, DemoConfig, hhmm_s
 from dashboard.geo import metres_per_degree
 
 # Target visit interval in working days per grade: A about weekly, B fortnightly, C monthly.
@@ -197,6 +198,7 @@ class World:
                 rec["owner_rep_id"] = self.reps[owner].id
             if contacts[c] is not None:
                 rec["contact_name"], rec["contact_phone"] = contacts[c]
+            rec["created"] = _created(self.cfg, c)
             out.append(rec)
         return out
 
@@ -226,6 +228,17 @@ _MOBILE_PREFIXES = ("138", "139", "137", "136", "135", "158", "159", "186", "188
 # Customers still owned by each rep who left (the orphans contract §5 lists until someone
 # owns them); the world's active rep keeps visiting them.
 _ORPHANS_PER_LEAVER = 2
+
+
+def _created(cfg: DemoConfig, c: int) -> str:
+    """The customer's ``created`` date (contract §5), derived from its index (no random draw, so
+    every other record stays as it was): most customers date from one to two years before the
+    demo's history starts, every 40th is new, signed within the last 25 days."""
+    today = cfg.now.astimezone(LOCAL_TZ).date()
+    if c % 40 == 17:
+        return (today - timedelta(days=c % 25)).isoformat()
+    history = math.ceil(cfg.days * 7 / 5) + 7
+    return (today - timedelta(days=history + 365 + (c * 7919) % 365)).isoformat()
 
 
 def _orphaned(w: World) -> dict[int, int]:

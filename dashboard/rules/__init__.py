@@ -17,7 +17,14 @@ from dashboard.thresholds import SETTINGS, SettingSpec, check_setting, default, 
 # Rule lists and severities come from the one catalog (``dashboard.rules.catalog``).
 AUTHENTICITY_RULES = codes("authenticity")
 EXPENSE_RULES = codes("expense")
-SEVERITY = {code: CATALOG[code].severity for code in AUTHENTICITY_RULES}
+# Process rules (contract §5, §7): alerts of the same queue as the authenticity rules.
+PROCESS_RULES = codes("process")
+# Every rule whose findings are alerts (the alert queue's rules, in the order it lists them).
+ALERT_RULES = AUTHENTICITY_RULES + PROCESS_RULES
+# Alert rules judged per customer over its visits, not per rep-day: the rep-day judge leaves
+# their alerts alone.
+CUSTOMER_RULES = ("FREQUENCY_MISS",)
+SEVERITY = {code: CATALOG[code].severity for code in ALERT_RULES}
 
 # The judge's rule version: a stored rep-day judged under an older version is judged again, so a
 # revised rule takes effect on the past too (open alerts that no longer hold are withdrawn).
@@ -142,11 +149,14 @@ def iso_z(t_s: float) -> str:
 from dashboard.rules.integrity import integrity_score  # noqa: E402  (re-exported)
 
 __all__ = [
+    "ALERT_RULES",
     "AUTHENTICITY_RULES",
     "CATALOG",
+    "CUSTOMER_RULES",
     "EXPENSE_RULES",
     "JUDGE_REVISIONS",
     "JUDGE_VERSION",
+    "PROCESS_RULES",
     "SETTINGS",
     "SEVERITIES",
     "SEVERITY",

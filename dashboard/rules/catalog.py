@@ -55,6 +55,12 @@ def _expense(code: str, unit: str, names: tuple[str, str], desc: tuple[str, str]
     return RuleSpec(code, "expense", None, unit, *names, *desc)
 
 
+def _process(
+    code: str, severity: str, unit: str, names: tuple[str, str], desc: tuple[str, str]
+) -> RuleSpec:
+    return RuleSpec(code, "process", severity, unit, *names, *desc)
+
+
 # Authenticity rules by severity, in the order the pages list them (contract §2); expense rules
 # in the order of contract §3.
 _SPECS = (
@@ -177,6 +183,18 @@ _SPECS = (
         "time",
         ("工作时间外签到", "Off-hours check-in"),
         ("签到发生在业务员的工作时间之外。", "A check-in outside the rep's working hours."),
+    ),
+    # Process rules (contract §5 and §7): judged like the authenticity rules, alerts in the same
+    # queue, but about how the work is done rather than whether a record is genuine.
+    _process(
+        "FREQUENCY_MISS",
+        "medium",
+        "days",
+        ("拜访频次未达标", "Visit frequency missed"),
+        (
+            "客户超过其等级要求的拜访间隔(28 天 ÷ 每 28 天所需有效拜访次数)再加宽限天数(默认 3 天)仍没有有效拜访:每个逾期周期在逾期第一天提醒一次,之后的有效拜访结束该周期。",
+            "The customer went without an effective visit for longer than its grade's interval (28 days ÷ the effective visits required per 28 days) plus the grace (3 days by default): one alert per overdue spell, on its first overdue day; a later effective visit ends the spell.",
+        ),
     ),
     _expense(
         "MILEAGE_INFLATED",

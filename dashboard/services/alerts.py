@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
 from dashboard.filters import Filters
-from dashboard.rules import AUTHENTICITY_RULES
+from dashboard.rules import ALERT_RULES
 from dashboard.rules import SEVERITIES as CATALOG_SEVERITIES
 from dashboard.rules.catalog import CATALOG
 from dashboard.rules.integrity import visit_integrity
@@ -37,8 +37,9 @@ from dashboard.services import quality as quality_service
 from dashboard.services.users import User, scope_of
 from data_access import alerts as store
 
-# The rule catalog's authenticity rules and severities, in the order the pages list them.
-RULES = AUTHENTICITY_RULES
+# The rule catalog's alert rules (authenticity, then process rules such as FREQUENCY_MISS) and
+# severities, in the order the pages list them.
+RULES = ALERT_RULES
 SEVERITIES = CATALOG_SEVERITIES
 STATUSES = ("open", "acknowledged", "confirmed", "dismissed")
 FINAL_STATUSES = frozenset({"confirmed", "dismissed"})

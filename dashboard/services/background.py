@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from dashboard.services import detect, rollups
+from dashboard.services import detect, rollups, tasks
 from dashboard.services.db import get_engine, is_unavailable_error
 from data_access import judge as judge_store
 from data_access import locks
@@ -59,11 +59,11 @@ class PassResult:
         return self.refreshed + self.judged.rep_days
 
 
-def has_pending(engine: Engine) -> bool:
-    """Is any rollup dirty, or any rep-day waiting to be judged?"""
+def has_pending(engine: Engine, now_fn: NowFn = utc_now) -> bool:
+    """Is any rollup dirty, any rep-day waiting to be judged, or today's tasks to generate?"""
     with engine.connect() as conn:
         pending = judge_store.pending_work(conn)
-    return pending["dirty"] or pending["unjudged"]
+    return pending["dirty"] or pending["unjudged"] or tasks.daily_pending(engine, now=now_fn())
 
 
 def run_pass(engine: Engine, now_fn: NowFn = utc_now, *, wait_seconds: float = 0.0) -> PassResult:
@@ -83,7 +83,7 @@ def run_pass(engine: Engine, now_fn: NowFn = utc_now, *, wait_seconds: float = 0
         if held:
             # Released: a requester refused while this process held the lock relies on this
             # look (its change was committed before it asked).
-            if not has_pending(engine):
+            if not has_pending(engine, now_fn):
                 return result
             continue
         if time.monotonic() >= deadline:
@@ -112,7 +112,9 @@ def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
         result.judged.add(judged)
         result.judged.seconds += judged.seconds
         if refreshed == 0 and judged.rep_days == 0:
-            return
+            break
+    # Visit tasks (contract §5): closed by the visits just stored; generated once a day.
+    tasks.background_step(engine, now=now_fn(), visits_changed=result.work > 0)
 
 
 class Runner:

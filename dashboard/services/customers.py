@@ -20,10 +20,11 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.contract import zone
 from dashboard.frequency import STATUSES, FrequencyConfig, due_dates
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services.settings import stored_values
+from dashboard.services.settings import frequency_config_of
 from data_access import alerts as alert_store
 from data_access import customers as store
 from data_access import records
+from data_access import tasks as task_store
 from data_access.scope import Scope
 
 # Orders of the list: the amount over this many days up to today.
@@ -72,17 +73,6 @@ class CustomerPage:
     def capped(self) -> bool:
         """Whether more customers match than this page shows ("showing N of M")."""
         return self.offset + len(self.rows) < self.total
-
-
-def frequency_config_of(conn: Connection) -> FrequencyConfig:
-    """The frequency rules in force (stored settings over the contract's defaults)."""
-    return FrequencyConfig.from_values(stored_values(conn))
-
-
-def load_frequency_config(engine: Engine) -> FrequencyConfig:
-    """The frequency rules in force."""
-    with engine.connect() as conn:
-        return frequency_config_of(conn)
 
 
 def _rhythm_args(config: FrequencyConfig, today: date) -> dict[str, Any]:
@@ -402,6 +392,8 @@ class HandoverPlan:
     deactivate: bool
     today: date
     warnings: list[str] = field(default_factory=list)
+    # The leaving rep's open visit tasks of the moving customers (contract §5): they move too.
+    tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready: who to whom, the customer ids, the plan ids and dates, deactivation."""
@@ -410,6 +402,7 @@ class HandoverPlan:
             "to": self.to_rep["id"],
             "customers": [row["id"] for row in self.customers],
             "plans": [{"id": p["id"], "date": p["date"].isoformat()} for p in self.plans],
+            "tasks": [t["id"] for t in self.tasks],
             "deactivated": self.deactivate,
             "from_date": self.today.isoformat(),
             "warnings": self.warnings,
@@ -476,7 +469,10 @@ def _plan_handover(
         )
     if not moving and not plans:
         warnings.append(f"rep {from_rep!r} owns no customer and has no open plan")
-    return HandoverPlan(source, target, moving, plans, deactivate, today, warnings)
+    open_tasks = task_store.fetch_open_tasks_of(
+        conn, rep_id=from_rep, customer_ids=[row["id"] for row in moving]
+    )
+    return HandoverPlan(source, target, moving, plans, deactivate, today, warnings, open_tasks)
 
 
 def handover_preview(
@@ -522,8 +518,9 @@ def handover(
     now: datetime,
 ) -> HandoverPlan:
     """Move a rep's customers (all, or the listed ones) to another rep in one transaction
-    (contract §5), with their open plans from the leaving rep's today on when all customers
-    move or the rep is deactivated; optionally deactivate the leaving rep.
+    (contract §5), with the open visit tasks of those customers, and their open plans from the
+    leaving rep's today on when all customers move or the rep is deactivated; optionally
+    deactivate the leaving rep.
 
     Writes one owner-history row per customer (source "handover", ``by``, ``reason``) and one
     audit event (``status_events``, subject "rep"). The leaving rep's visits, tracks, claims
@@ -567,6 +564,13 @@ def handover(
             ],
         )
         store.move_plans(conn, plan_ids=[p["id"] for p in plan.plans], to_rep_id=to_rep, now=now)
+        task_store.move_open_tasks(
+            conn,
+            customer_ids=ids,
+            to_rep_id=to_rep,
+            region_id=plan.to_rep["region_id"],
+            now=now,
+        )
         # The planned-stop KPIs of both reps' days change.
         records.mark_rep_days_dirty(
             conn, {(rep, p["date"]) for p in plan.plans for rep in (from_rep, to_rep)}
@@ -589,6 +593,7 @@ def handover(
                 {
                     "customers": len(ids),
                     "plans": len(plan.plans),
+                    "tasks": len(plan.tasks),
                     "deactivated": deactivate,
                     "reason": reason,
                 },
@@ -630,6 +635,10 @@ def assign_customers(
             raise HandoverRefused(f"customers: customer {missing[0]!r} not found")
         changing = [cid for cid in wanted if found[cid]["owner_rep_id"] != to_rep]
         store.set_customer_owner(
+            conn, customer_ids=changing, to_rep_id=to_rep, region_id=target["region_id"], now=now
+        )
+        # Their open visit tasks (an orphan's has no owner yet) go to the new owner too.
+        task_store.move_open_tasks(
             conn, customer_ids=changing, to_rep_id=to_rep, region_id=target["region_id"], now=now
         )
         records.add_owner_history(

@@ -7,12 +7,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
-from dashboard.services import customers, detect, ingest, rollups, users
+from dashboard.services import customers, detect, ingest, rollups, tasks, users
 from data_access.scope import Scope
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
@@ -32,6 +32,8 @@ class SeedResult:
     seconds: float
     logins: list[tuple[str, str, str, tuple[str, ...]]]
     judged: detect.DetectResult | None = None
+    # The day's visit tasks and FREQUENCY_MISS (contract §5), as the background step does them.
+    daily: dict[str, Any] | None = None
 
 
 def seed_demo(
@@ -71,10 +73,14 @@ def seed_demo(
     rollups.refresh_rep_days(engine, now=now)
     # Judge the whole company once, so the pages have alerts from the first start.
     judged = detect.detect(engine, now=now)
+    # Today's visit tasks and the overdue spells of the last 90 days, so the task list and the
+    # FREQUENCY_MISS alerts are there from the first start (the background step then finds
+    # today done).
+    daily = tasks.background_step(engine, now=now, visits_changed=True)
     if progress:
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
-    return SeedResult(total, time.perf_counter() - started, logins, judged)
+    return SeedResult(total, time.perf_counter() - started, logins, judged, daily)
 
 
 def create_demo_logins(engine: Engine, *, now: datetime):
@@ -101,6 +107,14 @@ def describe_seed(result: SeedResult) -> str:
         lines.append(
             f"Judged {j.rep_days:,} rep-days in {j.seconds:.1f} s: {j.alerts_written:,} alerts, "
             f"{j.flags_written:,} expense flags."
+        )
+    generated = (result.daily or {}).get("generated")
+    missed = (result.daily or {}).get("frequency")
+    if generated and missed:
+        lines.append(
+            f"Visit tasks for {generated['date']}: {generated['created']:,} created; "
+            f"{missed['alerts_written']:,} FREQUENCY_MISS alerts over {missed['date_from']} – "
+            f"{missed['date_to']}."
         )
     lines += [
         "Demo logins (user / password):",

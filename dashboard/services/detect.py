@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard import contract, tracks
 from dashboard.rules import (
+    CUSTOMER_RULES,
     JUDGE_REVISIONS,
     JUDGE_VERSION,
     Alert,
@@ -293,7 +294,7 @@ def _judge(
         claims += day_claims
 
     with engine.begin() as conn:
-        stored = store.fetch_alerts_for(conn, pairs)
+        stored = store.fetch_alerts_for(conn, pairs, skip_rules=CUSTOMER_RULES)
         written, deleted = _sync(
             conn, schema.alerts, stored, [_alert_row(a, now) for a in alerts], now=now
         )
@@ -555,6 +556,15 @@ def _flag_row(f: Flag, now: datetime) -> dict[str, Any]:
         "created_at": now,
         "updated_at": now,
     }
+
+
+def store_alerts(
+    conn, stored: Mapping[str, Mapping[str, Any]], alerts: list[Alert], *, now: datetime
+) -> tuple[int, int]:
+    """Sync judged alerts against the stored ones they replace (as the rep-day judge does:
+    changed rows rewritten keeping their triage, vanished open ones withdrawn with a status
+    event); return (written, deleted)."""
+    return _sync(conn, schema.alerts, stored, [_alert_row(a, now) for a in alerts], now=now)
 
 
 _KEEP = ("status", "assigned_to", "created_at", "updated_at")

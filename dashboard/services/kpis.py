@@ -19,6 +19,7 @@ from dashboard import kpis as core
 from dashboard.filters import Filters
 from dashboard.rules import SEVERITIES
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services.settings import frequency_config_of
 from dashboard.services.users import User, scope_of
 from data_access import coverage as coverage_store
 from data_access import facts as fact_store
@@ -212,10 +213,11 @@ def compliance(
     user: User,
     filters: Filters,
     *,
-    rules: core.FrequencyRules = core.FrequencyRules(),
+    rules: core.FrequencyRules | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    """Return visit-frequency compliance over the rolling window ending at the period's end.
+    """Return visit-frequency compliance over the rolling window ending at the period's end,
+    against ``rules`` (default: the frequency settings in force, ``visits_per_28d_a/b/c``).
 
     Keys: ``grades`` (per grade: customers, compliant, rate), ``heatmap`` (owner team × grade
     rate), ``overdue`` (customers below their rule, most urgent first), ``window_start``,
@@ -223,8 +225,10 @@ def compliance(
     """
     scope = scope_of(user)
     counts, below = [], []
-    longest = max(rules.windows())
     with engine.connect() as conn:
+        if rules is None:
+            rules = frequency_config_of(conn).rules()
+        longest = max(rules.windows())
         for days, grades in rules.windows().items():
             start, end = core.window_for(filters.end, days)
             counted, overdue = coverage_store.fetch_customer_compliance(

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.frequency import FrequencyConfig
 from dashboard.rules import AuthenticityConfig, ExpenseConfig, build_configs
 from dashboard.thresholds import SETTINGS, check_setting
 from dashboard.tracks import TrackConfig
@@ -100,6 +101,18 @@ def load_track_config(engine: Engine) -> TrackConfig:
     """The track analysis' thresholds in force."""
     with engine.connect() as conn:
         return track_config_of(conn)
+
+
+def frequency_config_of(conn: Connection) -> FrequencyConfig:
+    """The visit-frequency rules in force (``visits_per_28d_a/b/c``, ``frequency_grace_days``),
+    read on an open connection: what the KPIs, the tasks and FREQUENCY_MISS all read."""
+    return FrequencyConfig.from_values(stored_values(conn))
+
+
+def load_frequency_config(engine: Engine) -> FrequencyConfig:
+    """The visit-frequency rules in force."""
+    with engine.connect() as conn:
+        return frequency_config_of(conn)
 
 
 def save_values(

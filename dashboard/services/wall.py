@@ -25,6 +25,7 @@ from dashboard import kpis as core
 from dashboard.filters import Filters
 from dashboard.geo import haversine_m
 from dashboard.services import kpis
+from dashboard.services.settings import load_frequency_config
 from dashboard.services.users import User, scope_of
 from data_access import coverage as coverage_store
 from data_access import kpis as kpi_store
@@ -165,11 +166,14 @@ def a_grade_coverage(
     region: str | None,
     *,
     today: date,
-    rules: core.FrequencyRules = core.FrequencyRules(),
+    rules: core.FrequencyRules | None = None,
     use_cache: bool = True,
 ) -> dict[str, Any]:
     """Return A-grade customers in scope, how many had a verified visit in the current cycle
-    (the A rule's window ending today), and how many meet the A rule (compliance)."""
+    (the A rule's window ending today), and how many meet the A rule (compliance; ``rules``
+    default: the frequency settings in force)."""
+    if rules is None:
+        rules = load_frequency_config(engine).rules()
 
     def compute() -> dict[str, Any]:
         start, end = core.window_for(today, rules.window_days("A") or 28)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from dashboard.contract import wire
-from dashboard.services import background, customers, exports, ingest, users
+from dashboard.services import background, customers, exports, ingest, tasks, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 
@@ -144,6 +144,45 @@ def get_device_quality():
 @api.get("/customers")
 def get_customers():
     return _export("customers")
+
+
+@api.get("/tasks")
+def get_tasks():
+    """GET /api/v1/tasks (contract §5; the field app's list): ``rep_id``, ``region_id``,
+    ``date`` (the tasks as they stood then; default every task as it stands today), ``status``
+    (comma-separated open, overdue, done) and ``format`` (jsonl, csv)."""
+    known = {"rep_id", "region_id", "date", "status", "format"}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        return _error(400, f"{unknown[0]}: unknown parameter (use {', '.join(sorted(known))})")
+    on = request.args.get("date")
+    try:
+        day = None if on is None else date.fromisoformat(on)
+    except ValueError:
+        return _error(400, f"date: {on!r} is not a date (YYYY-MM-DD)")
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
+    for name in ("rep_id", "region_id"):
+        if name in request.args and not request.args[name].strip():
+            return _error(400, f"{name}: empty (omit it for every {name[:-3]})")
+    statuses = tuple(s.strip() for s in request.args.get("status", "").split(",") if s.strip())
+    try:
+        rows = tasks.export_rows(
+            current_engine(),
+            today=customers.company_today(current_settings().timezone),
+            on=day,
+            rep_id=request.args.get("rep_id"),
+            region_id=request.args.get("region_id"),
+            statuses=statuses,
+        )
+    except ValueError as exc:
+        return _error(400, str(exc))
+    except DatabaseUnavailable:
+        return _error(503, "database unreachable; retry later")
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    body = "".join(exports.export_text(rows, "tasks", fmt))
+    return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

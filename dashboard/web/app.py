@@ -9,7 +9,7 @@ from dash import Dash, dcc, html
 from flask import has_request_context, jsonify, redirect, request
 
 from components.shell import nav_items, page_titles, top_bar
-from dashboard.services import users
+from dashboard.services import tasks, users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
 from dashboard.web import jobs, shell_callbacks
@@ -104,6 +104,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     """Return the Dash app for these settings (the database is migrated, not seeded)."""
     settings = settings or Settings.from_env()
     get_engine(settings.database_url)
+    # The background work's "today" (the daily task generation) is the company's.
+    tasks.configure(settings.timezone)
     server = create_server(settings)
     app = CockpitDash(
         __name__,

@@ -71,3 +71,37 @@ def test_settings_show_and_set_with_audit(db_url):
     }
     assert shown["min_dwell_s"]["value"] == 240.0 and shown["min_dwell_s"]["overridden"] is True
     assert shown["max_speed_mps"] == {**shown["max_speed_mps"], "value": 50.0, "overridden": False}
+
+
+def test_frequency_settings_are_validated_and_audited_with_the_reason(db_url):
+    zero = run_cli(db_url, "settings", "set", "visits_per_28d_a", "0", "--by", "ops")
+    assert zero.returncode == 1 and "visits_per_28d_a: 0 is outside 1..28" in zero.stderr
+    half = run_cli(db_url, "settings", "set", "visits_per_28d_b", "2.5", "--by", "ops")
+    assert half.returncode == 1 and "visits_per_28d_b: '2.5' is not an integer" in half.stderr
+    nobody = run_cli(db_url, "settings", "set", "frequency_grace_days", "5", "--by", " ")
+    assert nobody.returncode == 1 and "by:" in nobody.stderr
+    done = run_cli(
+        db_url,
+        "settings",
+        "set",
+        "visits_per_28d_a",
+        "6",
+        "--by",
+        "alice",
+        "--reason",
+        "key accounts weekly plus",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "visits_per_28d_a: 4 -> 6" in done.stdout
+    from dashboard.services import settings as settings_service
+    from dashboard.services.db import get_engine
+
+    engine = get_engine(db_url)
+    (row,) = settings_service.audit_log(engine, keys=["visits_per_28d_a"])
+    assert (row["actor"], row["before"], row["after"], row["note"]) == (
+        "alice",
+        None,
+        6,
+        "key accounts weekly plus",
+    )
+    assert settings_service.load_frequency_config(engine).required("A") == 6

@@ -428,6 +428,7 @@ def test_preview_says_what_would_move_and_changes_nothing(with_plans, now):
             {"id": "plan-today", "date": "2026-11-27"},
             {"id": "plan-next", "date": "2026-11-30"},
         ],
+        "tasks": [],
         "deactivated": False,
         "from_date": "2026-11-27",
         "warnings": [],

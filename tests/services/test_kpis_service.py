@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -15,6 +15,7 @@ from dashboard.filters import Filters
 from dashboard.geo import haversine_m
 from dashboard.kpis import FrequencyRules
 from dashboard.services import kpis as svc
+from dashboard.services import settings as settings_service
 from dashboard.services.ingest import ingest_values
 from dashboard.services.rollups import refresh_rep_days
 from dashboard.services.users import User
@@ -28,6 +29,7 @@ D = date.fromisoformat
 START, END = D("2026-11-23"), D("2026-11-26")
 TODAY = END
 PERIOD = Filters(period="custom", start=START, end=END)
+NOW_SET = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
 
 EXEC = User(id=1, name="boss", role="exec", regions=())
 MANAGER_A = User(id=2, name="mgr-a", role="manager", regions=("reg-a",))
@@ -494,6 +496,18 @@ def test_compliance_rules_are_configurable(company):
     assert grades.loc["A", "compliant"] == 2  # ca-A1 (4) and ca-A2 (3)
     assert grades.loc["B", "compliant"] == 2
     assert grades.loc["C", "compliant"] == 2  # ca-C1's visit of 10-20 is inside 56 days
+
+
+def test_changing_the_frequency_setting_moves_the_compliance_kpi(company):
+    before = svc.compliance(company, EXEC, PERIOD)["grades"].set_index("grade")
+    assert before.loc["A", ["required_visits", "compliant"]].tolist() == [4, 1]
+    settings_service.set_value(company, "visits_per_28d_a", 3, actor="ops", now=NOW_SET)
+    after = svc.compliance(company, EXEC, PERIOD)["grades"].set_index("grade")
+    # ca-A2's 3 verified visits now meet the A rule; B and C are untouched.
+    assert after.loc["A", ["required_visits", "compliant"]].tolist() == [3, 2]
+    assert after.loc["B", "compliant"] == before.loc["B", "compliant"]
+    overdue = set(svc.compliance(company, MANAGER_A, PERIOD)["overdue"]["customer_id"])
+    assert "ca-A2" not in overdue
 
 
 @pytest.mark.parametrize("user", [EXEC, MANAGER_A], ids=["exec", "manager"])

@@ -6,12 +6,18 @@ import pytest
 
 from components.i18n import t
 from dashboard import finance
-from dashboard.rules import AUTHENTICITY_RULES, EXPENSE_RULES, SEVERITY
+from dashboard.rules import (
+    ALERT_RULES,
+    AUTHENTICITY_RULES,
+    EXPENSE_RULES,
+    PROCESS_RULES,
+    SEVERITY,
+)
 from dashboard.rules import authenticity as auth
 from dashboard.rules.catalog import CATALOG, FAMILIES, SEVERITIES, codes, spec
 from dashboard.services import alerts as alert_service
 from data_access import alerts as alert_store
-from tests.contract_rules import CONTRACT_EXPENSE, CONTRACT_SEVERITY
+from tests.contract_rules import CONTRACT_EXPENSE, CONTRACT_PROCESS_SEVERITY, CONTRACT_SEVERITY
 
 # Judged across rep-days rather than per rep-day.
 CROSS_DAY = {"PHOTO_REUSE", "DEVICE_SHARED"}
@@ -19,15 +25,21 @@ CROSS_DAY = {"PHOTO_REUSE", "DEVICE_SHARED"}
 
 def test_severities_are_the_contracts():
     got: dict[str, set[str]] = {}
-    for code, severity in SEVERITY.items():
-        got.setdefault(severity, set()).add(code)
+    for code in AUTHENTICITY_RULES:
+        got.setdefault(SEVERITY[code], set()).add(code)
     assert got == CONTRACT_SEVERITY
+    # Contract §5's process rules: judged alerts of the same queue, with their own severities
+    # (rules of other sections, e.g. §7's, may join this family).
+    for severity, process in CONTRACT_PROCESS_SEVERITY.items():
+        assert process <= set(PROCESS_RULES)
+        assert {SEVERITY[code] for code in process} == {severity}
 
 
 def test_expense_rules_are_the_contracts_in_order_and_exist_once():
     assert EXPENSE_RULES == CONTRACT_EXPENSE
     assert finance.EXPENSE_RULES is EXPENSE_RULES
-    assert alert_service.RULES is AUTHENTICITY_RULES
+    assert alert_service.RULES is ALERT_RULES
+    assert ALERT_RULES == AUTHENTICITY_RULES + PROCESS_RULES
 
 
 @pytest.mark.parametrize("code", sorted(CATALOG))
