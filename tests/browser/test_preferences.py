@@ -34,6 +34,7 @@ def test_language_switch_turns_the_cockpit_english_on_every_page_and_back(dash_d
     assert [a.text for a in dash_duo.find_elements(".shell-topbar .nav-link")] == [
         "Overview",
         "Team KPIs",
+        "Customers",
         "Anti-cheat centre",
         "Devices",
         "Expense audit",
