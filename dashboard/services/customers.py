@@ -141,27 +141,42 @@ def list_customers(
     ``WHITE_SPACE_DAYS`` days (today included).
     """
     _check_filters(status, limit, offset)
+    rows, total = _fetch(
+        engine,
+        scope,
+        today=today,
+        grade=grade,
+        status=status,
+        owner_rep_id=owner_rep_id,
+        team_id=team_id,
+        region_id=region_id,
+        city=city,
+        text=text,
+        active=active,
+        orphans=orphans,
+        white_space=white_space,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    return CustomerPage(rows, total, limit, offset)
+
+
+def _fetch(
+    engine: Engine, scope: Scope, *, today: date, white_space: bool, **filters: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """The decorated rows of ``store.fetch_customers`` and its total, under the stored
+    frequency rules (the one path of the list and the export)."""
     with engine.connect() as conn:
         config = frequency_config_of(conn)
         rows, total = store.fetch_customers(
             conn,
             scope=scope,
             **_rhythm_args(config, today),
-            grade=grade,
-            status=status,
-            owner_rep_id=owner_rep_id,
-            team_id=team_id,
-            region_id=region_id,
-            city=city,
-            text=text,
-            active=active,
-            orphans=orphans,
             white_since=white_space_since(today) if white_space else None,
-            sort=sort,
-            limit=limit,
-            offset=offset,
+            **filters,
         )
-    return CustomerPage(_decorate(rows, config), total, limit, offset)
+    return _decorate(rows, config), total
 
 
 def white_space_since(today: date) -> date:
@@ -227,20 +242,18 @@ def customer_export(
     """Every customer of the filter (no cap; the rows of ``list_customers``), for the page's
     CSV/XLSX export."""
     _check_filters(status, 1, 0)
-    with engine.connect() as conn:
-        config = frequency_config_of(conn)
-        rows, _ = store.fetch_customers(
-            conn,
-            scope=scope,
-            **_rhythm_args(config, today),
-            grade=grade,
-            status=status,
-            owner_rep_id=owner_rep_id,
-            city=city,
-            text=text,
-            white_since=white_space_since(today) if white_space else None,
-        )
-    return _decorate(rows, config)
+    rows, _ = _fetch(
+        engine,
+        scope,
+        today=today,
+        grade=grade,
+        status=status,
+        owner_rep_id=owner_rep_id,
+        city=city,
+        text=text,
+        white_space=white_space,
+    )
+    return rows
 
 
 def map_bounds(value: Any) -> tuple[float, float, float, float] | None:
