@@ -10,6 +10,7 @@ ranked by customer id, so the same data always gives the same grades.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ MAX_REASON = 500
 
 class GradeError(ValueError):
     """A regrade or lock request was refused and nothing changed; the message names the field."""
+
+
+class StalePlan(GradeError):
+    """The what-if changed since it was shown (another apply, new orders); nothing changed."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,14 @@ class WhatIf:
     def moves(self) -> list[dict[str, Any]]:
         return moves_per_region(self.results)
 
+    def fingerprint(self) -> str:
+        """A short digest of the changes: an apply can insist on the what-if it was shown."""
+        text = ";".join(
+            f"{r.customer_id}:{r.before}>{r.after}"
+            for r in sorted(self.changes, key=lambda r: r.customer_id)
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
     def shares(self) -> list[dict[str, Any]]:
         return shares_per_region(self.results)
 
@@ -233,6 +246,7 @@ class WhatIf:
             "customers": len(self.results),
             "changes": len(self.changes),
             "held_by_lock": len(self.held),
+            "fingerprint": self.fingerprint(),
             "moves": self.moves(),
             "shares": self.shares(),
         }

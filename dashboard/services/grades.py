@@ -83,11 +83,13 @@ def apply_regrade(
     now: datetime,
     region: str | None = None,
     config: RegradeConfig | None = None,
+    expect: str | None = None,
 ) -> Applied:
     """Apply the regrade (admin only) in one transaction: recompute it under the regrade lock,
     set each moving customer's grade where it still has the grade the regrade started from,
     and write a grade-history row per change and one audit event. A second apply at the same
-    time waits, then finds nothing left to move."""
+    time waits, then finds nothing left to move. ``expect``: the fingerprint of the what-if
+    the caller was shown; when the recomputed one differs, StalePlan and nothing changes."""
     if role not in APPLY_ROLES:
         raise GradeNotAllowed(f"role: {role} may not apply a regrade (admin only)")
     if scope.read_only:
@@ -97,6 +99,8 @@ def apply_regrade(
     with engine.begin() as conn:
         store.serialise_regrades(conn)
         plan = _read(conn, scope, today=today, region=region, config=config)
+        if expect is not None and plan.fingerprint() != expect:
+            raise core.StalePlan("what-if: it changed since it was shown; review it again")
         moving = {r.customer_id: r for r in plan.changes}
         changed_ids = store.set_grades(
             conn,

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from dashboard.grades import GradeError
+from dashboard.grades import GradeError, StalePlan
 from dashboard.services import grades as svc
 from data_access import schema
 from data_access.scope import Scope
@@ -220,3 +220,16 @@ def test_two_admins_applying_at_once_apply_once(postgres_url, now):
     assert len(_history(engine, "regrade")) == 5
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def test_apply_refuses_a_what_if_that_changed_since_it_was_shown(world, now):
+    shown = svc.what_if(world, ADMIN, today=TODAY).fingerprint()
+    svc.apply_regrade(
+        world, ADMIN, role="admin", by="a1", reason="r", today=TODAY, now=now, expect=shown
+    )
+    # A second admin confirming the same (now applied) what-if changes nothing more.
+    with pytest.raises(StalePlan):
+        svc.apply_regrade(
+            world, ADMIN, role="admin", by="a2", reason="r", today=TODAY, now=now, expect=shown
+        )
+    assert len(_history(world, "regrade")) == 4
