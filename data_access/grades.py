@@ -68,6 +68,12 @@ def fetch_regrade_input(
     return rows
 
 
+def region_exists(conn: Connection, region_id: str) -> bool:
+    """Whether a region of that id is stored."""
+    rg = schema.regions
+    return conn.execute(sa.select(rg.c.id).where(rg.c.id == region_id)).first() is not None
+
+
 def serialise_regrades(conn: Connection) -> None:
     """Hold the regrade lock until the transaction ends (PostgreSQL; SQLite writes one at a
     time by nature), so a second admin's apply computes on the first one's result."""

@@ -36,6 +36,8 @@ class GradeCustomerNotFound(LookupError):
 def _read(
     conn: Any, scope: Scope, *, today: date, region: str | None, config: RegradeConfig
 ) -> WhatIf:
+    if region is not None and not store.region_exists(conn, region):
+        raise GradeError(f"region: unknown region {region!r}")
     start, end = config.window(today)
     rows = store.fetch_regrade_input(conn, scope=scope, start=start, end=end, region=region)
     return core.what_if(core.amounts_from(rows), today=today, config=config)

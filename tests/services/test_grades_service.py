@@ -233,3 +233,13 @@ def test_apply_refuses_a_what_if_that_changed_since_it_was_shown(world, now):
             world, ADMIN, role="admin", by="a2", reason="r", today=TODAY, now=now, expect=shown
         )
     assert len(_history(world, "regrade")) == 4
+
+
+def test_an_unknown_region_is_refused_naming_the_field(world, now):
+    with pytest.raises(GradeError, match="region: unknown region 'reg-x'"):
+        svc.what_if(world, ADMIN, today=TODAY, region="reg-x")
+    with pytest.raises(GradeError, match="region"):
+        svc.apply_regrade(
+            world, ADMIN, role="admin", by="a", reason="r", today=TODAY, now=now, region="reg-x"
+        )
+    assert not _history(world)
