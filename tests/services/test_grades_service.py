@@ -243,3 +243,23 @@ def test_an_unknown_region_is_refused_naming_the_field(world, now):
             world, ADMIN, role="admin", by="a", reason="r", today=TODAY, now=now, region="reg-x"
         )
     assert not _history(world)
+
+
+def test_ingest_wins_over_a_lock_and_keeps_the_lock_and_the_history(world, now):
+    svc.set_grade_lock(
+        world,
+        ADMIN,
+        role="admin",
+        by="root",
+        customer_id="cust-2",
+        locked=True,
+        reason="hold",
+        now=now,
+    )
+    load(world, [b.customer("cust-2", name="联华便利", grade="C")], now)
+    card = svc.grade_card(world, ADMIN, customer_id="cust-2")
+    assert card["grade"] == "C" and card["grade_locked"] and card["lock_reason"] == "hold"
+    assert [(h["source"], h["old_grade"], h["new_grade"]) for h in card["history"]] == [
+        ("ingest", "B", "C"),
+        ("lock", "B", "B"),
+    ]
