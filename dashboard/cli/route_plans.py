@@ -60,7 +60,9 @@ def cmd_plan_suggest(args: argparse.Namespace, settings: Settings) -> int:
             )
             code = EXIT_REFUSED
         elif args.publish:
-            summary = plans_service.publish(engine, suggestion, now=_now(), by=args.by)
+            summary = plans_service.publish(
+                engine, suggestion, now=_now(), by=args.by, scope=Scope.system()
+            )
             suggestion = {**suggestion, "published": summary}
             for rejected in summary["rejected"]:
                 print(f"error: {rejected['id']}: {rejected['error']}", file=sys.stderr)

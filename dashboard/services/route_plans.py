@@ -147,11 +147,21 @@ def suggest_team_week(
         return out
 
 
-def publish(engine: Engine, suggestion: dict[str, Any], *, now: datetime, by: str) -> dict:
+def publish(
+    engine: Engine, suggestion: dict[str, Any], *, now: datetime, by: str, scope: Scope
+) -> dict:
     """Store a (possibly edited) suggestion as a ``plan`` record through the ingest
-    validation; return the ingest summary (a rejection names the field)."""
+    validation; return the ingest summary (a rejection names the field). The rep must be in
+    the publisher's scope, and a read-only scope publishes nothing."""
+    if scope.read_only:
+        raise PlanError("scope: read-only; plans cannot be published from it")
     if not suggestion.get("customer_ids"):
         raise PlanError("customer_ids: the plan has no stops (nothing to publish)")
+    rep_id = suggestion.get("rep_id")
+    if isinstance(rep_id, str) and rep_id.strip() and scope.region_ids is not None:
+        with engine.connect() as conn:
+            if not store.fetch_reps(conn, scope=scope, rep=rep_id):
+                raise PlanError(f"rep_id: {rep_id!r} is not an active rep in your scope")
     record = core.plan_record(suggestion)
     summary = ingest.ingest_values(engine, [record], source=f"suggested:{by}", now=now)
     return summary.as_dict()

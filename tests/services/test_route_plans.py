@@ -135,7 +135,7 @@ def test_a_rep_outside_the_scope_or_unknown_is_refused(world):
 
 def test_publish_stores_an_ordinary_plan_through_ingest(world, now):
     got = plans.suggest_day(world, rep_id="rep-1", on=DAY, scope=EVERYONE)
-    summary = plans.publish(world, got, now=now, by="mgr")
+    summary = plans.publish(world, got, now=now, by="mgr", scope=EVERYONE)
     assert summary["accepted"] == 1 and summary["rejected"] == []
     (row,) = plans.export_rows(world, scope=EVERYONE, rep_id="rep-1", date_from=DAY, date_to=DAY)
     assert row == {
@@ -148,7 +148,7 @@ def test_publish_stores_an_ordinary_plan_through_ingest(world, now):
     }
     # Re-publishing an edited suggestion (a stop removed) replaces it: the newest wins.
     edited = {**got, "customer_ids": got["customer_ids"][1:]}
-    assert plans.publish(world, edited, now=now, by="mgr")["accepted"] == 1
+    assert plans.publish(world, edited, now=now, by="mgr", scope=EVERYONE)["accepted"] == 1
     (row,) = plans.export_rows(world, scope=EVERYONE, rep_id="rep-1")
     assert row["customer_ids"] == got["customer_ids"][1:]
 
@@ -164,7 +164,7 @@ def test_publish_stores_an_ordinary_plan_through_ingest(world, now):
 )
 def test_a_bad_edited_suggestion_is_rejected_naming_the_field(world, now, change, field):
     got = plans.suggest_day(world, rep_id="rep-1", on=DAY, scope=EVERYONE)
-    summary = plans.publish(world, {**got, **change}, now=now, by="mgr")
+    summary = plans.publish(world, {**got, **change}, now=now, by="mgr", scope=EVERYONE)
     assert summary["accepted"] == 0
     (rejected,) = summary["rejected"]
     assert rejected["error"].startswith(field)
@@ -186,10 +186,22 @@ def test_ingest_validates_the_new_fields(world, now, record, field):
     assert rejected["error"].startswith(field)
 
 
+def test_publishing_keeps_to_the_scope(world, now):
+    got = plans.suggest_day(world, rep_id="rep-1", on=DAY, scope=EVERYONE)
+    north = Scope(user="m", region_ids=frozenset({"reg-n"}))
+    with pytest.raises(plans.PlanError, match="rep_id: 'rep-1' is not an active rep in your scope"):
+        plans.publish(world, got, now=now, by="m", scope=north)
+    wall = Scope(user="w", read_only=True)
+    with pytest.raises(plans.PlanError, match="scope: read-only"):
+        plans.publish(world, got, now=now, by="w", scope=wall)
+    east = Scope(user="e", region_ids=frozenset({"reg-e"}))
+    assert plans.publish(world, got, now=now, by="e", scope=east)["accepted"] == 1
+
+
 def test_an_empty_suggestion_is_not_published(world, now):
     got = plans.suggest_day(world, rep_id="rep-1", on=DAY, scope=EVERYONE)
     with pytest.raises(plans.PlanError, match="customer_ids: the plan has no stops"):
-        plans.publish(world, {**got, "customer_ids": []}, now=now, by="mgr")
+        plans.publish(world, {**got, "customer_ids": []}, now=now, by="mgr", scope=EVERYONE)
     assert plans.export_rows(world, scope=EVERYONE) == []
 
 

@@ -18,6 +18,7 @@ from tests.services.test_cli import run_cli
 from tests.web.test_api import app, bearer, client, settings, token  # noqa: F401  (fixtures)
 
 D = date.fromisoformat
+EVERYONE = Scope.system()
 FIELDS = ["id", "rep_id", "date", "customer_ids", "source", "km_planned"]
 
 
@@ -37,7 +38,7 @@ def stored(engine, now):
         now,
     )
     got = plans.suggest_day(engine, rep_id="rep-1", on=D("2026-12-08"), scope=Scope.system())
-    assert plans.publish(engine, got, now=now, by="mgr")["accepted"] == 1
+    assert plans.publish(engine, got, now=now, by="mgr", scope=EVERYONE)["accepted"] == 1
     return engine
 
 
