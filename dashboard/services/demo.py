@@ -128,6 +128,12 @@ def describe_seed(result: SeedResult) -> str:
             f"{missed['alerts_written']:,} FREQUENCY_MISS alerts over {missed['date_from']} – "
             f"{missed['date_to']}."
         )
+    history = (result.daily or {}).get("history")
+    if history:
+        lines.append(
+            f"Task history of the last {TASK_HISTORY_DAYS} days: {history['created']:,} created, "
+            f"{history['closed']:,} done by a visit."
+        )
     lines += [
         "Demo logins (user / password):",
     ]
