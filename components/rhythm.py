@@ -21,6 +21,8 @@ RHYTHM_OVERDUE = {"type": GRID, "name": "teams-rhythm-overdue"}
 DIGEST = "overview-digest"
 
 HORIZON_DAYS = 7
+# Rows sent to each grid (most urgent first); the tiles count every row.
+GRID_LIMIT = 2000
 
 
 def due_columns(lang: str) -> list[dict[str, Any]]:
@@ -131,6 +133,9 @@ def rhythm_summary(view: Mapping[str, Any], lang: str) -> html.Div:
     done = view["completion"]
     never = sum(1 for row in overdue if row.get("never"))
     hint = t("rhythm.hint", lang).format(days=HORIZON_DAYS, as_of=view["as_of"].isoformat())
+    longest = max(len(due), len(overdue))
+    if longest > GRID_LIMIT:
+        hint += " " + t("rhythm.shown", lang).format(n=GRID_LIMIT)
     tiles = dbc.Row(
         [
             _tile(
@@ -171,7 +176,7 @@ def _last_visit_text(row: Mapping[str, Any], lang: str) -> str:
 
 
 def due_rows(due: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """The due list as grid rows."""
+    """The due list as grid rows (the first ``GRID_LIMIT``: the earliest due)."""
     fields = [col["field"] for col in due_columns(lang)]
     shaped = [
         {
@@ -179,15 +184,17 @@ def due_rows(due: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]
             "state_text": t(f"rhythm.state.{row['state']}", lang),
             "last_visit_text": _last_visit_text(row, lang),
         }
-        for row in due
+        for row in due[:GRID_LIMIT]
     ]
     return records(pd.DataFrame(shaped, columns=fields))
 
 
 def overdue_rows(overdue: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """The overdue customers as grid rows."""
+    """The overdue customers as grid rows (the first ``GRID_LIMIT``: the longest overdue)."""
     fields = [col["field"] for col in overdue_columns(lang)]
-    shaped = [{**row, "last_visit_text": _last_visit_text(row, lang)} for row in overdue]
+    shaped = [
+        {**row, "last_visit_text": _last_visit_text(row, lang)} for row in overdue[:GRID_LIMIT]
+    ]
     return records(pd.DataFrame(shaped, columns=fields))
 
 

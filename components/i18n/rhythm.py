@@ -11,6 +11,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "今天及未来 {days} 天到期的客户、今天已逾期的客户,以及到期日在所选期间内的任务({as_of} 时的状态)。",
         "Customers due today and in the next {days} days, customers overdue today, and the tasks due in the period (as they stood on {as_of}).",
     ),
+    "rhythm.shown": (
+        "每个表格只显示最紧急的 {n} 行,缩小筛选范围可看全部。",
+        "Each grid shows its {n} most urgent rows; narrow the filter to see them all.",
+    ),
     "rhythm.tile.due_today": ("今天到期", "Due today"),
     "rhythm.tile.upcoming": ("未来 7 天到期", "Due in the next 7 days"),
     "rhythm.tile.overdue": ("已逾期客户", "Overdue customers"),

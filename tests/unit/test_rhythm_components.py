@@ -125,3 +125,12 @@ def test_digest_block_shows_teams_and_grades_or_says_there_is_no_a_customer():
     assert '"50.0%"' in text and '"—"' in text and '"100.0%"' in text
     empty = _text(view.digest_block({**digest, "teams": [], "overdue_a": 0}, "en"))
     assert t("digest.none", "en") in empty
+
+
+def test_grids_get_the_most_urgent_rows_only_and_the_hint_says_so(monkeypatch):
+    monkeypatch.setattr(view, "GRID_LIMIT", 1)
+    data = _view()
+    assert [row["name"] for row in view.due_rows(data["due"], "en")] == ["甲"]
+    assert t("rhythm.shown", "en").format(n=1) in _text(view.rhythm_summary(data, "en"))
+    monkeypatch.setattr(view, "GRID_LIMIT", 2)
+    assert t("rhythm.shown", "en").format(n=2) not in _text(view.rhythm_summary(data, "en"))
