@@ -27,10 +27,10 @@ GRID_LIMIT = 2000
 
 def due_columns(lang: str) -> list[dict[str, Any]]:
     return [
-        column("due_on", t("rhythm.col.due_on", lang), pinned="left", maxWidth=130),
+        column("due_on", t("rhythm.col.due_on", lang), pinned="left", minWidth=115),
         column("state_text", t("rhythm.col.state", lang), maxWidth=130),
         column("grade", t("rhythm.col.grade", lang), maxWidth=90),
-        column("name", t("rhythm.col.customer", lang)),
+        column("name", t("rhythm.col.customer", lang), minWidth=180),
         column("city", t("rhythm.col.city", lang)),
         column("owner_name", t("rhythm.col.owner", lang)),
         column("team_name", t("rhythm.col.team", lang)),
@@ -40,14 +40,16 @@ def due_columns(lang: str) -> list[dict[str, Any]]:
 
 def overdue_columns(lang: str) -> list[dict[str, Any]]:
     return [
-        column("days_overdue", t("rhythm.col.days_overdue", lang), "int", pinned="left"),
+        column(
+            "days_overdue", t("rhythm.col.days_overdue", lang), "int", pinned="left", maxWidth=110
+        ),
         column("grade", t("rhythm.col.grade", lang), maxWidth=90),
-        column("name", t("rhythm.col.customer", lang)),
+        column("name", t("rhythm.col.customer", lang), minWidth=180),
         column("city", t("rhythm.col.city", lang)),
         column("owner_name", t("rhythm.col.owner", lang)),
         column("team_name", t("rhythm.col.team", lang)),
         column("last_visit_text", t("rhythm.col.last_visit", lang)),
-        column("overdue_on", t("rhythm.col.overdue_on", lang)),
+        column("overdue_on", t("rhythm.col.overdue_on", lang), minWidth=115),
     ]
 
 
