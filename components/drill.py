@@ -26,6 +26,9 @@ _KPI_COLUMNS = (
     ("order_per_visit", "money"),
 )
 
+# The period's visit tasks (contract §5) on the team and rep levels.
+_TASK_COLUMNS = (("task_completion", "pct"), ("tasks_done", "int"), ("tasks_overdue", "int"))
+
 _TEXT = {
     "team_name": ("团队", "Team"),
     "rep_name": ("业务员", "Rep"),
@@ -84,17 +87,20 @@ def drill_target(level: str, row: Mapping[str, Any]) -> dict[str, str] | None:
 def drill_columns(level: str, lang: str) -> list[dict[str, Any]]:
     """Column definitions of one drill level."""
     kpi_cols = [column(key, t(f"kpi.{key}", lang), kind) for key, kind in _KPI_COLUMNS]
+    task_cols = [column(key, t(f"kpi.{key}", lang), kind) for key, kind in _TASK_COLUMNS]
     if level == "teams":
         return [
             column("team_name", _h("team_name", lang), pinned="left"),
             column("region_name", _h("region_name", lang)),
             *kpi_cols,
+            *task_cols,
         ]
     if level == "reps":
         return [
             column("rep_name", _h("rep_name", lang), pinned="left"),
             column("team_name", _h("team_name", lang)),
             *kpi_cols,
+            *task_cols,
         ]
     if level == "days":
         return [column("local_date", _h("local_date", lang), pinned="left"), *kpi_cols]
@@ -177,6 +183,10 @@ _DEFINITIONS = {
             "拜访频次达标",
             "截至期末的滚动 28 天内有效拜访次数达到等级要求(拜访频次设置,默认 A 4 次、B 2 次、C 1 次)的客户 ÷ 该等级客户数。",
         ),
+        (
+            "任务完成率",
+            "到期日在所选期间内的拜访任务,按期末(期间延续到今天时为今天)的状态计:已完成任务 ÷(已完成 + 已逾期)。任务由其创建日及之后对该客户的第一次有效拜访完成(任何业务员均可);未完成且客户已逾期(超过间隔 + 宽限天数)的为逾期;仍在宽限期内的未完成任务不计入;没有已完成或逾期任务时显示“—”。无负责人的任务不计入任何团队或业务员。",
+        ),
         ("SOP 完成率", "已完成的必做步骤 ÷ 必做步骤(按拜访所用模板)。"),
         (
             "平均停留 / 每次拜访里程 / 费用 / 订单额",
@@ -197,6 +207,10 @@ _DEFINITIONS = {
         (
             "Frequency compliance",
             "Customers whose effective visits in the rolling 28 days to the period end meet their grade's rule (the visit-frequency settings, default A 4, B 2, C 1) ÷ customers of that grade.",
+        ),
+        (
+            "Task completion",
+            "Visit tasks whose due date falls in the period, each as it stood on the period's last day (today for a period running to today): tasks done ÷ (tasks done + tasks overdue). A task is done by the first effective visit to its customer on or after its creation, by any rep; overdue when not done and its customer is overdue (past interval + grace). Open tasks still within their grace are left out; '—' with no task done or overdue. Orphans' tasks (no owner) count in no team or rep.",
         ),
         ("SOP completion", "Required steps done ÷ required steps (of the visit's template)."),
         (

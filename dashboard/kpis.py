@@ -100,6 +100,13 @@ KPI_DEFINITIONS: dict[str, str] = {
         "C: 1 per 28 days) ÷ customers of that grade."
     ),
     "online_rate": "Active reps with at least one GPS fix today ÷ active reps.",
+    "task_completion": (
+        "Visit tasks whose due date falls in the period, each as it stood on the period's last "
+        "day (today if earlier): tasks done ÷ (tasks done + tasks overdue). Done: an effective "
+        "visit to the customer on or after the task's creation, by any rep; overdue: not done "
+        "and the customer overdue (past interval + grace). Open tasks inside their grace are "
+        "left out; undefined with no task done or overdue (dashboard.rhythm)."
+    ),
 }
 
 

@@ -15,8 +15,9 @@ from components.kpi import (
     severity_badges,
     trend_figure,
 )
+from components.rhythm import DIGEST, digest_block
 from components.shell import forbidden, page_header
-from dashboard.services import kpis
+from dashboard.services import kpis, rhythm
 from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import (
     ALL_ROLES,
@@ -102,6 +103,7 @@ def layout(me, /, **query):
                     ),
                 ]
             ),
+            dbc.Row(dbc.Col(_card(t("digest.title", lang), DIGEST), className="mb-3")),
         ]
     )
 
@@ -133,3 +135,14 @@ def render_overview(me, query):
         ranking_list(data["top_teams"], lang=lang, id_prefix="overview-top"),
         ranking_list(data["bottom_teams"], lang=lang, id_prefix="overview-bottom"),
     )
+
+
+@callback(Output(DIGEST, "children"), Input(OVERVIEW_QUERY, "data"))
+@guard()
+def render_digest(me, query):
+    """The managers' daily digest: overdue A customers per team, compliance per grade (today,
+    in the viewer's scope and the filter's region, team or rep)."""
+    data = rhythm.digest(
+        current_engine(), me.user, filters_from_query(query), today=company_today()
+    )
+    return digest_block(data, me.lang)

@@ -6,13 +6,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
-from dashboard.services import customers, detect, grades, ingest, rollups, tasks, users
+from dashboard.services import customers, detect, grades, ingest, rhythm, rollups, tasks, users
 from data_access.scope import Scope
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
@@ -24,6 +24,10 @@ DEMO_LOGINS = (
 )
 
 Progress = Callable[[int, int], None]
+
+# Days of visit tasks replayed before today's (as the daily step would have made and closed
+# them), so the task completion rate has a history from the first start.
+TASK_HISTORY_DAYS = 14
 
 
 @dataclass
@@ -76,10 +80,18 @@ def seed_demo(
     rollups.refresh_rep_days(engine, now=now)
     # Judge the whole company once, so the pages have alerts from the first start.
     judged = detect.detect(engine, now=now)
+    # The task history of the last days, each day generated and closed by that day's visits.
+    today = tasks.company_today(now)
+    history = rhythm.replay_task_history(
+        engine,
+        start=today - timedelta(days=TASK_HISTORY_DAYS),
+        end=today - timedelta(days=1),
+        now=now,
+    )
     # Today's visit tasks and the overdue spells of the last 90 days, so the task list and the
     # FREQUENCY_MISS alerts are there from the first start (the background step then finds
     # today done).
-    daily = tasks.background_step(engine, now=now, visits_changed=True)
+    daily = {"history": history, **tasks.background_step(engine, now=now, visits_changed=True)}
     if progress:
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
@@ -153,6 +165,12 @@ def describe_seed(result: SeedResult) -> str:
             f"Visit tasks for {generated['date']}: {generated['created']:,} created; "
             f"{missed['alerts_written']:,} FREQUENCY_MISS alerts over {missed['date_from']} – "
             f"{missed['date_to']}."
+        )
+    history = (result.daily or {}).get("history")
+    if history:
+        lines.append(
+            f"Task history of the last {TASK_HISTORY_DAYS} days: {history['created']:,} created, "
+            f"{history['closed']:,} done by a visit."
         )
     lines += [
         "Demo logins (user / password):",

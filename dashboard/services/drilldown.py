@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard.filters import Filters
-from dashboard.services import kpis
+from dashboard.services import kpis, rhythm
 from dashboard.services.users import User
 
 
@@ -21,7 +22,8 @@ def drill(
     day: str | None = None,
     today: date,
 ) -> pd.DataFrame:
-    """Return the rows of one drill level (scope is enforced by the queries underneath)."""
+    """Return the rows of one drill level (scope is enforced by the queries underneath); the
+    team and rep levels carry the period's task completion (``rhythm.with_completion``)."""
     if level == "visits" and filters.rep and day:
         try:
             the_day = date.fromisoformat(day[:10])
@@ -31,5 +33,8 @@ def drill(
     if level in ("days", "visits") and filters.rep:
         return kpis.rep_days(engine, user, filters, filters.rep)
     if level == "reps" and filters.team:
-        return kpis.team_reps(engine, user, filters, filters.team)
-    return kpis.team_comparison(engine, user, filters)
+        reps = kpis.team_reps(engine, user, filters, filters.team)
+        narrowed = replace(filters, team=filters.team, rep=None)
+        return rhythm.with_completion(reps, engine, user, narrowed, today=today, by="rep")
+    teams = kpis.team_comparison(engine, user, filters)
+    return rhythm.with_completion(teams, engine, user, filters, today=today, by="team")
