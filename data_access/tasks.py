@@ -189,16 +189,20 @@ def close_tasks(conn: Connection, done: Mapping[str, tuple[str, date]], *, now: 
 
 
 def fetch_open_tasks_of(
-    conn: Connection, *, rep_id: str, customer_ids: Iterable[str]
+    conn: Connection, *, rep_id: str, customer_ids: Iterable[str], all_of_rep: bool = False
 ) -> list[dict[str, Any]]:
-    """The rep's open tasks of the given customers (id, customer_id, due), by id."""
-    out: list[dict[str, Any]] = []
+    """The open tasks a handover of ``rep_id`` moves (id, customer_id, rep_id, due), by id:
+    every open task of the given customers, whoever it is assigned to (an inactive owner's
+    task has none), and with ``all_of_rep`` the rep's other open tasks too."""
+    out: dict[str, dict[str, Any]] = {}
+    cols = (tk.c.id, tk.c.customer_id, tk.c.rep_id, tk.c.due)
     for chunk in chunks(sorted(set(customer_ids)), 5000):
-        stmt = sa.select(tk.c.id, tk.c.customer_id, tk.c.due).where(
-            tk.c.status == "open", tk.c.rep_id == rep_id, tk.c.customer_id.in_(chunk)
-        )
-        out += [dict(row) for row in conn.execute(stmt).mappings()]
-    return sorted(out, key=lambda row: row["id"])
+        stmt = sa.select(*cols).where(tk.c.status == "open", tk.c.customer_id.in_(chunk))
+        out.update({row["id"]: dict(row) for row in conn.execute(stmt).mappings()})
+    if all_of_rep:
+        stmt = sa.select(*cols).where(tk.c.status == "open", tk.c.rep_id == rep_id)
+        out.update({row["id"]: dict(row) for row in conn.execute(stmt).mappings()})
+    return [out[key] for key in sorted(out)]
 
 
 def move_open_tasks(
@@ -208,15 +212,19 @@ def move_open_tasks(
     to_rep_id: str,
     region_id: str | None,
     now: datetime,
+    from_rep_id: str | None = None,
 ) -> int:
-    """Give the open tasks of the customers to ``to_rep_id`` (and its region); return how
-    many moved."""
+    """Give the open tasks of the customers to ``to_rep_id`` (and its region), and with
+    ``from_rep_id`` every other open task of that rep too; return how many moved."""
     moved = 0
+    values = {"rep_id": to_rep_id, "region_id": region_id, "updated_at": now}
     for chunk in chunks(sorted(set(customer_ids)), 5000):
         moved += conn.execute(
-            tk.update()
-            .where(tk.c.status == "open", tk.c.customer_id.in_(chunk))
-            .values(rep_id=to_rep_id, region_id=region_id, updated_at=now)
+            tk.update().where(tk.c.status == "open", tk.c.customer_id.in_(chunk)).values(values)
+        ).rowcount
+    if from_rep_id is not None:
+        moved += conn.execute(
+            tk.update().where(tk.c.status == "open", tk.c.rep_id == from_rep_id).values(values)
         ).rowcount
     return moved
 
