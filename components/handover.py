@@ -119,9 +119,7 @@ def holding_summary(held: Mapping[str, Any], lang: str) -> html.Div:
         plans=len(held["plans"]),
         tasks=len(held["tasks"]),
     )
-    inactive = (
-        None if rep["active"] else html.Span(t("handover.inactive", lang), className="ms-1")
-    )
+    inactive = None if rep["active"] else html.Span(t("handover.inactive", lang), className="ms-1")
     return html.Div([html.Span(line, id="teams-handover-counts"), inactive], className="small")
 
 

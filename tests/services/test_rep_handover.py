@@ -101,9 +101,7 @@ def test_targets_are_active_reps_of_the_scope_and_for_a_manager_of_the_same_regi
     assert svc.handover_targets(world, EVERYONE, from_rep="rep-zz") == []
 
 
-def test_preview_equals_what_moves_and_the_handover_writes_history_and_an_audit_event(
-    world, now
-):
+def test_preview_equals_what_moves_and_the_handover_writes_history_and_an_audit_event(world, now):
     before = snapshot(world)
     args = {"from_rep": "rep-1", "to_rep": "rep-2", "reason": " 离职 left ", "same_region": True}
     preview = svc.preview_rep_handover(world, MANAGER_E, now=now, **args)
