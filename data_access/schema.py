@@ -123,6 +123,10 @@ customers = sa.Table(
     sa.Column("first_seen", sa.Date),
     # Regrade (contract §5) keeps a locked grade; no wire field sets it.
     sa.Column("grade_locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Who locked the grade, when and why (set with the lock, cleared with the unlock).
+    sa.Column("locked_by", sa.String(64)),
+    sa.Column("locked_at", UtcDateTime()),
+    sa.Column("lock_reason", sa.Text),
     sa.Index(None, "region_id", "grade"),
     sa.Index(None, "owner_rep_id"),
 )
@@ -142,6 +146,23 @@ customer_owner_history = sa.Table(
     sa.Column("source", sa.String(16), nullable=False),  # ingest | handover | person
     sa.Index(None, "customer_id", "changed_at"),
     sa.Index(None, "from_rep_id", "changed_at"),
+)
+
+# Every change of a customer's grade (contract §5): by an applied regrade, by ingest, and every
+# lock or unlock (source "lock": old = new grade, ``locked`` the state after). Append-only.
+customer_grade_history = sa.Table(
+    "customer_grade_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    _ref("customer_id"),
+    sa.Column("old_grade", sa.String(1)),  # None: a grade the customer never had before
+    sa.Column("new_grade", sa.String(1), nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.Column("changed_by", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("source", sa.String(16), nullable=False),  # regrade | ingest | lock
+    sa.Column("locked", sa.Boolean),  # source "lock": whether the grade is locked after it
+    sa.Index(None, "customer_id", "changed_at"),
 )
 
 # Visit tasks (contract §5): one open task per due customer, for its owner (None: an orphan's

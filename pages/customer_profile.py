@@ -5,15 +5,17 @@ outside the viewer's scope answers exactly as an unknown one: "not found"."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback
+from dash import Input, Output, callback, html
 
 from components import customers as view
 from components.customers import ids
+from components.customers import regrade as regrade_view
 from components.shell import forbidden
 from dashboard.services import customers
 from dashboard.services.users import scope_of
 from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import ALL_ROLES, guard, guard_layout
+from pages import _customers_regrade
 
 dash.register_page(
     __name__,
@@ -28,9 +30,19 @@ dash.register_page(
 )
 
 
+_customers_regrade.register_profile_callbacks(page=__name__)  # grade history and lock
+
+
 @guard_layout(forbidden)
 def layout(me, /, customer_id=None, **_query):
-    return view.profile_page(customer_id, me.lang)
+    return html.Div(
+        [
+            view.profile_page(customer_id, me.lang),
+            regrade_view.grade_section(
+                customer_id, me.lang, may_lock=me.may(_customers_regrade.LOCK_ROLES)
+            ),
+        ]
+    )
 
 
 @callback(Output(ids.PROFILE, "children"), Input(ids.PROFILE_ID, "data"))

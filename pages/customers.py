@@ -23,6 +23,7 @@ from dash.exceptions import PreventUpdate
 from components import customers as view
 from components import jobs
 from components.customers import ids
+from components.customers import regrade as regrade_view
 from components.finance.exports import background_export
 from components.shell import forbidden
 from dashboard.services import customers
@@ -30,6 +31,7 @@ from dashboard.services.users import scope_of
 from dashboard.web.context import company_today, current_engine, current_settings
 from dashboard.web.jobs import as_requester
 from dashboard.web.pages_support import ALL_ROLES, guard, guard_layout
+from pages import _customers_regrade
 
 ROLES = ALL_ROLES  # managers see their regions only (the services' scope)
 HANDOVER_ROLES = ("manager", "admin")  # exec and finance read only
@@ -46,11 +48,17 @@ dash.register_page(
 )
 
 
+_customers_regrade.register_list_callbacks(page=__name__)  # the admin's regrade panel
+
+
 @guard_layout(forbidden)
 def layout(me, /, **query):
-    return view.customers_page(
+    page = view.customers_page(
         query, lang=me.lang, theme=me.theme, may_hand_over=me.may(HANDOVER_ROLES)
     )
+    if me.may(_customers_regrade.APPLY_ROLES):
+        page.children.append(regrade_view.regrade_panel(me.lang))
+    return page
 
 
 @callback(

@@ -36,3 +36,18 @@ PROFILE = "customer-profile"
 PROFILE_VISITS = {"type": GRID, "name": "customer-visits"}
 PROFILE_ORDERS = "customer-orders-chart"
 SHELL_URL = "shell-url"
+# The regrade panel on the list page (admins).
+REGRADE = "customers-regrade"
+REGRADE_BODY = "customers-regrade-body"
+REGRADE_PLAN = "customers-regrade-plan"
+REGRADE_REASON = "customers-regrade-reason"
+REGRADE_APPLY = "customers-regrade-apply"
+REGRADE_MESSAGE = "customers-regrade-message"
+REGRADE_REFRESH = "customers-regrade-refresh"
+# A customer's grade history and lock on the profile.
+GRADE_CARD = "customer-grade"
+GRADE_REFRESH = "customer-grade-refresh"
+GRADE_REASON = "customer-grade-reason"
+GRADE_LOCK = "customer-grade-lock"
+GRADE_UNLOCK = "customer-grade-unlock"
+GRADE_MESSAGE = "customer-grade-message"

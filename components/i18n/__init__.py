@@ -6,11 +6,21 @@ line below. A key is declared once: ``tests/unit`` checks both languages and no 
 
 from __future__ import annotations
 
-from components.i18n import alerts, common, customers, finance, handover, quality, replay, wall
+from components.i18n import (
+    alerts,
+    common,
+    customers,
+    finance,
+    grades,
+    handover,
+    quality,
+    replay,
+    wall,
+)
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, handover)
+AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, handover)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

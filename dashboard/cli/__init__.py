@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     h.set_defaults(handler="customers:cmd_handover")
     _add_wall_link_verbs(verbs)
     _add_task_verbs(verbs)
+    _add_regrade_verb(verbs)
     return parser
 
 
@@ -216,3 +217,16 @@ def _add_task_verbs(verbs) -> None:
     ke.add_argument("--status", metavar="S,...", help="only these statuses: open, overdue, done")
     ke.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
     ke.set_defaults(handler="tasks:cmd_tasks_export")
+
+
+def _add_regrade_verb(verbs) -> None:
+    g = verbs.add_parser(
+        "regrade", help="the what-if of a regrade by order amount (§5); --apply applies it"
+    )
+    g.add_argument("--region", metavar="R", help="only this region (default: every region)")
+    g.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    g.add_argument("--date", metavar="DATE", help="local date (default: the company's today)")
+    g.add_argument("--apply", action="store_true", help="apply it (grade history, audited)")
+    g.add_argument("--reason", metavar="TEXT", help="why (required with --apply)")
+    g.add_argument("--by", default=os.environ.get("USER") or "cli", help="who applies")
+    g.set_defaults(handler="grades:cmd_regrade")

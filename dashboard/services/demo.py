@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
-from dashboard.services import customers, detect, ingest, rollups, tasks, users
+from dashboard.services import customers, detect, grades, ingest, rollups, tasks, users
 from data_access.scope import Scope
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
@@ -51,7 +51,9 @@ def seed_demo(
     expected = max(1, estimate_record_count(config))
     total = ingest.IngestSummary()
     done = 0
+    customer_records: dict[str, dict[str, Any]] = {}
     for batch in iter_demo_batches(config):
+        customer_records.update((r["id"], r) for r in batch if r.get("type") == "customer")
         total.add(ingest.ingest_values(engine, batch, source="demo", now=now))
         done += len(batch)
         if progress:
@@ -70,6 +72,7 @@ def seed_demo(
             reason=f"离职 left the company on {leaver.day.isoformat()}",
             now=now,
         )
+    _demo_grades(engine, customer_records, now=now)
     rollups.refresh_rep_days(engine, now=now)
     # Judge the whole company once, so the pages have alerts from the first start.
     judged = detect.detect(engine, now=now)
@@ -81,6 +84,41 @@ def seed_demo(
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
     return SeedResult(total, time.perf_counter() - started, logins, judged, daily)
+
+
+DEMO_LOCKS = 3
+DEMO_CRM_UPGRADES = 2
+
+
+def _demo_grades(
+    engine: Engine, customer_records: dict[str, dict[str, Any]], *, now: datetime
+) -> None:
+    """Some grade history for the regrade pages (contract §5): the managers lock the grade
+    of a few A customers the regrade would lower (the what-if then shows them kept by a
+    lock), and the CRM re-sends a few C customers the regrade would raise as B, through the
+    ingest path (which writes their grade history)."""
+    today = tasks.company_today(now)
+    plan = grades.what_if(engine, Scope.system(), today=today)
+    lowered = [r for r in plan.results if r.before == "A" and r.computed != "A"]
+    for r in lowered[:DEMO_LOCKS]:
+        grades.set_grade_lock(
+            engine,
+            Scope.system(),
+            role="admin",
+            by="demo",
+            customer_id=r.customer_id,
+            locked=True,
+            reason="战略客户,保持 A 级 strategic account: keep grade A",
+            now=now,
+        )
+    raised = [
+        r
+        for r in plan.results
+        if r.before == "C" and r.computed in ("A", "B") and r.customer_id in customer_records
+    ]
+    resent = [{**customer_records[r.customer_id], "grade": "B"} for r in raised[:DEMO_CRM_UPGRADES]]
+    if resent:
+        ingest.ingest_values(engine, resent, source="demo-crm", now=now)
 
 
 def create_demo_logins(engine: Engine, *, now: datetime):

@@ -25,6 +25,7 @@ from dashboard import contract
 from dashboard.contract.wire import MAX_BODY_DEPTH, WireItem, items_from_values
 from dashboard.geo import haversine_m
 from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
+from data_access import grades as grade_store
 from data_access import records as store
 from data_access import schema
 
@@ -171,6 +172,7 @@ def _apply_masters(batch: _Batch) -> None:
         insert_only: tuple[str, ...] = ()
         if kind == "customer":
             _record_owner_changes(batch, rows)
+            _record_grade_changes(batch, rows)
             insert_only = ("first_seen",)
         store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows, insert_only=insert_only)
         if kind == "plan":
@@ -226,6 +228,28 @@ def _record_owner_changes(batch: _Batch, rows: list[dict[str, Any]]) -> None:
             }
         )
     store.add_owner_history(batch.conn, history)
+
+
+def _record_grade_changes(batch: _Batch, rows: list[dict[str, Any]]) -> None:
+    """Write the grade history of the batch's stored customers whose grade changes (contract
+    §5; source "ingest", by the batch's source): the net change of the batch, as for owners."""
+    stored = grade_store.fetch_customer_grades(batch.conn, [rec["id"] for rec in rows])
+    grade_store.add_grade_history(
+        batch.conn,
+        [
+            {
+                "customer_id": rec["id"],
+                "old_grade": stored[rec["id"]],
+                "new_grade": rec["grade"],
+                "changed_at": batch.now,
+                "changed_by": storable_text(batch.source[:64]),
+                "reason": "grade changed by ingest",
+                "source": "ingest",
+            }
+            for rec in rows
+            if rec["id"] in stored and stored[rec["id"]] != rec["grade"]
+        ],
+    )
 
 
 def _store_events(

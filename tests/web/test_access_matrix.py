@@ -28,12 +28,14 @@ try:
     import test_access_alerts
     import test_access_customers as customers
     import test_access_finance as finance
+    import test_access_grades as grades
     import test_access_handover as handover
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
+    from tests.web import test_access_grades as grades
     from tests.web import test_access_handover as handover
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -43,7 +45,13 @@ site, region_b = access.site, access.region_b  # the module-scoped demo site and
 
 # How the access tests of each area call a callback (values, and the roles of an action
 # stricter than its page); a callback they do not know gets generic values and its page's roles.
-KNOWN = {**CALLS, **finance.FIN_CALLS, **customers.CUST_CALLS, **handover.HANDOVER_CALLS}
+KNOWN = {
+    **CALLS,
+    **finance.FIN_CALLS,
+    **customers.CUST_CALLS,
+    **grades.GRADE_CALLS,
+    **handover.HANDOVER_CALLS,
+}
 
 UPDATE = "/_dash-update-component"
 ANONYMOUS, WALL = "anonymous", "wall"
