@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-SECTIONS = ("authenticity", "expenses", "tracks", "customers")
+SECTIONS = ("authenticity", "expenses", "tracks", "customers", "plans")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def _spec(key: str, default: Any, low: float, high: float, *sections: str) -> Se
     return SettingSpec(key, sections[0], kind, low, high, default, tuple(sections))
 
 
-_AUTH, _EXP, _TRACK, _CUST = SECTIONS
+_AUTH, _EXP, _TRACK, _CUST, _PLAN = SECTIONS
 _SPECS = (
     # Contract §2 (authenticity) and §2a (device data quality).
     _spec("max_speed_mps", 50.0, 1.0, 1000.0, _AUTH, _TRACK),
@@ -79,6 +79,14 @@ _SPECS = (
     _spec("visits_per_28d_b", 2, 1, 28, _CUST),
     _spec("visits_per_28d_c", 1, 1, 28, _CUST),
     _spec("frequency_grace_days", 3, 0, 365, _CUST),
+    # Contract §6 (suggested plans): stops a day, average driving speed, service minutes per
+    # grade, and the factor from straight-line to driven distance.
+    _spec("max_visits_per_day", 8, 1, 50, _PLAN),
+    _spec("avg_speed_kmh", 30.0, 1.0, 150.0, _PLAN),
+    _spec("service_min_a", 45, 0, 480, _PLAN),
+    _spec("service_min_b", 30, 0, 480, _PLAN),
+    _spec("service_min_c", 20, 0, 480, _PLAN),
+    _spec("detour_factor", 1.3, 1.0, 5.0, _PLAN),
 )
 
 SETTINGS: MappingProxyType[str, SettingSpec] = MappingProxyType({s.key: s for s in _SPECS})

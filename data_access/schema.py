@@ -127,6 +127,9 @@ customers = sa.Table(
     sa.Column("locked_by", sa.String(64)),
     sa.Column("locked_at", UtcDateTime()),
     sa.Column("lock_reason", sa.Text),
+    # Issue 17: optional opening hours (local HH:MM) for the route optimiser.
+    sa.Column("open", sa.String(5)),
+    sa.Column("close", sa.String(5)),
     sa.Index(None, "region_id", "grade"),
     sa.Index(None, "owner_rep_id"),
 )
@@ -226,6 +229,9 @@ plans = sa.Table(
     sa.Column("date", sa.Date, nullable=False),
     sa.Column("customer_ids", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # Contract §6: 'ingest' (sent in) or 'suggested' (a published suggestion), and its km.
+    sa.Column("source", sa.String(16), nullable=False, server_default="ingest"),
+    sa.Column("km_planned", sa.Float),
     sa.Index(None, "rep_id", "date"),
 )
 

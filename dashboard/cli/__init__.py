@@ -111,11 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="print alerts, expense flags (contract §4), device quality (§2a) or customers (§5)",
     )
-    x.add_argument("kind", choices=("alerts", "expense-flags", "device-quality", "customers"))
+    x.add_argument(
+        "kind", choices=("alerts", "expense-flags", "device-quality", "customers", "plans")
+    )
     x.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     x.add_argument("--from", dest="date_from", metavar="DATE", help="first date (YYYY-MM-DD)")
     x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
     x.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    x.add_argument("--rep", metavar="REP", help="plans: only this rep's")
     x.set_defaults(handler="judge:cmd_export")
 
     s = verbs.add_parser("settings", help="show or change the rules' thresholds")
@@ -149,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wall_link_verbs(verbs)
     _add_task_verbs(verbs)
     _add_regrade_verb(verbs)
+    _add_plan_verbs(verbs)
     return parser
 
 
@@ -230,3 +234,24 @@ def _add_regrade_verb(verbs) -> None:
     g.add_argument("--reason", metavar="TEXT", help="why (required with --apply)")
     g.add_argument("--by", default=os.environ.get("USER") or "cli", help="who applies")
     g.set_defaults(handler="grades:cmd_regrade")
+
+
+def _add_plan_verbs(verbs) -> None:
+    p = verbs.add_parser("plan", help="suggest (and publish) optimised visit plans (§6)")
+    pv = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ps = pv.add_parser(
+        "suggest", help="print the suggested plan of a rep-day, or of a team's week (JSON)"
+    )
+    ps.add_argument("--rep", metavar="REP", help="the rep (with --date)")
+    ps.add_argument("--date", metavar="DATE", help="the local date (YYYY-MM-DD)")
+    ps.add_argument("--team", metavar="TEAM", help="every active rep of a team (with --week)")
+    ps.add_argument("--week", metavar="WEEK", help="ISO week, YYYY-Www: Monday to Friday")
+    ps.add_argument("--publish", action="store_true", help="store each suggestion as a plan record")
+    ps.add_argument("--by", default=os.environ.get("USER") or "cli", help="who publishes")
+    ps.add_argument(
+        "--backend",
+        choices=("auto", "pyvrp", "fallback"),
+        default="auto",
+        help="route solver (default: PyVRP when installed)",
+    )
+    ps.set_defaults(handler="route_plans:cmd_plan_suggest")

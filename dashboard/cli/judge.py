@@ -56,6 +56,13 @@ def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.kind == "plans":
+        from dashboard.cli.route_plans import cmd_export_plans
+
+        return cmd_export_plans(args, settings)
+    if getattr(args, "rep", None) is not None:
+        print("error: rep: only plans are exported by rep", file=sys.stderr)
+        return EXIT_REFUSED
     try:
         start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
         engine = get_engine(settings.database_url)

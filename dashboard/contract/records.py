@@ -23,6 +23,7 @@ from dashboard.contract.values import (
     MAX_YEAR,
     MIN_YEAR,
     PHOTO_KINDS,
+    PLAN_SOURCES,
     PROVIDERS,
     RECORD_TYPES,
     RecordError,
@@ -101,6 +102,9 @@ _SPECS: dict[str, Spec] = {
         ("contact_phone", check_phone, False, None),
         ("created", check_date, False, None),
         ("active", check_bool, False, True),
+        # Issue 17: optional opening hours (local HH:MM), used by the route optimiser.
+        ("open", check_hhmm, False, None),
+        ("close", check_hhmm, False, None),
     ),
     "sop_template": (
         ("id", check_id, True, None),
@@ -112,6 +116,9 @@ _SPECS: dict[str, Spec] = {
         ("rep_id", check_id, True, None),
         ("date", check_date, True, None),
         ("customer_ids", check_id_list, True, None),
+        # Contract §6: where the plan came from and its estimated km (suggested plans).
+        ("source", enum_checker(PLAN_SOURCES), False, "ingest"),
+        ("km_planned", check_km, False, None),
     ),
     "gps": (
         ("id", check_id, True, None),
@@ -413,6 +420,13 @@ def _check_record_rules(kind: str, rec: dict[str, Any]) -> None:
         raise RecordError(
             "work_end", f"{rec['work_end']} must be later than work_start {rec['work_start']}"
         )
+    elif (
+        kind == "customer"
+        and rec["open"] is not None
+        and rec["close"] is not None
+        and rec["close"] <= rec["open"]
+    ):
+        raise RecordError("close", f"{rec['close']} must be later than open {rec['open']}")
     elif kind == "expense" and rec["category"] == "mileage" and rec["claimed_km"] is None:
         raise RecordError("claimed_km", "missing (required for a mileage claim)")
     elif (

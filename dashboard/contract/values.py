@@ -43,6 +43,7 @@ PHOTO_KINDS = ("shelf", "promo", "storefront", "receipt", "other")
 PROVIDERS = ("gps", "network", "wifi", "fused")
 CRS_VALUES = ("wgs84", "gcj02", "bd09")
 GRADES = ("A", "B", "C")
+PLAN_SOURCES = ("ingest", "suggested")  # contract §6: a plan sent in, or a published suggestion
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_WORK_START = "08:30"

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from dashboard.route_plans import EXPORT_FIELDS as PLAN_FIELDS
 from dashboard.services import customers, quality
 from dashboard.tasks import EXPORT_FIELDS as TASK_FIELDS
 from data_access import judge as store
@@ -49,6 +50,8 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "customers": customers.EXPORT_FIELDS,
     # Written by ``dashboard.services.tasks.export_rows`` (the `tasks export` verb).
     "tasks": TASK_FIELDS,
+    # Written by ``dashboard.services.route_plans.export_rows`` (`export plans`).
+    "plans": PLAN_FIELDS,
 }
 
 
@@ -62,8 +65,8 @@ def export_rows(
 ) -> list[dict[str, Any]]:
     """Return alerts or expense flags of the period as contract §4 objects, device quality as
     §2a's, or every customer as §5's on local date ``today`` (JSON-ready)."""
-    if kind not in EXPORT_FIELDS or kind == "tasks":
-        known = [k for k in EXPORT_FIELDS if k != "tasks"]
+    if kind not in EXPORT_FIELDS or kind in ("tasks", "plans"):
+        known = [k for k in EXPORT_FIELDS if k not in ("tasks", "plans")]
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(known)}")
     if kind == "customers":
         if date_from is not None or date_to is not None:

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from dashboard.contract import wire
-from dashboard.services import background, customers, exports, ingest, tasks, users
+from dashboard.services import background, customers, exports, ingest, route_plans, tasks, users
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
+from data_access.scope import Scope
 
 api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
@@ -182,6 +183,46 @@ def get_tasks():
         return _error(503, "database unreachable; retry later")
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
     body = "".join(exports.export_text(rows, "tasks", fmt))
+    return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
+
+
+@api.get("/plans")
+def get_plans():
+    """GET /api/v1/plans (contract §6; the field app's plan): ``rep_id``, ``date`` (one day),
+    or ``from``/``to`` (a period), and ``format`` (jsonl, csv)."""
+    known = {"rep_id", "date", "from", "to", "format"}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        return _error(400, f"{unknown[0]}: unknown parameter (use {', '.join(sorted(known))})")
+    bounds: dict[str, date | None] = {}
+    for name in ("date", "from", "to"):
+        value = request.args.get(name)
+        try:
+            bounds[name] = None if value is None else date.fromisoformat(value)
+        except ValueError:
+            return _error(400, f"{name}: {value!r} is not a date (YYYY-MM-DD)")
+    if bounds["date"] is not None and (bounds["from"] or bounds["to"]):
+        return _error(400, "date: give either date or from/to")
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
+    rep_id = request.args.get("rep_id")
+    if rep_id is not None and not rep_id.strip():
+        return _error(400, "rep_id: empty (omit it for every rep)")
+    try:
+        rows = route_plans.export_rows(
+            current_engine(),
+            scope=Scope.system(),
+            rep_id=rep_id,
+            date_from=bounds["date"] or bounds["from"],
+            date_to=bounds["date"] or bounds["to"],
+        )
+    except ValueError as exc:
+        return _error(400, str(exc))
+    except DatabaseUnavailable:
+        return _error(503, "database unreachable; retry later")
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    body = "".join(exports.export_text(rows, "plans", fmt))
     return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
 
 
