@@ -54,27 +54,6 @@ def _rhythm_select(on: date, min_dwell_s: float) -> tuple[sa.Select, sa.ColumnEl
     return stmt, base
 
 
-def fetch_due_rhythms(
-    conn: Connection,
-    *,
-    on: date,
-    due_cutoffs: Mapping[str, date],
-    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> list[dict[str, Any]]:
-    """The active customers without an open task whose rhythm base (last effective visit on or
-    before ``on``, else created, else first stored) lies on or before their grade's due cut-off:
-    customer_id, grade, owner_rep_id (None when missing or inactive), region_id (home),
-    last_visit, since; by customer id."""
-    stmt, base = _rhythm_select(on, min_dwell_s)
-    cut = sa.case(
-        *((c.c.grade == grade, sa.literal(day, sa.Date)) for grade, day in due_cutoffs.items()),
-        else_=None,
-    )
-    has_open = sa.exists().where(tk.c.customer_id == c.c.id, tk.c.status == "open")
-    stmt = stmt.where(c.c.active.is_(True), base <= cut, ~has_open).order_by(c.c.id)
-    return [dict(row) for row in conn.execute(stmt).mappings()]
-
-
 # The due list of one generation, computed by the database (``stage_due_tasks``) and then
 # inserted from there (``insert_staged_tasks``): no row travels through Python.
 _staged_meta = sa.MetaData()
@@ -196,8 +175,9 @@ def fetch_rhythms(
     customer_ids: Iterable[str] | None = None,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> dict[str, dict[str, Any]]:
-    """customer id → its rhythm on ``on`` (as ``fetch_due_rhythms``), for the given customers
-    (default: every customer)."""
+    """customer id → its rhythm on ``on`` (customer_id, grade, owner_rep_id: None when missing
+    or inactive, region_id: home, last_visit: the last effective visit on or before ``on``,
+    since: created, else first stored), for the given customers (default: every customer)."""
     stmt, _base = _rhythm_select(on, min_dwell_s)
     if customer_ids is None:
         return {row["customer_id"]: dict(row) for row in conn.execute(stmt).mappings()}
