@@ -15,9 +15,11 @@ at 150,000 customers. Written through the data layer's bulk path (``insert_new_r
 then ``VACUUM ANALYZE``.
 
 Times, ``--runs`` runs, interleaved in the same run:
-- ``tasks.generate(engine, on=D)`` on an empty task table: read the due customers (last
-  effective visit per customer in SQL), plan the tasks in the pure core, insert them with
-  ON CONFLICT DO NOTHING, commit; the task table is emptied before each run (not timed);
+- ``tasks.generate(engine, on=D)`` on an empty task table: re-point open tasks at their
+  owners, compute the due list in the database into a staging table (``due_task_select``,
+  held equal to the pure ``plan_tasks`` by tests/services/test_task_generation_sql.py),
+  insert it with one INSERT ... SELECT ... ON CONFLICT DO NOTHING, commit; the task table is
+  emptied before each run (not timed);
 - baseline: one hand-written SELECT of the same due list (customer id and due date), whose
   result is compared with the generated tasks on every run.
 Targets: generation median ≤ 10 s and ≤ 3 × the baseline's median. Also reported once: a

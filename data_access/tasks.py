@@ -10,7 +10,7 @@ any rep count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,25 +54,118 @@ def _rhythm_select(on: date, min_dwell_s: float) -> tuple[sa.Select, sa.ColumnEl
     return stmt, base
 
 
-def fetch_due_rhythms(
+# The due list of one generation, computed by the database (``stage_due_tasks``) and then
+# inserted from there (``insert_staged_tasks``): no row travels through Python.
+_staged_meta = sa.MetaData()
+_staged = sa.Table(
+    "staged_due_tasks",
+    _staged_meta,
+    *(
+        sa.Column(name, sa.Date if kind == "date" else sa.Text)
+        for name, kind in {
+            "id": "text",
+            "customer_id": "text",
+            "rep_id": "text",
+            "region_id": "text",
+            "grade": "text",
+            "created": "date",
+            "due": "date",
+        }.items()
+    ),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def _plus_days(conn: Connection, day: sa.ColumnElement[Any], days: int) -> sa.ColumnElement[Any]:
+    """``day`` + ``days`` as a date, in the connection's dialect."""
+    if conn.dialect.name == "sqlite":
+        return sa.func.date(day, f"+{int(days)} days", type_=sa.Date)
+    return sa.cast(day + sa.literal(int(days), sa.Integer), sa.Date)
+
+
+def _as_iso(conn: Connection, day: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A date as its ISO text (YYYY-MM-DD; SQLite stores dates so already)."""
+    if conn.dialect.name == "sqlite":
+        return sa.cast(day, sa.Text)
+    return sa.func.to_char(day, "YYYY-MM-DD")
+
+
+def due_task_select(
     conn: Connection,
     *,
     on: date,
-    due_cutoffs: Mapping[str, date],
+    due_after_days: Mapping[str, int],
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> list[dict[str, Any]]:
-    """The active customers without an open task whose rhythm base (last effective visit on or
-    before ``on``, else created, else first stored) lies on or before their grade's due cut-off:
-    customer_id, grade, owner_rep_id (None when missing or inactive), region_id (home),
-    last_visit, since; by customer id."""
+) -> sa.Select:
+    """The tasks of local date ``on``, computed in SQL (contract §5, the definition of
+    ``dashboard.tasks.plan_tasks``): every active customer of a known grade without an open
+    task whose rhythm base (last effective visit on or before ``on``, else created, else first
+    stored) + its grade's ``due_after_days`` is on or before ``on``; columns id
+    ("customer:due"), customer_id, rep_id (None for an orphan), region_id (home), grade,
+    created (``on``), due (base + days)."""
     stmt, base = _rhythm_select(on, min_dwell_s)
     cut = sa.case(
-        *((c.c.grade == grade, sa.literal(day, sa.Date)) for grade, day in due_cutoffs.items()),
+        *(
+            (c.c.grade == grade, sa.literal(on - timedelta(days=days), sa.Date))
+            for grade, days in due_after_days.items()
+        ),
         else_=None,
     )
+    due = sa.case(
+        *(
+            (c.c.grade == grade, _plus_days(conn, base, days))
+            for grade, days in due_after_days.items()
+        ),
+        else_=None,
+    )
+    rep = stmt.selected_columns.owner_rep_id
+    region = stmt.selected_columns.region_id
     has_open = sa.exists().where(tk.c.customer_id == c.c.id, tk.c.status == "open")
-    stmt = stmt.where(c.c.active.is_(True), base <= cut, ~has_open).order_by(c.c.id)
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+    return stmt.with_only_columns(
+        (c.c.id + ":" + _as_iso(conn, due)).label("id"),
+        c.c.id.label("customer_id"),
+        rep.label("rep_id"),
+        region.label("region_id"),
+        c.c.grade,
+        sa.literal(on, sa.Date).label("created"),
+        due.label("due"),
+    ).where(c.c.active.is_(True), base <= cut, ~has_open)
+
+
+def stage_due_tasks(
+    conn: Connection,
+    *,
+    on: date,
+    due_after_days: Mapping[str, int],
+    min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+) -> int:
+    """Compute the tasks of ``on`` (``due_task_select``) into a temporary table of the
+    connection, for ``insert_staged_tasks`` in the same transaction; return how many."""
+    _staged.drop(conn, checkfirst=True)
+    _staged.create(conn)
+    select = due_task_select(conn, on=on, due_after_days=due_after_days, min_dwell_s=min_dwell_s)
+    conn.execute(_staged.insert().from_select([col.name for col in _staged.c], select))
+    return conn.execute(sa.select(sa.func.count()).select_from(_staged)).scalar_one()
+
+
+def insert_staged_tasks(conn: Connection, *, now: datetime) -> int:
+    """Insert the staged tasks as open tasks in one statement, skipping every one that
+    conflicts with a stored task (same id, same customer and due date, or a customer that
+    already has an open task: several processes may generate at once, the database decides);
+    drop the staging table; return how many were inserted."""
+    names = ", ".join(col.name for col in _staged.c)
+    # "WHERE true": SQLite needs it to read ON CONFLICT after INSERT ... SELECT.
+    inserted = conn.execute(
+        sa.text(
+            f"INSERT INTO tasks ({names}, status, visit_id, done_on, created_at, updated_at) "
+            f"SELECT {names}, 'open', NULL, NULL, :now, :now FROM staged_due_tasks WHERE true "
+            "ON CONFLICT DO NOTHING"
+        ).bindparams(sa.bindparam("now", type_=tk.c.created_at.type)),
+        {"now": now},
+    ).rowcount
+    _staged.drop(conn)
+    return inserted
 
 
 def fetch_rhythms(
@@ -82,8 +175,9 @@ def fetch_rhythms(
     customer_ids: Iterable[str] | None = None,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> dict[str, dict[str, Any]]:
-    """customer id → its rhythm on ``on`` (as ``fetch_due_rhythms``), for the given customers
-    (default: every customer)."""
+    """customer id → its rhythm on ``on`` (customer_id, grade, owner_rep_id: None when missing
+    or inactive, region_id: home, last_visit: the last effective visit on or before ``on``,
+    since: created, else first stored), for the given customers (default: every customer)."""
     stmt, _base = _rhythm_select(on, min_dwell_s)
     if customer_ids is None:
         return {row["customer_id"]: dict(row) for row in conn.execute(stmt).mappings()}
@@ -189,16 +283,20 @@ def close_tasks(conn: Connection, done: Mapping[str, tuple[str, date]], *, now: 
 
 
 def fetch_open_tasks_of(
-    conn: Connection, *, rep_id: str, customer_ids: Iterable[str]
+    conn: Connection, *, rep_id: str, customer_ids: Iterable[str], all_of_rep: bool = False
 ) -> list[dict[str, Any]]:
-    """The rep's open tasks of the given customers (id, customer_id, due), by id."""
-    out: list[dict[str, Any]] = []
+    """The open tasks a handover of ``rep_id`` moves (id, customer_id, rep_id, due), by id:
+    every open task of the given customers, whoever it is assigned to (an inactive owner's
+    task has none), and with ``all_of_rep`` the rep's other open tasks too."""
+    out: dict[str, dict[str, Any]] = {}
+    cols = (tk.c.id, tk.c.customer_id, tk.c.rep_id, tk.c.due)
     for chunk in chunks(sorted(set(customer_ids)), 5000):
-        stmt = sa.select(tk.c.id, tk.c.customer_id, tk.c.due).where(
-            tk.c.status == "open", tk.c.rep_id == rep_id, tk.c.customer_id.in_(chunk)
-        )
-        out += [dict(row) for row in conn.execute(stmt).mappings()]
-    return sorted(out, key=lambda row: row["id"])
+        stmt = sa.select(*cols).where(tk.c.status == "open", tk.c.customer_id.in_(chunk))
+        out.update({row["id"]: dict(row) for row in conn.execute(stmt).mappings()})
+    if all_of_rep:
+        stmt = sa.select(*cols).where(tk.c.status == "open", tk.c.rep_id == rep_id)
+        out.update({row["id"]: dict(row) for row in conn.execute(stmt).mappings()})
+    return [out[key] for key in sorted(out)]
 
 
 def move_open_tasks(
@@ -208,15 +306,19 @@ def move_open_tasks(
     to_rep_id: str,
     region_id: str | None,
     now: datetime,
+    from_rep_id: str | None = None,
 ) -> int:
-    """Give the open tasks of the customers to ``to_rep_id`` (and its region); return how
-    many moved."""
+    """Give the open tasks of the customers to ``to_rep_id`` (and its region), and with
+    ``from_rep_id`` every other open task of that rep too; return how many moved."""
     moved = 0
+    values = {"rep_id": to_rep_id, "region_id": region_id, "updated_at": now}
     for chunk in chunks(sorted(set(customer_ids)), 5000):
         moved += conn.execute(
-            tk.update()
-            .where(tk.c.status == "open", tk.c.customer_id.in_(chunk))
-            .values(rep_id=to_rep_id, region_id=region_id, updated_at=now)
+            tk.update().where(tk.c.status == "open", tk.c.customer_id.in_(chunk)).values(values)
+        ).rowcount
+    if from_rep_id is not None:
+        moved += conn.execute(
+            tk.update().where(tk.c.status == "open", tk.c.rep_id == from_rep_id).values(values)
         ).rowcount
     return moved
 

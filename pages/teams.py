@@ -5,6 +5,7 @@ import dash
 from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
+from components import handover
 from components import rhythm as rhythm_ui
 from components import teams as ui
 from components.drill import drill_level, drill_outputs, drill_search, drill_target, overdue_rows
@@ -19,7 +20,7 @@ from dashboard.web.pages_support import (
     guard_layout,
     period_dates,
 )
-from pages import _teams_rhythm
+from pages import _teams_handover, _teams_rhythm
 
 ROLES = ALL_ROLES
 
@@ -39,10 +40,14 @@ dash.register_page(
 def layout(me, /, **query):
     page = ui.teams_page(query, lang=me.lang, theme=me.theme, dates=period_dates(query))
     page.children.append(rhythm_ui.rhythm_card(lang=me.lang, theme=me.theme))
+    # A rep's handover, at the rep's level of the drill-down (pages/_teams_handover.py).
+    shown = bool(query.get("rep")) and me.may(_teams_handover.HANDOVER_ROLES)
+    page.children.append(handover.handover_panel(me.lang, shown=shown))
     return page
 
 
 _teams_rhythm.register_callbacks(page=__name__)  # the rhythm view (due list, overdue, tasks)
+_teams_handover.register_callbacks(page=__name__, query_id=ui.QUERY)
 
 
 @callback(

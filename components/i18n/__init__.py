@@ -12,6 +12,7 @@ from components.i18n import (
     customers,
     finance,
     grades,
+    handover,
     quality,
     replay,
     rhythm,
@@ -20,7 +21,7 @@ from components.i18n import (
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm)
+AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

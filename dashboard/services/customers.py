@@ -432,8 +432,11 @@ def _plan_handover(
     deactivate: bool,
     now: datetime,
     lock: bool = False,
+    same_region: bool = False,
 ) -> HandoverPlan:
-    """Check a handover against the stored data and say what it moves; raise HandoverRefused."""
+    """Check a handover against the stored data and say what it moves; raise HandoverRefused.
+    ``same_region``: a target in another region than the leaving rep is refused (a manager's
+    handover from the cockpit)."""
     if not isinstance(scope, Scope):
         raise TypeError(f"scope must be a Scope, not {type(scope).__name__}")
     if scope.read_only:
@@ -452,6 +455,11 @@ def _plan_handover(
         raise HandoverRefused(f"to: unknown rep {to_rep!r}")
     if not target["active"]:
         raise HandoverRefused(f"to: rep {to_rep!r} is inactive; hand over to an active rep")
+    if same_region and target["region_id"] != source["region_id"]:
+        raise HandoverRefused(
+            f"to: rep {to_rep!r} works in region {target['region_id']!r}, rep {from_rep!r} in "
+            f"{source['region_id']!r}; pick a rep of the same region"
+        )
     owned = store.fetch_owned_customers(conn, rep_id=from_rep)
     if customers is None:
         moving = owned
@@ -482,8 +490,13 @@ def _plan_handover(
         )
     if not moving and not plans:
         warnings.append(f"rep {from_rep!r} owns no customer and has no open plan")
+    # The open tasks of the moving customers (an inactive owner's have no rep), and when
+    # every customer moves, the rep's other open tasks too.
     open_tasks = task_store.fetch_open_tasks_of(
-        conn, rep_id=from_rep, customer_ids=[row["id"] for row in moving]
+        conn,
+        rep_id=from_rep,
+        customer_ids=[row["id"] for row in moving],
+        all_of_rep=customers is None,
     )
     return HandoverPlan(source, target, moving, plans, deactivate, today, warnings, open_tasks)
 
@@ -497,6 +510,7 @@ def handover_preview(
     customers: Sequence[str] | None = None,
     deactivate: bool = False,
     now: datetime,
+    same_region: bool = False,
 ) -> HandoverPlan:
     """What ``handover`` with these arguments would move, changing nothing (raises
     HandoverRefused as it would)."""
@@ -509,6 +523,7 @@ def handover_preview(
             customers=customers,
             deactivate=deactivate,
             now=now,
+            same_region=same_region,
         )
 
 
@@ -529,6 +544,7 @@ def handover(
     by: str,
     reason: str | None = None,
     now: datetime,
+    same_region: bool = False,
 ) -> HandoverPlan:
     """Move a rep's customers (all, or the listed ones) to another rep in one transaction
     (contract §5), with the open visit tasks of those customers, and their open plans from the
@@ -552,6 +568,7 @@ def handover(
             deactivate=deactivate,
             now=now,
             lock=True,
+            same_region=same_region,
         )
         ids = [row["id"] for row in plan.customers]
         store.set_customer_owner(
@@ -583,6 +600,7 @@ def handover(
             to_rep_id=to_rep,
             region_id=plan.to_rep["region_id"],
             now=now,
+            from_rep_id=from_rep if customers is None else None,
         )
         # The planned-stop KPIs of both reps' days change.
         records.mark_rep_days_dirty(
@@ -670,6 +688,111 @@ def assign_customers(
             ],
         )
     return changing
+
+
+# ------------------------------------------------------------------ a rep's handover from the page
+
+
+def rep_holding(engine: Engine, scope: Scope, *, rep_id: str, now: datetime) -> dict[str, Any]:
+    """What a rep of the scope holds and a handover of all their customers would move:
+    ``rep`` (id, name, active, team, region, timezone), ``customers`` (owned), ``plans`` (open
+    from the rep's today on) and ``tasks`` (open: their customers' and their own). Raises
+    HandoverRefused for an unknown or out-of-scope rep."""
+    with engine.connect() as conn:
+        rep = store.fetch_rep_in_scope(conn, rep_id=rep_id, scope=scope)
+        if rep is None:
+            raise HandoverRefused(f"from: unknown rep {rep_id!r}")
+        owned = store.fetch_owned_customers(conn, rep_id=rep_id)
+        today = now.astimezone(zone(rep["timezone"])).date()
+        plans = store.fetch_open_plans(conn, rep_id=rep_id, since=today)
+        tasks = task_store.fetch_open_tasks_of(
+            conn, rep_id=rep_id, customer_ids=[row["id"] for row in owned], all_of_rep=True
+        )
+    return {"rep": rep, "customers": owned, "plans": plans, "tasks": tasks, "today": today}
+
+
+def handover_targets(
+    engine: Engine, scope: Scope, *, from_rep: str, same_region: bool = False
+) -> list[dict[str, Any]]:
+    """The reps a handover of ``from_rep`` may go to: active reps of the scope but the rep
+    itself, with ``same_region`` only those of the rep's region (a manager's); none for an
+    unknown or out-of-scope rep. Rows as ``rep_choices``."""
+    with engine.connect() as conn:
+        source = store.fetch_rep_in_scope(conn, rep_id=from_rep, scope=scope)
+        if source is None:
+            return []
+        reps = store.fetch_reps_in_scope(conn, scope=scope, active_only=True)
+    return [
+        rep
+        for rep in reps
+        if rep["id"] != from_rep and (not same_region or rep["region_id"] == source["region_id"])
+    ]
+
+
+def _reason(reason: Any) -> str:
+    text = str(reason or "").strip()
+    if not text:
+        raise HandoverRefused("reason: say why the customers are handed over (required)")
+    return text[:500]
+
+
+def preview_rep_handover(
+    engine: Engine,
+    scope: Scope,
+    *,
+    from_rep: str,
+    to_rep: str,
+    reason: Any,
+    deactivate: bool = False,
+    same_region: bool = False,
+    now: datetime,
+) -> HandoverPlan:
+    """What ``hand_over_rep`` would move (every customer of ``from_rep``, their open plans
+    from today and their open tasks), changing nothing; raises HandoverRefused as it would
+    (a missing reason or target, and every refusal of ``handover``)."""
+    _reason(reason)
+    if not to_rep:
+        raise HandoverRefused("to: pick the receiving rep")
+    return handover_preview(
+        engine,
+        scope,
+        from_rep=from_rep,
+        to_rep=to_rep,
+        deactivate=deactivate,
+        same_region=same_region,
+        now=now,
+    )
+
+
+def hand_over_rep(
+    engine: Engine,
+    scope: Scope,
+    *,
+    from_rep: str,
+    to_rep: str,
+    reason: Any,
+    by: str,
+    deactivate: bool = False,
+    same_region: bool = False,
+    now: datetime,
+) -> HandoverPlan:
+    """Hand every customer of ``from_rep`` over to ``to_rep`` from a rep's page, with a
+    required reason: ``handover`` (one transaction, owner history, audit event), checked
+    again on the server (``same_region`` for a manager)."""
+    why = _reason(reason)
+    if not to_rep:
+        raise HandoverRefused("to: pick the receiving rep")
+    return handover(
+        engine,
+        scope,
+        from_rep=from_rep,
+        to_rep=to_rep,
+        deactivate=deactivate,
+        by=by,
+        reason=why,
+        now=now,
+        same_region=same_region,
+    )
 
 
 # ------------------------------------------------------------------ orphans from the page

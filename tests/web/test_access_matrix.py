@@ -29,6 +29,7 @@ try:
     import test_access_customers as customers
     import test_access_finance as finance
     import test_access_grades as grades
+    import test_access_handover as handover
     import test_access_rhythm as rhythm
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
@@ -36,6 +37,7 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
     from tests.web import test_access_grades as grades
+    from tests.web import test_access_handover as handover
     from tests.web import test_access_rhythm as rhythm
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -51,6 +53,7 @@ KNOWN = {
     **customers.CUST_CALLS,
     **grades.GRADE_CALLS,
     **rhythm.RHYTHM_CALLS,
+    **handover.HANDOVER_CALLS,
 }
 
 UPDATE = "/_dash-update-component"
