@@ -154,7 +154,9 @@ class RouteEfficiency:
 
 def visited_stops(visits: Sequence[DayVisit]) -> list[str]:
     """The distinct customers of the day's check-ins in the order first visited."""
-    return list(dict.fromkeys(v.customer_id for v in sorted(visits, key=lambda v: (v.ts, v.visit_id))))
+    return list(
+        dict.fromkeys(v.customer_id for v in sorted(visits, key=lambda v: (v.ts, v.visit_id)))
+    )
 
 
 def route_efficiency(
