@@ -161,8 +161,8 @@ def compute_rep_day_facts(
     visits, effective (verified visits), dwell_s_sum and dwell_n (over checked-out visits),
     sop_required and sop_done (distinct required step codes of the visit's template, and those
     with an ``ok`` step on the visit), planned and planned_done (plan_items, and those with an
-    effective visit by the rep to the customer on the planned date), order_amount (orders of the day's
-    visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
+    effective visit by the rep to the customer on the planned date), order_amount (orders of the
+    day's visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
     rollup, days with fixes only).
 
     Each source is aggregated per (rep, date) on its own and the results are summed over a
