@@ -23,27 +23,34 @@ r, t, c = schema.reps, schema.teams, schema.customers
 v, pi, rd = schema.visits, schema.plan_items, schema.rep_days
 
 
-def _scoped_reps(scope: Scope, team: str | None, rep: str | None) -> sa.Select:
+def _scoped_reps(scope: Scope, region: str | None, team: str | None, rep: str | None) -> sa.Select:
     return (
         sa.select(r.c.id)
         .join(t, t.c.id == r.c.team_id)
-        .where(*rep_conditions(scope, team=team, rep=rep))
+        .where(*rep_conditions(scope, region=region, team=team, rep=rep))
     )
 
 
 def fetch_reps(
-    conn: Connection, *, scope: Scope, team: str | None = None, rep: str | None = None
+    conn: Connection,
+    *,
+    scope: Scope,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
 ) -> pd.DataFrame:
-    """The reps in scope and filter: rep_id, rep_name, team_id, team_name, by team and name."""
+    """The reps in scope and filter: rep_id, rep_name, team_id, team_name, timezone, by team
+    and name."""
     stmt = (
         sa.select(
             r.c.id.label("rep_id"),
             r.c.name.label("rep_name"),
             r.c.team_id,
             t.c.name.label("team_name"),
+            r.c.timezone,
         )
         .join(t, t.c.id == r.c.team_id)
-        .where(*rep_conditions(scope, team=team, rep=rep))
+        .where(*rep_conditions(scope, region=region, team=team, rep=rep))
         .order_by(t.c.name, r.c.name, r.c.id)
     )
     return frames.frame(conn, stmt)
@@ -55,6 +62,7 @@ def fetch_plan_actual(
     start: date,
     end: date,
     scope: Scope,
+    region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
@@ -68,7 +76,7 @@ def fetch_plan_actual(
     - ``km``: rep_id, local_date, km (the day's trips, from the ``rep_days`` rollup; days with
       fixes only).
     """
-    in_scope = _scoped_reps(scope, team, rep)
+    in_scope = _scoped_reps(scope, region, team, rep)
     stops = (
         sa.select(
             pi.c.rep_id,

@@ -9,13 +9,15 @@ to that customer on the planned date.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import geo
+from dashboard.contract import DEFAULT_TIMEZONE
 from dashboard.plans import (
     DayVisit,
     match_plan,
@@ -32,6 +34,14 @@ MAX_DAYS = 62
 
 class PlanActualError(ValueError):
     """A bad argument; the message names it."""
+
+
+def parse_day(text: str) -> date:
+    """An ISO date, or PlanActualError naming the field."""
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise PlanActualError(f"date: {text!r} is not a YYYY-MM-DD date") from None
 
 
 def check_period(start: date, end: date) -> None:
@@ -131,6 +141,7 @@ def team_period(
     *,
     start: date,
     end: date,
+    region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
 ) -> dict[str, Any]:
@@ -143,8 +154,9 @@ def team_period(
     and name), ``dates`` (ISO, every date of the period)."""
     check_period(start, end)
     with engine.connect() as conn:
-        reps = store.fetch_reps(conn, scope=scope, team=team, rep=rep)
-        data = store.fetch_plan_actual(conn, start=start, end=end, scope=scope, team=team, rep=rep)
+        pick = {"region": region, "team": team, "rep": rep}
+        reps = store.fetch_reps(conn, scope=scope, **pick)
+        data = store.fetch_plan_actual(conn, start=start, end=end, scope=scope, **pick)
     stops, visits, km = data["stops"], data["visits"], data["km"]
     where = _where(stops, visits)
     plans: dict[tuple[str, date], list[str]] = {}
@@ -211,6 +223,11 @@ def rep_day_of(
     info = reps.iloc[0]
     summary["rep_name"], summary["team_name"] = info["rep_name"], info["team_name"]
 
+    zone = ZoneInfo(str(info["timezone"] or DEFAULT_TIMEZONE))
+
+    def clock(ts: datetime | None) -> str | None:
+        return None if ts is None else ts.astimezone(zone).strftime("%H:%M")
+
     def at(cid: str) -> list[float] | None:
         if cid not in where:
             return None
@@ -228,7 +245,7 @@ def rep_day_of(
                 "customer_name": names.get(s.customer_id, s.customer_id),
                 "status": s.status,
                 "visit_id": s.visit_id,
-                "ts": None if s.ts is None else s.ts.isoformat(),
+                "time": clock(s.ts),
                 "at": at(s.customer_id),
             }
             for s in d["match"].stops
@@ -238,7 +255,7 @@ def rep_day_of(
                 "visit_id": v.visit_id,
                 "customer_id": v.customer_id,
                 "customer_name": names.get(v.customer_id, v.customer_id),
-                "ts": v.ts.isoformat(),
+                "time": clock(v.ts),
                 "effective": v.effective,
                 "at": at(v.customer_id),
             }
