@@ -383,7 +383,8 @@ def detail_map(detail: Mapping[str, Any], *, lang: str, tile_url: str, attributi
                     color=STATUS_COLOURS[s["status"]],
                     fillOpacity=0.8,
                     children=dl.Tooltip(
-                        f"{s['seq']}. {s['customer_name']} · {t('plans.status.' + s['status'], lang)}"
+                        f"{s['seq']}. {s['customer_name']} · "
+                        + t(f"plans.status.{s['status']}", lang)
                     ),
                 )
             )
