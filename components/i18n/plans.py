@@ -64,5 +64,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plans.layer.actual": ("实际顺序", "Actual order"),
     "plans.layer.optimal": ("最短路线", "Shortest route"),
     "plans.panel": ("计划与实际", "Plan vs actual"),
+    "replay.layer.optimal": ("最短路线(按实际拜访的客户)", "Shortest route (customers visited)"),
     "plans.panel.none": ("当天没有计划,也没有拜访。", "No plan and no visit that day."),
 }
