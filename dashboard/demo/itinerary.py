@@ -10,7 +10,6 @@ import numpy as np
 from dashboard.demo.day import RepDay
 from dashboard.demo.routes import Track, route
 
-
 # One rep-day in this many visits two planned stops in swapped order.
 SWAP_EVERY = 5
 
