@@ -421,7 +421,15 @@ def detail_map(detail: Mapping[str, Any], *, lang: str, tile_url: str, attributi
     if points:
         lats = [p[0] for p in points]
         lons = [p[1] for p in points]
-        extra = {"bounds": [[min(lats), min(lons)], [max(lats), max(lons)]]}
+        extra = {
+            "center": [sum(lats) / len(lats), sum(lons) / len(lons)],
+            "zoom": 12,
+            "viewport": {
+                "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]],
+                "transition": "fitBounds",
+                "options": {"padding": [20, 20]},
+            },
+        }
     return dl.Map(
         [dl.LayersControl(layers, collapsed=False), dl.LayerGroup(markers)],
         style={"height": "360px", "width": "100%"},
