@@ -27,6 +27,7 @@ HEAT_EFFICIENCY = "plans-heat-efficiency"
 GRID_NAME = "plans-rep-days"
 GRID_ID = {"type": GRID, "name": GRID_NAME}
 DETAIL = "plans-detail"
+TOTALS = "plans-totals"
 
 STATUS_COLOURS = {
     "done_in_order": "#198754",
@@ -83,6 +84,13 @@ def plans_page(
                     heat(HEAT_EFFICIENCY, "plans.heat.efficiency"),
                 ],
                 className="g-2",
+            ),
+            card(
+                [
+                    dbc.CardHeader(t("plans.totals", lang)),
+                    dbc.CardBody(id=TOTALS),
+                ],
+                className="mb-2",
             ),
             card(
                 [
@@ -202,6 +210,47 @@ def heatmaps(result: Mapping[str, Any], *, lang: str, theme: str) -> tuple[Any, 
     return (
         _figure_layout(adh, theme, lang, len(reps)),
         _figure_layout(eff, theme, lang, len(reps)),
+    )
+
+
+def totals(result: Mapping[str, Any], lang: str) -> Any:
+    """Adherence and route efficiency per team and per rep over the period (tables that fit a
+    phone)."""
+    if not result["rows"]:
+        return html.P(t("plans.empty", lang), className="text-muted mb-0")
+
+    def table(key: str, groups: Sequence[Mapping[str, Any]]) -> Any:
+        head = html.Thead(
+            html.Tr(
+                [
+                    html.Th(t(key, lang)),
+                    html.Th(t("plans.col.rep_days", lang)),
+                    html.Th(t("plans.col.adherence", lang)),
+                    html.Th(t("plans.col.efficiency", lang)),
+                ]
+            )
+        )
+        body = html.Tbody(
+            [
+                html.Tr(
+                    [
+                        html.Td(g["name"]),
+                        html.Td(g["rep_days"]),
+                        html.Td(_fmt(g["adherence"], "{:.0%}")),
+                        html.Td(_fmt(g["efficiency"], "{:.2f}×")),
+                    ]
+                )
+                for g in groups
+            ]
+        )
+        return dbc.Table([head, body], size="sm", responsive=True, className="mb-0")
+
+    return dbc.Row(
+        [
+            dbc.Col(table("plans.col.team", result["by_team"]), lg=5),
+            dbc.Col(table("plans.col.rep", result["by_rep"]), lg=7),
+        ],
+        className="g-2 plans-totals",
     )
 
 

@@ -185,3 +185,34 @@ def optimal_order(stops: Sequence[tuple[float, float]]) -> list[int]:
     if len(stops) < 2:
         return list(range(len(stops)))
     return shortest_path_order(list(stops), detour_factor=STRAIGHT_LINE, start_index=0)
+
+
+@dataclass(frozen=True)
+class RolledUp:
+    """Plan adherence and route efficiency of several rep-days (a rep's, a team's)."""
+
+    planned: int
+    done: int
+    adherence: float | None
+    driven_km: float
+    shortest_km: float
+    efficiency: float | None
+
+
+def roll_up(days: Sequence[tuple[int, int, float, float | None, float | None]]) -> RolledUp:
+    """Sum rep-days given as (planned, done, driven_km, shortest_km, efficiency): adherence =
+    done ÷ planned; route efficiency = driven ÷ shortest km over the days where it is defined
+    (so a day without a route neither helps nor hurts), at least 1.0."""
+    planned = sum(d[0] for d in days)
+    done = sum(d[1] for d in days)
+    measured = [d for d in days if d[4] is not None and d[3]]
+    driven = sum(float(d[2]) for d in measured)
+    shortest = sum(float(d[3] or 0.0) for d in measured)
+    return RolledUp(
+        planned,
+        done,
+        done / planned if planned else None,
+        driven,
+        shortest,
+        max(1.0, driven / shortest) if shortest > 0 else None,
+    )

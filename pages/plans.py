@@ -42,6 +42,7 @@ def layout(me, /, **query):
     Output(view.HEAT_ADHERENCE, "figure"),
     Output(view.HEAT_EFFICIENCY, "figure"),
     Output(view.GRID_ID, "rowData"),
+    Output(view.TOTALS, "children"),
     Output(view.MESSAGE, "children"),
     Input(view.QUERY, "data"),
 )
@@ -55,9 +56,10 @@ def render_plans(me, query):
         )  # fmt: skip
     except plan_actual.PlanActualError as exc:
         empty = view.empty_heatmap(me.lang, me.theme)
-        return empty, empty, [], view.error_message(str(exc))
+        return empty, empty, [], None, view.error_message(str(exc))
     adherence, efficiency = view.heatmaps(result, lang=me.lang, theme=me.theme)
-    return adherence, efficiency, view.grid_rows(result, me.lang), None
+    totals = view.totals(result, me.lang)
+    return adherence, efficiency, view.grid_rows(result, me.lang), totals, None
 
 
 @callback(

@@ -19,6 +19,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "点选一行查看当天详情;“回放”打开当天轨迹。",
         "Pick a row for the day's detail; “replay” opens the day's track.",
     ),
+    "plans.totals": ("按团队、按业务员汇总", "Per team and per rep"),
+    "plans.col.rep_days": ("人天", "Rep-days"),
     "plans.col.date": ("日期", "Date"),
     "plans.col.rep": ("业务员", "Rep"),
     "plans.col.team": ("团队", "Team"),

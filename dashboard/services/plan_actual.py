@@ -22,6 +22,7 @@ from dashboard.plans import (
     DayVisit,
     match_plan,
     optimal_order,
+    roll_up,
     route_efficiency,
     visited_stops,
 )
@@ -135,6 +136,30 @@ def _worst_first(row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _rolled(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Adherence and route efficiency per ``key`` (a rep's or a team's name), worst first."""
+    groups: dict[str, list[tuple[int, int, float, float | None, float | None]]] = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(
+            (row["planned"], row["done"], row["driven_km"], row["shortest_km"], row["efficiency"])
+        )
+    out = []
+    for name, days in groups.items():
+        r = roll_up(days)
+        out.append(
+            {
+                "name": name,
+                "rep_days": len(days),
+                "planned": r.planned,
+                "done": r.done,
+                "adherence": r.adherence,
+                "efficiency": r.efficiency,
+            }
+        )
+    out.sort(key=lambda g: (g["adherence"] is None, g["adherence"] or 0.0, g["name"]))
+    return out
+
+
 def team_period(
     engine: Engine,
     scope: Scope,
@@ -150,8 +175,9 @@ def team_period(
 
     Answer: ``rows`` (one per rep-day: rep and team names, planned, done, in_order,
     out_of_order, missed, unplanned, adherence, driven_km, shortest_km, efficiency,
-    efficiency_reason), ``reps`` (rep_id, rep_name, team_name of the reps in the rows, by team
-    and name), ``dates`` (ISO, every date of the period)."""
+    efficiency_reason), ``by_rep`` and ``by_team`` (name, rep_days, planned, done, adherence,
+    efficiency summed over the rows; worst first), ``reps`` (rep_id, rep_name, team_name of
+    the reps in the rows, by team and name), ``dates`` (ISO, every date of the period)."""
     check_period(start, end)
     with engine.connect() as conn:
         pick = {"region": region, "team": team, "rep": rep}
@@ -186,6 +212,8 @@ def team_period(
     shown = {row["rep_id"] for row in rows}
     return {
         "rows": rows,
+        "by_rep": _rolled(rows, "rep_name"),
+        "by_team": _rolled(rows, "team_name"),
         "reps": [
             {"rep_id": r.rep_id, "rep_name": r.rep_name, "team_name": r.team_name}
             for r in reps.itertuples(index=False)

@@ -130,6 +130,12 @@ def test_team_period_lists_rep_days_worst_first_with_names(site):
     assert done["rep-b"]["efficiency_reason"] == "few_stops"
     assert len(out["dates"]) == 7 and out["dates"][-1] == "2026-11-26"
     assert {r["rep_name"] for r in out["reps"]} == {"Alice", "Andy", "Bob"}
+    # Per team: A team = Alice's 2 of 3 (Andy planned nothing), B team = Bob's 1 of 1.
+    teams = {g["name"]: g for g in out["by_team"]}
+    assert (teams["A team"]["planned"], teams["A team"]["done"]) == (3, 2)
+    assert teams["A team"]["efficiency"] == pytest.approx(done["rep-1"]["efficiency"], rel=1e-3)
+    assert teams["B team"]["adherence"] == 1.0 and teams["B team"]["efficiency"] is None
+    assert [g["name"] for g in out["by_rep"]] == ["Alice", "Bob", "Andy"]
 
 
 def test_a_manager_sees_the_rep_days_of_their_regions_only(site):

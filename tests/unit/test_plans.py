@@ -142,3 +142,12 @@ def test_negative_driven_km_is_refused_naming_the_field():
 
 def test_optimal_order_visits_the_middle_customer_second():
     assert plans.optimal_order([A, C, B]) == [0, 2, 1]
+
+
+def test_roll_up_sums_rep_days_and_skips_days_without_a_route():
+    days = [(3, 2, 6.0, 4.0, 1.5), (2, 2, 5.0, 5.0, 1.0), (0, 0, 9.0, None, None)]
+    r = plans.roll_up(days)
+    assert (r.planned, r.done, r.adherence) == (5, 4, pytest.approx(0.8))
+    assert r.efficiency == pytest.approx(11.0 / 9.0)
+    empty = plans.roll_up([(0, 0, 3.0, None, None)])
+    assert empty.adherence is None and empty.efficiency is None
