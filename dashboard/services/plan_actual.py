@@ -91,12 +91,15 @@ def _rep_day(
     visits: list[DayVisit],
     driven_km: float | None,
     where: dict[str, tuple[float, float]],
+    *,
+    with_order: bool = True,
 ) -> dict[str, Any]:
-    """The match and the route of one rep-day, as plain values."""
+    """The match and the route of one rep-day, as plain values (the shortest route's order
+    only ``with_order``: the period view needs its length alone)."""
     match = match_plan(rep_id, day, plan, visits)
     order = [cid for cid in visited_stops(visits) if cid in where]
     route = route_efficiency(driven_km, [where[cid] for cid in order])
-    best = optimal_order([where[cid] for cid in order])
+    best = optimal_order([where[cid] for cid in order]) if with_order else []
     return {
         "match": match,
         "route": route,
@@ -202,7 +205,7 @@ def team_period(
             continue
         d = _rep_day(
             rid, day, plans.get((rid, day), []), day_visits.get((rid, day), []),
-            driven.get((rid, day)), where,
+            driven.get((rid, day)), where, with_order=False,
         )  # fmt: skip
         row = _summary(rid, day, d)
         row["rep_name"] = info[rid].rep_name
