@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -159,6 +160,13 @@ def visited_stops(visits: Sequence[DayVisit]) -> list[str]:
     )
 
 
+# A period view measures the same rep-days again on every filter change; the exact solver is
+# most of its time, and its answer depends on the points alone.
+@functools.lru_cache(maxsize=20_000)
+def _shortest_km(points: tuple[tuple[float, float], ...]) -> float:
+    return shortest_path_km(list(points), detour_factor=STRAIGHT_LINE, start_index=0)
+
+
 def route_efficiency(
     driven_km: float | None, stops: Sequence[tuple[float, float]]
 ) -> RouteEfficiency:
@@ -170,7 +178,7 @@ def route_efficiency(
     points = list(dict.fromkeys((float(la), float(lo)) for la, lo in stops))
     if len(points) < 2:
         return RouteEfficiency(driven, None, None, FEW_STOPS)
-    shortest = shortest_path_km(points, detour_factor=STRAIGHT_LINE, start_index=0)
+    shortest = _shortest_km(tuple(points))
     if shortest < MIN_ROUTE_KM:
         return RouteEfficiency(driven, shortest, None, SAME_PLACE)
     if driven <= 0:
