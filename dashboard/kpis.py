@@ -77,10 +77,11 @@ KPI_DEFINITIONS: dict[str, str] = {
     "effective_rate": "Verified visits ÷ all visits.",
     "planned": "Planned stops (one per customer of a day's plan).",
     "planned_done": (
-        "Planned stops done: a visit by that rep to that customer on the planned local date."
+        "Planned stops done: an effective visit by that rep to that customer on the planned "
+        "local date."
     ),
     "plan_adherence": (
-        "Planned stops visited by the rep on the planned day ÷ planned stops; "
+        "Planned stops done (effective visit by the rep on the planned day) ÷ planned stops; "
         "undefined when nothing was planned."
     ),
     "sop_completion": (
