@@ -123,6 +123,9 @@ customers = sa.Table(
     sa.Column("first_seen", sa.Date),
     # Regrade (contract §5) keeps a locked grade; no wire field sets it.
     sa.Column("grade_locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    # The local date of the latest effective visit (contract §5, any rep), kept at ingest by
+    # data_access.customers.refresh_last_effective_visits so the customer list reads no visits.
+    sa.Column("last_effective_visit", sa.Date),
     sa.Index(None, "region_id", "grade"),
     sa.Index(None, "owner_rep_id"),
 )

@@ -141,7 +141,7 @@ def list_customers(
     ``WHITE_SPACE_DAYS`` days (today included).
     """
     _check_filters(status, limit, offset)
-    rows, total = _fetch(
+    rows, total, _white = _fetch(
         engine,
         scope,
         today=today,
@@ -163,20 +163,29 @@ def list_customers(
 
 
 def _fetch(
-    engine: Engine, scope: Scope, *, today: date, white_space: bool, **filters: Any
-) -> tuple[list[dict[str, Any]], int]:
-    """The decorated rows of ``store.fetch_customers`` and its total, under the stored
-    frequency rules (the one path of the list and the export)."""
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    white_space: bool,
+    count_white: bool = False,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], int, int | None]:
+    """The decorated rows of ``store.fetch_customer_page``, its total and (``count_white``) how
+    many of the filter are white space, under the stored frequency rules (the one path of the
+    list and the export)."""
+    since = white_space_since(today)
     with engine.connect() as conn:
         config = frequency_config_of(conn)
-        rows, total = store.fetch_customers(
+        rows, total, white = store.fetch_customer_page(
             conn,
             scope=scope,
             **_rhythm_args(config, today),
-            white_since=white_space_since(today) if white_space else None,
+            white_since=since if white_space else None,
+            count_white_since=since if count_white else None,
             **filters,
         )
-    return _decorate(rows, config), total
+    return _decorate(rows, config), total, white
 
 
 def white_space_since(today: date) -> date:
@@ -209,20 +218,24 @@ def customer_list(
         "city": city,
         "text": text,
     }
-    page = list_customers(
-        engine, scope, today=today, white_space=white_space, limit=limit, **filters
-    )
-    white = (
-        page
-        if white_space
-        else list_customers(engine, scope, today=today, white_space=True, limit=1, **filters)
+    _check_filters(status, limit, 0)
+    # The page, its total and the white-space count of the filter in one pass (with the
+    # white-space switch on, every row of the filter is white space).
+    rows, total, white = _fetch(
+        engine,
+        scope,
+        today=today,
+        white_space=white_space,
+        count_white=not white_space,
+        limit=limit,
+        **filters,
     )
     with engine.connect() as conn:
         orphans = store.fetch_orphan_counts(conn, scope=scope)
     return {
-        "rows": page.rows,
-        "total": page.total,
-        "white_space": white.total,
+        "rows": rows,
+        "total": total,
+        "white_space": total if white_space else white,
         "orphans": orphans,
     }
 
@@ -242,7 +255,7 @@ def customer_export(
     """Every customer of the filter (no cap; the rows of ``list_customers``), for the page's
     CSV/XLSX export."""
     _check_filters(status, 1, 0)
-    rows, _ = _fetch(
+    rows, _total, _white = _fetch(
         engine,
         scope,
         today=today,
@@ -345,6 +358,13 @@ def list_orphans(
     urgent first. A manager sees the orphans of their regions (an ownerless customer by the
     region it last had)."""
     return list_customers(engine, scope, today=today, orphans=True, limit=limit, offset=offset)
+
+
+def rebuild_last_visits(engine: Engine, customer_ids: Sequence[str] | None = None) -> int:
+    """Recompute the stored last effective visit of the customers (None: all) from their
+    visits, e.g. after loading visits outside ingest; return how many customers were set."""
+    with engine.begin() as conn:
+        return store.refresh_last_effective_visits(conn, customer_ids)
 
 
 def city_options(engine: Engine, scope: Scope) -> list[str]:
