@@ -164,9 +164,7 @@ def _listed(
     ).subquery("listed")
 
 
-def _orders_of(
-    *, today: date, orders_since: date, customer_ids: Any = None
-) -> sa.Subquery:
+def _orders_of(*, today: date, orders_since: date, customer_ids: Any = None) -> sa.Subquery:
     """customer_id → amount of the orders of visits from ``orders_since`` to ``today``
     (of the customers ``customer_ids``, a list or a subquery of ids, when given)."""
     conds = [v.c.local_date.between(orders_since, today)]
@@ -217,7 +215,10 @@ def _figures(
         )
         ordered = _orders_of(today=today, orders_since=orders_since, customer_ids=chunk)
         add(sa.select(ordered.c.customer_id, ordered.c.amount), 2)
-    return {key: (int(n28), int(n_alerts), float(amount or 0.0)) for key, (n28, n_alerts, amount) in out.items()}
+    return {
+        key: (int(n28), int(n_alerts), float(amount or 0.0))
+        for key, (n28, n_alerts, amount) in out.items()
+    }
 
 
 def _filter_conditions(
@@ -856,4 +857,3 @@ def refresh_last_effective_visits(
             c.update().where(c.c.id.in_(chunk)).values(last_effective_visit=latest)
         ).rowcount
     return done
-
