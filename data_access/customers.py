@@ -72,12 +72,22 @@ LIST_COLUMNS = (
 )
 
 
-def _last_visit(today: date, min_dwell_s: float) -> sa.ColumnElement[Any]:
+def _stored_is_current(conn: Connection, today: date, min_dwell_s: float) -> bool:
+    """Whether no customer's stored last effective visit lies after ``today`` (then the stored
+    column alone is the answer: one look-up of its index)."""
+    if float(min_dwell_s) != DEFAULT_MIN_DWELL_S:
+        return False
+    latest = conn.execute(sa.select(sa.func.max(c.c.last_effective_visit))).scalar()
+    return latest is None or latest <= today
+
+
+def _last_visit(today: date, min_dwell_s: float, *, current: bool) -> sa.ColumnElement[Any]:
     """The customer's last effective visit on or before ``today`` (any rep) on
     ``customers_with_owner()``: the stored ``customers.last_effective_visit`` (kept at ingest)
     when it is on or before ``today``; computed from the visits for a customer whose stored
     date lies after ``today`` (a day asked about in the past) and for a threshold other than
-    the stored one's."""
+    the stored one's. ``current``: no stored date lies after ``today``
+    (``_stored_is_current``), the stored column is the answer."""
     computed = (
         sa.select(sa.func.max(v.c.local_date))
         .where(
@@ -91,6 +101,8 @@ def _last_visit(today: date, min_dwell_s: float) -> sa.ColumnElement[Any]:
     if float(min_dwell_s) != DEFAULT_MIN_DWELL_S:
         return computed
     stored = c.c.last_effective_visit
+    if current:
+        return stored
     return sa.case((stored > sa.literal(today, sa.Date), computed), else_=stored)
 
 
@@ -100,13 +112,14 @@ def _listed(
     today: date,
     cutoffs: Mapping[str, tuple[date, date]],
     min_dwell_s: float,
+    current: bool,
     white_since: date | None = None,
 ) -> sa.Subquery:
     """One narrow row per customer in scope: master data, owner, last visit and status (no
     aggregate over visits, alerts or orders: ``_figures`` adds those to a page's rows).
     ``white_since``: also ``white`` (1 for an active customer without an effective visit on or
     after that date, else 0)."""
-    last = _last_visit(today, min_dwell_s)
+    last = _last_visit(today, min_dwell_s, current=current)
     due_cut = sa.case(
         *((c.c.grade == grade, sa.literal(cut[0], sa.Date)) for grade, cut in cutoffs.items()),
         else_=sa.literal(today, sa.Date),
@@ -278,7 +291,7 @@ def _filter_conditions(
 def fetch_customers(conn: Connection, **kwargs: Any) -> tuple[list[dict[str, Any]], int]:
     """Return (one page of customers in scope matching the filters, how many match in all):
     ``fetch_customer_page`` without the white-space count."""
-    rows, total, _white = fetch_customer_page(conn, **kwargs)
+    rows, total, _counts = fetch_customer_page(conn, **kwargs)
     return rows, total
 
 
@@ -306,10 +319,12 @@ def fetch_customer_page(
     limit: int | None = None,
     offset: int = 0,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> tuple[list[dict[str, Any]], int, int | None]:
+) -> tuple[list[dict[str, Any]], int, dict[str, int] | None]:
     """Return (one page of customers in scope matching the filters, how many match in all,
-    how many of those are white space since ``count_white_since``; None without it), in one
-    pass over the scope's narrow rows, then the page's figures by id.
+    counts): the page of the scope's narrow rows (a top-N sort), then the page's figures by id.
+    With ``count_white_since``, ``counts`` holds ``white`` (customers of the filter that are
+    white space since that date), ``no_owner`` and ``inactive_owner`` (the scope's orphans,
+    as ``fetch_orphan_counts``), all and the total in one aggregate; else None.
 
     Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
     ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
@@ -326,6 +341,7 @@ def fetch_customer_page(
         today=today,
         cutoffs=cutoffs,
         min_dwell_s=min_dwell_s,
+        current=_stored_is_current(conn, today, min_dwell_s),
         white_since=count_white_since,
     )
     x = listed.c
@@ -365,26 +381,40 @@ def fetch_customer_page(
         "id": (x.id,),
     }[sort]
     columns = [x[name] for name in LIST_COLUMNS if name in x]
-    counted = [sa.func.count().over().label("_total")]
     if count_white_since is not None:
-        counted.append(sa.func.sum(x.white).over().label("_white"))
-    stmt = sa.select(*columns, *counted).select_from(source).where(*conds).order_by(*order)
+        columns.append(x.white)
+    stmt = sa.select(*columns).select_from(source).where(*conds).order_by(*order)
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     rows = [dict(row) for row in conn.execute(stmt).mappings()]
-    if rows:
-        total = int(rows[0]["_total"])
-        white = None if count_white_since is None else int(rows[0]["_white"] or 0)
-    elif offset == 0:
-        total, white = 0, (None if count_white_since is None else 0)
+    counts: dict[str, int] | None = None
+    if count_white_since is not None:
+        # The total, the white space of the filter and the orphans of the scope in one
+        # aggregate over the scope's rows (no sort).
+        match = sa.and_(sa.true(), *conds)
+        orphan = sa.and_(x.active.is_(True), x.owner_rep_id.is_not(None))
+        got = conn.execute(
+            sa.select(
+                sa.func.sum(sa.case((match, 1), else_=0)),
+                sa.func.sum(sa.case((match, x.white), else_=0)),
+                sa.func.sum(
+                    sa.case((sa.and_(x.active.is_(True), x.owner_rep_id.is_(None)), 1), else_=0)
+                ),
+                sa.func.sum(sa.case((sa.and_(orphan, x.owner_active.is_(False)), 1), else_=0)),
+            ).select_from(listed)
+        ).one()
+        total = int(got[0] or 0)
+        counts = {
+            "white": int(got[1] or 0),
+            "no_owner": int(got[2] or 0),
+            "inactive_owner": int(got[3] or 0),
+        }
+    elif offset == 0 and (limit is None or len(rows) < limit):
+        total = len(rows)  # the page holds the whole filter
     else:
-        # Past the end: the counts of the filter without its rows.
-        agg = [sa.func.count()]
-        if count_white_since is not None:
-            agg.append(sa.func.sum(x.white))
-        got = conn.execute(sa.select(*agg).select_from(listed).where(*conds)).one()
-        total = int(got[0])
-        white = None if count_white_since is None else int(got[1] or 0)
+        total = int(
+            conn.execute(sa.select(sa.func.count()).select_from(listed).where(*conds)).scalar_one()
+        )
     figures = _figures(
         conn,
         [row["id"] for row in rows],
@@ -394,13 +424,12 @@ def fetch_customer_page(
         min_dwell_s=min_dwell_s,
     )
     for row in rows:
-        row.pop("_total")
-        row.pop("_white", None)
+        row.pop("white", None)
         row["visits_28d"], row["open_alerts"], row["orders_90d"] = figures.get(
             row["id"], (0, 0, 0.0)
         )
         row["owner_active"] = None if row["owner_active"] is None else bool(row["owner_active"])
-    return rows, total, white
+    return rows, total, counts
 
 
 def _cell_index(conn: Connection, column: Any, origin: float, cell_deg: float) -> Any:
@@ -435,7 +464,13 @@ def fetch_customer_map(
     by cells of ``cell_deg`` degrees (count, mean position, count per status, white space =
     active and no effective visit on or after ``white_since``; ``white_only``: only those);
     ``extent`` is (south, west, north, east) of the customers counted, None without any."""
-    listed = _listed(scope=scope, today=today, cutoffs=cutoffs, min_dwell_s=min_dwell_s)
+    listed = _listed(
+        scope=scope,
+        today=today,
+        cutoffs=cutoffs,
+        min_dwell_s=min_dwell_s,
+        current=_stored_is_current(conn, today, min_dwell_s),
+    )
     x = listed.c
     conds = _filter_conditions(x, white_since=white_since if white_only else None, **filters)
     conds += [x.lat.is_not(None), x.lon.is_not(None)]

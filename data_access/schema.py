@@ -127,6 +127,7 @@ customers = sa.Table(
     # data_access.customers.refresh_last_effective_visits so the customer list reads no visits.
     sa.Column("last_effective_visit", sa.Date),
     sa.Index(None, "region_id", "grade"),
+    sa.Index(None, "last_effective_visit"),
     sa.Index(None, "owner_rep_id"),
 )
 

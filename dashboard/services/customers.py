@@ -170,14 +170,14 @@ def _fetch(
     white_space: bool,
     count_white: bool = False,
     **filters: Any,
-) -> tuple[list[dict[str, Any]], int, int | None]:
-    """The decorated rows of ``store.fetch_customer_page``, its total and (``count_white``) how
-    many of the filter are white space, under the stored frequency rules (the one path of the
-    list and the export)."""
+) -> tuple[list[dict[str, Any]], int, dict[str, int] | None]:
+    """The decorated rows of ``store.fetch_customer_page``, its total and (``count_white``) its
+    counts (white space of the filter, orphans of the scope), under the stored frequency rules
+    (the one path of the list and the export)."""
     since = white_space_since(today)
     with engine.connect() as conn:
         config = frequency_config_of(conn)
-        rows, total, white = store.fetch_customer_page(
+        rows, total, counts = store.fetch_customer_page(
             conn,
             scope=scope,
             **_rhythm_args(config, today),
@@ -185,7 +185,7 @@ def _fetch(
             count_white_since=since if count_white else None,
             **filters,
         )
-    return _decorate(rows, config), total, white
+    return _decorate(rows, config), total, counts
 
 
 def white_space_since(today: date) -> date:
@@ -219,24 +219,24 @@ def customer_list(
         "text": text,
     }
     _check_filters(status, limit, 0)
-    # The page, its total and the white-space count of the filter in one pass (with the
-    # white-space switch on, every row of the filter is white space).
-    rows, total, white = _fetch(
+    # The page, then its total, the white-space count of the filter and the orphans of the
+    # scope in one aggregate (with the white-space switch on, the filter's rows are all white
+    # space: the count then runs without that switch).
+    rows, total, counts = _fetch(
         engine,
         scope,
         today=today,
         white_space=white_space,
-        count_white=not white_space,
+        count_white=True,
         limit=limit,
         **filters,
     )
-    with engine.connect() as conn:
-        orphans = store.fetch_orphan_counts(conn, scope=scope)
+    counts = counts or {"white": 0, "no_owner": 0, "inactive_owner": 0}
     return {
         "rows": rows,
         "total": total,
-        "white_space": total if white_space else white,
-        "orphans": orphans,
+        "white_space": counts["white"],
+        "orphans": {"no_owner": counts["no_owner"], "inactive_owner": counts["inactive_owner"]},
     }
 
 

@@ -28,6 +28,7 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_effective_visit', sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_customers_last_effective_visit'), ['last_effective_visit'], unique=False)
     # The customers stored before this revision: their last effective visit from the visits.
     op.execute(
         "UPDATE customers SET last_effective_visit = (SELECT max(v.local_date) FROM visits v "
@@ -38,4 +39,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_customers_last_effective_visit'))
         batch_op.drop_column('last_effective_visit')
