@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard import geo
 from dashboard.contract import zone
 from dashboard.frequency import STATUSES, FrequencyConfig, due_dates
 from dashboard.rules.integrity import visit_integrity
@@ -308,6 +309,7 @@ def customer_map(
     city: str | None = None,
     text: str | None = None,
     white_space: bool = False,
+    tile_crs: str = "wgs84",
 ) -> dict[str, Any]:
     """The customers of the filter in view (``bounds`` = south, west, north, east; None: all)
     for the coverage map, light enough at any zoom: ``{"total", "mode": "points", "points"}``
@@ -317,8 +319,12 @@ def customer_map(
     ``white_space`` (only customers without an effective visit in ``WHITE_SPACE_DAYS`` days)
     as in ``list_customers``; ``cell_deg``, ``white_space_since`` and ``extent`` (south,
     west, north, east of the customers in view, at least 0.02° a side; None without any) are
-    returned too."""
+    returned too. ``tile_crs`` (wgs84, gcj02, bd09): the datum of the base map's tiles; the
+    bounds are read in it and every position returned is given in it (the customers are stored
+    in WGS-84)."""
     _check_filters(status, 1, 0)
+    if tile_crs not in geo.SUPPORTED_CRS:
+        raise ValueError(f"tile_crs: {tile_crs!r} is not one of {', '.join(geo.SUPPORTED_CRS)}")
     if not 1 <= max_points <= 20_000:
         raise ValueError(f"max_points: {max_points} is outside 1..20000")
     cell_deg = cell_degrees(zoom)
@@ -331,7 +337,7 @@ def customer_map(
             **_rhythm_args(config, today),
             white_since=since,
             white_only=white_space,
-            bounds=bounds,
+            bounds=None if bounds is None else _bounds_to_wgs84(bounds, tile_crs),
             max_points=max_points,
             cell_deg=cell_deg,
             grade=grade,
@@ -348,7 +354,43 @@ def customer_map(
         south, west, north, east = result["extent"]
         pad = max(0.0, 0.01 - (north - south) / 2), max(0.0, 0.01 - (east - west) / 2)
         result["extent"] = (south - pad[0], west - pad[1], north + pad[0], east + pad[1])
+    if tile_crs != "wgs84":
+        _to_display_crs(result, tile_crs)
     return result
+
+
+def _bounds_to_wgs84(
+    bounds: tuple[float, float, float, float], crs: str
+) -> tuple[float, float, float, float]:
+    """A (south, west, north, east) box of the map in ``crs`` as the WGS-84 box of its
+    corners (the datum's offset is a near-translation over a viewport)."""
+    if crs == "wgs84":
+        return bounds
+    south, west, north, east = bounds
+    corners = [geo.to_wgs84(la, lo, crs) for la in (south, north) for lo in (west, east)]
+    lats, lons = [p[0] for p in corners], [p[1] for p in corners]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _box_from_wgs84(
+    box: tuple[float, float, float, float], crs: str
+) -> tuple[float, float, float, float]:
+    south, west, north, east = box
+    corners = [geo.from_wgs84(la, lo, crs) for la in (south, north) for lo in (west, east)]
+    lats, lons = [p[0] for p in corners], [p[1] for p in corners]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _to_display_crs(result: dict[str, Any], crs: str) -> None:
+    """Every position of a ``customer_map`` result from WGS-84 to ``crs``, in place."""
+    for point in result.get("points", ()):
+        point["lat"], point["lon"] = geo.from_wgs84(point["lat"], point["lon"], crs)
+    for cell in result.get("cells", ()):
+        cell["lat"], cell["lon"] = geo.from_wgs84(cell["lat"], cell["lon"], crs)
+        cell["bounds"] = _box_from_wgs84(cell["bounds"], crs)
+    if result["extent"] is not None:
+        result["extent"] = _box_from_wgs84(result["extent"], crs)
+    result["crs"] = crs
 
 
 def list_orphans(
