@@ -319,12 +319,14 @@ def fetch_customer_page(
     limit: int | None = None,
     offset: int = 0,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+    figures: bool = True,
 ) -> tuple[list[dict[str, Any]], int, dict[str, int] | None]:
     """Return (one page of customers in scope matching the filters, how many match in all,
     counts): the page of the scope's narrow rows (a top-N sort), then the page's figures by id.
     With ``count_white_since``, ``counts`` holds ``white`` (customers of the filter that are
     white space since that date), ``no_owner`` and ``inactive_owner`` (the scope's orphans,
-    as ``fetch_orphan_counts``), all and the total in one aggregate; else None.
+    as ``fetch_orphan_counts``), all and the total in one aggregate; else None. Without
+    ``figures``, visits_28d, open_alerts and orders_90d are not read (they are 0, 0, 0.0).
 
     Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
     ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
@@ -429,9 +431,9 @@ def fetch_customer_page(
         total = int(
             conn.execute(sa.select(sa.func.count()).select_from(listed).where(*conds)).scalar_one()
         )
-    figures = _figures(
+    counted = _figures(
         conn,
-        [row["id"] for row in rows],
+        [row["id"] for row in rows] if figures else [],
         today=today,
         window_start=window_start,
         orders_since=orders_since,
@@ -439,7 +441,7 @@ def fetch_customer_page(
     )
     for row in rows:
         row.pop("white", None)
-        row["visits_28d"], row["open_alerts"], row["orders_90d"] = figures.get(
+        row["visits_28d"], row["open_alerts"], row["orders_90d"] = counted.get(
             row["id"], (0, 0, 0.0)
         )
         row["owner_active"] = None if row["owner_active"] is None else bool(row["owner_active"])

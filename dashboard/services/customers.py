@@ -838,6 +838,7 @@ def export_rows(engine: Engine, *, today: date, scope: Scope | None = None) -> l
             **_rhythm_args(config, today),
             active=None,
             sort="id",
+            figures=False,  # the export's object holds no visit, alert or order figure
         )
     return [
         {
