@@ -74,11 +74,18 @@ LIST_COLUMNS = (
 
 def _stored_is_current(conn: Connection, today: date, min_dwell_s: float) -> bool:
     """Whether no customer's stored last effective visit lies after ``today`` (then the stored
-    column alone is the answer: one look-up of its index)."""
-    if float(min_dwell_s) != DEFAULT_MIN_DWELL_S:
-        return False
-    latest = conn.execute(sa.select(sa.func.max(c.c.last_effective_visit))).scalar()
-    return latest is None or latest <= today
+    column alone is the answer: one look-up of its index).
+
+    When it is not, each row may run a look-up of its visits, which the planner prices high
+    enough to compile the statement (PostgreSQL's JIT, seconds at 150,000 customers, for a
+    look-up most rows skip): JIT is then off until the transaction ends."""
+    if float(min_dwell_s) == DEFAULT_MIN_DWELL_S:
+        latest = conn.execute(sa.select(sa.func.max(c.c.last_effective_visit))).scalar()
+        if latest is None or latest <= today:
+            return True
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    return False
 
 
 def _last_visit(today: date, min_dwell_s: float, *, current: bool) -> sa.ColumnElement[Any]:
