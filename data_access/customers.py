@@ -233,8 +233,25 @@ def _figures(
             .group_by(a.c.customer_id),
             1,
         )
-        ordered = _orders_of(today=today, orders_since=orders_since, customer_ids=chunk)
-        add(sa.select(ordered.c.customer_id, ordered.c.amount), 2)
+        if conn.dialect.name == "postgresql":
+            # The window's visits of these customers as an array first, so their orders are
+            # read through the orders' visit index (a join reads every order: 6 × slower).
+            w = v.alias("window_visits")
+            visit_ids = sa.func.array(
+                sa.select(w.c.id)
+                .where(w.c.customer_id.in_(chunk), w.c.local_date.between(orders_since, today))
+                .scalar_subquery()
+            )
+            add(
+                sa.select(v.c.customer_id, sa.cast(sa.func.sum(o.c.amount), sa.Float))
+                .select_from(o.join(v, v.c.id == o.c.visit_id))
+                .where(o.c.visit_id == sa.any_(visit_ids))
+                .group_by(v.c.customer_id),
+                2,
+            )
+        else:
+            ordered = _orders_of(today=today, orders_since=orders_since, customer_ids=chunk)
+            add(sa.select(ordered.c.customer_id, ordered.c.amount), 2)
     return {
         key: (int(n28), int(n_alerts), float(amount or 0.0))
         for key, (n28, n_alerts, amount) in out.items()
