@@ -142,3 +142,32 @@ def team_pack(
         )
     if progress is not None:
         progress(len(teams), len(teams), "")
+
+
+def picker_options(
+    engine: Engine, user: User, *, region: str | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """The region and team dropdown options of the user's scope (teams of ``region`` only)."""
+    options = kpis.filter_options(engine, user)
+    return {
+        "regions": [{"label": x["name"], "value": x["id"]} for x in options["regions"]],
+        "teams": [
+            {"label": x["name"], "value": x["id"]}
+            for x in options["teams"]
+            if region is None or x.get("region_id") == region
+        ],
+    }
+
+
+def scope_name(
+    engine: Engine, user: User, *, region: str | None = None, team: str | None = None
+) -> str | None:
+    """The name of the report's team, else of its region (None: the whole scope)."""
+    options = kpis.filter_options(engine, user)
+    for key, wanted in (("teams", team), ("regions", region)):
+        if wanted:
+            for item in options[key]:
+                if item["id"] == wanted:
+                    return f"{item['name']} ({item['id']})"
+            return wanted
+    return None
