@@ -251,7 +251,7 @@ def test_the_pdf_has_the_summary_and_table_pages_with_embedded_cjk_text(monthly)
 
 def test_the_english_pdf_keeps_chinese_names_readable(monthly):
     pages, text, embedded = _pdf_text(files.to_pdf_bytes(monthly, "en", "company"))
-    assert pages == 3
+    assert pages == 3 and embedded
     assert "Monthly" in text and "Perteam" in text
     assert str(monthly["reps"].iloc[0]["name"]) in text
 
