@@ -63,7 +63,8 @@ def reports_page(query: Mapping[str, Any], *, lang: str, default_day: str) -> ht
             dbc.Col(
                 dcc.DatePickerSingle(
                     id=DATE,
-                    date=query.get("date") or default_day,
+                    # The global filter's period end, when the page is opened with it.
+                    date=str(query.get("date") or query.get("to") or default_day)[:10],
                     display_format="YYYY-MM-DD",
                     first_day_of_week=1,
                 ),
