@@ -43,6 +43,7 @@ REPORT_CALLS: dict[str, Call] = {
         changed=("reports-export-csv.n_clicks",),
     ),
 }
+AREA_CALLBACKS = (*REPORT_CALLS, "cancel_call")
 
 
 def call(site_, who: str, name: str, values: Mapping[str, Any] | None = None, **kw: Any):
