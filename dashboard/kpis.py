@@ -516,26 +516,33 @@ def attendance(days: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
       minutes after midnight (a single rep-day: that day's time); NaN without days;
     - hours_tracked: the sum over rep-days of (last fix − first fix), in hours.
     """
-    keys = list(keys)
-    columns = [*keys, *ATTENDANCE_COLUMNS]
+    return attendance_by(days, [keys])[0]
+
+
+def attendance_by(days: pd.DataFrame, groupings: Sequence[Sequence[str]]) -> list[pd.DataFrame]:
+    """``attendance`` for each list of keys of ``groupings``, the local times computed once."""
     if days.empty:
-        return pd.DataFrame(columns=columns)
+        return [pd.DataFrame(columns=[*keys, *ATTENDANCE_COLUMNS]) for keys in groupings]
     first = pd.to_datetime(days["first_fix_at"], utc=True)
     last = pd.to_datetime(days["last_fix_at"], utc=True)
-    frame = days[keys].copy()
+    frame = days[sorted({key for keys in groupings for key in keys})].copy()
     frame["attendance_days"] = 1
     frame["first_fix_min"] = _local_minutes(days["first_fix_at"], days["timezone"])
     frame["last_fix_min"] = _local_minutes(days["last_fix_at"], days["timezone"])
     frame["hours_tracked"] = ((last - first).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0)
-    grouped = frame.groupby(keys, dropna=False, sort=True)
-    out = grouped.agg(
-        attendance_days=("attendance_days", "sum"),
-        first_fix_min=("first_fix_min", "mean"),
-        last_fix_min=("last_fix_min", "mean"),
-        hours_tracked=("hours_tracked", "sum"),
-    ).reset_index()
-    out["attendance_days"] = out["attendance_days"].astype("int64")
-    return out[columns]
+    out = []
+    for keys in groupings:
+        keys = list(keys)
+        grouped = frame.groupby(keys, dropna=False, sort=True).agg(
+            attendance_days=("attendance_days", "sum"),
+            first_fix_min=("first_fix_min", "mean"),
+            last_fix_min=("last_fix_min", "mean"),
+            hours_tracked=("hours_tracked", "sum"),
+        )
+        grouped = grouped.reset_index()
+        grouped["attendance_days"] = grouped["attendance_days"].astype("int64")
+        out.append(grouped[[*keys, *ATTENDANCE_COLUMNS]])
+    return out
 
 
 def unplanned_visits(visits: ArrayLike, planned_done: ArrayLike) -> np.ndarray:

@@ -280,10 +280,8 @@ def attendance(engine: Engine, user: User, filters: Filters) -> dict[str, pd.Dat
             scope=scope_of(user),
             **_filter_kwargs(filters),
         )
-    return {
-        "reps": core.attendance(days, ["rep_id"]),
-        "teams": core.attendance(days, ["team_id"]),
-    }
+    reps, teams = core.attendance_by(days, [["rep_id"], ["team_id"]])
+    return {"reps": reps, "teams": teams}
 
 
 def alert_counts(engine: Engine, user: User, filters: Filters) -> pd.DataFrame:

@@ -72,10 +72,7 @@ def build_report(
         reps=views["reps"],
         teams=views["teams"],
         attendance=kpis.attendance(engine, user, filters),
-        claims={
-            by: finance.period_statement(engine, user, filters, by=by)["rows"]
-            for by in ("rep", "team")
-        },
+        claims=finance.period_statements(engine, user, filters),
         alerts=kpis.alert_counts(engine, user, filters),
         compliance=compliance["teams"],
     )
