@@ -76,7 +76,7 @@ def render_report(me, kind, day, region, team):
     except core.ReportError as exc:
         return str(exc), None, None, {}, {}, None, None, None
     scope = reports.scope_name(current_engine(), me.user, region=region, team=team)
-    name = core.file_name(report["period"], scope=team or region or "company", fmt="csv")
+    name = core.file_name(report["period"], scope=team or region or "company", fmt="x")[:-2]
     return (
         ui.heading_text(report, lang, scope or t("rpt.scope.company", lang)),
         ui.empty_notice(report, lang),
