@@ -305,3 +305,11 @@ def latest_activity(engine: Engine, user: User, filters: Filters, *, before: dat
         return store.fetch_latest_activity_date(
             conn, before=before, scope=scope_of(user), **_filter_kwargs(filters)
         )
+
+
+def period_summary(engine: Engine, user: User, filters: Filters) -> dict[str, float | None]:
+    """Return ``core.summarize`` of the filtered period: the ``current`` KPIs ``overview`` gives
+    for the same filter, without its extras (for a report's previous calendar month)."""
+    with engine.connect() as conn:
+        sums = _sums(conn, user, filters, {"day": (filters.start, filters.end)})
+    return core.summarize(sums["day"])

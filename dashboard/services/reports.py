@@ -59,7 +59,7 @@ def build_report(
         period.previous_end,
     ):  # a calendar month: the previous month, not the days of equal length before
         before = replace(filters, start=period.previous_start, end=period.previous_end)
-        previous = kpis.overview(engine, user, before, today=today)["current"]
+        previous = kpis.period_summary(engine, user, before)
     changes = {key: kpi_core.change(overview["current"][key], previous[key]) for key in previous}
     trend_start, trend_end, grain = core.trend_window(period)
     trend = kpis.trend(
