@@ -16,13 +16,27 @@ from components.i18n import (
     plans,
     quality,
     replay,
+    reports,
     rhythm,
     wall,
 )
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover, plans)
+AREAS = (
+    common,
+    replay,
+    alerts,
+    finance,
+    wall,
+    quality,
+    customers,
+    grades,
+    rhythm,
+    handover,
+    plans,
+    reports,
+)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

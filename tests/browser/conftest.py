@@ -391,6 +391,7 @@ PAGE_READY = {
     "/devices": "grid:devices-grid",
     "/customers": "grid:customers-list",
     "/plans": "grid:plans-rep-days",
+    "/reports": "#reports-kpi-visits",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
 }
