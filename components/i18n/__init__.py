@@ -7,6 +7,7 @@ line below. A key is declared once: ``tests/unit`` checks both languages and no 
 from __future__ import annotations
 
 from components.i18n import (
+    admin,
     alerts,
     common,
     customers,
@@ -21,7 +22,7 @@ from components.i18n import (
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover)
+AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover, admin)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
