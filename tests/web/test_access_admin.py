@@ -74,6 +74,7 @@ ADMIN_CALLS: dict[str, Call] = {
         changed=("admin-audit-export.n_clicks",),
     ),
 }
+AREA_CALLBACKS = tuple(ADMIN_CALLS)
 
 
 def call(site_, who, name: str, values: Mapping[str, Any] | None = None, client=None):
