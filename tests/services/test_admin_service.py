@@ -38,7 +38,7 @@ def test_create_shows_a_working_password_once_and_refuses_an_existing_name(compa
     )
     assert len(made.password) >= users.MIN_PASSWORD_LENGTH
     assert users.authenticate(company, "li.na", made.password).regions == ("reg-e",)
-    with pytest.raises(admin.AdminError, match="name: user 'li.na' already exists"):
+    with pytest.raises(admin.AdminError, match=r"name: user 'li\.na' already exists"):
         admin.create_user(company, actor="root", name="li.na", role="exec", regions=[], now=now)
     # The refused second create left the first password working.
     assert users.authenticate(company, "li.na", made.password) is not None
