@@ -7,6 +7,7 @@ line below. A key is declared once: ``tests/unit`` checks both languages and no 
 from __future__ import annotations
 
 from components.i18n import (
+    admin,
     alerts,
     common,
     customers,
@@ -36,6 +37,7 @@ AREAS = (
     handover,
     plans,
     reports,
+    admin,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

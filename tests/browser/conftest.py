@@ -394,6 +394,7 @@ PAGE_READY = {
     "/reports": "#reports-kpi-visits",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
+    "/admin": "grid:admin-users",
 }
 COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 

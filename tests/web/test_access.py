@@ -48,6 +48,7 @@ PAGE_ROLES = {
     "/devices": ("exec", "manager", "admin"),
     "/customers": ROLES,
     "/reports": ROLES,
+    "/admin": ("admin",),
 }
 
 UPDATE = "/_dash-update-component"

@@ -25,6 +25,7 @@ try:
     # pytest imports the files of this folder (no __init__.py) by their base name: use those
     # very modules, so that CALLS holds what every area file added to it.
     import test_access as access
+    import test_access_admin as admin_access
     import test_access_alerts
     import test_access_customers as customers
     import test_access_finance as finance
@@ -35,6 +36,7 @@ try:
     import test_access_rhythm as rhythm
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
+    from tests.web import test_access_admin as admin_access
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
@@ -60,6 +62,7 @@ KNOWN = {
     **handover.HANDOVER_CALLS,
     **plans.PLANS_CALLS,
     **reports.REPORT_CALLS,
+    **admin_access.ADMIN_CALLS,
 }
 
 UPDATE = "/_dash-update-component"
