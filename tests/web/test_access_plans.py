@@ -32,6 +32,8 @@ PLANS_CALLS: dict[str, Call] = {
         match={"name": "plans-rep-days"},
     ),
 }
+# The /plans callbacks are an area of their own: test_access's classification check reads this.
+AREA_CALLBACKS = tuple(PLANS_CALLS)
 
 
 def call(site_, who: str, name: str, values: dict[str, Any] | None = None):
