@@ -435,3 +435,13 @@ def fetch_version_steps(conn: Connection, template_id: str) -> list[dict[str, An
     """The steps of every version of a template, by version and order."""
     stmt = sa.select(vs).where(vs.c.template_id == template_id).order_by(vs.c.version, vs.c.seq)
     return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_names(conn: Connection, *, by: str, keys: Sequence[str]) -> dict[str, str]:
+    """Rep (``by="rep"``) or team id → name, for the given ids."""
+    table = r if by == "rep" else t
+    out: dict[str, str] = {}
+    for chunk in chunks(sorted(set(keys)), 1000):
+        stmt = sa.select(table.c.id, table.c.name).where(table.c.id.in_(chunk))
+        out.update({row[0]: row[1] for row in conn.execute(stmt)})
+    return out

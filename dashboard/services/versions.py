@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from dashboard.rules import JUDGE_VERSION
 from data_access import quality as store
 
-ROLLUP_VERSION = 2
+ROLLUP_VERSION = 3
 
 
 def _catch_up(engine: Engine, key: str, version: int, mark) -> bool:
