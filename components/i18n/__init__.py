@@ -6,11 +6,11 @@ line below. A key is declared once: ``tests/unit`` checks both languages and no 
 
 from __future__ import annotations
 
-from components.i18n import alerts, common, customers, finance, quality, replay, wall
+from components.i18n import alerts, common, customers, finance, quality, replay, sop, wall
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers)
+AREAS = (common, replay, alerts, finance, wall, quality, customers, sop)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:
