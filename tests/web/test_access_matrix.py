@@ -28,11 +28,13 @@ try:
     import test_access_alerts
     import test_access_customers as customers
     import test_access_finance as finance
+    import test_access_sop as sop
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
+    from tests.web import test_access_sop as sop
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
 REGION_A, REGION_B = access.REGION_A, access.REGION_B
@@ -41,7 +43,7 @@ site, region_b = access.site, access.region_b  # the module-scoped demo site and
 
 # How the access tests of each area call a callback (values, and the roles of an action
 # stricter than its page); a callback they do not know gets generic values and its page's roles.
-KNOWN = {**CALLS, **finance.FIN_CALLS, **customers.CUST_CALLS}
+KNOWN = {**CALLS, **finance.FIN_CALLS, **customers.CUST_CALLS, **sop.SOP_CALLS}
 
 UPDATE = "/_dash-update-component"
 ANONYMOUS, WALL = "anonymous", "wall"
