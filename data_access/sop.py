@@ -321,7 +321,8 @@ def fetch_offenders(conn: Connection, *, by: str, **filters: Any) -> list[dict[s
 def _seconds_between(conn: Connection, later: Any, earlier: Any) -> sa.ColumnElement[float]:
     if conn.dialect.name == "postgresql":
         return sa.func.extract("epoch", later - earlier)
-    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+    # julianday carries ~0.1 ms of float noise: round to the millisecond the times are kept at.
+    return sa.func.round((sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0, 3)
 
 
 def fetch_step_seconds(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
