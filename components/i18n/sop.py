@@ -59,4 +59,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sop.col.source": ("来源", "Source"),
     "sop.col.created_by": ("保存人", "Saved by"),
     "sop.col.steps": ("步骤数", "Steps"),
+    # SOP_INCOMPLETE's evidence on the alert panel (contract §7)
+    "alerts.ev.template": ("SOP 模板", "SOP template"),
+    "alerts.ev.version": ("模板版本", "Template version"),
+    "alerts.ev.missing": ("缺少的必做步骤", "Required steps missing"),
+    "alerts.ev.late": ("补录的必做步骤(签到前或签退后)", "Required steps recorded late (before check-in or after check-out)"),
 }

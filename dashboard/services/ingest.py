@@ -171,7 +171,8 @@ def _apply_masters(batch: _Batch) -> None:
             latest[rec["id"]] = rec
         rows = list(latest.values())
         if kind == "sop_template":
-            _apply_templates(batch, rows)
+            # Every revision counts, in arrival order (a batch may carry a template's history).
+            _apply_templates(batch, [rec for _item, rec in kept])
             batch.accepted_ids[kind].update(latest)
             batch.summary.accepted += len(kept)
             continue
@@ -192,31 +193,45 @@ def _apply_masters(batch: _Batch) -> None:
 
 
 def _apply_templates(batch: _Batch, rows: list[dict[str, Any]]) -> None:
-    """Contract §7: a template whose steps differ from its newest version is stored as a new
-    version (in force from its ``valid_from``, else from now); the same steps are no new version
-    (a re-sent template changes nothing but its name). Visits from then on use the new version."""
-    versions = sop_store.fetch_versions(batch.conn, [rec["id"] for rec in rows])
-    changed = []
+    """Contract §7: a template whose steps differ from the version in force at its
+    ``valid_from`` (else the newest version) is stored as a new version, in force from that
+    ``valid_from`` (else from now); the same steps are no new version, so a re-sent template (or
+    a re-sent history of revisions) changes nothing but the name. Visits from the new version's
+    ``valid_from`` on use it (their rep-days are judged again)."""
+    versions = sop_store.fetch_versions(batch.conn, {rec["id"] for rec in rows})
+    changed = set()
     for rec in rows:
         steps = sop_core.normalize_steps(rec["steps"])
-        history = versions.get(rec["id"], [])
-        if history and sop_core.same_steps(history[-1]["steps"], steps):
+        history = versions.setdefault(rec["id"], [])
+        valid_from = rec.get("valid_from")
+        current = history[-1] if history else None
+        if history and valid_from is not None:
+            number = sop_core.version_in_force(
+                [(h["version"], h["valid_from"]) for h in history], valid_from
+            )
+            current = next(h for h in history if h["version"] == number)
+        if current is not None and sop_core.same_steps(current["steps"], steps):
             if history[-1]["name"] != rec["name"]:
                 sop_store.rename_template(
                     batch.conn, template_id=rec["id"], name=rec["name"], now=batch.now
                 )
+                history[-1]["name"] = rec["name"]
             continue
-        sop_store.add_version(
+        valid_from = valid_from or batch.now
+        number = sop_store.add_version(
             batch.conn,
             template_id=rec["id"],
             name=rec["name"],
             steps=steps,
-            valid_from=rec.get("valid_from") or batch.now,
+            valid_from=valid_from,
             now=batch.now,
             source="ingest",
             created_by=batch.source,
         )
-        changed.append(rec["id"])
+        history.append(
+            {"version": number, "name": rec["name"], "steps": steps, "valid_from": valid_from}
+        )
+        changed.add(rec["id"])
     if changed:
         batch.touched |= sop_store.assign_visit_versions(batch.conn, changed)
 
