@@ -390,6 +390,7 @@ PAGE_READY = {
     "/finance": "grid:finance-claims",
     "/devices": "grid:devices-grid",
     "/customers": "grid:customers-list",
+    "/sop": "grid:sop-funnel",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
 }

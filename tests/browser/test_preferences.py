@@ -35,6 +35,7 @@ def test_language_switch_turns_the_cockpit_english_on_every_page_and_back(dash_d
         "Overview",
         "Team KPIs",
         "Customers",
+        "SOP",
         "Anti-cheat centre",
         "Devices",
         "Expense audit",
