@@ -172,3 +172,17 @@ def test_editor_saves_versions_keeps_history_and_refuses_bad_codes(world, now):
     assert _versions(world) == {"v-early": 1, "v-late": 2}  # old visits keep their version
     (current,) = svc.current_templates(world)
     assert current["version"] == 3 and current["steps"][0]["code"] == "shelf"
+
+
+def test_sop_incomplete_shows_on_the_replay_and_the_customer_profile(world, now):
+    from dashboard.services import customers, replay
+    from dashboard.services.users import User
+
+    detect.detect(world, now=now)
+    boss = User(id=1, name="boss", role="exec", regions=())
+    day = replay.replay_day(world, boss, "rep-1", EARLY)
+    assert [(a["rule"], a["visit_id"]) for a in day["alerts"]] == [("SOP_INCOMPLETE", "v-early")]
+    profile = customers.customer_profile(world, EVERYONE, "cust-1", today=date(2026, 11, 27))
+    assert "SOP_INCOMPLETE" in {a["rule"] for a in profile["alerts"]}
+    (visit,) = [v for v in profile["visits"] if v["visit_id"] == "v-early"]
+    assert (visit["sop_required"], visit["sop_done"]) == (2, 1)  # the late shelf check
