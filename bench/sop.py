@@ -9,8 +9,8 @@ re-times a kept one without building it again.
 
 Builds a scratch PostgreSQL database (``bench_sop_<random>``, migrated by ``get_engine``): 4
 regions, 40 teams, 1,000 reps, three templates (the 7-step store visit revised half-way, so two
-versions, a 5-step and a 6-step one), ``--visits`` visits over ``--days`` days and about 6.7
-steps each (2 M at 300,000 visits): most done in the visit, some failed, skipped (competitor
+versions, a 7-step and an 8-step one), ``--visits`` visits over ``--days`` days and about 6.6
+steps each (~2 M at 300,000 visits): most done in the visit, some failed, skipped (competitor
 check and stock count most) or recorded after the check-out. Written through the data layer's
 bulk path (``insert_new_rows`` = COPY), then ``VACUUM ANALYZE``.
 
@@ -51,7 +51,15 @@ from data_access.scope import Scope
 TODAY = date(2026, 12, 1)
 NOW = datetime(2026, 12, 1, 4, tzinfo=UTC)
 SCOPE = Scope.everything(user="bench")
-STORE_V1 = ["storefront_photo", "shelf_check", "stock_count", "promo_check", "order_taking"]
+STORE_V1 = [
+    "storefront_photo",
+    "shelf_check",
+    "stock_count",
+    "promo_check",
+    "competitor_note",
+    "order_taking",
+    "photo",
+]
 STORE_V2 = [
     "checkin",
     "shelf_check",
@@ -61,8 +69,25 @@ STORE_V2 = [
     "photo",
     "checkout",
 ]
-PHARMACY = ["storefront_photo", "shelf_check", "staff_training", "order_taking", "photo"]
-DEALER = ["storefront_photo", "stock_count", "meeting_note", "payment", "order_taking", "photo"]
+PHARMACY = [
+    "storefront_photo",
+    "shelf_check",
+    "expiry_check",
+    "staff_training",
+    "order_taking",
+    "photo",
+    "checkout",
+]
+DEALER = [
+    "storefront_photo",
+    "stock_count",
+    "meeting_note",
+    "payment",
+    "credit_check",
+    "order_taking",
+    "photo",
+    "checkout",
+]
 OPTIONAL = {"order_taking", "promo_check", "staff_training", "payment"}
 DO_P = {"competitor_check": 0.55, "stock_count": 0.7}
 VISIT_COLUMNS = (
@@ -211,7 +236,7 @@ def build(engine, n_visits: int, days: int, rnd: random.Random) -> None:
             )
             span = (co - ci).total_seconds() / (len(codes) + 1)
             for j, code in enumerate(codes):
-                if rnd.random() > DO_P.get(code, 0.97 if code not in OPTIONAL else 0.6):
+                if rnd.random() > DO_P.get(code, 0.97 if code not in OPTIONAL else 0.8):
                     continue
                 ts = ci + timedelta(seconds=span * (j + rnd.random()))
                 if rnd.random() < 0.02:
