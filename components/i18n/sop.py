@@ -63,5 +63,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts.ev.template": ("SOP 模板", "SOP template"),
     "alerts.ev.version": ("模板版本", "Template version"),
     "alerts.ev.missing": ("缺少的必做步骤", "Required steps missing"),
-    "alerts.ev.late": ("补录的必做步骤(签到前或签退后)", "Required steps recorded late (before check-in or after check-out)"),
+    "alerts.ev.late": (
+        "补录的必做步骤(签到前或签退后)",
+        "Required steps recorded late (before check-in or after check-out)",
+    ),
 }
