@@ -43,7 +43,8 @@ def step(id_, visit, code, day, hhmm, ok=True):
 @pytest.fixture
 def world(engine, now):
     tpl = b.sop_template("sop-std", steps=V1, valid_from="2026-11-01T00:00:00+08:00")
-    assert not send(engine, [*company(), tpl], now).rejected
+    masters = [r for r in company() if r["type"] != "sop_template"]
+    assert not send(engine, [*masters, tpl], now).rejected
     revised = b.sop_template("sop-std", steps=V2, valid_from="2026-11-20T00:00:00+08:00")
     assert not send(engine, [revised], now).rejected
     values = effective_visit("v-early", "cust-1", EARLY) + effective_visit("v-late", "cust-2", LATE)
