@@ -395,6 +395,7 @@ def fetch_incomplete_visits(
             fv.c.id,
             fv.c.rep_id,
             r.c.name.label("rep_name"),
+            r.c.timezone,
             fv.c.team_id,
             fv.c.customer_id,
             c.c.name.label("customer_name"),

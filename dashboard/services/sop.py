@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from dashboard import sop as core
+from dashboard.services.alerts import replay_link
 from data_access import records as record_store
 from data_access import sop as store
 from data_access.scope import Scope
@@ -139,8 +140,8 @@ def incomplete_visits(
 
 
 def replay_href(row: dict[str, Any]) -> str:
-    """The replay of the visit's rep-day at the check-in."""
-    return f"/replay?rep={row['rep_id']}&date={row['local_date']}&t={int(row['ts'].timestamp())}"
+    """The replay of the visit's rep-day at the check-in (the rep's local clock)."""
+    return replay_link(row["rep_id"], row["local_date"], row["ts"], row["timezone"])
 
 
 def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:

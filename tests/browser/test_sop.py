@@ -40,7 +40,7 @@ def test_the_page_loads_its_grids_from_the_url_and_a_manager_only_reads(dash_duo
     wait_for_grid_rows(dash_duo, "sop-timing", 1)
     wait_for_grid_rows(dash_duo, "sop-incomplete", 1)
     link = wait_for(dash_duo, "[col-id='replay'] a")
-    assert "/replay?rep=" in link.get_attribute("href")
+    assert "/replay/rep-" in link.get_attribute("href") and "?t=" in link.get_attribute("href")
     assert not dash_duo.find_element("#sop-editor-save").is_enabled()
     assert dash_duo.get_logs() == []
 

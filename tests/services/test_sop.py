@@ -136,7 +136,7 @@ def test_reps_worst_first_and_step_timing_flags_too_fast_steps(world):
 def test_incomplete_visits_link_to_the_replay_moment(world):
     (row,) = svc.incomplete_visits(world, EVERYONE, NOV)
     assert row["id"] == "v-early" and row["late"] == "shelf" and row["missing"] == ""
-    assert row["replay"].startswith("/replay?rep=rep-1&date=2026-11-10&t=")
+    assert row["replay"] == "/replay/rep-1/2026-11-10?t=09:20"  # the check-in, local time
 
 
 def test_a_manager_of_another_region_sees_none_of_it(world):
