@@ -47,6 +47,7 @@ PAGE_ROLES = {
     "/data": ("exec", "admin"),
     "/devices": ("exec", "manager", "admin"),
     "/customers": ROLES,
+    "/sop": ROLES,  # issue 18: every role, managers in their regions
 }
 
 UPDATE = "/_dash-update-component"

@@ -61,6 +61,8 @@ SOP_CALLS: dict[str, Call] = {
     ),
 }
 
+AREA_CALLBACKS = tuple(SOP_CALLS)
+
 
 def call(site_, who: str, name: str, values: Mapping[str, Any] | None = None):
     spec = SOP_CALLS[name]
