@@ -62,7 +62,7 @@ def offender_columns(lang: str) -> list[dict[str, Any]]:
         column("name", t("sop.col.name", lang)),
         column("visits", t("sop.col.visits", lang), "int"),
         column("completion", t("sop.col.completion", lang), "pct"),
-        column("incomplete", t("sop.col.incomplete", lang), "int"),
+        column("gaps", t("sop.col.gaps", lang), "int"),
     ]
 
 

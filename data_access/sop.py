@@ -281,41 +281,22 @@ def _count(oc: sa.Subquery, outcome: str) -> sa.ColumnElement[Any]:
     return sa.func.sum(sa.case((oc.c.outcome == outcome, 1), else_=0)).label(outcome)
 
 
-def fetch_funnel(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Per template, version and step (in order): visits, and how many were done / failed / late /
-    missing. Filters: scope, start, end, template_id, region, team, rep."""
+def fetch_step_outcomes(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Per rep (with its team), template, version and step: visits, and how many were done /
+    failed / late / missing; one pass that the funnel and the teams' and reps' figures are summed
+    from. Filters: scope, start, end, template_id, region, team, rep."""
     oc = _outcome_rows(_filtered_visits(**filters))
-    stmt = (
-        sa.select(
-            oc.c.template_id,
-            oc.c.version,
-            oc.c.seq,
-            oc.c.code,
-            oc.c.required,
-            sa.func.count().label("visits"),
-            *(_count(oc, o) for o in OUTCOMES),
-        )
-        .group_by(oc.c.template_id, oc.c.version, oc.c.seq, oc.c.code, oc.c.required)
-        .order_by(oc.c.template_id, oc.c.version, oc.c.seq)
+    keys = (
+        oc.c.rep_id,
+        oc.c.team_id,
+        oc.c.template_id,
+        oc.c.version,
+        oc.c.seq,
+        oc.c.code,
+        oc.c.required,
     )
-    return [dict(row) for row in conn.execute(stmt).mappings()]
-
-
-def fetch_offenders(conn: Connection, *, by: str, **filters: Any) -> list[dict[str, Any]]:
-    """Per rep (``by="rep"``) or team: visits, required steps, required steps done, and visits with
-    a required step missing or late."""
-    oc = _outcome_rows(_filtered_visits(**filters))
-    key = oc.c.rep_id if by == "rep" else oc.c.team_id
-    required = oc.c.required.is_(True)
-    gap = sa.and_(required, oc.c.outcome.in_(("missing", "late")))
-    stmt = sa.select(
-        key.label("key"),
-        sa.func.count(sa.distinct(oc.c.visit_id)).label("visits"),
-        sa.func.sum(sa.case((required, 1), else_=0)).label("required"),
-        sa.func.sum(sa.case((sa.and_(required, oc.c.outcome == "done"), 1), else_=0)).label("done"),
-        sa.func.count(sa.distinct(sa.case((gap, oc.c.visit_id), else_=None))).label("incomplete"),
-    ).group_by(key)
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+    stmt = sa.select(*keys, sa.func.count().label("visits"), *(_count(oc, o) for o in OUTCOMES))
+    return [dict(row) for row in conn.execute(stmt.group_by(*keys)).mappings()]
 
 
 def _seconds_between(conn: Connection, later: Any, earlier: Any) -> sa.ColumnElement[float]:

@@ -25,7 +25,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sop.col.missing": ("缺失", "Missing"),
     "sop.col.name": ("名称", "Name"),
     "sop.col.completion": ("完成率", "Completion"),
-    "sop.col.incomplete": ("未完成拜访", "Incomplete visits"),
+    "sop.col.gaps": ("缺失或补录的必做步骤", "Required steps missing or late"),
     "sop.col.median": ("中位用时(秒)", "Median (s)"),
     "sop.col.min": ("最短(秒)", "Minimum (s)"),
     "sop.col.too_fast": ("过快次数", "Too fast"),

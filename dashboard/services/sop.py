@@ -56,31 +56,69 @@ def _share(part: float, whole: float) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
-def funnel(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
+def funnel(
+    engine: Engine, scope: Scope, f: SopFilter, *, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per template version and step: visits and the share done / failed / late / missing."""
-    with engine.connect() as conn:
-        rows = store.fetch_funnel(conn, **f.args(scope))
+    if rows is None:
+        rows = _step_outcomes(engine, scope, f)
+    sums: dict[tuple, dict[str, Any]] = {}
     for row in rows:
+        key = (row["template_id"], row["version"], row["seq"], row["code"], row["required"])
+        total = sums.setdefault(
+            key,
+            dict(zip(("template_id", "version", "seq", "code", "required"), key, strict=True))
+            | {"visits": 0, **dict.fromkeys(core.OUTCOMES, 0)},
+        )
+        for name in ("visits", *core.OUTCOMES):
+            total[name] += int(row[name])
+    out = [sums[key] for key in sorted(sums, key=lambda k: (k[0], k[1], k[2]))]
+    for row in out:
         for outcome in core.OUTCOMES:
             row[f"{outcome}_share"] = _share(row[outcome], row["visits"])
-    return rows
+    return out
 
 
-def offenders(engine: Engine, scope: Scope, f: SopFilter, *, by: str) -> list[dict[str, Any]]:
-    """Per rep or team: completion (required steps done ÷ required steps), visits with a required
-    step missing or late; the worst completion first."""
+def _step_outcomes(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return store.fetch_step_outcomes(conn, **f.args(scope))
+
+
+def offenders(
+    engine: Engine,
+    scope: Scope,
+    f: SopFilter,
+    *,
+    by: str,
+    rows: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per rep or team: visits, completion (required steps done ÷ required steps) and ``gaps``
+    (required steps missing or late); the worst completion first."""
     if by not in ("rep", "team"):
         raise ValueError(f"by: {by!r} is not 'rep' or 'team'")
-    with engine.connect() as conn:
-        rows = store.fetch_offenders(conn, by=by, **f.args(scope))
-        names = store.fetch_names(conn, by=by, keys=[row["key"] for row in rows])
+    if rows is None:
+        rows = _step_outcomes(engine, scope, f)
+    field = "rep_id" if by == "rep" else "team_id"
+    sums: dict[str, dict[str, Any]] = {}
     for row in rows:
+        total = sums.setdefault(
+            row[field], {"key": row[field], "visits": 0, "required": 0, "done": 0, "gaps": 0}
+        )
+        if row["seq"] == 0:  # every visit has its version's first step once
+            total["visits"] += int(row["visits"])
+        if row["required"]:
+            total["required"] += int(row["visits"])
+            total["done"] += int(row["done"])
+            total["gaps"] += int(row["missing"]) + int(row["late"])
+    with engine.connect() as conn:
+        names = store.fetch_names(conn, by=by, keys=list(sums))
+    out = list(sums.values())
+    for row in out:
         row["name"] = names.get(row["key"], row["key"])
         row["completion"] = _share(row["done"], row["required"])
-        row["incomplete_share"] = _share(row["incomplete"], row["visits"])
     worst = 2.0  # rows without required steps go last
     return sorted(
-        rows,
+        out,
         key=lambda x: (
             worst if x["completion"] is None else x["completion"],
             -x["visits"],
@@ -146,10 +184,11 @@ def replay_href(row: dict[str, Any]) -> str:
 
 def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:
     """Everything the /sop page shows for one filter."""
+    rows = _step_outcomes(engine, scope, f)  # one pass for the funnel, teams and reps
     return {
-        "funnel": funnel(engine, scope, f),
-        "teams": offenders(engine, scope, f, by="team"),
-        "reps": offenders(engine, scope, f, by="rep"),
+        "funnel": funnel(engine, scope, f, rows=rows),
+        "teams": offenders(engine, scope, f, by="team", rows=rows),
+        "reps": offenders(engine, scope, f, by="rep", rows=rows),
         "timing": step_timing(engine, scope, f),
         "incomplete": incomplete_visits(engine, scope, f),
     }

@@ -125,7 +125,8 @@ def test_funnel_counts_each_outcome_against_the_visits_version(world):
 
 def test_reps_worst_first_and_step_timing_flags_too_fast_steps(world):
     (rep,) = svc.offenders(world, EVERYONE, NOV, by="rep")
-    assert (rep["key"], rep["required"], rep["done"], rep["incomplete"]) == ("rep-1", 5, 3, 1)
+    assert (rep["key"], rep["visits"], rep["required"], rep["done"]) == ("rep-1", 2, 5, 3)
+    assert rep["gaps"] == 1 and rep["completion"] == 0.6  # the late shelf check
     timing = {(r["version"], r["code"]): r for r in svc.step_timing(world, EVERYONE, NOV)}
     assert timing[(2, "stock")]["median_s"] == 60.0  # 09:21 → 09:22
     assert timing[(2, "stock")]["too_fast"] == 1 and timing[(2, "stock")]["flagged"]
