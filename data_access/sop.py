@@ -259,6 +259,7 @@ def _outcome_rows(fv: sa.CTE) -> sa.Subquery:
     return (
         sa.select(
             fv.c.id.label("visit_id"),
+            fv.c.ts,
             fv.c.rep_id,
             fv.c.team_id,
             fv.c.template_id,
@@ -364,47 +365,45 @@ def fetch_incomplete_visits(
     conn: Connection, *, limit: int = 500, **filters: Any
 ) -> list[dict[str, Any]]:
     """The visits with a required step missing or late, newest first, each with its rep, customer,
-    check-in time, local date, template, version and the missing and late codes (joined by ',')."""
-    fv = _filtered_visits(**filters)
-    oc = _outcome_rows(fv)
+    check-in time, local date, template, version and the missing and late codes (in order)."""
+    oc = _outcome_rows(_filtered_visits(**filters))
     gap = sa.and_(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
-    gaps = sa.select(oc.c.visit_id, oc.c.seq, oc.c.code, oc.c.outcome).where(gap).subquery("gaps")
-    ids = sa.select(gaps.c.visit_id).distinct().subquery("ids")
+    # The gaps in one pass, newest visit first (a join back to the visits' rows sent the
+    # planner into a nested loop over the aggregate); the newest ``limit`` visits are kept.
+    stmt = (
+        sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
+        .where(gap)
+        .order_by(oc.c.ts.desc(), oc.c.visit_id, oc.c.seq)
+    )
+    by_id: dict[str, dict[str, list[str]]] = {}
+    for visit_id, code, outcome in conn.execute(stmt):
+        if visit_id not in by_id:
+            if len(by_id) >= limit:
+                break
+            by_id[visit_id] = {"missing": [], "late": []}
+        by_id[visit_id][outcome].append(code)
+    if not by_id:
+        return []
     c = schema.customers
     head = (
         sa.select(
-            fv.c.id,
-            fv.c.rep_id,
+            v.c.id,
+            v.c.rep_id,
             r.c.name.label("rep_name"),
             r.c.timezone,
-            fv.c.team_id,
-            fv.c.customer_id,
+            r.c.team_id,
+            v.c.customer_id,
             c.c.name.label("customer_name"),
-            fv.c.ts,
-            fv.c.local_date,
-            fv.c.template_id,
-            fv.c.version,
+            v.c.ts,
+            v.c.local_date,
+            v.c.sop_template_id.label("template_id"),
+            v.c.sop_version.label("version"),
         )
-        .select_from(
-            fv.join(ids, ids.c.visit_id == fv.c.id)
-            .join(r, r.c.id == fv.c.rep_id)
-            .join(c, c.c.id == fv.c.customer_id)
-        )
-        .order_by(fv.c.ts.desc(), fv.c.id)
-        .limit(limit)
+        .select_from(v.join(r, r.c.id == v.c.rep_id).join(c, c.c.id == v.c.customer_id))
+        .where(v.c.id.in_(sorted(by_id)))
+        .order_by(v.c.ts.desc(), v.c.id)
     )
-    rows = [dict(row) for row in conn.execute(head).mappings()]
-    if not rows:
-        return rows
-    by_id = {row["id"]: row | {"missing": [], "late": []} for row in rows}
-    detail = (
-        sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
-        .where(gap, oc.c.visit_id.in_(sorted(by_id)))
-        .order_by(oc.c.visit_id, oc.c.seq)
-    )
-    for visit_id, code, outcome in conn.execute(detail):
-        by_id[visit_id][outcome].append(code)
-    return [by_id[row["id"]] for row in rows]
+    return [dict(row) | by_id[row["id"]] for row in conn.execute(head).mappings()]
 
 
 def fetch_templates_in_use(conn: Connection) -> list[dict[str, Any]]:
