@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_access import schema
-from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition, required_steps_per_template
+from data_access.facts import (
+    DEFAULT_MIN_DWELL_S,
+    effective_condition,
+    required_steps_per_template,
+    sop_version_matches,
+    step_in_visit,
+)
 from data_access.frames import chunks
 from data_access.scope import (
     Scope,
@@ -644,21 +650,17 @@ def fetch_customer_visits(
     effective, order amount, photo count, and the SOP outcome (sop_required: distinct required
     steps of the visit's template, sop_done: those done ok; the KPI layer's definition)."""
     p = schema.photos
-    s, ts = schema.sop_steps, schema.sop_template_steps
+    s, ts = schema.sop_steps, schema.sop_version_steps
     req = required_steps_per_template()
     done = (
         sa.select(sa.func.count(sa.distinct(s.c.step)))
         .select_from(
             s.join(
                 ts,
-                sa.and_(
-                    ts.c.template_id == v.c.sop_template_id,
-                    ts.c.code == s.c.step,
-                    ts.c.required.is_(True),
-                ),
+                sa.and_(sop_version_matches(ts), ts.c.code == s.c.step, ts.c.required.is_(True)),
             )
         )
-        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True))
+        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True), step_in_visit(s))
         .correlate(v)
         .scalar_subquery()
     )
@@ -693,7 +695,7 @@ def fetch_customer_visits(
             v.outerjoin(r, r.c.id == v.c.rep_id)
             .outerjoin(orders, orders.c.visit_id == v.c.id)
             .outerjoin(photos, photos.c.visit_id == v.c.id)
-            .outerjoin(req, req.c.template_id == v.c.sop_template_id)
+            .outerjoin(req, sop_version_matches(req))
         )
         .where(v.c.customer_id == customer_id)
         .order_by(v.c.ts.desc(), v.c.id)

@@ -76,16 +76,35 @@ def effective_condition(visits: sa.Table | Any, min_dwell_s: float) -> sa.Column
 
 
 def required_steps_per_template() -> sa.Subquery:
-    """template_id → number of distinct required step codes."""
-    ts = schema.sop_template_steps
+    """(template_id, version) → number of distinct required step codes (contract §7: a visit
+    counts the steps of the template version it used; see ``sop_version_matches``)."""
+    ts = schema.sop_version_steps
     return (
         sa.select(
             ts.c.template_id,
+            ts.c.version,
             sa.func.count(sa.distinct(ts.c.code)).label("n_required"),
         )
         .where(ts.c.required.is_(True))
-        .group_by(ts.c.template_id)
+        .group_by(ts.c.template_id, ts.c.version)
         .subquery("tmpl_req")
+    )
+
+
+def sop_version_matches(steps: Any, visits: Any = None) -> sa.ColumnElement[bool]:
+    """A row of version steps (or of ``required_steps_per_template``) is of the visit's
+    version."""
+    v = schema.visits if visits is None else visits
+    return sa.and_(steps.c.template_id == v.c.sop_template_id, steps.c.version == v.c.sop_version)
+
+
+def step_in_visit(steps: Any, visits: Any = None) -> sa.ColumnElement[bool]:
+    """A step record lies between its visit's check-in and first check-out (contract §7: a step
+    before the check-in or after the check-out is late and does not count as done)."""
+    v = schema.visits if visits is None else visits
+    return sa.and_(
+        steps.c.ts >= v.c.ts,
+        sa.or_(v.c.checked_out_at.is_(None), steps.c.ts <= v.c.checked_out_at),
     )
 
 
@@ -208,27 +227,23 @@ def _computed_facts(
                 sop_required=sa.func.sum(sa.func.coalesce(req.c.n_required, 0)),
             )
         )
-        .select_from(v.outerjoin(req, req.c.template_id == v.c.sop_template_id))
+        .select_from(v.outerjoin(req, sop_version_matches(req)))
         .where(in_period)
         .group_by(*by_visit_day)
     )
 
     # SOP steps done: distinct (visit, required code) pairs with an ok step.
-    s, ts = schema.sop_steps, schema.sop_template_steps
+    s, ts = schema.sop_steps, schema.sop_version_steps
     done_pairs = (
         sa.select(v.c.rep_id, v.c.local_date, s.c.visit_id, s.c.step)
         .distinct()
         .select_from(
             s.join(v, v.c.id == s.c.visit_id).join(
                 ts,
-                sa.and_(
-                    ts.c.template_id == v.c.sop_template_id,
-                    ts.c.code == s.c.step,
-                    ts.c.required.is_(True),
-                ),
+                sa.and_(sop_version_matches(ts), ts.c.code == s.c.step, ts.c.required.is_(True)),
             )
         )
-        .where(s.c.ok.is_(True), in_period)
+        .where(s.c.ok.is_(True), step_in_visit(s), in_period)
         .subquery("done_pairs")
     )
     sop_part = sa.select(

@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection
 
 from data_access import frames, schema
 from data_access.alerts import standing_alert
-from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition, required_steps_per_template
+from data_access.facts import (
+    DEFAULT_MIN_DWELL_S,
+    effective_condition,
+    required_steps_per_template,
+    sop_version_matches,
+    step_in_visit,
+)
 from data_access.scope import (
     Scope,
     bound_rep_conditions,
@@ -186,21 +192,17 @@ def fetch_day_visits(
 def _day_visits_statement(shape: tuple[bool, bool, bool, bool], min_dwell_s: float) -> sa.Select:
     """The statement of ``fetch_day_visits`` (bound ``rep_id``, ``day`` and the parameters of
     the scope's ``shape``), built once per shape."""
-    s, ts, o, pi = schema.sop_steps, schema.sop_template_steps, schema.orders, schema.plan_items
+    s, ts, o, pi = schema.sop_steps, schema.sop_version_steps, schema.orders, schema.plan_items
     req = required_steps_per_template()
     done = (
         sa.select(sa.func.count(sa.distinct(s.c.step)))
         .select_from(
             s.join(
                 ts,
-                sa.and_(
-                    ts.c.template_id == v.c.sop_template_id,
-                    ts.c.code == s.c.step,
-                    ts.c.required.is_(True),
-                ),
+                sa.and_(sop_version_matches(ts), ts.c.code == s.c.step, ts.c.required.is_(True)),
             )
         )
-        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True))
+        .where(s.c.visit_id == v.c.id, s.c.ok.is_(True), step_in_visit(s))
         .correlate(v)
         .scalar_subquery()
     )
@@ -250,7 +252,7 @@ def _day_visits_statement(shape: tuple[bool, bool, bool, bool], min_dwell_s: flo
         .select_from(
             v.join(c, c.c.id == v.c.customer_id)
             .join(r, r.c.id == v.c.rep_id)
-            .outerjoin(req, req.c.template_id == v.c.sop_template_id)
+            .outerjoin(req, sop_version_matches(req))
         )
         .where(
             v.c.rep_id == sa.bindparam("rep_id", type_=sa.String),

@@ -77,9 +77,11 @@ def fetch_team_regions(conn: Connection, team_ids: Iterable[str]) -> dict[str, s
 
 
 def fetch_visit_context(conn: Connection, visit_ids: Iterable[str]) -> dict[str, Mapping[str, Any]]:
-    """Return, per stored visit id: rep_id, customer_id, ts, local_date and sop_template_id."""
+    """Return, per stored visit id: rep_id, customer_id, ts, local_date, sop_template_id and
+    sop_version."""
     v = schema.visits
     cols = [v.c.rep_id, v.c.customer_id, v.c.ts, v.c.local_date, v.c.sop_template_id]
+    cols.append(v.c.sop_version)
     return _fetch_by_ids(conn, cols, v.c.id, visit_ids)
 
 

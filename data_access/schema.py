@@ -225,6 +225,38 @@ sop_template_steps = sa.Table(
     sa.Column("required", sa.Boolean, nullable=False),
 )
 
+# Template versions (contract §7): every change of a template's steps is a new version; a visit
+# is judged against the version in force at its check-in (visits.sop_version). ``valid_from`` is
+# when the version took effect (its arrival or save, or the record's optional valid_from).
+sop_template_versions = sa.Table(
+    "sop_template_versions",
+    metadata,
+    sa.Column("template_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Column("valid_from", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # ingest | editor
+    sa.Column("created_by", sa.String(64)),
+)
+
+# One row per step of a template version, for the SQL KPIs and the /sop page.
+sop_version_steps = sa.Table(
+    "sop_version_steps",
+    metadata,
+    sa.Column("template_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("label_zh", sa.String(200)),
+    sa.Column("label_en", sa.String(200)),
+    sa.Column("kind", sa.String(16), nullable=False),  # check|count|photo|choice|text|order
+    sa.Column("required", sa.Boolean, nullable=False),
+    sa.Column("photo_required", sa.Boolean, nullable=False),
+    sa.Column("min_seconds", sa.Float),
+)
+
 plans = sa.Table(
     "plans",
     metadata,
@@ -301,6 +333,8 @@ visits = sa.Table(
     sa.Column("face_verified", sa.Boolean),
     _ref("sop_template_id", nullable=True),
     _received(),
+    # The version of the template in force at the check-in (contract §7), set at ingest.
+    sa.Column("sop_version", sa.Integer),
     # Kept current at ingest so visit KPIs stay in SQL: distance of the check-in from the
     # customer, the geofence limit it is held to (geofence_m + min(accuracy_m, 100)), and the
     # time of the first check-out.

@@ -25,4 +25,5 @@ CONTRACT_EXPENSE = (
 )
 CONTRACT_RULES = set().union(*CONTRACT_SEVERITY.values(), CONTRACT_EXPENSE)
 # Process rules of the judge (contract §5: FREQUENCY_MISS), alerts in the same queue.
-CONTRACT_PROCESS_SEVERITY = {"medium": {"FREQUENCY_MISS"}}
+# ... and contract §7: SOP_INCOMPLETE.
+CONTRACT_PROCESS_SEVERITY = {"medium": {"FREQUENCY_MISS"}, "low": {"SOP_INCOMPLETE"}}

@@ -89,6 +89,8 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
         return t("alerts.yes" if value else "alerts.no", lang)
     if key in ("gap_start", "gap_end", "window_start", "window_end") or key.endswith("_at"):
         return local_time(value, tz)
+    if isinstance(value, list | tuple) and key not in REFERENCE_KEYS:
+        return ", ".join(str(v) for v in value) or "—"  # e.g. SOP_INCOMPLETE's step codes
     if key == "reason":
         return t(f"gap.reason.{value}", lang)
     if key == "source":

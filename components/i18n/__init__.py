@@ -19,6 +19,7 @@ from components.i18n import (
     replay,
     reports,
     rhythm,
+    sop,
     wall,
 )
 from dashboard.rules.catalog import CATALOG, codes
@@ -38,6 +39,7 @@ AREAS = (
     plans,
     reports,
     admin,
+    sop,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

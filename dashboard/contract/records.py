@@ -110,6 +110,8 @@ _SPECS: dict[str, Spec] = {
         ("id", check_id, True, None),
         ("name", check_name, True, None),
         ("steps", check_steps, True, None),
+        # When this version takes effect (issue 18); absent = on arrival.
+        ("valid_from", check_ts, False, None),
     ),
     "plan": (
         ("id", check_id, True, None),

@@ -341,8 +341,44 @@ def check_steps(value: Any, field: str) -> list[dict[str, Any]]:
             raise RecordError(f"{where}.code", f"{code!r} appears twice")
         seen.add(code)
         required = item.get("required", True)
-        steps.append({"code": code, "required": check_bool(required, f"{where}.required")})
+        step: dict[str, Any] = {"code": code, "required": check_bool(required, f"{where}.required")}
+        # Contract §7's optional step attributes (issue 18): kept only when given, so a plain
+        # {code, required} template reads back as it was sent.
+        for key in ("label_zh", "label_en"):
+            if item.get(key) is not None:
+                step[key] = check_step_label(item[key], f"{where}.{key}")
+        if item.get("kind") is not None:
+            if item["kind"] not in STEP_KINDS:
+                known = ", ".join(STEP_KINDS)
+                raise RecordError(f"{where}.kind", f"{shorten(item['kind'])} is not one of {known}")
+            step["kind"] = item["kind"]
+        if item.get("photo_required") is not None:
+            step["photo_required"] = check_bool(item["photo_required"], f"{where}.photo_required")
+        if item.get("min_seconds") is not None:
+            step["min_seconds"] = check_min_seconds(item["min_seconds"], f"{where}.min_seconds")
+        steps.append(step)
     return steps
+
+
+# The kinds of SOP step (contract §7, issue 18): pass/fail check, a count, a photo, a choice, free
+# text, an order.
+STEP_KINDS = ("check", "count", "photo", "choice", "text", "order")
+
+
+def check_step_label(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(field, f"expected a non-empty text, got {shorten(value)}")
+    if len(value) > 200:
+        raise RecordError(field, f"has {len(value)} characters (at most 200)")
+    return value.strip()
+
+
+def check_min_seconds(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RecordError(field, f"expected a number of seconds, got {type_name(value)}")
+    if not 0 <= float(value) <= 86_400:
+        raise RecordError(field, f"{value} is outside 0..86400")
+    return float(value)
 
 
 def nesting_depth(value: Any, limit: int) -> int:

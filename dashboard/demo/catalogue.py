@@ -221,17 +221,20 @@ ROADS = _words(
 )
 
 KIND_SHOP, KIND_PHARMACY, KIND_DEALER = 0, 1, 2
+# The current templates: (id, name, ((code, required), ...)). The store visit is the 7-step one
+# (issue 18); it was revised mid-period from STORE_VISIT_V1 (see ``store_visit_revised_on``).
 TEMPLATES = (
     (
         "sop-standard",
         "标准门店拜访",
         (
-            ("storefront_photo", True),
+            ("checkin", True),
             ("shelf_check", True),
+            ("competitor_check", True),
             ("stock_count", True),
-            ("promo_check", False),
-            ("competitor_note", False),
             ("order_taking", False),
+            ("photo", True),
+            ("checkout", True),
         ),
     ),
     (
@@ -256,3 +259,47 @@ TEMPLATES = (
         ),
     ),
 )
+REVISED_TEMPLATE = "sop-standard"
+# The store visit before its revision.
+STORE_VISIT_V1 = (
+    ("storefront_photo", True),
+    ("shelf_check", True),
+    ("stock_count", True),
+    ("promo_check", False),
+    ("competitor_note", False),
+    ("order_taking", False),
+)
+# Per step code: zh label, en label, kind, photo required, minimum seconds (None: no minimum).
+STEP_INFO: dict[str, tuple[str, str, str, bool, float | None]] = {
+    "checkin": ("到店签到", "Check-in", "check", False, None),
+    "storefront_photo": ("门头照片", "Storefront photo", "photo", True, 5.0),
+    "shelf_check": ("货架检查", "Shelf check", "check", False, 60.0),
+    "competitor_check": ("竞品检查", "Competitor check", "text", False, 30.0),
+    "competitor_note": ("竞品记录", "Competitor note", "text", False, None),
+    "stock_count": ("库存盘点", "Stock count", "count", False, 90.0),
+    "promo_check": ("促销检查", "Promotion check", "check", True, None),
+    "order_taking": ("下单", "Order", "order", False, None),
+    "photo": ("陈列拍照", "Display photo", "photo", True, 10.0),
+    "checkout": ("离店签退", "Check-out", "check", False, None),
+    "staff_training": ("店员培训", "Staff training", "choice", False, 120.0),
+    "meeting_note": ("会谈纪要", "Meeting note", "text", False, None),
+    "payment_followup": ("回款跟进", "Payment follow-up", "text", False, None),
+}
+# Steps reps skip most (issue 18: competitor check and stock count), with the chance to do
+# each; other required steps are done 97 % of the time, optional ones 35 %.
+SKIPPED_MOST = {"competitor_check": 0.55, "stock_count": 0.7}
+# The team whose reps do the store visit's middle steps in their own order.
+REORDERING_TEAM = 1
+
+
+def template_steps(steps: tuple[tuple[str, bool], ...]) -> list[dict]:
+    """A template's steps as its wire record carries them (with labels, kind and minimum)."""
+    out = []
+    for code, required in steps:
+        zh, en, kind, photo, min_s = STEP_INFO[code]
+        step = {"code": code, "required": required, "label_zh": zh, "label_en": en}
+        step.update({"kind": kind, "photo_required": photo})
+        if min_s is not None:
+            step["min_seconds"] = min_s
+        out.append(step)
+    return out

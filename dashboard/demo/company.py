@@ -106,7 +106,9 @@ def estimate_record_count(config: DemoConfig) -> int:
     n_teams = team_count(config.reps)
     cities = {TEAM_CITIES[i % len(TEAM_CITIES)] for i in range(n_teams)}
     regions = {CITIES[c].region for c in cities}
-    masters = len(regions) + n_teams + config.reps + len(TEMPLATES)
+    masters = (
+        len(regions) + n_teams + config.reps + len(TEMPLATES) + 1
+    )  # + the revised one's first version
     masters += config.reps * config.customers_per_rep
     active = config.reps - inactive_count(config.reps)
     days, today, now_s = working_days(config)

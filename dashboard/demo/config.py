@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
 MAX_BATCH_RECORDS = 50_000
@@ -45,9 +45,11 @@ class InjectedCase:
     What ``ref`` names, per rule:
 
     - visit id (``v-...``): GEOFENCE_MISS, TRACK_MISMATCH, SHORT_VISIT, PHOTO_REUSE (the later
-      visit), PHOTO_TIME_MISMATCH, OFF_HOURS, CLUSTERED_CHECKINS (the first visit of the cluster;
-      the others are in ``note``). Every clustered check-in also lies far outside its geofence:
-      each is reported as an extra GEOFENCE_MISS case whose note says so.
+      visit), PHOTO_TIME_MISMATCH, OFF_HOURS, SOP_INCOMPLETE (an honest effective visit that
+      skipped a required step or recorded it late; the codes are in ``note``),
+      CLUSTERED_CHECKINS (the first visit of the cluster; the others are in ``note``). Every
+      clustered check-in also lies far outside its geofence: each is reported as an extra
+      GEOFENCE_MISS case whose note says so.
     - fix id (``fix-...``): IMPOSSIBLE_SPEED (the later fix of a jump: a teleport jumps away and
       back, so it yields two cases whose notes link them), STATIC_SPOOF (the first frozen fix),
       SIGNAL_GAP (the last fix before the gap; the expected ``reason`` is in ``note``).
@@ -87,3 +89,14 @@ def hhmm_s(text: str) -> int:
     """Return the seconds after midnight of an 'hh:mm' time."""
     h, m = text.split(":")
     return int(h) * 3600 + int(m) * 60
+
+
+def store_visit_revised_on(cfg: DemoConfig) -> date:
+    """The local date from which the store visit's revised (7-step) template is in force: about
+    the middle of the demo's working days (issue 18: one template revised mid-period)."""
+    return cfg.now.astimezone(LOCAL_TZ).date() - timedelta(days=round(cfg.days * 0.7))
+
+
+def store_visit_first_on(cfg: DemoConfig) -> date:
+    """The local date from which the store visit's first template is in force (before the demo)."""
+    return cfg.now.astimezone(LOCAL_TZ).date() - timedelta(days=cfg.days * 2 + 30)

@@ -6,7 +6,14 @@ import math
 from typing import Any
 
 from dashboard.demo import behaviours
-from dashboard.demo.catalogue import TEMPLATES
+from dashboard.demo.catalogue import (
+    REORDERING_TEAM,
+    REVISED_TEMPLATE,
+    SKIPPED_MOST,
+    STORE_VISIT_V1,
+    TEMPLATES,
+)
+from dashboard.demo.config import store_visit_revised_on
 from dashboard.demo.day import RepDay
 from dashboard.demo.itinerary import Sim, Visit
 
@@ -50,6 +57,8 @@ def _visit(rd: RepDay, v: Visit, vid: str) -> None:
     r, w, rep = rd.r, rd.w, rd.rep
     kind = w.cust_kind[v.cust]
     tmpl_id, _, steps = TEMPLATES[kind]
+    if tmpl_id == REVISED_TEMPLATE and rd.day < store_visit_revised_on(rd.w.cfg):
+        steps = STORE_VISIT_V1  # the version in force before the mid-period revision
     cid = w.cust_id[v.cust]
     mock_w = rd.mock_window
     ci_mock = bool(mock_w and mock_w[0] <= v.ci <= mock_w[1])
@@ -131,22 +140,34 @@ def _visit(rd: RepDay, v: Visit, vid: str) -> None:
             t_o,
             {"type": "order", "id": oid, "visit_id": vid, "amount": amount, "currency": "CNY"},
         )
+    # SOP steps (issue 18): honest reps skip some required steps (competitor check and stock
+    # count most), now and then record the display photo after leaving (late); injected visits
+    # do every required step, so the SOP_INCOMPLETE cases are the honest visits' gaps.
+    honest = not v.variant
     done = []
     for code, required in steps:
         if short:
-            if code == "storefront_photo":
+            if code in ("storefront_photo", "checkin"):
                 done.append(code)
             continue
         if code == "order_taking":
             if amount is not None:
                 done.append(code)
-        elif r.random() < (0.95 if required else 0.35):
+        elif required:
+            if not honest or r.random() < SKIPPED_MOST.get(code, 0.97):
+                done.append(code)
+        elif r.random() < 0.35:
             done.append(code)
+    if rd.rep.team.idx == REORDERING_TEAM and len(done) > 3:
+        done = [done[0], *reversed(done[1:-1]), done[-1]]  # this team's own order
+    late = "photo" if honest and "photo" in done and r.random() < 0.04 else None
     if done:
         lo_s, hi_s = (v.ci + 10, v.co - 5) if short else (v.ci + 60, v.co - 60)
         span = (hi_s - lo_s) / len(done)
         for j, code in enumerate(done):
             ts = int(lo_s + span * j + r.uniform(0, span * 0.8))
+            if code == late:
+                ts = v.co + r.randint(120, 900)  # recorded after the check-out
             value, ok = _step_value(rd, code, photos[0][0], oid, amount)
             rd.emit(
                 ts,
@@ -160,6 +181,9 @@ def _visit(rd: RepDay, v: Visit, vid: str) -> None:
                     "ok": ok,
                 },
             )
+    gaps = [c for c, required in steps if required and (c not in done or c == late)]
+    if honest and not short and gaps and v.co <= rd.cutoff and v.co - v.ci >= 300:
+        rd.case("SOP_INCOMPLETE", vid, "required steps not done: " + ", ".join(gaps))
 
 
 def _step_value(
@@ -167,8 +191,12 @@ def _step_value(
 ) -> tuple[Any, bool]:
     """Return the value an SOP step records and whether it is ok."""
     r = rd.r
-    if code == "storefront_photo":
+    if code in ("storefront_photo", "photo"):
         return {"photo_id": photo_id}, True
+    if code in ("checkin", "checkout"):
+        return {"confirmed": True}, True
+    if code == "competitor_check":
+        return r.choice(_COMPETITOR_NOTES), True
     if code == "shelf_check":
         oos = r.choice((0, 0, 0, 0, 1, 2))
         return {"facings": r.randint(4, 40), "out_of_stock_skus": oos}, oos < 2

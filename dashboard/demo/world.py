@@ -20,14 +20,24 @@ from dashboard.demo.catalogue import (
     KIND_SHOP,
     PHARMACY_CHAINS,
     REGIONS,
+    REVISED_TEMPLATE,
     ROADS,
     SHOP_CHAINS,
+    STORE_VISIT_V1,
     SURNAMES,
     TEAM_CITIES,
     TEMPLATES,
     City,
+    template_steps,
 )
-from dashboard.demo.config import LOCAL_TZ, TZ_NAME, DemoConfig, hhmm_s
+from dashboard.demo.config import (
+    LOCAL_TZ,
+    TZ_NAME,
+    DemoConfig,
+    hhmm_s,
+    store_visit_first_on,
+    store_visit_revised_on,
+)
 from dashboard.geo import metres_per_degree
 
 # Target visit interval in working days per grade: A about weekly, B fortnightly, C monthly.
@@ -167,15 +177,24 @@ class World:
             }
             for r in self.reps
         ]
-        out += [
+        # The store visit's first template, then the current ones: the store visit's revision
+        # takes effect mid-period, so its earlier visits keep the first version (issue 18).
+        first_on = store_visit_first_on(self.cfg).isoformat() + "T00:00:00+08:00"
+        out.append(
             {
                 "type": "sop_template",
-                "id": tid,
-                "name": name,
-                "steps": [{"code": c, "required": req} for c, req in steps],
+                "id": REVISED_TEMPLATE,
+                "name": TEMPLATES[0][1],
+                "steps": template_steps(STORE_VISIT_V1),
+                "valid_from": first_on,
             }
-            for tid, name, steps in TEMPLATES
-        ]
+        )
+        revised_on = store_visit_revised_on(self.cfg).isoformat() + "T00:00:00+08:00"
+        for tid, name, steps in TEMPLATES:
+            rec = {"type": "sop_template", "id": tid, "name": name, "steps": template_steps(steps)}
+            if tid == REVISED_TEMPLATE:
+                rec["valid_from"] = revised_on
+            out.append(rec)
         lats, lons = self.cust_lat.tolist(), self.cust_lon.tolist()
         contacts = _contacts(self.cfg, len(self.cust_id))
         orphaned = _orphaned(self)

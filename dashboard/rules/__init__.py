@@ -28,7 +28,7 @@ SEVERITY = {code: CATALOG[code].severity for code in ALERT_RULES}
 
 # The judge's rule version: a stored rep-day judged under an older version is judged again, so a
 # revised rule takes effect on the past too (open alerts that no longer hold are withdrawn).
-JUDGE_VERSION = 3
+JUDGE_VERSION = 4
 # What changed in each version, per rule (quoted in the status events of withdrawn alerts).
 JUDGE_REVISIONS: dict[int, dict[str, str]] = {
     2: {
@@ -40,6 +40,10 @@ JUDGE_REVISIONS: dict[int, dict[str, str]] = {
     3: {
         "MILEAGE_INFLATED": "the tracked km to the metre, as the rollup keeps it, also when the "
         "judge recomputes it from the fixes (the result no longer depends on which it read)",
+    },
+    4: {
+        "SOP_INCOMPLETE": "new rule (contract §7): an effective visit missing a required step of "
+        "the template version it used",
     },
 }
 SEVERITY_PENALTY = {"critical": 60, "high": 35, "medium": 15, "low": 5}

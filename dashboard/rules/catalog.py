@@ -196,6 +196,16 @@ _SPECS = (
             "The customer went without an effective visit for longer than its grade's interval (28 days ÷ the effective visits required per 28 days) plus the grace (3 days by default): one alert per overdue spell, on its first overdue day; a later effective visit ends the spell.",
         ),
     ),
+    _process(
+        "SOP_INCOMPLETE",
+        "low",
+        "steps",
+        ("SOP 步骤未完成", "SOP incomplete"),
+        (
+            "有效拜访缺少其 SOP 模板版本(签到时生效的版本)中至少一个必做步骤:步骤没有记录,或只在签到之前或签退之后记录(补录,不算完成)。步骤结果为不合格(ok: false)算已执行,不计为缺失。",
+            "An effective visit lacks at least one required step of its SOP template version (the one in force at check-in): the step was not recorded, or only before the check-in or after the check-out (late, not done). A step recorded with a failed result (ok: false) was carried out and does not count as missing.",
+        ),
+    ),
     _expense(
         "MILEAGE_INFLATED",
         "km",

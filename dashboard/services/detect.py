@@ -40,11 +40,14 @@ from dashboard.rules import (
 )
 from dashboard.rules import authenticity as auth
 from dashboard.rules import expenses as exp
+from dashboard.rules.sop import SopVisit, find_sop_incomplete
 from dashboard.services import failures, versions
 from dashboard.services import settings as rule_settings
+from dashboard.sop import StepRecord
 from data_access import failures as failure_store
 from data_access import judge as store
 from data_access import schema
+from data_access import sop as sop_store
 
 _BATCH_REP_DAYS = 2000
 
@@ -350,6 +353,7 @@ def _judge_date(
         outs = store.fetch_check_outs(conn, visit_ids)
         pics = store.fetch_photos(conn, visit_ids)
         customers = store.fetch_customers(conn, {v["customer_id"] for v in today})
+        sop_rows = sop_store.fetch_visit_sop(conn, visit_ids, min_dwell_s=config.min_dwell_s)
         claim_rows = store.fetch_claims(conn, rep_ids=reps, dates=[day])
         mileage = {r["rep_id"] for r in claim_rows if r["category"] == "mileage"}
         rollup_km = store.fetch_clean_rollup_km(conn, day=day, rep_ids=mileage) if mileage else {}
@@ -433,6 +437,8 @@ def _judge_date(
                     tracks.analyze_day(f.t_s, f.lat, f.lon, f.accuracy_m, config=track_config).km
                 )
 
+    alerts += find_sop_incomplete(_sop_visits(sop_rows, {v["id"]: v for v in today}))
+
     queries = [index.photos[p["id"]] for p in pics if p["id"] in index.photos]
     found = index.matches_many(queries)
     for q in queries:
@@ -449,6 +455,38 @@ def _judge_date(
 
     ins = [exp.CheckIn(v["rep_id"], v["local_date"], v["customer_id"], v["city"]) for v in visits]
     return alerts, km, ins, claims
+
+
+def _sop_visits(
+    rows: list[dict[str, Any]], visits: Mapping[str, Mapping[str, Any]]
+) -> list[SopVisit]:
+    """The judged visits with a template, as SOP_INCOMPLETE sees them (contract §7)."""
+    out = []
+    for row in rows:
+        visit = visits.get(row["id"])
+        if visit is None:
+            continue
+        out.append(
+            SopVisit(
+                id=row["id"],
+                rep_id=visit["rep_id"],
+                customer_id=visit["customer_id"],
+                local_date=visit["local_date"],
+                checkin_s=row["ts"].timestamp(),
+                checkout_s=None
+                if row["checked_out_at"] is None
+                else row["checked_out_at"].timestamp(),
+                effective=row["effective"],
+                template_id=row["sop_template_id"],
+                template_name=row["name"],
+                version=row["sop_version"],
+                steps=row["steps"],
+                records=tuple(
+                    StepRecord(code, ts.timestamp(), ok) for code, ts, ok in row["records"]
+                ),
+            )
+        )
+    return out
 
 
 def _note_uses(uses: list[auth.DeviceUse], rd: auth.RepDay) -> None:

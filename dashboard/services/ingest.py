@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard import contract
+from dashboard import sop as sop_core
 from dashboard.contract.wire import MAX_BODY_DEPTH, WireItem, items_from_values
 from dashboard.geo import haversine_m
 from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
@@ -29,6 +30,7 @@ from data_access import customers as customer_store
 from data_access import grades as grade_store
 from data_access import records as store
 from data_access import schema
+from data_access import sop as sop_store
 
 CLI_CHUNK_RECORDS = 20_000
 
@@ -170,6 +172,12 @@ def _apply_masters(batch: _Batch) -> None:
             rec["updated_at"] = batch.now
             latest[rec["id"]] = rec
         rows = list(latest.values())
+        if kind == "sop_template":
+            # Every revision counts, in arrival order (a batch may carry a template's history).
+            _apply_templates(batch, [rec for _item, rec in kept])
+            batch.accepted_ids[kind].update(latest)
+            batch.summary.accepted += len(kept)
+            continue
         insert_only: tuple[str, ...] = ()
         if kind == "customer":
             _record_owner_changes(batch, rows)
@@ -179,14 +187,56 @@ def _apply_masters(batch: _Batch) -> None:
         if kind == "plan":
             store.replace_plan_items(batch.conn, rows)
             batch.touched.update((p["rep_id"], p["date"]) for p in rows)
-        elif kind == "sop_template":
-            store.replace_template_steps(batch.conn, rows)
         elif kind in ("rep", "team"):
             # A rep or team that moved takes its customers to the new region.
             key = "rep_ids" if kind == "rep" else "team_ids"
             store.rederive_customer_regions(batch.conn, **{key: list(latest)})
         batch.accepted_ids[kind].update(latest)
         batch.summary.accepted += len(kept)
+
+
+def _apply_templates(batch: _Batch, rows: list[dict[str, Any]]) -> None:
+    """Contract §7: a template whose steps differ from the version in force at its
+    ``valid_from`` (else the newest version) is stored as a new version, in force from that
+    ``valid_from`` (else from now); the same steps are no new version, so a re-sent template (or
+    a re-sent history of revisions) changes nothing but the name. Visits from the new version's
+    ``valid_from`` on use it (their rep-days are judged again)."""
+    versions = sop_store.fetch_versions(batch.conn, {rec["id"] for rec in rows})
+    changed = set()
+    for rec in rows:
+        steps = sop_core.normalize_steps(rec["steps"])
+        history = versions.setdefault(rec["id"], [])
+        valid_from = rec.get("valid_from")
+        current = history[-1] if history else None
+        if history and valid_from is not None:
+            number = sop_core.version_in_force(
+                [(h["version"], h["valid_from"]) for h in history], valid_from
+            )
+            current = next(h for h in history if h["version"] == number)
+        if current is not None and sop_core.same_steps(current["steps"], steps):
+            if history[-1]["name"] != rec["name"]:
+                sop_store.rename_template(
+                    batch.conn, template_id=rec["id"], name=rec["name"], now=batch.now
+                )
+                history[-1]["name"] = rec["name"]
+            continue
+        valid_from = valid_from or batch.now
+        number = sop_store.add_version(
+            batch.conn,
+            template_id=rec["id"],
+            name=rec["name"],
+            steps=steps,
+            valid_from=valid_from,
+            now=batch.now,
+            source="ingest",
+            created_by=batch.source,
+        )
+        history.append(
+            {"version": number, "name": rec["name"], "steps": steps, "valid_from": valid_from}
+        )
+        changed.add(rec["id"])
+    if changed:
+        batch.touched |= sop_store.assign_visit_versions(batch.conn, changed)
 
 
 def _derive_customer_regions(batch: _Batch, kept: list[tuple[WireItem, dict[str, Any]]]) -> None:
@@ -300,6 +350,9 @@ def _apply_events(batch: _Batch) -> None:
     )
     rows = []
     places = store.fetch_customer_geo(batch.conn, {rec["customer_id"] for _i, rec in check_ins})
+    versions = sop_store.fetch_versions(
+        batch.conn, {rec["sop_template_id"] for _i, rec in check_ins if rec["sop_template_id"]}
+    )
     for _item, rec in check_ins:
         rep = reps[rec["rep_id"]]
         rec["local_date"] = contract.local_date(rec["ts"], rep["timezone"])
@@ -307,6 +360,11 @@ def _apply_events(batch: _Batch) -> None:
         rec["checkin_distance_m"] = haversine_m(rec["lat"], rec["lon"], place["lat"], place["lon"])
         rec["geofence_limit_m"] = contract.geofence_limit_m(place["geofence_m"], rec["accuracy_m"])
         rec["checked_out_at"] = rec["dwell_s"] = None
+        # Contract §7: the visit is judged against the template version in force at its check-in.
+        history = versions.get(rec["sop_template_id"] or "", [])
+        rec["sop_version"] = sop_core.version_in_force(
+            [(h["version"], h["valid_from"]) for h in history], rec["ts"]
+        )
         rec["received_at"] = now
         rows.append(rec)
     if _store_events(batch, "check_in", rows):
@@ -384,7 +442,12 @@ def _apply_visit_records(batch: _Batch) -> None:
     # Check-ins of this batch are already stored, so one look-up finds them too.
     visits = store.fetch_visit_context(batch.conn, visit_ids)
     template_ids = {v["sop_template_id"] for v in visits.values() if v["sop_template_id"]}
-    templates = store.fetch_template_steps(batch.conn, template_ids)
+    # A step is checked against the version the visit uses (contract §7).
+    templates = {
+        (tid, ver["version"]): ver["steps"]
+        for tid, history in sop_store.fetch_versions(batch.conn, template_ids).items()
+        for ver in history
+    }
     for kind in kinds:
         rows = []
         for item, rec in batch.valid.get(kind, []):
@@ -412,7 +475,7 @@ def _apply_visit_records(batch: _Batch) -> None:
 
 
 def _visit_record_error(
-    kind: str, rec: dict[str, Any], visit: Any, templates: dict[str, list[dict[str, Any]]]
+    kind: str, rec: dict[str, Any], visit: Any, templates: dict[tuple[str, int], list[Any]]
 ) -> str | None:
     if kind == "check_out" and rec["ts"] < visit["ts"]:
         return (
@@ -420,12 +483,12 @@ def _visit_record_error(
             f"{visit['ts'].isoformat()}"
         )
     if kind == "sop_step" and visit["sop_template_id"]:
-        steps = templates.get(visit["sop_template_id"], [])
+        steps = templates.get((visit["sop_template_id"], visit["sop_version"]), [])
         codes = [s["code"] for s in steps]
         if rec["step"] not in codes:
             return (
                 f"step: {rec['step']!r} is not a step of SOP template "
-                f"{visit['sop_template_id']!r} ({', '.join(codes)})"
+                f"{visit['sop_template_id']!r} version {visit['sop_version']} ({', '.join(codes)})"
             )
     return None
 

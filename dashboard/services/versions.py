@@ -1,7 +1,9 @@
 """Versions of derived data: when the code's rules or rollup contents change, what was derived
 before is derived again by the background work (every process may run this; it is idempotent).
 
-- ``rollups``: the contents of a rep-day rollup (2: device data-quality records, contract §2a).
+- ``rollups``: the contents of a rep-day rollup (2: device data-quality records, contract §2a;
+  3: SOP completion per template version without late steps (§7), plan adherence counting
+  effective visits only (§6)).
 - ``judge``: the rules' version (``dashboard.rules.JUDGE_VERSION``); a rep-day judged under an
   older one is judged again, so a revised rule applies to the past as well.
 """
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Engine
 from dashboard.rules import JUDGE_VERSION
 from data_access import quality as store
 
-ROLLUP_VERSION = 2
+ROLLUP_VERSION = 3
 
 
 def _catch_up(engine: Engine, key: str, version: int, mark) -> bool:

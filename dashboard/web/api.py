@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from dashboard.contract import wire
-from dashboard.services import background, customers, exports, ingest, route_plans, tasks, users
+from dashboard.services import (
+    background,
+    customers,
+    exports,
+    ingest,
+    route_plans,
+    sop,
+    tasks,
+    users,
+)
 from dashboard.services.db import DatabaseUnavailable
 from dashboard.web.context import current_engine, current_settings
 from data_access.scope import Scope
@@ -224,6 +233,19 @@ def get_plans():
     mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
     body = "".join(exports.export_text(rows, "plans", fmt))
     return Response(body, mimetype=mimetype, headers={"X-Total-Count": str(len(rows))})
+
+
+@api.get("/sop-templates")
+def get_sop_templates():
+    """GET /api/v1/sop-templates (contract §7; the field app's templates): the current version
+    of every template with its ordered steps, as JSON ``{"templates": [...]}``."""
+    if request.args:
+        return _error(400, f"{sorted(request.args)[0]}: unknown parameter (this takes none)")
+    try:
+        templates = sop.current_templates(current_engine())
+    except DatabaseUnavailable:
+        return _error(503, "database unreachable; retry later")
+    return jsonify({"templates": templates})
 
 
 @api.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -392,6 +392,7 @@ PAGE_READY = {
     "/customers": "grid:customers-list",
     "/plans": "grid:plans-rep-days",
     "/reports": "#reports-kpi-visits",
+    "/sop": "grid:sop-funnel",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
     "/admin": "grid:admin-users",

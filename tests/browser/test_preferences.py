@@ -36,6 +36,7 @@ def test_language_switch_turns_the_cockpit_english_on_every_page_and_back(dash_d
         "Team KPIs",
         "Customers",
         "Plans",
+        "SOP",
         "Anti-cheat centre",
         "Devices",
         "Expense audit",

@@ -34,8 +34,9 @@ def world(engine, now):
     values += [
         b.sop_step("st-1", visit_id="v-0", step="storefront_photo"),
         b.sop_step("st-2", visit_id="v-0", step="shelf_check", ok=False),
-        b.sop_step("st-3", visit_id="v-2", step="storefront_photo"),
-        b.sop_step("st-4", visit_id="v-2", step="shelf_check"),
+        # Recorded during v-2 (contract §7: a step after the check-out is late, not done).
+        b.sop_step("st-3", visit_id="v-2", step="storefront_photo", ts=f"{days[2]}T09:22:00+08:00"),
+        b.sop_step("st-4", visit_id="v-2", step="shelf_check", ts=f"{days[2]}T09:25:00+08:00"),
     ]
     load(engine, values, now)
     return engine

@@ -106,7 +106,8 @@ def hhmm(text: str) -> int:
 
 
 def injected_rep_days(cases: list[InjectedCase]) -> set[tuple[str, str]]:
-    return {(c.rep_id, case_day(c)) for c in cases}
+    # SOP_INCOMPLETE cases are honest reps skipping steps, not injected anomalies of the day.
+    return {(c.rep_id, case_day(c)) for c in cases if c.rule != "SOP_INCOMPLETE"}
 
 
 # ------------------------------------------------------------------ determinism and order
@@ -172,7 +173,9 @@ def test_every_record_is_valid_under_the_contract(small: Any) -> None:
         for rec in batch:
             validate_record(rec)  # raises RecordError naming the field
             assert ID_RE.fullmatch(rec["id"]), rec["id"]
-            assert rec["id"] not in seen[rec["type"]], rec["id"]
+            # A master may come twice only as a template's revision (issue 18: a new version).
+            revision = rec["type"] == "sop_template" and "valid_from" in rec
+            assert revision or rec["id"] not in seen[rec["type"]], rec["id"]
             seen[rec["type"]].add(rec["id"])
             for key in ("ts", "taken_at"):
                 if key in rec:
@@ -186,12 +189,25 @@ def test_every_record_is_valid_under_the_contract(small: Any) -> None:
                 assert rec["sop_template_id"] in seen["sop_template"]
 
 
-def test_step_codes_belong_to_the_visit_template(by_type: Any) -> None:
-    steps = {t["id"]: {s["code"] for s in t["steps"]} for t in by_type["sop_template"]}
-    template_of = {c["id"]: c["sop_template_id"] for c in by_type["check_in"]}
+def test_step_codes_belong_to_the_template_version_in_force_at_the_visit(by_type: Any) -> None:
+    versions = collections.defaultdict(list)  # template → [(valid_from, codes)]
+    for t in by_type["sop_template"]:
+        since = t.get("valid_from", "0000")
+        versions[t["id"]].append((since, {s["code"] for s in t["steps"]}))
+    assert len(versions["sop-standard"]) == 2  # revised mid-period (issue 18)
+    visit = {c["id"]: c for c in by_type["check_in"]}
     assert by_type["sop_step"]
+    used = set()
     for s in by_type["sop_step"]:
-        assert s["step"] in steps[template_of[s["visit_id"]]]
+        ci = visit[s["visit_id"]]
+        when = datetime.fromisoformat(ci["ts"])
+        history = sorted(versions[ci["sop_template_id"]], key=lambda x: x[0])
+        in_force = [
+            c for since, c in history if since == "0000" or datetime.fromisoformat(since) <= when
+        ]
+        assert s["step"] in in_force[-1]
+        used.add((ci["sop_template_id"], len(in_force)))
+    assert {("sop-standard", 1), ("sop-standard", 2)} <= used  # both versions have visits
 
 
 # ------------------------------------------------------------------ the company
@@ -217,7 +233,7 @@ def test_default_company_has_twelve_teams_in_four_regions() -> None:
         "region": 4,
         "team": 12,
         "rep": 108,
-        "sop_template": 3,
+        "sop_template": 4,  # the store visit twice: its first version, then its revision
         "customer": 108 * 30,
     }
     teams = {t["id"]: t for t in masters if t["type"] == "team"}
@@ -426,7 +442,8 @@ def test_reps_neglect_some_customers_so_frequency_compliance_varies() -> None:
 
 def test_every_rule_of_the_contract_is_injected(small: Any) -> None:
     assert set(AUTHENTICITY_RULES) | set(EXPENSE_RULES) == CONTRACT_RULES
-    assert {c.rule for c in small[1]} == CONTRACT_RULES
+    # ... and SOP_INCOMPLETE (contract §7): the honest visits that skip a required step.
+    assert {c.rule for c in small[1]} == CONTRACT_RULES | {"SOP_INCOMPLETE"}
 
 
 def test_injected_cases_point_at_records_of_their_rep(small: Any, by_type: Any) -> None:

@@ -49,6 +49,7 @@ PAGE_ROLES = {
     "/customers": ROLES,
     "/reports": ROLES,
     "/admin": ("admin",),
+    "/sop": ROLES,  # issue 18: every role, managers in their regions
 }
 
 UPDATE = "/_dash-update-component"

@@ -34,6 +34,7 @@ try:
     import test_access_plans as plans
     import test_access_reports as reports
     import test_access_rhythm as rhythm
+    import test_access_sop as sop
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_admin as admin_access
@@ -45,6 +46,7 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_plans as plans
     from tests.web import test_access_reports as reports
     from tests.web import test_access_rhythm as rhythm
+    from tests.web import test_access_sop as sop
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
 REGION_A, REGION_B = access.REGION_A, access.REGION_B
@@ -61,6 +63,7 @@ KNOWN = {
     **rhythm.RHYTHM_CALLS,
     **handover.HANDOVER_CALLS,
     **plans.PLANS_CALLS,
+    **sop.SOP_CALLS,
     **reports.REPORT_CALLS,
     **admin_access.ADMIN_CALLS,
 }

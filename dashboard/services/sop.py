@@ -1,0 +1,281 @@
+"""SOP templates and compliance (contract §7, issue 18): the /sop page's figures, the template
+editor's reads and saves, and the field app's template list.
+
+Saving in the editor validates the steps (``dashboard.sop.check_editor_steps``), and stores a new
+version only when the steps changed; the version row records who saved it, when and from where
+(``source`` "editor"), which is the audit trail of templates. Visits from then on use it; the
+rep-days whose visits changed version are marked for the rollups and the judge.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from dashboard import sop as core
+from dashboard.services.alerts import replay_link
+from data_access import records as record_store
+from data_access import sop as store
+from data_access.scope import Scope
+
+
+@dataclass(frozen=True)
+class SopFilter:
+    """The page's filter: the local dates, one template (None: all), region, team, rep."""
+
+    start: date
+    end: date
+    template_id: str | None = None
+    region: str | None = None
+    team: str | None = None
+    rep: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"start: {self.start} is after end: {self.end}")
+
+    def args(self, scope: Scope) -> dict[str, Any]:
+        return {
+            "scope": scope,
+            "start": self.start,
+            "end": self.end,
+            "template_id": self.template_id,
+            "region": self.region,
+            "team": self.team,
+            "rep": self.rep,
+        }
+
+
+def _share(part: float, whole: float) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def funnel(
+    engine: Engine, scope: Scope, f: SopFilter, *, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Per template version and step: visits and the share done / failed / late / missing."""
+    if rows is None:
+        rows = _step_outcomes(engine, scope, f)
+    sums: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["template_id"], row["version"], row["seq"], row["code"], row["required"])
+        total = sums.setdefault(
+            key,
+            dict(zip(("template_id", "version", "seq", "code", "required"), key, strict=True))
+            | {"visits": 0, **dict.fromkeys(core.OUTCOMES, 0)},
+        )
+        for name in ("visits", *core.OUTCOMES):
+            total[name] += int(row[name])
+    out = [sums[key] for key in sorted(sums, key=lambda k: (k[0], k[1], k[2]))]
+    for row in out:
+        for outcome in core.OUTCOMES:
+            row[f"{outcome}_share"] = _share(row[outcome], row["visits"])
+    return out
+
+
+def _step_outcomes(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return store.fetch_step_outcomes(conn, **f.args(scope))
+
+
+def offenders(
+    engine: Engine,
+    scope: Scope,
+    f: SopFilter,
+    *,
+    by: str,
+    rows: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Per rep or team: visits, completion (required steps done ÷ required steps) and ``gaps``
+    (required steps missing or late); the worst completion first."""
+    if by not in ("rep", "team"):
+        raise ValueError(f"by: {by!r} is not 'rep' or 'team'")
+    if rows is None:
+        rows = _step_outcomes(engine, scope, f)
+    field = "rep_id" if by == "rep" else "team_id"
+    sums: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        total = sums.setdefault(
+            row[field], {"key": row[field], "visits": 0, "required": 0, "done": 0, "gaps": 0}
+        )
+        if row["seq"] == 0:  # every visit has its version's first step once
+            total["visits"] += int(row["visits"])
+        if row["required"]:
+            total["required"] += int(row["visits"])
+            total["done"] += int(row["done"])
+            total["gaps"] += int(row["missing"]) + int(row["late"])
+    with engine.connect() as conn:
+        names = store.fetch_names(conn, by=by, keys=list(sums))
+    out = list(sums.values())
+    for row in out:
+        row["name"] = names.get(row["key"], row["key"])
+        row["completion"] = _share(row["done"], row["required"])
+    worst = 2.0  # rows without required steps go last
+    return sorted(
+        out,
+        key=lambda x: (
+            worst if x["completion"] is None else x["completion"],
+            -x["visits"],
+            x["key"],
+        ),
+    )
+
+
+def step_timing(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
+    """Per template version and step: median seconds, the template's minimum, how many visits did
+    the step faster than it, and ``flagged`` when the median itself is under the minimum."""
+    with engine.connect() as conn:
+        rows = store.fetch_step_seconds(conn, **f.args(scope))
+    if rows and "seconds" in rows[0]:  # SQLite: the median is taken here
+        groups: dict[tuple, list[float]] = defaultdict(list)
+        minimum: dict[tuple, Any] = {}
+        for row in rows:
+            key = (row["template_id"], row["version"], row["seq"], row["code"])
+            groups[key].append(float(row["seconds"]))
+            minimum[key] = row["min_seconds"]
+        rows = []
+        for key, values in groups.items():
+            low = minimum[key]
+            rows.append(
+                {
+                    "template_id": key[0],
+                    "version": key[1],
+                    "seq": key[2],
+                    "code": key[3],
+                    "min_seconds": low,
+                    "n": len(values),
+                    "median_s": statistics.median(values),
+                    "too_fast": sum(1 for x in values if low is not None and x < low),
+                }
+            )
+    for row in rows:
+        row["median_s"] = None if row["median_s"] is None else round(float(row["median_s"]), 1)
+        low = row["min_seconds"]
+        row["flagged"] = bool(
+            low is not None and row["median_s"] is not None and row["median_s"] < low
+        )
+        row["too_fast"] = int(row["too_fast"] or 0)
+    return sorted(rows, key=lambda x: (x["template_id"], x["version"], x["seq"]))
+
+
+def incomplete_visits(
+    engine: Engine, scope: Scope, f: SopFilter, *, limit: int = 500
+) -> list[dict[str, Any]]:
+    """The visits with a required step missing or late (newest first), with their replay link."""
+    with engine.connect() as conn:
+        rows = store.fetch_incomplete_visits(conn, limit=limit, **f.args(scope))
+    for row in rows:
+        row["missing"] = ", ".join(row["missing"])
+        row["late"] = ", ".join(row["late"])
+        row["replay"] = replay_href(row)
+    return rows
+
+
+def replay_href(row: dict[str, Any]) -> str:
+    """The replay of the visit's rep-day at the check-in (the rep's local clock)."""
+    return replay_link(row["rep_id"], row["local_date"], row["ts"], row["timezone"])
+
+
+def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:
+    """Everything the /sop page shows for one filter."""
+    rows = _step_outcomes(engine, scope, f)  # one pass for the funnel, teams and reps
+    return {
+        "funnel": funnel(engine, scope, f, rows=rows),
+        "teams": offenders(engine, scope, f, by="team", rows=rows),
+        "reps": offenders(engine, scope, f, by="rep", rows=rows),
+        "timing": step_timing(engine, scope, f),
+        "incomplete": incomplete_visits(engine, scope, f),
+    }
+
+
+def template_choices(engine: Engine) -> list[dict[str, str]]:
+    """Every template: id and name."""
+    with engine.connect() as conn:
+        return store.fetch_templates_in_use(conn)
+
+
+# ------------------------------------------------------------------ the editor and the API
+
+
+def current_templates(engine: Engine) -> list[dict[str, Any]]:
+    """The current version of every template, as served to the field app: id, name, version,
+    valid_from (ISO) and the steps with all their attributes."""
+    with engine.connect() as conn:
+        rows = store.fetch_current_versions(conn)
+    return [
+        {
+            "id": row["template_id"],
+            "name": row["name"],
+            "version": row["version"],
+            "valid_from": row["valid_from"].isoformat(),
+            "steps": core.normalize_steps(row["steps"]),
+        }
+        for row in rows
+    ]
+
+
+def template_history(engine: Engine, template_id: str) -> list[dict[str, Any]]:
+    """Every version of a template, oldest first (who saved it, when, from where, its steps)."""
+    with engine.connect() as conn:
+        versions = store.fetch_versions(conn, [template_id]).get(template_id, [])
+    return [
+        v | {"steps": core.normalize_steps(v["steps"]), "n_steps": len(v["steps"])}
+        for v in versions
+    ]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: the template's version after it, and whether that is a new one."""
+
+    template_id: str
+    version: int
+    created: bool
+
+
+def save_template(
+    engine: Engine,
+    *,
+    template_id: str,
+    name: str,
+    steps: Sequence[dict[str, Any]],
+    user: str,
+    now: datetime,
+) -> SaveResult:
+    """Save the editor's template: a new version when its steps changed (in force from ``now``),
+    else only its name. Raises ``core.StepsError`` naming a bad field, ``ValueError`` for a bad
+    id or name."""
+    template_id = (template_id or "").strip()
+    if not template_id or len(template_id) > 64:
+        raise ValueError("id: a template needs an id of 1-64 characters")
+    if not all(ch.isalnum() or ch in "._:-" for ch in template_id):
+        raise ValueError(f"id: {template_id!r} is not made of A-Z a-z 0-9 . _ : -")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValueError("name: a template needs a name of 1-200 characters")
+    checked = core.check_editor_steps(steps)
+    with engine.begin() as conn:
+        history = store.fetch_versions(conn, [template_id]).get(template_id, [])
+        if history and core.same_steps(history[-1]["steps"], checked):
+            if history[-1]["name"] != name:
+                store.rename_template(conn, template_id=template_id, name=name, now=now)
+            return SaveResult(template_id, history[-1]["version"], False)
+        version = store.add_version(
+            conn,
+            template_id=template_id,
+            name=name,
+            steps=checked,
+            valid_from=now,
+            now=now,
+            source="editor",
+            created_by=user,
+        )
+        changed = store.assign_visit_versions(conn, [template_id])
+        record_store.mark_rep_days_dirty(conn, changed)
+    return SaveResult(template_id, version, True)

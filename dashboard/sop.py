@@ -1,0 +1,183 @@
+"""SOP templates and step compliance (contract §7), pure: versions, step outcomes, timing.
+
+A template's steps are versioned: a change of any step attribute is a new version, the same
+steps are the same version (ingest is idempotent). A visit is judged against the version in force
+at its check-in. Per required or optional step a visit's outcome is one of:
+
+- ``done``: an ``ok: true`` record of that code between the check-in and the first check-out;
+- ``failed``: no such record, but an ``ok: false`` one in that window (an outcome of the step,
+  e.g. a shelf check that found gaps: the rep did the step, so it is not missing);
+- ``late``: records of that code only before the check-in or after the check-out (contract §7:
+  a late step does not count as done);
+- ``missing``: no record of that code at all.
+
+Without a check-out, nothing is after the check-out (the window is open-ended).
+Times are epoch seconds (UTC).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dashboard.contract import STEP_KINDS
+
+OUTCOMES = ("done", "failed", "late", "missing")
+# A step's attributes beyond code and required, with the value an absent one takes.
+STEP_DEFAULTS: Mapping[str, Any] = {
+    "label_zh": None,
+    "label_en": None,
+    "kind": "check",
+    "photo_required": False,
+    "min_seconds": None,
+}
+STEP_FIELDS = ("code", "required", *STEP_DEFAULTS)
+
+
+class StepsError(ValueError):
+    """A template's steps are not acceptable; ``field`` names the offending one."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def normalize_steps(steps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Return the steps with every attribute present (absent ones at their defaults)."""
+    out = []
+    for s in steps:
+        step = {"code": s["code"], "required": bool(s.get("required", True))}
+        for key, value in STEP_DEFAULTS.items():
+            given = s.get(key)
+            step[key] = value if given is None else given
+        if step["min_seconds"] is not None:
+            step["min_seconds"] = float(step["min_seconds"])
+        out.append(step)
+    return out
+
+
+def same_steps(a: Iterable[Mapping[str, Any]], b: Iterable[Mapping[str, Any]]) -> bool:
+    """True when two step lists are the same version (same steps, same order, same attributes)."""
+    return normalize_steps(a) == normalize_steps(b)
+
+
+def check_editor_steps(steps: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Validate steps typed in the editor; raise ``StepsError`` naming the first bad field."""
+    if not steps:
+        raise StepsError("steps", "a template needs at least one step")
+    seen: dict[str, int] = {}
+    out = []
+    for i, raw in enumerate(steps):
+        where = f"steps[{i}]"
+        code = str(raw.get("code") or "").strip()
+        if not code:
+            raise StepsError(f"{where}.code", f"step {i + 1} has an empty code")
+        if code in seen:
+            raise StepsError(
+                f"{where}.code", f"code {code!r} of step {i + 1} repeats step {seen[code] + 1}"
+            )
+        if not all(ch.isalnum() or ch in "._:-" for ch in code) or len(code) > 64:
+            raise StepsError(f"{where}.code", f"{code!r} is not 1-64 of A-Z a-z 0-9 . _ : -")
+        seen[code] = i
+        kind = raw.get("kind") or "check"
+        if kind not in STEP_KINDS:
+            raise StepsError(f"{where}.kind", f"{kind!r} is not one of {', '.join(STEP_KINDS)}")
+        min_s = raw.get("min_seconds")
+        if min_s in ("", None):
+            min_s = None
+        else:
+            try:
+                min_s = float(min_s)
+            except (TypeError, ValueError):
+                raise StepsError(f"{where}.min_seconds", f"{min_s!r} is not a number") from None
+            if not 0 <= min_s <= 86_400:
+                raise StepsError(f"{where}.min_seconds", f"{min_s:g} is outside 0..86400")
+        labels = {k: (str(raw.get(k) or "").strip() or None) for k in ("label_zh", "label_en")}
+        out.append(
+            {
+                "code": code,
+                "required": bool(raw.get("required", True)),
+                **labels,
+                "kind": kind,
+                "photo_required": bool(raw.get("photo_required", False)),
+                "min_seconds": min_s,
+            }
+        )
+    return out
+
+
+def version_in_force(versions: Sequence[tuple[int, datetime]], ts: datetime) -> int | None:
+    """The version (of ``(version, valid_from)`` pairs) in force at ``ts``: the latest that took
+    effect at or before it; a visit older than every version uses the first one."""
+    if not versions:
+        return None
+    ordered = sorted(versions, key=lambda v: (v[1], v[0]))
+    chosen = ordered[0][0]
+    for version, valid_from in ordered:
+        if valid_from <= ts:
+            chosen = version
+    return chosen
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One ``sop_step`` record of a visit."""
+
+    code: str
+    t_s: float
+    ok: bool = True
+
+
+def step_outcomes(
+    codes: Iterable[str],
+    records: Iterable[StepRecord],
+    *,
+    checkin_s: float,
+    checkout_s: float | None,
+) -> dict[str, str]:
+    """Outcome of each step code of the visit's version (see the module docstring)."""
+    hi = float("inf") if checkout_s is None else checkout_s
+    seen: dict[str, set[str]] = {}
+    for r in records:
+        in_window = checkin_s <= r.t_s <= hi
+        mark = ("done" if r.ok else "failed") if in_window else "late"
+        seen.setdefault(r.code, set()).add(mark)
+    out = {}
+    for code in codes:
+        marks = seen.get(code, set())
+        out[code] = next((o for o in ("done", "failed", "late") if o in marks), "missing")
+    return out
+
+
+def completion(steps: Sequence[Mapping[str, Any]], outcomes: Mapping[str, str]) -> tuple[int, int]:
+    """(required steps done, required steps) of one visit: the SOP completion KPI's parts."""
+    required = [s["code"] for s in steps if s["required"]]
+    return sum(outcomes.get(c) == "done" for c in required), len(required)
+
+
+def required_not_done(
+    steps: Sequence[Mapping[str, Any]], outcomes: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """(missing, late) required codes in template order; failed steps are done-but-failed
+    outcomes, not gaps in the visit, so they are in neither list."""
+    required = [s["code"] for s in steps if s["required"]]
+    missing = [c for c in required if outcomes.get(c, "missing") == "missing"]
+    late = [c for c in required if outcomes.get(c) == "late"]
+    return missing, late
+
+
+def step_seconds(records: Iterable[StepRecord], *, checkin_s: float) -> dict[str, float]:
+    """Seconds each step took: from the previous record of the visit (the check-in for the first)
+    to its first record; steps recorded before the check-in are left out."""
+    firsts: dict[str, float] = {}
+    for r in records:
+        if r.t_s >= checkin_s and (r.code not in firsts or r.t_s < firsts[r.code]):
+            firsts[r.code] = r.t_s
+    out = {}
+    previous = checkin_s
+    for code, t in sorted(firsts.items(), key=lambda kv: (kv[1], kv[0])):
+        out[code] = t - previous
+        previous = t
+    return out
