@@ -275,6 +275,7 @@ def evaluate(
         "backend": result.backend,
         "late": [ordered[i].customer_id for i in late],
         "over_max": over_max,
+        "max_visits_per_day": config.max_visits_per_day,
         "fits": not late and not over_max,
     }
 

@@ -13,6 +13,7 @@ from components.i18n import (
     finance,
     grades,
     handover,
+    plan_suggest,
     quality,
     replay,
     rhythm,
@@ -21,7 +22,19 @@ from components.i18n import (
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover)
+AREAS = (
+    common,
+    replay,
+    alerts,
+    finance,
+    wall,
+    quality,
+    customers,
+    grades,
+    rhythm,
+    handover,
+    plan_suggest,
+)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

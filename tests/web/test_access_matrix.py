@@ -30,6 +30,7 @@ try:
     import test_access_finance as finance
     import test_access_grades as grades
     import test_access_handover as handover
+    import test_access_plan_suggest as plan_suggest
     import test_access_rhythm as rhythm
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
@@ -38,6 +39,7 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_finance as finance
     from tests.web import test_access_grades as grades
     from tests.web import test_access_handover as handover
+    from tests.web import test_access_plan_suggest as plan_suggest
     from tests.web import test_access_rhythm as rhythm
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -54,6 +56,7 @@ KNOWN = {
     **grades.GRADE_CALLS,
     **rhythm.RHYTHM_CALLS,
     **handover.HANDOVER_CALLS,
+    **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 
 UPDATE = "/_dash-update-component"
