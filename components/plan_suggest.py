@@ -47,7 +47,7 @@ ROUTE_COLOUR = "#2563eb"
 START_COLOUR = "#16a34a"
 
 
-def page(lang: str) -> html.Div:
+def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.Div:
     """The page's frame; every value is filled by the callbacks."""
 
     def field(label: str, control: Any, width: int = 3) -> dbc.Col:
@@ -67,8 +67,12 @@ def page(lang: str) -> html.Div:
                     inline=True,
                 ),
             ),
-            field("plansug.rep", dcc.Dropdown(id=REP, options=[], clearable=False), 2),
-            field("plansug.date", dcc.DatePickerSingle(id=DATE, display_format="YYYY-MM-DD"), 2),
+            field("plansug.rep", dcc.Dropdown(id=REP, options=[], value=rep, clearable=False), 2),
+            field(
+                "plansug.date",
+                dcc.DatePickerSingle(id=DATE, date=day, display_format="YYYY-MM-DD"),
+                2,
+            ),
             field("plansug.team", dcc.Dropdown(id=TEAM, options=[]), 2),
             field("plansug.week", dbc.Input(id=WEEK, type="text", placeholder="2026-W50"), 2),
             dbc.Col(

@@ -25,6 +25,7 @@ REVIEW_ROLES = ("manager", "admin")  # exec and finance neither see nor use it
 dash.register_page(
     __name__,
     path="/plans/suggest",
+    path_template="/plans/suggest",  # off the nav: listed by its template like the others
     name="plan-suggest",
     title="建议拜访计划 · Suggested plans",
     title_zh="建议拜访计划",
@@ -36,8 +37,9 @@ dash.register_page(
 
 
 @guard_layout(forbidden)
-def layout(me, /, **_query):
-    return view.page(me.lang)
+def layout(me, /, rep=None, date=None, **_query):
+    """``?rep=&date=`` (a link from elsewhere) preset the pickers; nothing is read here."""
+    return view.page(me.lang, rep=rep or None, day=date or None)
 
 
 @callback(
@@ -45,13 +47,18 @@ def layout(me, /, **_query):
     Output(view.TEAM, "options"),
     Output(view.DATE, "date"),
     Output(view.REP_COUNT, "children"),
+    Output(view.REP, "value"),
     Input(view.INIT, "data"),
+    State(view.DATE, "date"),
+    State(view.REP, "value"),
 )
 @guard()
-def fill_plan_suggest_pickers(me, _init):
+def fill_plan_suggest_pickers(me, _init, preset_day, preset_rep):
+    """The reps in scope (a preset rep outside it is dropped), the date (next working day)."""
     reps = route_plans.reps_in_scope(current_engine(), scope=scope_of(me.user))
-    day = next_working_day(company_today()).isoformat()
-    return view.rep_options(reps), view.team_options(reps), day, f"{len(reps):,}"
+    day = no_update if preset_day else next_working_day(company_today()).isoformat()
+    rep = preset_rep if preset_rep in {r["id"] for r in reps} else None
+    return view.rep_options(reps), view.team_options(reps), day, f"{len(reps):,}", rep
 
 
 def _date(value: Any) -> date:
