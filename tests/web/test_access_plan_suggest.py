@@ -188,3 +188,65 @@ def test_a_manager_suggests_edits_and_publishes_a_day(site):  # noqa: F811
     assert row["customer_ids"] == edited["customer_ids"]
     assert row["km_planned"] == pytest.approx(edited["km_planned"])
     assert row["source"] == "suggested"
+
+
+def test_a_team_week_gives_its_rep_days_to_pick_from(site):  # noqa: F811
+    with site.engine.connect() as conn:
+        team = conn.execute(
+            sa.text(
+                "SELECT r.team_id FROM reps r JOIN teams t ON t.id = r.team_id "
+                "WHERE r.active AND t.region_id = :g ORDER BY r.team_id LIMIT 1"
+            ),
+            {"g": REGION_A},
+        ).scalar_one()
+    week = {"plan-suggest-mode.value": "week", "plan-suggest-team.value": team}
+    bad = _out(
+        call(site, "manager", "update_plan_suggestion", {**week, "plan-suggest-week.value": "W9"})
+    )
+    assert "week: 'W9' is not an ISO week" in json.dumps(bad, ensure_ascii=False)
+    out = _out(
+        call(
+            site,
+            "manager",
+            "update_plan_suggestion",
+            {**week, "plan-suggest-week.value": "2026-W49"},
+        )
+    )
+    plans = out["plan-suggest-week-plans"]["data"]
+    members = set(_reps(site, REGION_A))
+    assert plans and {p["rep_id"] for p in plans} <= members
+    assert {p["date"] for p in plans} == {f"2026-11-{d}" for d in range(30, 31)} | {
+        f"2026-12-0{d}" for d in range(1, 5)
+    }
+    assert len(out["plan-suggest-week-pick"]["options"]) == len(plans)
+    assert out["plan-suggest-plan"]["data"] == plans[0]
+    picked = _out(
+        call(
+            site,
+            "manager",
+            "update_plan_suggestion",
+            {"plan-suggest-week-plans.data": plans, "plan-suggest-week-pick.value": len(plans) - 1},
+            changed=("plan-suggest-week-pick.value",),
+        )
+    )
+    assert picked["plan-suggest-plan"]["data"] == plans[-1]
+    # A manager naming region B's team gets a refusal, not its reps.
+    with site.engine.connect() as conn:
+        team_b = conn.execute(
+            sa.text(
+                "SELECT r.team_id FROM reps r JOIN teams t ON t.id = r.team_id "
+                "WHERE r.active AND t.region_id = :g LIMIT 1"
+            ),
+            {"g": REGION_B},
+        ).scalar_one()
+    refused = _out(
+        call(
+            site,
+            "manager",
+            "update_plan_suggestion",
+            {**week, "plan-suggest-team.value": team_b, "plan-suggest-week.value": "2026-W49"},
+        )
+    )
+    assert "plan-suggest-plan" not in refused and "no active rep in your scope" in json.dumps(
+        refused, ensure_ascii=False
+    )
