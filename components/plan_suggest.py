@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 import dash_leaflet as dl
@@ -154,6 +155,12 @@ def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.D
             html.Div(id=LEFT_OUT),
         ]
     )
+
+
+def suggest_link(rep: str, lang: str) -> html.Div:
+    """A link to review a suggested plan for ``rep`` (for a rep's level elsewhere)."""
+    href = f"/plans/suggest?{urlencode({'rep': rep})}"
+    return html.Div(dcc.Link(t("plansug.link", lang), href=href), className="my-2")
 
 
 def rep_options(reps: list[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 STRINGS: dict[str, tuple[str, str]] = {
     "plansug.title": ("建议拜访计划", "Suggested visit plans"),
+    "plansug.link": ("为该业务员生成建议拜访计划", "Suggest a visit plan for this rep"),
     "plansug.hint": (
         "为一位业务员的某一天(或一个团队的某个 ISO 周)生成建议路线,审核、调整后发布为普通计划。",
         "Get a suggested route for a rep's day (or a team's ISO week), review and edit it, "

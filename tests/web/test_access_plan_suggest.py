@@ -250,3 +250,15 @@ def test_a_team_week_gives_its_rep_days_to_pick_from(site):  # noqa: F811
     assert "plan-suggest-plan" not in refused and "no active rep in your scope" in json.dumps(
         refused, ensure_ascii=False
     )
+
+
+@pytest.mark.parametrize("role", ("exec", "manager", "finance", "admin"))
+def test_the_teams_rep_level_links_to_the_review_for_its_roles_only(site, role):  # noqa: F811
+    rep = _reps(site, REGION_A)[0]
+    body = build_payload(
+        site.deps["update"],
+        {"_pages_location.pathname": "/teams", "_pages_location.search": f"?rep={rep}"},
+        changed=("_pages_location.pathname",),
+    )
+    content = json.dumps(site.clients[role].post(UPDATE, json=body).get_json())
+    assert (f"/plans/suggest?rep={rep}" in content) == (role in REVIEW_ROLES)
