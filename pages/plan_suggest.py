@@ -68,6 +68,17 @@ def _date(value: Any) -> date:
         raise route_plans.PlanError(f"date: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _plan(plan: Any) -> dict[str, Any] | None:
+    """The plan store's value when it has a suggestion's shape (it comes from the browser)."""
+    ok = (
+        isinstance(plan, dict)
+        and isinstance(plan.get("customer_ids"), list)
+        and isinstance(plan.get("rep_id"), str)
+        and isinstance(plan.get("date"), str)
+    )
+    return plan if ok else None
+
+
 def _moved(ids: list[str], cid: str | None, step: int) -> list[str]:
     if cid not in ids:
         raise PreventUpdate
@@ -127,7 +138,8 @@ def update_plan_suggestion(
             if not week_plans or week_pick is None or not 0 <= int(week_pick) < len(week_plans):
                 raise PreventUpdate
             return week_plans[int(week_pick)], no_update, no_update, None
-        if not plan:
+        plan = _plan(plan)
+        if plan is None:
             raise PreventUpdate
         ids = list(plan["customer_ids"])
         if trigger == view.UP:
@@ -169,16 +181,20 @@ def update_plan_suggestion(
 )
 @guard()
 def render_plan_suggestion(me, plan):
-    layer, bounds = view.map_layer(plan, me.lang)
-    return (
-        layer,
-        bounds if bounds is not None else no_update,
-        view.summary(plan, me.lang),
-        view.stops_table(plan, me.lang),
-        view.left_out_table(plan, me.lang),
-        view.stop_options(plan),
-        view.add_options(plan, me.lang),
-    )
+    plan = _plan(plan)
+    try:
+        layer, bounds = view.map_layer(plan, me.lang)
+        return (
+            layer,
+            bounds if bounds is not None else no_update,
+            view.summary(plan, me.lang),
+            view.stops_table(plan, me.lang),
+            view.left_out_table(plan, me.lang),
+            view.stop_options(plan),
+            view.add_options(plan, me.lang),
+        )
+    except (KeyError, TypeError, ValueError):  # a store not written by this page
+        return [], no_update, view.summary(None, me.lang), None, None, [], []
 
 
 @callback(
@@ -189,7 +205,8 @@ def render_plan_suggestion(me, plan):
 )
 @guard()
 def publish_plan_suggestion(me, _n, plan):
-    if not plan:
+    plan = _plan(plan)
+    if plan is None:
         raise PreventUpdate
     engine, scope = current_engine(), scope_of(me.user)
     try:

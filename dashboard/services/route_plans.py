@@ -161,6 +161,10 @@ def _ids_or_error(customer_ids: Any) -> list[str]:
     return list(customer_ids)
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def evaluate_order(
     engine: Engine,
     *,
@@ -191,20 +195,26 @@ def evaluate_order(
     if start is None:
         raise PlanError(f"rep: {rep['id']!r} has no candidates on {on.isoformat()}")
     chosen = set(ids)
-    if previous is None:
+    if not isinstance(previous, dict):
         left = [
             core.left_out_row(c, core.REASON_REMOVED) for c in cands if c.customer_id not in chosen
         ]
     else:
+        # Rebuilt from the server's candidates: only the reason is taken from the browser.
         left = [
-            row
-            for row in previous.get("left_out") or []
-            if row.get("customer_id") in by_id and row["customer_id"] not in chosen
+            core.left_out_row(
+                by_id[row["customer_id"]],
+                row.get("reason") if row.get("reason") in core.REASON_TEXT else core.REASON_REMOVED,
+            )
+            for row in _list(previous.get("left_out"))
+            if isinstance(row, dict)
+            and row.get("customer_id") in by_id
+            and row["customer_id"] not in chosen
         ]
         listed = {row["customer_id"] for row in left}
         left += [
             core.left_out_row(by_id[cid], core.REASON_REMOVED)
-            for cid in previous.get("customer_ids") or []
+            for cid in _list(previous.get("customer_ids"))
             if cid in by_id and cid not in chosen and cid not in listed
         ]
     day = core.RepDay(rep["id"], on, rep["work_start"], rep["work_end"])

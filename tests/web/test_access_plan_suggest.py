@@ -262,3 +262,23 @@ def test_the_teams_rep_level_links_to_the_review_for_its_roles_only(site, role):
     )
     content = json.dumps(site.clients[role].post(UPDATE, json=body).get_json())
     assert (f"/plans/suggest?rep={rep}" in content) == (role in REVIEW_ROLES)
+
+
+@pytest.mark.parametrize(
+    "forged", [5, "x", {"customer_ids": 5}, {"rep_id": "r", "date": "d", "customer_ids": [1]}]
+)
+def test_a_store_not_written_by_the_page_is_no_server_error(site, forged):  # noqa: F811
+    shown = call(site, "manager", "render_plan_suggestion", {"plan-suggest-plan.data": forged})
+    assert shown.status_code == 200
+    for name, trigger in (
+        ("publish_plan_suggestion", "plan-suggest-publish.n_clicks"),
+        ("update_plan_suggestion", "plan-suggest-up.n_clicks"),
+    ):
+        got = call(
+            site,
+            "manager",
+            name,
+            {"plan-suggest-plan.data": forged, "plan-suggest-stop.value": 1, trigger: 1},
+            changed=(trigger,),
+        )
+        assert got.status_code in (200, 204), (name, got.status_code)
