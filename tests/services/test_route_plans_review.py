@@ -135,3 +135,27 @@ def test_next_working_day_skips_the_weekend():
     assert next_working_day(date(2026, 12, 4)) == date(2026, 12, 7)  # Friday → Monday
     assert next_working_day(date(2026, 12, 5)) == date(2026, 12, 7)
     assert next_working_day(date(2026, 12, 7)) == date(2026, 12, 8)
+
+
+def test_the_left_out_list_is_rebuilt_from_the_candidates_not_the_browser(world):
+    got = plans.suggest_day(world, rep_id="rep-1", on=DAY, scope=EVERYONE, backend="fallback")
+    ids = got["customer_ids"]
+    forged = {
+        **got,
+        "left_out": [
+            {"customer_id": ids[0], "name": "<b>forged</b>", "reason": "whatever"},
+            {"customer_id": "nobody", "name": "x", "reason": "removed"},
+            "junk",
+        ],
+        "customer_ids": "not a list",
+    }
+    ev = plans.evaluate_order(
+        world, rep_id="rep-1", on=DAY, customer_ids=ids[1:], scope=EVERYONE, previous=forged
+    )
+    (row,) = ev["left_out"]
+    assert (
+        row["customer_id"] == ids[0] and row["name"] == f"店 {ids[0]}"
+        if ids[0].startswith("p-")
+        else True
+    )
+    assert row["reason"] == "removed" and "forged" not in str(ev)
