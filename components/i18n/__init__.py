@@ -14,8 +14,10 @@ from components.i18n import (
     grades,
     handover,
     plan_suggest,
+    plans,
     quality,
     replay,
+    reports,
     rhythm,
     wall,
 )
@@ -33,6 +35,8 @@ AREAS = (
     grades,
     rhythm,
     handover,
+    plans,
+    reports,
     plan_suggest,
 )
 

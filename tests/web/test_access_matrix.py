@@ -31,6 +31,8 @@ try:
     import test_access_grades as grades
     import test_access_handover as handover
     import test_access_plan_suggest as plan_suggest
+    import test_access_plans as plans
+    import test_access_reports as reports
     import test_access_rhythm as rhythm
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
@@ -40,6 +42,8 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_grades as grades
     from tests.web import test_access_handover as handover
     from tests.web import test_access_plan_suggest as plan_suggest
+    from tests.web import test_access_plans as plans
+    from tests.web import test_access_reports as reports
     from tests.web import test_access_rhythm as rhythm
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -56,6 +60,8 @@ KNOWN = {
     **grades.GRADE_CALLS,
     **rhythm.RHYTHM_CALLS,
     **handover.HANDOVER_CALLS,
+    **plans.PLANS_CALLS,
+    **reports.REPORT_CALLS,
     **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 
