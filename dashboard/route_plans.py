@@ -15,7 +15,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dashboard import route_solver as solver
@@ -29,7 +29,9 @@ REASON_TEXT = {
     solver.REASON_UNREACHABLE: "cannot be served within its opening hours and the work hours",
     solver.REASON_MAX_STOPS: "the day already holds max_visits_per_day stops",
     solver.REASON_NO_TIME: "does not fit the work hours beside the higher-ranked stops",
+    "removed": "removed by the reviewer",
 }
+REASON_REMOVED = "removed"
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,56 @@ def plan_id(rep_id: str, on: date) -> str:
     return f"{PLAN_ID_PREFIX}:{rep_id}:{on.isoformat()}"
 
 
+def _problem(
+    day: RepDay, ranked: Sequence[Candidate], start: dict[str, Any], config: PlanConfig
+) -> solver.RouteProblem:
+    """The routing problem of a rep-day over ``ranked`` (stop i = ranked[i])."""
+    points = [(start["lat"], start["lon"]), *[(c.lat, c.lon) for c in ranked]]
+    km, sec = solver.matrices_from_points(
+        points, speed_kmh=config.avg_speed_kmh, detour_factor=config.detour_factor
+    )
+    stops = tuple(
+        solver.Stop(
+            service_s=config.service_s(c.grade),
+            open_s=hhmm_s(c.open) if c.open else None,
+            close_s=hhmm_s(c.close) if c.close else None,
+        )
+        for c in ranked
+    )
+    return solver.RouteProblem(
+        km,
+        sec,
+        stops,
+        hhmm_s(day.work_start),
+        hhmm_s(day.work_end),
+        config.max_visits_per_day,
+    )
+
+
+def _stop_rows(
+    ranked: Sequence[Candidate], visits: Sequence[solver.ScheduledStop], on: date
+) -> list[dict[str, Any]]:
+    out = []
+    for v in visits:
+        c = ranked[v.index]
+        out.append(
+            {
+                "customer_id": c.customer_id,
+                "name": c.name,
+                "grade": c.grade,
+                "lat": c.lat,
+                "lon": c.lon,
+                "due": c.due.isoformat(),
+                "days_late": days_late(c, on),
+                "arrive": s_hhmm(v.arrival_s),
+                "start": s_hhmm(v.start_s),
+                "end": s_hhmm(v.end_s),
+                "km_from_previous": round(v.km_from_previous, 2),
+            }
+        )
+    return out
+
+
 def suggest(
     day: RepDay,
     candidates: Sequence[Candidate],
@@ -151,45 +203,9 @@ def suggest(
             "service_min": 0,
             "backend": None,
         }
-    points = [(start["lat"], start["lon"]), *[(c.lat, c.lon) for c in ranked]]
-    km, sec = solver.matrices_from_points(
-        points, speed_kmh=config.avg_speed_kmh, detour_factor=config.detour_factor
-    )
-    stops = tuple(
-        solver.Stop(
-            service_s=config.service_s(c.grade),
-            open_s=hhmm_s(c.open) if c.open else None,
-            close_s=hhmm_s(c.close) if c.close else None,
-        )
-        for c in ranked
-    )
-    problem = solver.RouteProblem(
-        km,
-        sec,
-        stops,
-        hhmm_s(day.work_start),
-        hhmm_s(day.work_end),
-        config.max_visits_per_day,
-    )
+    problem = _problem(day, ranked, start, config)
     result = solver.solve_route(problem, backend=backend)
-    out_stops = []
-    for v in result.visits:
-        c = ranked[v.index]
-        out_stops.append(
-            {
-                "customer_id": c.customer_id,
-                "name": c.name,
-                "grade": c.grade,
-                "lat": c.lat,
-                "lon": c.lon,
-                "due": c.due.isoformat(),
-                "days_late": days_late(c, day.date),
-                "arrive": s_hhmm(v.arrival_s),
-                "start": s_hhmm(v.start_s),
-                "end": s_hhmm(v.end_s),
-                "km_from_previous": round(v.km_from_previous, 2),
-            }
-        )
+    out_stops = _stop_rows(ranked, result.visits, day.date)
     left_out = [
         {
             "customer_id": ranked[u.index].customer_id,
@@ -208,9 +224,68 @@ def suggest(
         "left_out": left_out,
         "km_planned": round(result.km, 2),
         "drive_min": round(result.drive_s / 60),
-        "service_min": sum(stops[v.index].service_s for v in result.visits) // 60,
+        "service_min": sum(problem.stops[v.index].service_s for v in result.visits) // 60,
         "backend": result.backend,
     }
+
+
+def left_out_row(candidate: Candidate, reason: str) -> dict[str, Any]:
+    """One left-out customer of a suggestion, with its reason."""
+    return {
+        "customer_id": candidate.customer_id,
+        "name": candidate.name,
+        "grade": candidate.grade,
+        "due": candidate.due.isoformat(),
+        "reason": reason,
+        "detail": REASON_TEXT[reason],
+    }
+
+
+def evaluate(
+    day: RepDay,
+    ordered: Sequence[Candidate],
+    start: dict[str, Any],
+    config: PlanConfig,
+    *,
+    candidate_source: str,
+    left_out: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A reviewer's edited day, stops kept in exactly the order given: the suggestion's shape
+    (km, times) plus whether it still fits: ``fits`` is False when a stop would end after its
+    closing time or the work hours (``late``: those customer ids) or the day holds more than
+    ``max_visits_per_day`` stops (``over_max``)."""
+    problem = _problem(day, ordered, start, config)
+    result, late = solver.check_order(problem, range(len(ordered)))
+    stops = _stop_rows(ordered, result.visits, day.date)
+    over_max = len(ordered) > config.max_visits_per_day
+    return {
+        "id": plan_id(day.rep_id, day.date),
+        "rep_id": day.rep_id,
+        "date": day.date.isoformat(),
+        "work_start": day.work_start,
+        "work_end": day.work_end,
+        "candidates_from": candidate_source,
+        "start": start,
+        "customer_ids": [s["customer_id"] for s in stops],
+        "stops": stops,
+        "left_out": list(left_out),
+        "km_planned": round(result.km, 2),
+        "drive_min": round(result.drive_s / 60),
+        "service_min": sum(st.service_s for st in problem.stops) // 60,
+        "backend": result.backend,
+        "late": [ordered[i].customer_id for i in late],
+        "over_max": over_max,
+        "max_visits_per_day": config.max_visits_per_day,
+        "fits": not late and not over_max,
+    }
+
+
+def next_working_day(today: date) -> date:
+    """The next Monday-to-Friday date after ``today``."""
+    out = today + timedelta(days=1)
+    while out.weekday() >= 5:
+        out += timedelta(days=1)
+    return out
 
 
 def plan_record(suggestion: dict[str, Any]) -> dict[str, Any]:

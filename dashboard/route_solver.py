@@ -463,3 +463,28 @@ def solve_route(
         backend=backend,
         stats={"solve_s": time.perf_counter() - t0},
     )
+
+
+def check_order(problem: RouteProblem, order: Sequence[int]) -> tuple[RouteResult, tuple[int, ...]]:
+    """Schedule the stops in exactly ``order`` (a reviewer's edit): the result (backend
+    ``"fixed"``, nothing left out) and the stops whose service cannot start in time, i.e. would
+    end after their closing time or the end of the work hours (empty: the order fits)."""
+    n = len(problem.stops)
+    seen: set[int] = set()
+    for i in order:
+        if not 0 <= i < n:
+            raise ValueError(f"order: {i} is not a stop index (0..{n - 1})")
+        if i in seen:
+            raise ValueError(f"order: stop {i} appears twice")
+        seen.add(i)
+    ev = _Eval(problem)
+    visits = tuple(ev.schedule(order))
+    late = tuple(v.index for v in visits if v.start_s > ev.late[v.index] + 1e-6)
+    result = RouteResult(
+        visits=visits,
+        unvisited=(),
+        km=ev.km(order),
+        drive_s=round(ev.drive_s(order)),
+        backend="fixed",
+    )
+    return result, late

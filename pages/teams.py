@@ -5,7 +5,7 @@ import dash
 from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from components import handover
+from components import handover, plan_suggest
 from components import rhythm as rhythm_ui
 from components import teams as ui
 from components.drill import drill_level, drill_outputs, drill_search, drill_target, overdue_rows
@@ -43,6 +43,8 @@ def layout(me, /, **query):
     # A rep's handover, at the rep's level of the drill-down (pages/_teams_handover.py).
     shown = bool(query.get("rep")) and me.may(_teams_handover.HANDOVER_ROLES)
     page.children.append(handover.handover_panel(me.lang, shown=shown))
+    if shown:  # the suggested-plan review of this rep (pages/plan_suggest.py)
+        page.children.append(plan_suggest.suggest_link(str(query["rep"]), me.lang))
     return page
 
 

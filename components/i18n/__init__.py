@@ -14,6 +14,7 @@ from components.i18n import (
     finance,
     grades,
     handover,
+    plan_suggest,
     plans,
     quality,
     replay,
@@ -40,6 +41,7 @@ AREAS = (
     reports,
     admin,
     sop,
+    plan_suggest,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

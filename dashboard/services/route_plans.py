@@ -4,6 +4,9 @@
 - ``suggest_day(engine, rep_id=, on=, scope=)``: one rep-day's suggestion (JSON-ready).
 - ``suggest_team_week(engine, team_id=, week=, scope=)``: every active rep of a team, Monday
   to Friday of an ISO week. Each day's chosen customers are not offered again later that week.
+- ``evaluate_order(engine, rep_id=, on=, customer_ids=, scope=, previous=)``: a reviewer's
+  edited order, re-timed through the same core (km, times, whether it still fits).
+- ``reps_in_scope(engine, scope=)``: the active reps a reviewer may plan for.
 - ``publish(engine, suggestion, now=)``: store it as an ordinary ``plan`` record (id
   ``sug:<rep>:<date>``, source ``suggested``) through the ingest validation and storage.
 - ``export_rows(engine, scope=, rep_id=, date_from=, date_to=)``: §6's plan objects.
@@ -145,6 +148,85 @@ def suggest_team_week(
                 placed[rep["id"]].update(suggestion["customer_ids"])
                 out.append(suggestion)
         return out
+
+
+def _ids_or_error(customer_ids: Any) -> list[str]:
+    if not isinstance(customer_ids, list | tuple) or not all(
+        isinstance(cid, str) and cid.strip() for cid in customer_ids
+    ):
+        raise PlanError("customer_ids: must be a list of customer ids")
+    dupes = sorted({cid for cid in customer_ids if list(customer_ids).count(cid) > 1})
+    if dupes:
+        raise PlanError(f"customer_ids: {', '.join(dupes)} listed more than once")
+    return list(customer_ids)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def evaluate_order(
+    engine: Engine,
+    *,
+    rep_id: str,
+    on: date,
+    customer_ids: Sequence[str],
+    scope: Scope,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Re-time a reviewer's edit of a rep-day: the stops in exactly the order of
+    ``customer_ids`` (each one of the rep's candidates that day), from the same start point,
+    with the same settings as the suggestion. Nothing is dropped: the left-out list is the
+    ``previous`` suggestion's left-out customers not added back plus its stops removed (reason
+    ``removed``); without ``previous``, every candidate not in the order, as removed."""
+    ids = _ids_or_error(customer_ids)
+    with engine.connect() as conn:
+        rep = _rep_or_error(conn, rep_id, scope)
+        config = plan_config_of(conn)
+        source, cands = _candidates(conn, [rep["id"]], on)[rep["id"]]
+        by_id = {c.customer_id: c for c in cands}
+        unknown = [cid for cid in ids if cid not in by_id]
+        if unknown:
+            raise PlanError(
+                f"customer_ids: {', '.join(unknown)} not due for {rep['id']} on {on.isoformat()}"
+            )
+        fixes = store.fetch_first_fixes(conn, rep_id=rep["id"], before=on, days=core.START_DAYS)
+    start = core.start_point(fixes, cands)
+    if start is None:
+        raise PlanError(f"rep: {rep['id']!r} has no candidates on {on.isoformat()}")
+    chosen = set(ids)
+    if not isinstance(previous, dict):
+        left = [
+            core.left_out_row(c, core.REASON_REMOVED) for c in cands if c.customer_id not in chosen
+        ]
+    else:
+        # Rebuilt from the server's candidates: only the reason is taken from the browser.
+        left = [
+            core.left_out_row(
+                by_id[row["customer_id"]],
+                row.get("reason") if row.get("reason") in core.REASON_TEXT else core.REASON_REMOVED,
+            )
+            for row in _list(previous.get("left_out"))
+            if isinstance(row, dict)
+            and row.get("customer_id") in by_id
+            and row["customer_id"] not in chosen
+        ]
+        listed = {row["customer_id"] for row in left}
+        left += [
+            core.left_out_row(by_id[cid], core.REASON_REMOVED)
+            for cid in _list(previous.get("customer_ids"))
+            if cid in by_id and cid not in chosen and cid not in listed
+        ]
+    day = core.RepDay(rep["id"], on, rep["work_start"], rep["work_end"])
+    return core.evaluate(
+        day, [by_id[cid] for cid in ids], start, config, candidate_source=source, left_out=left
+    )
+
+
+def reps_in_scope(engine: Engine, *, scope: Scope) -> list[dict[str, Any]]:
+    """Active reps in scope: id, name, team_id, region_id, ... (by id)."""
+    with engine.connect() as conn:
+        return store.fetch_reps(conn, scope=scope)
 
 
 def publish(

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     app_engine,
     click,
     click_grid_row,
+    count_in,
     db_rows,
     open_page,
     sign_in_demo,
@@ -139,6 +140,8 @@ def _customer_example(app) -> str:
 EXAMPLES = {
     "/replay/<rep_id>/<date>": _replay_example,
     "/customers/<customer_id>": _customer_example,
+    # Off the navigation without path variables (registered by its template to be listed).
+    "/plans/suggest": lambda _app: "/plans/suggest",
 }
 
 
@@ -291,12 +294,16 @@ def visit_every_page(dash_duo, demo_app, viewport: str, role: str) -> None:
         elif template == "/customers/<customer_id>":
             wait_for(dash_duo, "#customer-name")
             wait_for(dash_duo, "#customer-owner-history, #customer-status")
+        elif template == "/plans/suggest":
+            count_in(dash_duo, "#plan-suggest-rep-count")
         else:
             assert path in PAGE_READY, f"{path}: say in PAGE_READY what shows it is ready"
             wait_until_ready(dash_duo, path)
         name = (template or path).strip("/").split("/")[0] or "overview"
         if template == "/customers/<customer_id>":
             name = "customer-profile"  # beside the list page's "customers"
+        if template == "/plans/suggest":
+            name = "plan-suggest"  # beside the /plans page
         where = f"{viewport}-{role}-{lang}-{name}"
         until(
             lambda p=page: text_of(dash_duo, "#shell-current-page") == p[f"title_{lang}"],

@@ -41,6 +41,7 @@ def _pages() -> list[dict]:
 OFF_NAV_PAGES = {
     "/replay/<rep_id>/<date>": "tests/browser/test_replay.py",
     "/customers/<customer_id>": "tests/browser/test_customers.py",
+    "/plans/suggest": "tests/browser/test_plan_suggest.py",
 }
 
 

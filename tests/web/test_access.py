@@ -50,6 +50,7 @@ PAGE_ROLES = {
     "/reports": ROLES,
     "/admin": ("admin",),
     "/sop": ROLES,  # issue 18: every role, managers in their regions
+    "/plans/suggest": ("manager", "admin"),
 }
 
 UPDATE = "/_dash-update-component"

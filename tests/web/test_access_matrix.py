@@ -31,6 +31,7 @@ try:
     import test_access_finance as finance
     import test_access_grades as grades
     import test_access_handover as handover
+    import test_access_plan_suggest as plan_suggest
     import test_access_plans as plans
     import test_access_reports as reports
     import test_access_rhythm as rhythm
@@ -43,6 +44,7 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_finance as finance
     from tests.web import test_access_grades as grades
     from tests.web import test_access_handover as handover
+    from tests.web import test_access_plan_suggest as plan_suggest
     from tests.web import test_access_plans as plans
     from tests.web import test_access_reports as reports
     from tests.web import test_access_rhythm as rhythm
@@ -66,6 +68,7 @@ KNOWN = {
     **sop.SOP_CALLS,
     **reports.REPORT_CALLS,
     **admin_access.ADMIN_CALLS,
+    **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 
 UPDATE = "/_dash-update-component"
