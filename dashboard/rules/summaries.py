@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -90,7 +90,8 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "photo is byte-identical to a photo of an earlier visit {matched_visit}",
         ),
         "near": (
-            "照片与早先拜访 {matched_visit} 的照片仅差 {hamming} 位(上限 64 位中的 {max_hamming} 位)",
+            "照片与早先拜访 {matched_visit} 的照片仅差 {hamming} 位"
+            "(上限 64 位中的 {max_hamming} 位)",
             "photo lies {hamming} bits from a photo of an earlier visit {matched_visit} "
             "(at most {max_hamming} of 64)",
         ),
@@ -289,13 +290,13 @@ def fmt_count(n: Any) -> str:
 
 def _as_dt(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
 
 
@@ -305,9 +306,9 @@ def fmt_time(value: Any, tz: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if when is None:
         return "—"
     try:
-        zone = ZoneInfo(tz) if tz else timezone.utc
+        zone = ZoneInfo(tz) if tz else UTC
     except (KeyError, ValueError):
-        zone = timezone.utc
+        zone = UTC
     return when.astimezone(zone).strftime(fmt)
 
 

@@ -51,7 +51,9 @@ def _real_findings() -> list:
     out += a.find_mock_locations(day(events=events[:1]))  # one device event
     out += a.find_impossible_speeds(day(fx=ta._jump(2000, 39.9)), CFG)
     out += a.find_impossible_speeds(day(fx=ta._jump(2000, 0)), CFG)  # an instant
-    out += a.find_geofence_misses(day(visits=[visit(lat=north(900), out=(900, north(800), LON))]), CFG)
+    out += a.find_geofence_misses(
+        day(visits=[visit(lat=north(900), out=(900, north(800), LON))]), CFG
+    )
     far = north(1500)
     track = fixes([(-300, far, LON), (0, far, LON), (300, far, LON)])
     out += a.find_track_mismatches(day(fx=track, visits=[visit()]), CFG)
