@@ -215,6 +215,10 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
     return html.Div(parts, className="fin-evidence")
 
 
+def _status_word(status: str | None, lang: str) -> str:
+    return t(f"fin.status.{status}", lang) if status else "—"
+
+
 def history_list(history: pd.DataFrame, lang: str) -> html.Div:
     """Every decision on a claim (and its flags), oldest first: when, who, from → to, the note."""
     if history.empty:
@@ -227,7 +231,8 @@ def history_list(history: pd.DataFrame, lang: str) -> html.Div:
                 [
                     html.Span(pd.Timestamp(h["at"]).strftime("%Y-%m-%d %H:%M"), className="me-1"),
                     html.Strong(h["actor"], className="me-1"),
-                    f"{h['from_status']} → {h['to_status']}{kind}",
+                    f"{_status_word(h['from_status'], lang)} → "
+                    f"{_status_word(h['to_status'], lang)}{kind}",
                     html.Span(f" · {h['note']}", className="fst-italic") if h["note"] else "",
                 ],
                 className="small",

@@ -10,6 +10,7 @@ from components.i18n import (
     alerts,
     common,
     customers,
+    enums,
     finance,
     grades,
     handover,
@@ -21,7 +22,19 @@ from components.i18n import (
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover)
+AREAS = (
+    common,
+    replay,
+    alerts,
+    finance,
+    wall,
+    quality,
+    customers,
+    grades,
+    rhythm,
+    handover,
+    enums,
+)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

@@ -44,6 +44,11 @@ def _doubt_text(s: Mapping[str, Any], lang: str) -> str:
     return f"{doubtful} · {t('integrity.lowest', lang).format(n=lowest)}"
 
 
+def photo_kind(kind: str | None, lang: str) -> str:
+    """A photo's kind in words ('' when the photo has none)."""
+    return t(f"enum.photo_kind.{kind}", lang) if kind else ""
+
+
 def alert_summary(a: Mapping[str, Any], lang: str) -> str:
     """The alert's summary in the viewer's language (the stored one for older payloads)."""
     return (a.get("summary_text") or {}).get(lang) or a["summary"]

@@ -17,7 +17,7 @@ from components.replay.common import (
     duration,
     wall_time,
 )
-from components.replay.panels import alert_summary
+from components.replay.panels import alert_summary, photo_kind
 
 LANES = ("alerts", "expenses", "photos", "gaps", "trips", "stops", "visits")
 
@@ -114,7 +114,10 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
         points = [
             (
                 "photos",
-                [(ph["t"], f"{t('replay.photo', lang)} {ph['kind'] or ''}") for ph in p["photos"]],
+                [
+                    (ph["t"], f"{t('replay.photo', lang)} {photo_kind(ph['kind'], lang)}")
+                    for ph in p["photos"]
+                ],
                 [PHOTO_COLOUR] * len(p["photos"]),
                 "circle",
             ),
