@@ -155,3 +155,37 @@ def test_every_i18n_key_exists_in_both_languages_with_the_same_placeholders():
         zh, en = pair
         assert zh and en, key
         assert s.placeholders(zh) == s.placeholders(en), key
+
+
+def test_every_enumerated_value_has_a_label_in_both_languages():
+    from dashboard import contract, finance, frequency, roles, tracks
+    from dashboard.services import alerts as alert_service
+
+    families = {
+        "fin.cat": contract.EXPENSE_CATEGORIES,
+        "fin.status": (*finance.STATUSES, "open"),
+        "alerts.status": alert_service.STATUSES,
+        "alerts.device": contract.DEVICE_EVENT_KINDS,
+        "gap.reason": (*tracks.GAP_REASONS, "unknown"),
+        "enum.photo_kind": contract.PHOTO_KINDS,
+        "enum.provider": contract.PROVIDERS,
+        "cust.status": frequency.STATUSES,
+        "role": roles.ROLES,
+    }
+    missing = [
+        f"{prefix}.{value}"
+        for prefix, values in families.items()
+        for value in values
+        if f"{prefix}.{value}" not in STRINGS
+    ]
+    assert missing == []
+    for prefix, values in families.items():
+        for value in values:
+            zh, en = STRINGS[f"{prefix}.{value}"]
+            assert CJK.search(zh) and not CJK.search(en), (prefix, value)
+    # The summaries' own words for the enumerated values they name.
+    for kind, labels in s.ENUM_LABELS.items():
+        for value, (zh, en) in labels.items():
+            assert CJK.search(zh) and not CJK.search(en), (kind, value)
+    assert set(s.ENUM_LABELS["category"]) == set(contract.EXPENSE_CATEGORIES)
+    assert set(s.ENUM_LABELS["reason"]) == {*tracks.GAP_REASONS, "unknown"}
