@@ -189,3 +189,18 @@ def test_every_enumerated_value_has_a_label_in_both_languages():
             assert CJK.search(zh) and not CJK.search(en), (kind, value)
     assert set(s.ENUM_LABELS["category"]) == set(contract.EXPENSE_CATEGORIES)
     assert set(s.ENUM_LABELS["reason"]) == {*tracks.GAP_REASONS, "unknown"}
+
+
+def test_the_alert_queue_shows_summaries_in_the_viewers_language():
+    import pandas as pd
+
+    from components.alerts.queue import queue_rows
+
+    (short,) = [f for f in FINDINGS if f.rule == "SHORT_VISIT"]
+    row = {**_row(short), "status": "open", "severity": "medium", "timezone": "Asia/Shanghai"}
+    frame = pd.DataFrame([row])
+    (zh,) = queue_rows(frame, "zh")
+    (en,) = queue_rows(frame, "en")
+    assert zh["summary"] == "在 Store 1 的拜访只持续了 2.0 分钟(最短 5.0 分钟)"
+    assert en["summary"] == "visit at Store 1 lasted 2.0 min (minimum 5.0 min)"
+    assert "evidence" not in zh
