@@ -32,9 +32,7 @@ def test_export_summaries_follow_the_language_asked_for(engine, now):
         k: v for k, v in en.items() if k != "summary"
     }
     (flag_en,) = exports.export_rows(engine, "expense-flags", date_to=date(2026, 11, 24))
-    (flag_zh,) = exports.export_rows(
-        engine, "expense-flags", date_to=date(2026, 11, 24), lang="zh"
-    )
+    (flag_zh,) = exports.export_rows(engine, "expense-flags", date_to=date(2026, 11, 24), lang="zh")
     assert flag_en["summary"] == flags_by_id(engine)[flag_en["id"]]["summary"]
     assert "没有任何签到" in flag_zh["summary"] and "¥45.00" in flag_zh["summary"]
     with pytest.raises(ValueError, match="lang"):
