@@ -14,8 +14,10 @@ from components.i18n import (
     finance,
     grades,
     handover,
+    plans,
     quality,
     replay,
+    reports,
     rhythm,
     wall,
 )
@@ -33,6 +35,8 @@ AREAS = (
     grades,
     rhythm,
     handover,
+    plans,
+    reports,
     enums,
 )
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract, geo, tracks
 from dashboard.rules import summaries
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services import plan_actual
 from dashboard.services import quality as quality_service
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
@@ -255,6 +256,16 @@ def replay_day(
     payload["reps"] = reps
     if tile_crs != "wgs84":
         to_display_crs(payload, tile_crs)
+    with engine.connect() as conn:
+        # Plan vs actual of the day (contract §6) with the km of the trips just measured.
+        detail = plan_actual.rep_day_of(
+            conn, scope, rep_id=rep_id, day=the_day,
+            driven_km=payload["summary"]["km"], tile_crs=tile_crs,
+        )  # fmt: skip
+    payload["plan_actual"] = detail
+    if detail is not None:
+        # One definition of a planned stop done: the rep's effective visit (the KPI's).
+        payload["summary"]["planned_done"] = detail["summary"]["done"]
     return payload
 
 
