@@ -742,6 +742,8 @@ def fetch_customer_alerts(
             a.c.visit_id,
             a.c.status,
             a.c.summary,
+            a.c.customer_id,
+            a.c.evidence,
         )
         .where(a.c.customer_id == customer_id)
         .order_by(a.c.ts.desc(), a.c.id)

@@ -11,6 +11,7 @@ from components.i18n import (
     alerts,
     common,
     customers,
+    enums,
     finance,
     grades,
     handover,
@@ -42,6 +43,7 @@ AREAS = (
     admin,
     sop,
     plan_suggest,
+    enums,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

@@ -25,6 +25,7 @@ from components.replay.common import (
     clock,
     duration,
 )
+from components.replay.panels import photo_kind
 
 
 def _tip(text: str) -> dl.Tooltip:
@@ -153,7 +154,8 @@ def _photo_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
             fillOpacity=0.9,
             weight=1,
             children=_tip(
-                f"{t('replay.photo', lang)} {ph['kind'] or ''} {clock(ph['t'], p['clock'])}"
+                f"{t('replay.photo', lang)} {photo_kind(ph['kind'], lang)} "
+                f"{clock(ph['t'], p['clock'])}"
             ),
         )
         for ph in p["photos"]

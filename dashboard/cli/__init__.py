@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
     x.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
     x.add_argument("--rep", metavar="REP", help="plans: only this rep's")
+    x.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the alerts' and flags' summaries (default: en)",
+    )
     x.set_defaults(handler="judge:cmd_export")
 
     s = verbs.add_parser("settings", help="show or change the rules' thresholds")

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, geo, tracks
+from dashboard.rules import summaries
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services import plan_actual
 from dashboard.services import quality as quality_service
@@ -268,6 +269,14 @@ def replay_day(
     return payload
 
 
+def _summary_texts(
+    row: dict[str, Any], customer_name: str | None, timezone: str | None
+) -> dict[str, str]:
+    """An alert's summary in every language, rendered from its rule and evidence."""
+    full = {**row, "customer_name": customer_name}
+    return {lang: summaries.summary_of(full, lang, tz=timezone) for lang in summaries.LANGS}
+
+
 def build_payload(
     rep: dict[str, Any],
     day: date,
@@ -477,6 +486,11 @@ def build_payload(
             "severity": row.severity,
             "t": _rel(_epoch_or_none(row.ts), t0),
             "summary": row.summary,
+            # Rendered from the rule's template in each language (issue 23): the page shows
+            # the viewer's; the stored ``summary`` stays for exports.
+            "summary_text": _summary_texts(
+                row._asdict(), names.get(row.customer_id), rep["timezone"]
+            ),
             "visit_id": row.visit_id,
             "status": row.status,
         }
