@@ -1,0 +1,44 @@
+"""The third-party widgets' own texts in the viewer's language, applied in one place each.
+
+AG Grid (``localeText``) and plotly (graph ``config``) ship zh-CN tables; they are vendored
+unchanged in :mod:`components.locale.ag_grid_zh_cn` and :mod:`components.locale.plotly_zh_cn`.
+English is the widgets' built-in language, so it needs no table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.locale.ag_grid_zh_cn import AG_GRID_LOCALE_CN
+from components.locale.plotly_zh_cn import PLOTLY_LOCALE_ZH_CN
+
+PLOTLY_LOCALE = {"zh": "zh-CN", "en": "en-US"}
+
+
+def grid_locale_text(lang: str) -> dict[str, str] | None:
+    """AG Grid's ``localeText`` for ``lang`` (None: the grid's built-in English)."""
+    return dict(AG_GRID_LOCALE_CN) if lang == "zh" else None
+
+
+def graph_config(lang: str, **extra: Any) -> dict[str, Any]:
+    """A dcc.Graph ``config`` whose modebar texts and month/day names follow ``lang``.
+
+    ``extra`` holds the graph's own options (``displaylogo``, ``displayModeBar``, …).
+    """
+    config: dict[str, Any] = {"displaylogo": False, **extra}
+    if lang == "zh":
+        config["locale"] = PLOTLY_LOCALE["zh"]
+        config["locales"] = {PLOTLY_LOCALE["zh"]: PLOTLY_LOCALE_ZH_CN}
+    else:
+        config["locale"] = PLOTLY_LOCALE["en"]
+    return config
+
+
+# dcc.DatePicker* month captions: "2026年11月" in zh, "November 2026" in en (moment-style tokens;
+# the CJK characters are literals). Selected dates stay ISO (YYYY-MM-DD) in both languages.
+MONTH_FORMAT = {"zh": "YYYY年M月", "en": "MMMM YYYY"}
+
+
+def date_picker_formats(lang: str) -> dict[str, str]:
+    """``display_format`` and ``month_format`` props for a dcc.DatePicker* in ``lang``."""
+    return {"display_format": "YYYY-MM-DD", "month_format": MONTH_FORMAT.get(lang, MONTH_FORMAT["en"])}
