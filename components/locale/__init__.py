@@ -41,4 +41,7 @@ MONTH_FORMAT = {"zh": "YYYY年M月", "en": "MMMM YYYY"}
 
 def date_picker_formats(lang: str) -> dict[str, str]:
     """``display_format`` and ``month_format`` props for a dcc.DatePicker* in ``lang``."""
-    return {"display_format": "YYYY-MM-DD", "month_format": MONTH_FORMAT.get(lang, MONTH_FORMAT["en"])}
+    return {
+        "display_format": "YYYY-MM-DD",
+        "month_format": MONTH_FORMAT.get(lang, MONTH_FORMAT["en"]),
+    }
