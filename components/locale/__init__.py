@@ -25,7 +25,14 @@ def graph_config(lang: str, **extra: Any) -> dict[str, Any]:
 
     ``extra`` holds the graph's own options (``displaylogo``, ``displayModeBar``, …).
     """
-    config: dict[str, Any] = {"displaylogo": False, **extra}
+    # plotly.js 4's "Share chart..." button uploads the chart to a cloud service (and has no zh
+    # text in the locale table): a cockpit's data stays here, so the button is not offered.
+    config: dict[str, Any] = {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "modeBarButtonsToRemove": ["sendChartToCloud"],
+        **extra,
+    }
     if lang == "zh":
         config["locale"] = PLOTLY_LOCALE["zh"]
         config["locales"] = {PLOTLY_LOCALE["zh"]: PLOTLY_LOCALE_ZH_CN}
