@@ -55,10 +55,11 @@ EN_ALLOWED = {"中文"}
 
 # Codes are not words: ids (rep-001, reg-east, dev-3fa9…), hashes and other tokens with a digit,
 # rule and flag codes (PHOTO_REUSE, MILEAGE_INFLATED).
+# ASCII word boundaries: a code often follows Chinese text with no space (待处理PHOTO_REUSE).
 CODES = (
-    re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b"),
-    re.compile(r"\b[A-Za-z]*\d\w*\b"),
-    re.compile(r"\b[A-Z]+(?:_[A-Z]+)+\b"),
+    re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b", re.ASCII),
+    re.compile(r"\b[A-Za-z]*\d\w*\b", re.ASCII),
+    re.compile(r"\b[A-Z]+(?:_[A-Z]+)+\b", re.ASCII),
 )
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -97,6 +98,7 @@ def _names(app) -> list[str]:
         "SELECT name FROM reps",
         "SELECT name FROM customers",
         "SELECT city FROM customers",
+        "SELECT city FROM expenses",
         "SELECT contact_name FROM customers",
         "SELECT name FROM teams",
         "SELECT name FROM regions",
@@ -126,7 +128,8 @@ def test_leaks_finds_the_other_language_only():
         "To",
     ]
     assert leaks("Visits 张伟 Acme Store 中文 当天合计", "en", names) == ["当天合计"]
-    assert leaks("拜访 CSV c-0042 reg-east 3fa9bd 2026-11-26 PHOTO_REUSE", "zh", names) == []
+    assert leaks("拜访 CSV c-0042 reg-east 3fa9bd 2026-11-26 待处理PHOTO_REUSE", "zh", names) == []
+    assert leaks("当天entertainment合计", "zh", names) == ["entertainment"]
 
 
 def _select(dash_duo, path: str) -> None:
