@@ -34,7 +34,7 @@ def _photo_card(photo: Mapping[str, Any] | None, title: str, tz: str | None, lan
                 f"{t('alerts.photos.visit', lang)} {photo.get('visit_id')} · "
                 f"{t('alerts.photos.taken', lang)} {local_time(photo.get('taken_at'), tz)}"
             ),
-            html.Div(["pHash ", html.Code(photo.get("phash"))]),
+            html.Div([t("alerts.photos.phash", lang), " ", html.Code(photo.get("phash"))]),
             html.Div(["SHA-256 ", html.Code(f"{sha[:16]}…", title=sha)]),
         ]
     return dbc.Card(

@@ -17,11 +17,24 @@ from components.i18n import (
     replay,
     rhythm,
     wall,
+    widgets,
 )
 from dashboard.rules.catalog import CATALOG, codes
 
 LANGS = ("zh", "en")
-AREAS = (common, replay, alerts, finance, wall, quality, customers, grades, rhythm, handover)
+AREAS = (
+    common,
+    replay,
+    alerts,
+    finance,
+    wall,
+    quality,
+    customers,
+    grades,
+    rhythm,
+    handover,
+    widgets,
+)
 
 _STRINGS: dict[str, tuple[str, str]] = {}
 for _area in AREAS:

@@ -41,8 +41,9 @@ def graph_config(lang: str, **extra: Any) -> dict[str, Any]:
     return config
 
 
-# dcc.DatePicker* month captions: "2026年11月" in zh, "November 2026" in en (moment-style tokens;
-# the CJK characters are literals). Selected dates stay ISO (YYYY-MM-DD) in both languages.
+# dcc.DatePicker* month and year pickers: Dash 4 takes the month token (M…MMMM) and the year token
+# from this format; in zh the months are numbered (1…12, no English month names), in en named.
+# Selected dates stay ISO (YYYY-MM-DD) in both languages.
 MONTH_FORMAT = {"zh": "YYYY年M月", "en": "MMMM YYYY"}
 
 
