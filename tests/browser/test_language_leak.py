@@ -44,6 +44,7 @@ ZH_ALLOWED = {
     "Leaflet",
     "SOP",  # codes read as such in Chinese too
     "GPS",
+    "root",  # a loanword written as such in Chinese (已 root 的设备, as the rule catalog says)
     "SPACE",  # a key's name, as AG Grid's own zh-CN table writes it
     "Space",
     "English",  # the language switch names each language in itself
