@@ -49,8 +49,9 @@ ZH_ALLOWED = {
     "Space",
     "English",  # the language switch names each language in itself
 }
-# Phrases kept as written: the map tiles' licence credit (as OpenStreetMap words it), a brand.
-CREDITS = ("© OpenStreetMap contributors", "Wi-Fi")
+# Phrases kept as written: the map tiles' licence credit (as OpenStreetMap words it), a brand, the
+# name of the photo file hash.
+PHRASES = ("© OpenStreetMap contributors", "Wi-Fi", "SHA-256")
 # Chinese an English page may show: the language switch's own name for Chinese.
 EN_ALLOWED = {"中文"}
 
@@ -112,7 +113,7 @@ def _names(app) -> list[str]:
 
 def leaks(text: str, lang: str, names: list[str]) -> list[str]:
     """Words of the other language in ``text`` (a page shown in ``lang``)."""
-    for name in (*CREDITS, *names):
+    for name in (*PHRASES, *names):
         text = text.replace(name, " ")
     if lang == "zh":
         for code in CODES:
