@@ -13,6 +13,9 @@ WORKDIR /app
 # package ships a manylinux wheel for Python 3.11, so no compiler is installed.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
+# The PDF reports embed a CJK font: WenQuanYi Micro Hei, Debian's fonts-wqy-microhei (4 MB).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 
 # The code stays owned by root (read-only for the app); the app's user writes only the data
 # folder (the embedded SQLite database and its lock files, the secret_key file when SECRET_KEY is

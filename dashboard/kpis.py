@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from dashboard.rules import SEVERITIES
 from dashboard.thresholds import default
@@ -77,10 +78,11 @@ KPI_DEFINITIONS: dict[str, str] = {
     "effective_rate": "Verified visits ÷ all visits.",
     "planned": "Planned stops (one per customer of a day's plan).",
     "planned_done": (
-        "Planned stops done: a visit by that rep to that customer on the planned local date."
+        "Planned stops done: an effective visit by that rep to that customer on the planned "
+        "local date."
     ),
     "plan_adherence": (
-        "Planned stops visited by the rep on the planned day ÷ planned stops; "
+        "Planned stops done (effective visit by the rep on the planned day) ÷ planned stops; "
         "undefined when nothing was planned."
     ),
     "sop_completion": (
@@ -493,3 +495,87 @@ def as_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def severity_counts(counts: Mapping[str, int]) -> dict[str, int]:
     """Return open-alert counts for every severity, most severe first (0 when absent)."""
     return {sev: int(counts.get(sev, 0)) for sev in SEVERITIES}
+
+
+# ------------------------------------------------------------------ attendance, unplanned visits
+
+ATTENDANCE_COLUMNS = ("attendance_days", "first_fix_min", "last_fix_min", "hours_tracked")
+
+
+def _local_minutes(stamps: pd.Series, zones: pd.Series) -> np.ndarray:
+    """Minutes after local midnight of UTC instants, each in its own time zone."""
+    out = np.full(len(stamps), np.nan)
+    instants = pd.to_datetime(stamps, utc=True)
+    for zone in pd.unique(zones):
+        hit = (zones == zone).to_numpy()
+        local = instants[hit].dt.tz_convert(str(zone))
+        out[hit] = (local.dt.hour * 60 + local.dt.minute + local.dt.second / 60.0).to_numpy(
+            dtype="float64"
+        )
+    return out
+
+
+def attendance(days: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Return the attendance per group of ``keys`` from rep-days with GPS fixes (columns
+    ``keys``, timezone, first_fix_at, last_fix_at in UTC), sorted by the keys:
+
+    - attendance_days: rep-days with at least one fix;
+    - first_fix_min / last_fix_min: the average local time of the day's first / last fix, in
+      minutes after midnight (a single rep-day: that day's time); NaN without days;
+    - hours_tracked: the sum over rep-days of (last fix − first fix), in hours.
+    """
+    return attendance_by(days, [keys])[0]
+
+
+def attendance_by(days: pd.DataFrame, groupings: Sequence[Sequence[str]]) -> list[pd.DataFrame]:
+    """``attendance`` for each list of keys of ``groupings``, the local times computed once."""
+    if days.empty:
+        return [pd.DataFrame(columns=[*keys, *ATTENDANCE_COLUMNS]) for keys in groupings]
+    first = pd.to_datetime(days["first_fix_at"], utc=True)
+    last = pd.to_datetime(days["last_fix_at"], utc=True)
+    frame = days[sorted({key for keys in groupings for key in keys})].copy()
+    frame["attendance_days"] = 1
+    frame["first_fix_min"] = _local_minutes(days["first_fix_at"], days["timezone"])
+    frame["last_fix_min"] = _local_minutes(days["last_fix_at"], days["timezone"])
+    frame["hours_tracked"] = ((last - first).dt.total_seconds() / 3600.0).fillna(0.0).clip(lower=0)
+    out = []
+    for keys in groupings:
+        keys = list(keys)
+        grouped = frame.groupby(keys, dropna=False, sort=True).agg(
+            attendance_days=("attendance_days", "sum"),
+            first_fix_min=("first_fix_min", "mean"),
+            last_fix_min=("last_fix_min", "mean"),
+            hours_tracked=("hours_tracked", "sum"),
+        )
+        grouped = grouped.reset_index()
+        grouped["attendance_days"] = grouped["attendance_days"].astype("int64")
+        out.append(grouped[[*keys, *ATTENDANCE_COLUMNS]])
+    return out
+
+
+def unplanned_visits(visits: ArrayLike, planned_done: ArrayLike) -> np.ndarray:
+    """Visits that matched no planned stop: visits − planned stops done (never below 0)."""
+    diff = np.asarray(visits, dtype="float64") - np.asarray(planned_done, dtype="float64")
+    return np.clip(np.nan_to_num(diff), 0, None).astype("int64")
+
+
+def compliance_by_team(
+    coverage: pd.DataFrame, rules: FrequencyRules = FrequencyRules()
+) -> pd.DataFrame:
+    """Return per owner team (team_id, team_name): customers of a known grade, compliant
+    (meeting their grade's rule) and frequency_compliance = compliant ÷ customers (NaN with no
+    customer); the counts behind ``compliance_heatmap``, all grades together."""
+    columns = ["team_id", "team_name", "customers", "compliant", "frequency_compliance"]
+    frame = _judged(coverage, rules)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["team_id"] = frame["team_id"].fillna("")
+    frame["team_name"] = frame["team_name"].fillna("—")
+    frame["ok"] = frame["customers"].where(frame["compliant"], 0)
+    out = (
+        frame.groupby(["team_id", "team_name"], sort=True)
+        .agg(customers=("customers", "sum"), compliant=("ok", "sum"))
+        .reset_index()
+    )
+    out["frequency_compliance"] = _div(out["compliant"].to_numpy(), out["customers"].to_numpy())
+    return out[columns]

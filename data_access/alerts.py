@@ -51,6 +51,7 @@ QUEUE_COLUMNS = (
     "customer_id",
     "customer_name",
     "summary",
+    "evidence",
     "assigned_to",
     "updated_at",
 )
@@ -144,6 +145,7 @@ def fetch_alerts(
             a.c.customer_id,
             c.c.name.label("customer_name"),
             a.c.summary,
+            a.c.evidence,
             a.c.assigned_to,
             a.c.updated_at,
         )

@@ -72,59 +72,61 @@ LIST_COLUMNS = (
 )
 
 
+def _stored_is_current(conn: Connection, today: date, min_dwell_s: float) -> bool:
+    """Whether no customer's stored last effective visit lies after ``today`` (then the stored
+    column alone is the answer: one look-up of its index).
+
+    When it is not, each row may run a look-up of its visits, which the planner prices high
+    enough to compile the statement (PostgreSQL's JIT, seconds at 150,000 customers, for a
+    look-up most rows skip): JIT is then off until the transaction ends."""
+    if float(min_dwell_s) == DEFAULT_MIN_DWELL_S:
+        latest = conn.execute(sa.select(sa.func.max(c.c.last_effective_visit))).scalar()
+        if latest is None or latest <= today:
+            return True
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+    return False
+
+
+def _last_visit(today: date, min_dwell_s: float, *, current: bool) -> sa.ColumnElement[Any]:
+    """The customer's last effective visit on or before ``today`` (any rep) on
+    ``customers_with_owner()``: the stored ``customers.last_effective_visit`` (kept at ingest)
+    when it is on or before ``today``; computed from the visits for a customer whose stored
+    date lies after ``today`` (a day asked about in the past) and for a threshold other than
+    the stored one's. ``current``: no stored date lies after ``today``
+    (``_stored_is_current``), the stored column is the answer."""
+    computed = (
+        sa.select(sa.func.max(v.c.local_date))
+        .where(
+            v.c.customer_id == c.c.id,
+            v.c.local_date <= today,
+            effective_condition(v, min_dwell_s),
+        )
+        .correlate(c)
+        .scalar_subquery()
+    )
+    if float(min_dwell_s) != DEFAULT_MIN_DWELL_S:
+        return computed
+    stored = c.c.last_effective_visit
+    if current:
+        return stored
+    return sa.case((stored > sa.literal(today, sa.Date), computed), else_=stored)
+
+
 def _listed(
     *,
     scope: Scope,
     today: date,
-    window_start: date,
-    orders_since: date,
     cutoffs: Mapping[str, tuple[date, date]],
     min_dwell_s: float,
+    current: bool,
+    white_since: date | None = None,
 ) -> sa.Subquery:
-    """One row per customer in scope with its rhythm figures (``LIST_COLUMNS``)."""
-    in_scope = customer_home_conditions(scope)
-    scoped_ids = (
-        sa.select(c.c.id).select_from(customers_with_owner()).where(*in_scope) if in_scope else None
-    )
-
-    def of_scope(column: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
-        return [] if scoped_ids is None else [column.in_(scoped_ids)]
-
-    verified = (
-        sa.select(
-            v.c.customer_id,
-            sa.func.sum(sa.case((v.c.local_date >= window_start, 1), else_=0)).label("n28"),
-            sa.func.max(v.c.local_date).label("last_visit"),
-        )
-        .where(
-            v.c.local_date <= today,
-            effective_condition(v, min_dwell_s),
-            *of_scope(v.c.customer_id),
-        )
-        .group_by(v.c.customer_id)
-        .subquery("verified")
-    )
-    open_alerts = (
-        sa.select(a.c.customer_id, sa.func.count().label("n"))
-        .where(
-            a.c.customer_id.is_not(None),
-            a.c.status.in_(OPEN_ALERT_STATUSES),
-            *of_scope(a.c.customer_id),
-        )
-        .group_by(a.c.customer_id)
-        .subquery("open_alerts")
-    )
-    ordered = (
-        sa.select(v.c.customer_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
-        .select_from(o.join(v, v.c.id == o.c.visit_id))
-        .where(
-            v.c.local_date.between(orders_since, today),
-            *of_scope(v.c.customer_id),
-        )
-        .group_by(v.c.customer_id)
-        .subquery("ordered")
-    )
-    last = verified.c.last_visit
+    """One narrow row per customer in scope: master data, owner, last visit and status (no
+    aggregate over visits, alerts or orders: ``_figures`` adds those to a page's rows).
+    ``white_since``: also ``white`` (1 for an active customer without an effective visit on or
+    after that date, else 0)."""
+    last = _last_visit(today, min_dwell_s, current=current)
     due_cut = sa.case(
         *((c.c.grade == grade, sa.literal(cut[0], sa.Date)) for grade, cut in cutoffs.items()),
         else_=sa.literal(today, sa.Date),
@@ -133,13 +135,7 @@ def _listed(
         *((c.c.grade == grade, sa.literal(cut[1], sa.Date)) for grade, cut in cutoffs.items()),
         else_=sa.literal(today, sa.Date),
     )
-    status = sa.case(
-        (last.is_(None), "never"),
-        (last <= overdue_cut, "overdue"),
-        (last <= due_cut, "due"),
-        else_="on_rhythm",
-    )
-    return (
+    inner = (
         sa.select(
             c.c.id,
             c.c.name,
@@ -161,20 +157,105 @@ def _listed(
             owner_team.c.name.label("team_name"),
             customer_home_region().label("region_id"),
             last.label("last_visit"),
-            sa.func.coalesce(verified.c.n28, 0).label("visits_28d"),
-            status.label("status"),
-            sa.func.coalesce(open_alerts.c.n, 0).label("open_alerts"),
-            sa.func.coalesce(ordered.c.amount, 0.0).label("orders_90d"),
+            due_cut.label("due_cut"),
+            overdue_cut.label("overdue_cut"),
         )
-        .select_from(
-            customers_with_owner()
-            .outerjoin(verified, verified.c.customer_id == c.c.id)
-            .outerjoin(open_alerts, open_alerts.c.customer_id == c.c.id)
-            .outerjoin(ordered, ordered.c.customer_id == c.c.id)
-        )
-        .where(*in_scope)
-        .subquery("listed")
+        .select_from(customers_with_owner())
+        .where(*customer_home_conditions(scope))
+        .subquery("narrow")
     )
+    n = inner.c
+    status = sa.case(
+        (n.last_visit.is_(None), "never"),
+        (n.last_visit <= n.overdue_cut, "overdue"),
+        (n.last_visit <= n.due_cut, "due"),
+        else_="on_rhythm",
+    )
+    extra = []
+    if white_since is not None:
+        white = sa.and_(
+            n.active.is_(True), sa.or_(n.last_visit.is_(None), n.last_visit < white_since)
+        )
+        extra.append(sa.case((white, 1), else_=0).label("white"))
+    return sa.select(
+        *(col for col in n if col.name not in ("due_cut", "overdue_cut")),
+        status.label("status"),
+        *extra,
+    ).subquery("listed")
+
+
+def _orders_of(*, today: date, orders_since: date, customer_ids: Any = None) -> sa.Subquery:
+    """customer_id → amount of the orders of visits from ``orders_since`` to ``today``
+    (of the customers ``customer_ids``, a list or a subquery of ids, when given)."""
+    conds = [v.c.local_date.between(orders_since, today)]
+    if customer_ids is not None:
+        conds.append(v.c.customer_id.in_(customer_ids))
+    return (
+        sa.select(v.c.customer_id, sa.cast(sa.func.sum(o.c.amount), sa.Float).label("amount"))
+        .select_from(o.join(v, v.c.id == o.c.visit_id))
+        .where(*conds)
+        .group_by(v.c.customer_id)
+        .subquery("ordered")
+    )
+
+
+def _figures(
+    conn: Connection,
+    ids: Sequence[str],
+    *,
+    today: date,
+    window_start: date,
+    orders_since: date,
+    min_dwell_s: float,
+) -> dict[str, tuple[int, int, float]]:
+    """id → (effective visits from ``window_start`` to ``today``, open alerts, order amount
+    from ``orders_since`` to ``today``) of the customers ``ids`` (absent: all zero)."""
+    out: dict[str, list[Any]] = {}
+
+    def add(stmt: sa.Select, slot: int) -> None:
+        for key, value in conn.execute(stmt):
+            out.setdefault(key, [0, 0, 0.0])[slot] = value
+
+    for chunk in chunks(sorted(set(ids)), 5000):
+        add(
+            sa.select(v.c.customer_id, sa.func.count())
+            .where(
+                v.c.customer_id.in_(chunk),
+                v.c.local_date.between(window_start, today),
+                effective_condition(v, min_dwell_s),
+            )
+            .group_by(v.c.customer_id),
+            0,
+        )
+        add(
+            sa.select(a.c.customer_id, sa.func.count())
+            .where(a.c.customer_id.in_(chunk), a.c.status.in_(OPEN_ALERT_STATUSES))
+            .group_by(a.c.customer_id),
+            1,
+        )
+        if conn.dialect.name == "postgresql":
+            # The window's visits of these customers as an array first, so their orders are
+            # read through the orders' visit index (a join reads every order: 6 × slower).
+            w = v.alias("window_visits")
+            visit_ids = sa.func.array(
+                sa.select(w.c.id)
+                .where(w.c.customer_id.in_(chunk), w.c.local_date.between(orders_since, today))
+                .scalar_subquery()
+            )
+            add(
+                sa.select(v.c.customer_id, sa.cast(sa.func.sum(o.c.amount), sa.Float))
+                .select_from(o.join(v, v.c.id == o.c.visit_id))
+                .where(o.c.visit_id == sa.any_(visit_ids))
+                .group_by(v.c.customer_id),
+                2,
+            )
+        else:
+            ordered = _orders_of(today=today, orders_since=orders_since, customer_ids=chunk)
+            add(sa.select(ordered.c.customer_id, ordered.c.amount), 2)
+    return {
+        key: (int(n28), int(n_alerts), float(amount or 0.0))
+        for key, (n28, n_alerts, amount) in out.items()
+    }
 
 
 def _filter_conditions(
@@ -231,7 +312,14 @@ def _filter_conditions(
     return conds
 
 
-def fetch_customers(
+def fetch_customers(conn: Connection, **kwargs: Any) -> tuple[list[dict[str, Any]], int]:
+    """Return (one page of customers in scope matching the filters, how many match in all):
+    ``fetch_customer_page`` without the white-space count."""
+    rows, total, _counts = fetch_customer_page(conn, **kwargs)
+    return rows, total
+
+
+def fetch_customer_page(
     conn: Connection,
     *,
     scope: Scope,
@@ -250,12 +338,19 @@ def fetch_customers(
     active: bool | None = True,
     orphans: bool = False,
     white_since: date | None = None,
+    count_white_since: date | None = None,
     sort: str = "status",
     limit: int | None = None,
     offset: int = 0,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
-) -> tuple[list[dict[str, Any]], int]:
-    """Return (one page of customers in scope matching the filters, how many match in all).
+    figures: bool = True,
+) -> tuple[list[dict[str, Any]], int, dict[str, int] | None]:
+    """Return (one page of customers in scope matching the filters, how many match in all,
+    counts): the page of the scope's narrow rows (a top-N sort), then the page's figures by id.
+    With ``count_white_since``, ``counts`` holds ``white`` (customers of the filter that are
+    white space since that date), ``no_owner`` and ``inactive_owner`` (the scope's orphans,
+    as ``fetch_orphan_counts``), all and the total in one aggregate; else None. Without
+    ``figures``, visits_28d, open_alerts and orders_90d are not read (they are 0, 0, 0.0).
 
     Effective visits up to ``today`` count: ``visits_28d`` those on or after ``window_start``,
     ``last_visit`` the latest; ``status`` on_rhythm / due / overdue / never by ``cutoffs``
@@ -270,10 +365,10 @@ def fetch_customers(
     listed = _listed(
         scope=scope,
         today=today,
-        window_start=window_start,
-        orders_since=orders_since,
         cutoffs=cutoffs,
         min_dwell_s=min_dwell_s,
+        current=_stored_is_current(conn, today, min_dwell_s),
+        white_since=count_white_since,
     )
     x = listed.c
     conds = _filter_conditions(
@@ -290,32 +385,91 @@ def fetch_customers(
         orphans=orphans,
         white_since=white_since,
     )
+    source: Any = listed
+    amount: Any = None
+    if sort == "orders":
+        # The one order that needs every row's amount.
+        ordered = _orders_of(
+            today=today,
+            orders_since=orders_since,
+            customer_ids=sa.select(x.id).where(*conds).scalar_subquery(),
+        )
+        source = listed.outerjoin(ordered, ordered.c.customer_id == x.id)
+        amount = sa.func.coalesce(ordered.c.amount, 0.0)
     rank = sa.case({s: i for i, s in enumerate(STATUS_ORDER)}, value=x.status, else_=9)
     order = {
         "status": (rank, x.grade, x.last_visit, x.name, x.id),
         "name": (x.name, x.id),
         # Never visited first on both dialects (NULL sorts differently on each).
         "last_visit": (sa.case((x.last_visit.is_(None), 0), else_=1), x.last_visit, x.id),
-        "orders": (x.orders_90d.desc(), x.name, x.id),
+        "orders": (None if amount is None else amount.desc(), x.name, x.id),
         "grade": (x.grade, rank, x.name, x.id),
         "id": (x.id,),
     }[sort]
-    stmt = sa.select(*(x[name] for name in LIST_COLUMNS)).where(*conds).order_by(*order)
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    rows = [dict(row) for row in conn.execute(stmt).mappings()]
-    if offset == 0 and (limit is None or len(rows) < limit):
-        total = len(rows)
+    columns = [x[name] for name in LIST_COLUMNS if name in x]
+    if limit is None:
+        stmt = sa.select(*columns).select_from(source).where(*conds).order_by(*order)
+        rows = [dict(row) for row in conn.execute(stmt).mappings()]
     else:
-        total = conn.execute(
-            sa.select(sa.func.count()).select_from(listed).where(*conds)
-        ).scalar_one()
+        # Sort the narrowest rows (the id and what the filter and the order read: the planner
+        # drops the owner joins nothing reads), then read the page's rows by id.
+        page = (
+            sa.select(x.id)
+            .select_from(source)
+            .where(*conds)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        )
+        ids_in_order = list(conn.execute(page).scalars())
+        found = {
+            row["id"]: dict(row)
+            for row in conn.execute(sa.select(*columns).where(x.id.in_(ids_in_order))).mappings()
+        }
+        rows = [found[cid] for cid in ids_in_order]
+    counts: dict[str, int] | None = None
+    if count_white_since is not None:
+        # The total, the white space of the filter and the orphans of the scope in one
+        # aggregate over the scope's rows (no sort).
+        match = sa.and_(sa.true(), *conds)
+        orphan = sa.and_(x.active.is_(True), x.owner_rep_id.is_not(None))
+        got = conn.execute(
+            sa.select(
+                sa.func.sum(sa.case((match, 1), else_=0)),
+                sa.func.sum(sa.case((match, x.white), else_=0)),
+                sa.func.sum(
+                    sa.case((sa.and_(x.active.is_(True), x.owner_rep_id.is_(None)), 1), else_=0)
+                ),
+                sa.func.sum(sa.case((sa.and_(orphan, x.owner_active.is_(False)), 1), else_=0)),
+            ).select_from(listed)
+        ).one()
+        total = int(got[0] or 0)
+        counts = {
+            "white": int(got[1] or 0),
+            "no_owner": int(got[2] or 0),
+            "inactive_owner": int(got[3] or 0),
+        }
+    elif offset == 0 and (limit is None or len(rows) < limit):
+        total = len(rows)  # the page holds the whole filter
+    else:
+        total = int(
+            conn.execute(sa.select(sa.func.count()).select_from(listed).where(*conds)).scalar_one()
+        )
+    counted = _figures(
+        conn,
+        [row["id"] for row in rows] if figures else [],
+        today=today,
+        window_start=window_start,
+        orders_since=orders_since,
+        min_dwell_s=min_dwell_s,
+    )
     for row in rows:
-        row["visits_28d"] = int(row["visits_28d"])
-        row["open_alerts"] = int(row["open_alerts"])
-        row["orders_90d"] = float(row["orders_90d"])
+        row.pop("white", None)
+        row["visits_28d"], row["open_alerts"], row["orders_90d"] = counted.get(
+            row["id"], (0, 0, 0.0)
+        )
         row["owner_active"] = None if row["owner_active"] is None else bool(row["owner_active"])
-    return rows, int(total)
+    return rows, total, counts
 
 
 def _cell_index(conn: Connection, column: Any, origin: float, cell_deg: float) -> Any:
@@ -353,10 +507,9 @@ def fetch_customer_map(
     listed = _listed(
         scope=scope,
         today=today,
-        window_start=window_start,
-        orders_since=orders_since,
         cutoffs=cutoffs,
         min_dwell_s=min_dwell_s,
+        current=_stored_is_current(conn, today, min_dwell_s),
     )
     x = listed.c
     conds = _filter_conditions(x, white_since=white_since if white_only else None, **filters)
@@ -587,6 +740,8 @@ def fetch_customer_alerts(
             a.c.visit_id,
             a.c.status,
             a.c.summary,
+            a.c.customer_id,
+            a.c.evidence,
         )
         .where(a.c.customer_id == customer_id)
         .order_by(a.c.ts.desc(), a.c.id)
@@ -741,3 +896,41 @@ def fetch_reps_in_scope(
     for row in rows:
         row["active"] = bool(row["active"])
     return rows
+
+
+# ------------------------------------------------------------------ last effective visit
+
+
+def refresh_last_effective_visits(
+    conn: Connection, customer_ids: Iterable[str] | None = None
+) -> int:
+    """Set ``customers.last_effective_visit`` of the customers ``customer_ids`` (None: every
+    customer, the rebuild) from their visits: the latest local date of an effective visit
+    (contract §5, ``effective_condition`` at the default dwell; any rep), None without any.
+    Recomputed, not maxed, so a visit that stops being effective (an earlier check-out that
+    arrives later shortens its dwell) moves the date back. Return how many customers were set.
+
+    On PostgreSQL the customers' rows are locked first (in id order), and the update, a later
+    statement, then reads the visits every concurrent ingest committed before it got the lock:
+    two ingests of one customer's visits never leave the older date behind.
+    """
+    if customer_ids is None:
+        wanted = sorted(conn.execute(sa.select(c.c.id)).scalars())
+    else:
+        wanted = sorted(set(customer_ids))
+    latest = (
+        sa.select(sa.func.max(v.c.local_date))
+        .where(v.c.customer_id == c.c.id, effective_condition(v, DEFAULT_MIN_DWELL_S))
+        .correlate(c)
+        .scalar_subquery()
+    )
+    done = 0
+    for chunk in chunks(wanted, 5000):
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.select(c.c.id).where(c.c.id.in_(chunk)).order_by(c.c.id).with_for_update()
+            ).all()
+        done += conn.execute(
+            c.update().where(c.c.id.in_(chunk)).values(last_effective_visit=latest)
+        ).rowcount
+    return done

@@ -160,9 +160,9 @@ def compute_rep_day_facts(
     Columns: rep/team/region ids and names, local_date, and the additive facts of the day:
     visits, effective (verified visits), dwell_s_sum and dwell_n (over checked-out visits),
     sop_required and sop_done (distinct required step codes of the visit's template, and those
-    with an ``ok`` step on the visit), planned and planned_done (plan_items, and those with a
-    visit by the rep to the customer on the planned date), order_amount (orders of the day's
-    visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
+    with an ``ok`` step on the visit), planned and planned_done (plan_items, and those with an
+    effective visit by the rep to the customer on the planned date), order_amount (orders of the
+    day's visits), expense_amount (claims by claim date), km and fixes (from the ``rep_days``
     rollup, days with fixes only).
 
     Each source is aggregated per (rep, date) on its own and the results are summed over a
@@ -245,13 +245,14 @@ def _computed_facts(
         .group_by(*by_visit_day)
     )
 
-    # Plans: a stop is done when the rep visited that customer on the planned date. A hash join
-    # on the distinct (rep, date, customer) of the period's visits, not a probe per stop.
+    # Plans (contract §6): a stop is done when the rep made an EFFECTIVE visit to that customer
+    # on the planned date (the rule of dashboard.plans.match_plan). A hash join on the distinct
+    # (rep, date, customer) of the period's effective visits, not a probe per stop.
     pi = schema.plan_items
     seen = (
         sa.select(v.c.rep_id, v.c.local_date, v.c.customer_id)
         .distinct()
-        .where(in_period)
+        .where(in_period, effective_condition(v, min_dwell_s))
         .subquery("seen")
     )
     plans_part = (

@@ -481,8 +481,9 @@ def fetch_day_visit_points(
 
 
 def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFrame:
-    """Return the rep's authenticity alerts of a local date, by time."""
-    a = schema.alerts
+    """Return the rep's authenticity alerts of a local date, by time (with the evidence and
+    customer their summaries are rendered from)."""
+    a, cu = schema.alerts, schema.customers
     stmt = (
         sa.select(
             a.c.id.label("alert_id"),
@@ -492,13 +493,16 @@ def fetch_day_alerts(conn: Connection, *, rep_id: str, day: date) -> pd.DataFram
             a.c.visit_id,
             a.c.summary,
             a.c.status,
+            a.c.customer_id,
+            cu.c.name.label("customer_name"),
+            a.c.evidence,
         )
+        .select_from(a.outerjoin(cu, cu.c.id == a.c.customer_id))
         .where(a.c.rep_id == rep_id, a.c.local_date == day)
         .order_by(a.c.ts, a.c.id)
     )
-    return _frame(
-        conn, stmt, ["alert_id", "rule", "severity", "ts", "visit_id", "summary", "status"]
-    )
+    names = ["alert_id", "rule", "severity", "ts", "visit_id", "summary", "status"]
+    return _frame(conn, stmt, [*names, "customer_id", "customer_name", "evidence"])
 
 
 def fetch_receipt_uses(conn: Connection, receipt_sha256: str, *, scope: Scope) -> pd.DataFrame:

@@ -579,3 +579,23 @@ def fetch_flags(
     if date_to is not None:
         stmt = stmt.where(f.c.date <= date_to)
     return list(conn.execute(stmt.order_by(f.c.date, f.c.id)).mappings())
+
+
+def fetch_summary_context(
+    conn: Connection, *, customer_ids: Iterable[str], rep_ids: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return ({customer id: name}, {rep id: timezone}) of the named records: what an exported
+    summary names besides its evidence."""
+    c, r = schema.customers, schema.reps
+    cids, rids = sorted(set(customer_ids) - {None}), sorted(set(rep_ids) - {None})
+    names = (
+        dict(conn.execute(sa.select(c.c.id, c.c.name).where(c.c.id.in_(cids))).all())
+        if cids
+        else {}
+    )
+    zones = (
+        dict(conn.execute(sa.select(r.c.id, r.c.timezone).where(r.c.id.in_(rids))).all())
+        if rids
+        else {}
+    )
+    return names, zones

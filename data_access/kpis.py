@@ -25,6 +25,7 @@ from data_access.scope import (
     bound_rep_conditions,
     bound_rep_filter,
     region_conditions,
+    rep_conditions,
     scoped_rep_ids,
 )
 
@@ -308,3 +309,108 @@ def fetch_filter_options(conn: Connection, *, scope: Scope) -> dict[str, list[di
             if x.kind == "rep"
         ],
     }
+
+
+# ------------------------------------------------------------------ per-rep counts (reports)
+
+
+def fetch_alert_counts_by_rep(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    severities: Sequence[str],
+    scope: Scope,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return rep_id and one ``alerts_<severity>`` column per severity: the open alerts with
+    local_date in [start, end] of each rep in scope with any (the overview's count, per rep)."""
+    a = schema.alerts
+    scoped = scoped_rep_ids(scope, region=region, team=team, rep=rep)
+    stmt = (
+        sa.select(
+            a.c.rep_id,
+            *(
+                sa.func.count(sa.case((a.c.severity == sev, 1))).label(f"alerts_{sev}")
+                for sev in severities
+            ),
+        )
+        .where(a.c.status == "open", a.c.local_date.between(start, end), a.c.rep_id.in_(scoped))
+        .group_by(a.c.rep_id)
+        .order_by(a.c.rep_id)
+    )
+    rows = conn.execute(stmt).all()
+    columns = ["rep_id", *(f"alerts_{sev}" for sev in severities)]
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    for sev in severities:
+        frame[f"alerts_{sev}"] = frame[f"alerts_{sev}"].astype("int64")
+    return frame
+
+
+def fetch_attendance_days(
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    scope: Scope,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> pd.DataFrame:
+    """Return the rep-days of [start, end] with a GPS fix of the reps in scope: rep_id,
+    team_id (the rep's current team), local_date, timezone (the rep's), first_fix_at and
+    last_fix_at (UTC), from the rollup."""
+    d = schema.rep_days
+    stmt = (
+        sa.select(
+            d.c.rep_id,
+            r.c.team_id,
+            d.c.local_date,
+            r.c.timezone,
+            d.c.first_fix_at,
+            d.c.last_fix_at,
+        )
+        .join(r, r.c.id == d.c.rep_id)
+        .join(t, t.c.id == r.c.team_id)
+        .where(
+            d.c.local_date.between(start, end),
+            d.c.fixes > 0,
+            d.c.first_fix_at.is_not(None),
+            *rep_conditions(scope, region=region, team=team, rep=rep),
+        )
+        .order_by(d.c.rep_id, d.c.local_date)
+    )
+    rows = conn.execute(stmt).all()
+    return pd.DataFrame(
+        [tuple(row) for row in rows],
+        columns=["rep_id", "team_id", "local_date", "timezone", "first_fix_at", "last_fix_at"],
+    )
+
+
+def fetch_latest_activity_date(
+    conn: Connection,
+    *,
+    before: date,
+    scope: Scope,
+    region: str | None = None,
+    team: str | None = None,
+    rep: str | None = None,
+) -> date | None:
+    """Return the latest local date up to ``before`` with a visit of a rep in scope (None: none)."""
+    d = schema.rep_days
+    stmt = (
+        sa.select(sa.func.max(d.c.local_date))
+        .join(r, r.c.id == d.c.rep_id)
+        .join(t, t.c.id == r.c.team_id)
+        .where(
+            d.c.local_date <= before,
+            d.c.visits > 0,
+            *rep_conditions(scope, region=region, team=team, rep=rep),
+        )
+    )
+    value = conn.execute(stmt).scalar()
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -130,7 +130,11 @@ customers = sa.Table(
     # Issue 17: optional opening hours (local HH:MM) for the route optimiser.
     sa.Column("open", sa.String(5)),
     sa.Column("close", sa.String(5)),
+    # The local date of the latest effective visit (contract §5, any rep), kept at ingest by
+    # data_access.customers.refresh_last_effective_visits so the customer list reads no visits.
+    sa.Column("last_effective_visit", sa.Date),
     sa.Index(None, "region_id", "grade"),
+    sa.Index(None, "last_effective_visit"),
     sa.Index(None, "owner_rep_id"),
 )
 

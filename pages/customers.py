@@ -132,6 +132,7 @@ def render_customer_map(me, query, bounds, zoom):
         today=company_today(),
         bounds=None if fit else customers.map_bounds(bounds),
         zoom=zoom,
+        tile_crs=current_settings().tile_crs,
         **view.page_filters(query),
     )
     viewport = view.map_viewport(result) if fit else None

@@ -43,6 +43,7 @@ OUTPUTS = {
     "rep": Output(ids.REP_PICKER, "value"),
     "message": Output(ids.MESSAGE, "children"),
     "marks": Output(ids.SCRUBBER, "marks"),
+    "plan_actual": Output(ids.PLAN_ACTUAL, "children"),
 }
 
 

@@ -21,6 +21,18 @@ if [ ! -f "$STAMP" ]; then
   touch "$STAMP"
 fi
 
+# The PDF reports embed a CJK font (components/report_files.py looks for these files).
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+  && [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ -z "${REPORT_CJK_FONT:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing Debian's fonts-wqy-microhei (CJK font of the PDF reports)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null
+  else
+    echo "warning: no CJK font for PDF reports; sudo apt-get install fonts-wqy-microhei" >&2
+  fi
+fi
+
 if [ "$DEV" = 1 ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     if [ "$(id -u)" = 0 ]; then

@@ -18,6 +18,7 @@ from components.i18n import t
 from components.integrity import integrity_badge
 from components.kpi import SEVERITY_COLOURS
 from components.quality import day_quality_block
+from dashboard.rules.summaries import summary_of
 
 STATUS_COLOURS = {
     "open": "danger",
@@ -84,7 +85,7 @@ def evidence_panel(
         head,
         who,
         html.P(t(f"rule.{rule}.desc", lang), className="alerts-rule-desc", id="alerts-rule-desc"),
-        html.P(alert.get("summary"), className="small fst-italic", id="alerts-summary"),
+        html.P(summary_of(alert, lang, tz=tz), className="small fst-italic", id="alerts-summary"),
         integrity_badge(
             context["integrity"]["score"],
             context["integrity"]["rules"],

@@ -95,6 +95,8 @@ def fmt_evidence(key: str, value: Any, lang: str, tz: str | None = None) -> str:
         return t(f"alerts.source.{value}", lang)
     if key == "event_kind":
         return t(f"alerts.device.{value}", lang)
+    if key == "provider":
+        return t(f"enum.provider.{value}", lang)
     if isinstance(value, int | float):
         number = float(value)
         if key in ("lat", "lon", "customer_lat", "customer_lon"):

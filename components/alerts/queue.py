@@ -13,6 +13,7 @@ from components.alerts.ids import QUEUE_GRID
 from components.grids import column, data_grid, records
 from components.i18n import t
 from components.kpi import SEVERITIES, SEVERITY_COLOURS
+from dashboard.rules.summaries import summary_of
 
 STATUSES = ("open", "acknowledged", "confirmed", "dismissed")
 
@@ -57,7 +58,15 @@ def queue_rows(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """Grid rows of the queue: the service's columns plus labels in the viewer's language."""
     if frame.empty:
         return []
-    out = frame.drop(columns=[c for c in ("ts", "updated_at") if c in frame.columns]).copy()
+    if "evidence" in frame.columns:
+        # Rendered from the rule's template in the viewer's language (issue 23); the
+        # evidence itself stays out of the grid's rows.
+        summaries = [summary_of(row, lang) for row in frame.to_dict("records")]
+    else:
+        summaries = list(frame["summary"])
+    drop = [c for c in ("ts", "updated_at", "evidence") if c in frame.columns]
+    out = frame.drop(columns=drop).copy()
+    out["summary"] = summaries
     out["severity_label"] = [t(f"severity.{s}", lang) for s in out["severity"]]
     out["severity_rank"] = [SEVERITIES.index(s) if s in SEVERITIES else 9 for s in out["severity"]]
     out["rule_label"] = [t(f"rule.{r}.name", lang) for r in out["rule"]]

@@ -19,6 +19,7 @@ from components.grids import column, data_grid
 from components.i18n import t
 from components.integrity import integrity_column, rule_names
 from components.locale import graph_config
+from dashboard.rules.summaries import summary_of
 
 # Orders over time: the orders of at most this many days up to today, on an axis of at least
 # MIN_AXIS_DAYS days (from the first order shown).
@@ -271,7 +272,9 @@ def _orders(orders, today: date, lang: str, theme: str) -> dbc.Card:
     return _card(t("cust.profile.orders", lang), body)
 
 
-def _alerts(alerts: Sequence[Mapping[str, Any]], lang: str) -> dbc.Card:
+def _alerts(
+    alerts: Sequence[Mapping[str, Any]], lang: str, customer_name: str | None = None
+) -> dbc.Card:
     if not alerts:
         body: Any = html.Div(t("cust.profile.alerts.none", lang), className="small text-muted")
     else:
@@ -286,7 +289,10 @@ def _alerts(alerts: Sequence[Mapping[str, Any]], lang: str) -> dbc.Card:
             html.Tr(
                 [
                     html.Td(_iso(a["local_date"])),
-                    html.Td(t(f"rule.{a['rule']}.name", lang), title=a.get("summary") or ""),
+                    html.Td(
+                        t(f"rule.{a['rule']}.name", lang),
+                        title=summary_of({**a, "customer_name": customer_name}, lang),
+                    ),
                     html.Td(t(f"severity.{a['severity']}", lang)),
                     html.Td(
                         dcc.Link(a["rep_id"], href=f"/replay/{a['rep_id']}/{_iso(a['local_date'])}")
@@ -335,7 +341,11 @@ def render_profile(
         dbc.Row(
             [
                 dbc.Col(_orders(profile["orders"], today, lang, theme), lg=7, className="mb-3"),
-                dbc.Col(_alerts(profile["alerts"], lang), lg=5, className="mb-3"),
+                dbc.Col(
+                    _alerts(profile["alerts"], lang, (profile.get("customer") or {}).get("name")),
+                    lg=5,
+                    className="mb-3",
+                ),
             ],
             className="g-3",
         ),

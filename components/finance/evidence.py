@@ -13,6 +13,7 @@ from components.finance.common import STATUS_COLOURS, money, none_note, small_ta
 from components.finance.mileage import mileage_table
 from components.i18n import t
 from components.kpi import SEVERITY_COLOURS
+from dashboard.rules.summaries import summary_of
 
 
 def _badge(status: str, lang: str, **kw: Any) -> dbc.Badge:
@@ -59,10 +60,22 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
             [
                 html.Li(
                     [
-                        dbc.Badge(f["rule"], color="danger", className="me-1"),
+                        dbc.Badge(
+                            t(f"rule.{f['rule']}.name", lang),
+                            title=f["rule"],
+                            color="danger",
+                            className="me-1",
+                        ),
                         money(f["amount_at_risk"], lang),
                         " · ",
-                        html.Span(f["summary"], className="small"),
+                        html.Span(
+                            summary_of(
+                                {**f, "date": claim["date"], "amount": claim["amount"]},
+                                lang,
+                                tz=claim.get("timezone"),
+                            ),
+                            className="small",
+                        ),
                         " ",
                         _badge(f["status"], lang, className="ms-1"),
                     ]
@@ -123,11 +136,15 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
                     html.Li(
                         [
                             dbc.Badge(
-                                a["rule"],
+                                t(f"rule.{a['rule']}.name", lang),
+                                title=a["rule"],
                                 color=SEVERITY_COLOURS.get(a["severity"], "secondary"),
                                 className="me-1",
                             ),
-                            html.Span(a["summary"], className="small"),
+                            html.Span(
+                                summary_of(a, lang, tz=claim.get("timezone")),
+                                className="small",
+                            ),
                         ]
                     )
                     for a in alerts.to_dict("records")
@@ -168,7 +185,7 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
                 t("fin.ev.cap", lang),
                 html.Div(
                     t("fin.ev.cap_text", lang).format(
-                        category=cap.category,
+                        category=t(f"fin.cat.{cap.category}", lang),
                         total=money(cap.total_cny, lang),
                         cap=money(cap.cap_cny, lang),
                         excess=money(cap.excess_cny, lang),
@@ -198,6 +215,10 @@ def evidence_panel(ev: Mapping[str, Any] | None, lang: str) -> html.Div:
     return html.Div(parts, className="fin-evidence")
 
 
+def _status_word(status: str | None, lang: str) -> str:
+    return t(f"fin.status.{status}", lang) if status else "—"
+
+
 def history_list(history: pd.DataFrame, lang: str) -> html.Div:
     """Every decision on a claim (and its flags), oldest first: when, who, from → to, the note."""
     if history.empty:
@@ -210,7 +231,8 @@ def history_list(history: pd.DataFrame, lang: str) -> html.Div:
                 [
                     html.Span(pd.Timestamp(h["at"]).strftime("%Y-%m-%d %H:%M"), className="me-1"),
                     html.Strong(h["actor"], className="me-1"),
-                    f"{h['from_status']} → {h['to_status']}{kind}",
+                    f"{_status_word(h['from_status'], lang)} → "
+                    f"{_status_word(h['to_status'], lang)}{kind}",
                     html.Span(f" · {h['note']}", className="fst-italic") if h["note"] else "",
                 ],
                 className="small",

@@ -46,7 +46,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fin.cat.transport": ("交通", "Transport"),
     "fin.cat.hotel": ("住宿", "Hotel"),
     "fin.cat.meal": ("餐费", "Meal"),
-    "fin.cat.entertainment": ("招待", "Entertainment"),
+    "fin.cat.entertainment": ("招待费", "Entertainment"),
     "fin.cat.other": ("其他", "Other"),
     "fin.km.claimed": ("申报里程", "Claimed km"),
     "fin.km.raw": ("原始轨迹里程", "Tracked km (raw fixes)"),

@@ -180,6 +180,13 @@ def replay_page(
                             ),
                             card(
                                 [
+                                    dbc.CardHeader(t("plans.panel", lang)),
+                                    dbc.CardBody(id=ids.PLAN_ACTUAL),
+                                ],
+                                className="mb-2",
+                            ),
+                            card(
+                                [
                                     dbc.CardHeader(t("replay.anomalies", lang)),
                                     dbc.CardBody(id=ids.ANOMALIES),
                                 ],

@@ -10,6 +10,7 @@ import numpy as np
 
 from components.i18n import t
 from components.integrity import integrity_text
+from components.plans import OPTIMAL_COLOUR
 from components.replay.common import (
     COARSE_COLOUR,
     DEFAULT_CENTER,
@@ -24,6 +25,7 @@ from components.replay.common import (
     clock,
     duration,
 )
+from components.replay.panels import photo_kind
 
 
 def _tip(text: str) -> dl.Tooltip:
@@ -152,7 +154,8 @@ def _photo_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
             fillOpacity=0.9,
             weight=1,
             children=_tip(
-                f"{t('replay.photo', lang)} {ph['kind'] or ''} {clock(ph['t'], p['clock'])}"
+                f"{t('replay.photo', lang)} {photo_kind(ph['kind'], lang)} "
+                f"{clock(ph['t'], p['clock'])}"
             ),
         )
         for ph in p["photos"]
@@ -250,6 +253,17 @@ def _plan_layers(p: Mapping[str, Any], lang: str) -> list[Any]:
     return out
 
 
+def _optimal_layers(p: Mapping[str, Any]) -> list[Any]:
+    """The shortest straight-line route over the day's visited customers from the first one
+    (contract §6 route efficiency), from the payload's plan vs actual."""
+    order = (p.get("plan_actual") or {}).get("optimal_ids") or []
+    where = {c["id"]: [c["lat"], c["lon"]] for c in p["customers"]}
+    route = [where[cid] for cid in order if cid in where]
+    if len(route) < 2:
+        return []
+    return [dl.Polyline(positions=route, color=OPTIMAL_COLOUR, weight=3, dashArray="2 6")]
+
+
 def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: str) -> list[Any]:
     """The children of the map's layers control: the base map and one overlay per kind."""
     base = dl.BaseLayer(
@@ -262,6 +276,7 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
     coarse_dots, coarse_circles = _coarse_layers(p, lang)
     groups = (
         ("plan", _plan_layers(p, lang)),
+        ("optimal", _optimal_layers(p)),
         ("customers", _customer_layers(p, lang)),
         ("track", _track_layers(p)),
         ("gaps", _gap_layers(p, lang)),
@@ -276,7 +291,10 @@ def map_layers(p: Mapping[str, Any], *, lang: str, tile_url: str, attribution: s
         dl.Overlay(
             dl.LayerGroup(children, id=f"replay-layer-{key}"),
             name=t(f"replay.layer.{key}", lang),
-            checked=key != "coarse_accuracy" or len(children) <= COARSE_CIRCLES_SHOWN_UP_TO,
+            # The shortest route is a comparison drawn on demand; the coarse fixes' circles
+            # only while few enough to read.
+            checked=key != "optimal"
+            and (key != "coarse_accuracy" or len(children) <= COARSE_CIRCLES_SHOWN_UP_TO),
         )
         for key, children in groups
     ]

@@ -44,6 +44,16 @@ def _doubt_text(s: Mapping[str, Any], lang: str) -> str:
     return f"{doubtful} · {t('integrity.lowest', lang).format(n=lowest)}"
 
 
+def photo_kind(kind: str | None, lang: str) -> str:
+    """A photo's kind in words ('' when the photo has none)."""
+    return t(f"enum.photo_kind.{kind}", lang) if kind else ""
+
+
+def alert_summary(a: Mapping[str, Any], lang: str) -> str:
+    """The alert's summary in the viewer's language (the stored one for older payloads)."""
+    return (a.get("summary_text") or {}).get(lang) or a["summary"]
+
+
 def summary_panel(p: Mapping[str, Any], *, lang: str) -> html.Div:
     """km, drive time, in-store time, visits planned / done / detected, first and last fix."""
     s = p["summary"]
@@ -103,7 +113,7 @@ def anomaly_list(p: Mapping[str, Any], *, lang: str) -> html.Div:
                     ),
                     html.Strong(clock(a["t"], p["clock"]), className="me-1"),
                     html.Code(a["rule"], className="me-1"),
-                    html.Span(a["summary"], className="small"),
+                    html.Span(alert_summary(a, lang), className="small"),
                 ],
                 className="mb-1",
             )

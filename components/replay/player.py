@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from components.i18n import t
+from components.plans import replay_panel
 from components.replay.common import DEFAULT_CENTER
 from components.replay.map_layers import map_layers, map_viewport
 from components.replay.panels import (
@@ -91,4 +92,5 @@ def render_replay(
         "rep": p["rep"]["id"] if ok else None,
         "message": message(p, lang=lang),
         "marks": slider_marks(p),
+        "plan_actual": replay_panel(p.get("plan_actual"), lang) if ok else None,
     }

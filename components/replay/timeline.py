@@ -17,6 +17,7 @@ from components.replay.common import (
     duration,
     wall_time,
 )
+from components.replay.panels import alert_summary, photo_kind
 
 LANES = ("alerts", "expenses", "photos", "gaps", "trips", "stops", "visits")
 
@@ -113,14 +114,21 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
         points = [
             (
                 "photos",
-                [(ph["t"], f"{t('replay.photo', lang)} {ph['kind'] or ''}") for ph in p["photos"]],
+                [
+                    (ph["t"], f"{t('replay.photo', lang)} {photo_kind(ph['kind'], lang)}")
+                    for ph in p["photos"]
+                ],
                 [PHOTO_COLOUR] * len(p["photos"]),
                 "circle",
             ),
             (
                 "expenses",
                 [
-                    (e["t"], f"{t('replay.claim', lang)} {e['category']} ¥{e['amount']:,.2f}")
+                    (
+                        e["t"],
+                        f"{t('replay.claim', lang)} {t('fin.cat.' + str(e['category']), lang)} "
+                        f"¥{e['amount']:,.2f}",
+                    )
                     for e in p["expenses"]
                 ],
                 ["#20c997"] * len(p["expenses"]),
@@ -128,7 +136,10 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
             ),
             (
                 "alerts",
-                [(a["t"], f"{a['rule']}: {a['summary']}") for a in p["alerts"]],
+                [
+                    (a["t"], f"{t('rule.' + a['rule'] + '.name', lang)}: {alert_summary(a, lang)}")
+                    for a in p["alerts"]
+                ],
                 [SEVERITY_HEX.get(a["severity"], "#6c757d") for a in p["alerts"]],
                 "diamond",
             ),

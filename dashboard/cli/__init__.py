@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--to", dest="date_to", metavar="DATE", help="last date (YYYY-MM-DD)")
     x.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
     x.add_argument("--rep", metavar="REP", help="plans: only this rep's")
+    x.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the alerts' and flags' summaries (default: en)",
+    )
     x.set_defaults(handler="judge:cmd_export")
 
     s = verbs.add_parser("settings", help="show or change the rules' thresholds")
@@ -153,7 +159,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_task_verbs(verbs)
     _add_regrade_verb(verbs)
     _add_plan_verbs(verbs)
+    _add_report_verb(verbs)
     return parser
+
+
+def _add_report_verb(verbs) -> None:
+    r = verbs.add_parser(
+        "report", help="the standard daily, weekly or monthly report as XLSX, PDF or CSV"
+    )
+    r.add_argument("kind", choices=("daily", "weekly", "monthly"))
+    r.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="a date of the period: the day, its ISO week or its month (default: yesterday)",
+    )
+    r.add_argument("--region", metavar="ID", help="only this region")
+    r.add_argument("--team", metavar="ID", help="only this team")
+    r.add_argument("--format", choices=("xlsx", "pdf", "csv"), default="xlsx")
+    r.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the file (with --all-teams: the folder); default: CSV to standard output, "
+        "XLSX/PDF to report-<kind>-<period>-<scope>.<format> here",
+    )
+    r.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers' language")
+    r.add_argument(
+        "--all-teams", action="store_true", help="one file per team in -o DIR, with a progress bar"
+    )
+    r.set_defaults(handler="reports:cmd_report")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -67,7 +67,14 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         start, end = _date_arg(args.date_from, "--from"), _date_arg(args.date_to, "--to")
         engine = get_engine(settings.database_url)
         today = customers.company_today(settings.timezone) if args.kind == "customers" else None
-        rows = exports.export_rows(engine, args.kind, date_from=start, date_to=end, today=today)
+        rows = exports.export_rows(
+            engine,
+            args.kind,
+            date_from=start,
+            date_to=end,
+            today=today,
+            lang=getattr(args, "lang", "en"),
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED

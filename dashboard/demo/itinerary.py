@@ -10,6 +10,9 @@ import numpy as np
 from dashboard.demo.day import RepDay
 from dashboard.demo.routes import Track, route
 
+# One rep-day in this many visits two planned stops in swapped order.
+SWAP_EVERY = 5
+
 
 @dataclass
 class Item:
@@ -83,6 +86,10 @@ def plan_day(rd: RepDay) -> tuple[list[Item], tuple[float, float], tuple[float, 
     for c in plan:
         items.append(Item("visit", *rd.near(rd.cust_xy(c), 5, 30), cust=c, planned=True))
         items[-1].skip = r.random() < 0.07
+    # Some days the rep takes two planned stops the other way round (plan vs actual shows them
+    # "done out of order"); chosen by rep and day, not drawn, so the random streams are as before.
+    if len(items) >= 4 and (rd.rep.idx + rd.di) % SWAP_EVERY == 0:
+        items[1], items[2] = items[2], items[1]
     if not rd.kind.startswith("TRIP") and r.random() < 0.35:
         _insert_unplanned(rd, items, own)
     rd.plans.append(

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard import geo
 from dashboard.contract import zone
 from dashboard.frequency import STATUSES, FrequencyConfig, due_dates
 from dashboard.rules.integrity import visit_integrity
@@ -141,7 +142,7 @@ def list_customers(
     ``WHITE_SPACE_DAYS`` days (today included).
     """
     _check_filters(status, limit, offset)
-    rows, total = _fetch(
+    rows, total, _white = _fetch(
         engine,
         scope,
         today=today,
@@ -163,20 +164,29 @@ def list_customers(
 
 
 def _fetch(
-    engine: Engine, scope: Scope, *, today: date, white_space: bool, **filters: Any
-) -> tuple[list[dict[str, Any]], int]:
-    """The decorated rows of ``store.fetch_customers`` and its total, under the stored
-    frequency rules (the one path of the list and the export)."""
+    engine: Engine,
+    scope: Scope,
+    *,
+    today: date,
+    white_space: bool,
+    count_white: bool = False,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], int, dict[str, int] | None]:
+    """The decorated rows of ``store.fetch_customer_page``, its total and (``count_white``) its
+    counts (white space of the filter, orphans of the scope), under the stored frequency rules
+    (the one path of the list and the export)."""
+    since = white_space_since(today)
     with engine.connect() as conn:
         config = frequency_config_of(conn)
-        rows, total = store.fetch_customers(
+        rows, total, counts = store.fetch_customer_page(
             conn,
             scope=scope,
             **_rhythm_args(config, today),
-            white_since=white_space_since(today) if white_space else None,
+            white_since=since if white_space else None,
+            count_white_since=since if count_white else None,
             **filters,
         )
-    return _decorate(rows, config), total
+    return _decorate(rows, config), total, counts
 
 
 def white_space_since(today: date) -> date:
@@ -209,21 +219,25 @@ def customer_list(
         "city": city,
         "text": text,
     }
-    page = list_customers(
-        engine, scope, today=today, white_space=white_space, limit=limit, **filters
+    _check_filters(status, limit, 0)
+    # The page, then its total, the white-space count of the filter and the orphans of the
+    # scope in one aggregate (with the white-space switch on, the filter's rows are all white
+    # space: the count then runs without that switch).
+    rows, total, counts = _fetch(
+        engine,
+        scope,
+        today=today,
+        white_space=white_space,
+        count_white=True,
+        limit=limit,
+        **filters,
     )
-    white = (
-        page
-        if white_space
-        else list_customers(engine, scope, today=today, white_space=True, limit=1, **filters)
-    )
-    with engine.connect() as conn:
-        orphans = store.fetch_orphan_counts(conn, scope=scope)
+    counts = counts or {"white": 0, "no_owner": 0, "inactive_owner": 0}
     return {
-        "rows": page.rows,
-        "total": page.total,
-        "white_space": white.total,
-        "orphans": orphans,
+        "rows": rows,
+        "total": total,
+        "white_space": counts["white"],
+        "orphans": {"no_owner": counts["no_owner"], "inactive_owner": counts["inactive_owner"]},
     }
 
 
@@ -242,7 +256,7 @@ def customer_export(
     """Every customer of the filter (no cap; the rows of ``list_customers``), for the page's
     CSV/XLSX export."""
     _check_filters(status, 1, 0)
-    rows, _ = _fetch(
+    rows, _total, _white = _fetch(
         engine,
         scope,
         today=today,
@@ -295,6 +309,7 @@ def customer_map(
     city: str | None = None,
     text: str | None = None,
     white_space: bool = False,
+    tile_crs: str = "wgs84",
 ) -> dict[str, Any]:
     """The customers of the filter in view (``bounds`` = south, west, north, east; None: all)
     for the coverage map, light enough at any zoom: ``{"total", "mode": "points", "points"}``
@@ -304,8 +319,12 @@ def customer_map(
     ``white_space`` (only customers without an effective visit in ``WHITE_SPACE_DAYS`` days)
     as in ``list_customers``; ``cell_deg``, ``white_space_since`` and ``extent`` (south,
     west, north, east of the customers in view, at least 0.02° a side; None without any) are
-    returned too."""
+    returned too. ``tile_crs`` (wgs84, gcj02, bd09): the datum of the base map's tiles; the
+    bounds are read in it and every position returned is given in it (the customers are stored
+    in WGS-84)."""
     _check_filters(status, 1, 0)
+    if tile_crs not in geo.SUPPORTED_CRS:
+        raise ValueError(f"tile_crs: {tile_crs!r} is not one of {', '.join(geo.SUPPORTED_CRS)}")
     if not 1 <= max_points <= 20_000:
         raise ValueError(f"max_points: {max_points} is outside 1..20000")
     cell_deg = cell_degrees(zoom)
@@ -318,7 +337,7 @@ def customer_map(
             **_rhythm_args(config, today),
             white_since=since,
             white_only=white_space,
-            bounds=bounds,
+            bounds=None if bounds is None else _bounds_to_wgs84(bounds, tile_crs),
             max_points=max_points,
             cell_deg=cell_deg,
             grade=grade,
@@ -335,7 +354,43 @@ def customer_map(
         south, west, north, east = result["extent"]
         pad = max(0.0, 0.01 - (north - south) / 2), max(0.0, 0.01 - (east - west) / 2)
         result["extent"] = (south - pad[0], west - pad[1], north + pad[0], east + pad[1])
+    if tile_crs != "wgs84":
+        _to_display_crs(result, tile_crs)
     return result
+
+
+def _bounds_to_wgs84(
+    bounds: tuple[float, float, float, float], crs: str
+) -> tuple[float, float, float, float]:
+    """A (south, west, north, east) box of the map in ``crs`` as the WGS-84 box of its
+    corners (the datum's offset is a near-translation over a viewport)."""
+    if crs == "wgs84":
+        return bounds
+    south, west, north, east = bounds
+    corners = [geo.to_wgs84(la, lo, crs) for la in (south, north) for lo in (west, east)]
+    lats, lons = [p[0] for p in corners], [p[1] for p in corners]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _box_from_wgs84(
+    box: tuple[float, float, float, float], crs: str
+) -> tuple[float, float, float, float]:
+    south, west, north, east = box
+    corners = [geo.from_wgs84(la, lo, crs) for la in (south, north) for lo in (west, east)]
+    lats, lons = [p[0] for p in corners], [p[1] for p in corners]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _to_display_crs(result: dict[str, Any], crs: str) -> None:
+    """Every position of a ``customer_map`` result from WGS-84 to ``crs``, in place."""
+    for point in result.get("points", ()):
+        point["lat"], point["lon"] = geo.from_wgs84(point["lat"], point["lon"], crs)
+    for cell in result.get("cells", ()):
+        cell["lat"], cell["lon"] = geo.from_wgs84(cell["lat"], cell["lon"], crs)
+        cell["bounds"] = _box_from_wgs84(cell["bounds"], crs)
+    if result["extent"] is not None:
+        result["extent"] = _box_from_wgs84(result["extent"], crs)
+    result["crs"] = crs
 
 
 def list_orphans(
@@ -345,6 +400,13 @@ def list_orphans(
     urgent first. A manager sees the orphans of their regions (an ownerless customer by the
     region it last had)."""
     return list_customers(engine, scope, today=today, orphans=True, limit=limit, offset=offset)
+
+
+def rebuild_last_visits(engine: Engine, customer_ids: Sequence[str] | None = None) -> int:
+    """Recompute the stored last effective visit of the customers (None: all) from their
+    visits, e.g. after loading visits outside ingest; return how many customers were set."""
+    with engine.begin() as conn:
+        return store.refresh_last_effective_visits(conn, customer_ids)
 
 
 def city_options(engine: Engine, scope: Scope) -> list[str]:
@@ -899,6 +961,7 @@ def export_rows(engine: Engine, *, today: date, scope: Scope | None = None) -> l
             **_rhythm_args(config, today),
             active=None,
             sort="id",
+            figures=False,  # the export's object holds no visit, alert or order figure
         )
     return [
         {

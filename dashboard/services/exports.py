@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from dashboard.route_plans import EXPORT_FIELDS as PLAN_FIELDS
+from dashboard.rules import summaries
 from dashboard.services import customers, quality
 from dashboard.tasks import EXPORT_FIELDS as TASK_FIELDS
 from data_access import judge as store
@@ -62,9 +63,13 @@ def export_rows(
     date_from: date | None = None,
     date_to: date | None = None,
     today: date | None = None,
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
     """Return alerts or expense flags of the period as contract §4 objects, device quality as
-    §2a's, or every customer as §5's on local date ``today`` (JSON-ready)."""
+    §2a's, or every customer as §5's on local date ``today`` (JSON-ready). The summaries of
+    alerts and flags are rendered from their rule's template in ``lang`` ("en" or "zh")."""
+    if lang not in summaries.LANGS:
+        raise ValueError(f"lang: {lang!r} is not one of {', '.join(summaries.LANGS)}")
     if kind not in EXPORT_FIELDS or kind in ("tasks", "plans"):
         known = [k for k in EXPORT_FIELDS if k not in ("tasks", "plans")]
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(known)}")
@@ -81,10 +86,20 @@ def export_rows(
     with engine.connect() as conn:
         if kind == "alerts":
             rows = store.fetch_alerts(conn, date_from=date_from, date_to=date_to)
+            names, zones = store.fetch_summary_context(
+                conn,
+                customer_ids=(row["customer_id"] for row in rows),
+                rep_ids=(row["rep_id"] for row in rows),
+            )
             return [
                 {
                     **{k: row[k] for k in ALERT_FIELDS},
                     "ts": row["ts"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "summary": summaries.summary_of(
+                        {**row, "customer_name": names.get(row["customer_id"])},
+                        lang,
+                        tz=zones.get(row["rep_id"]),
+                    ),
                 }
                 for row in rows
             ]
@@ -95,6 +110,7 @@ def export_rows(
                 "date": row["date"].isoformat(),
                 "amount": float(row["amount"]),
                 "amount_at_risk": float(row["amount_at_risk"]),
+                "summary": summaries.summary_of(row, lang),
             }
             for row in rows
         ]

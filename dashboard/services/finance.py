@@ -482,22 +482,39 @@ def statement(
     engine: Engine, user: User, filters: Filters, *, by: str = "rep", month: str | None = None
 ) -> dict[str, Any]:
     """The monthly statement per rep or per team: {"rows", "totals", "month", "start", "end"}."""
-    if by not in STATEMENT_KEYS:
-        raise core.FinanceError(f"by: {by!r} is not one of rep, team")
     narrowed = month_filters(filters, month)
-    with engine.connect() as conn:
-        claims = _fetch_ledger(conn, user, narrowed, None, None)
-        decided = claims.loc[claims["status"].isin(["rejected", "queried"]), "claim_id"]
-        notes = decisions.fetch_last_notes(conn, decided)
-    claims["decision_note"] = claims["claim_id"].map(notes)
-    rows = core.statement(claims, STATEMENT_KEYS[by])
     return {
-        "rows": rows,
-        "totals": totals(claims),
+        **period_statement(engine, user, narrowed, by=by),
         "month": narrowed.start.strftime("%Y-%m"),
         "start": narrowed.start,
         "end": narrowed.end,
     }
+
+
+def period_statement(
+    engine: Engine, user: User, filters: Filters, *, by: str = "rep"
+) -> dict[str, Any]:
+    """The statement per rep or per team over the filter's own period: {"rows", "totals"}
+    (what ``statement`` gives for a calendar month; the standard reports use any period)."""
+    if by not in STATEMENT_KEYS:
+        raise core.FinanceError(f"by: {by!r} is not one of rep, team")
+    claims = _period_claims(engine, user, filters)
+    return {"rows": core.statement(claims, STATEMENT_KEYS[by]), "totals": totals(claims)}
+
+
+def period_statements(engine: Engine, user: User, filters: Filters) -> dict[str, pd.DataFrame]:
+    """``period_statement``'s rows per rep and per team (keys "rep", "team") from one read."""
+    claims = _period_claims(engine, user, filters)
+    return {by: core.statement(claims, keys) for by, keys in STATEMENT_KEYS.items()}
+
+
+def _period_claims(engine: Engine, user: User, filters: Filters) -> pd.DataFrame:
+    with engine.connect() as conn:
+        claims = _fetch_ledger(conn, user, filters, None, None)
+        decided = claims.loc[claims["status"].isin(["rejected", "queried"]), "claim_id"]
+        notes = decisions.fetch_last_notes(conn, decided)
+    claims["decision_note"] = claims["claim_id"].map(notes)
+    return claims
 
 
 # ------------------------------------------------------------------ what-if

@@ -25,6 +25,7 @@ from dashboard import contract
 from dashboard.contract.wire import MAX_BODY_DEPTH, WireItem, items_from_values
 from dashboard.geo import haversine_m
 from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
+from data_access import customers as customer_store
 from data_access import grades as grade_store
 from data_access import records as store
 from data_access import schema
@@ -404,6 +405,10 @@ def _apply_visit_records(batch: _Batch) -> None:
             )
         if kind == "check_out" and rows:
             store.refresh_checkout_times(batch.conn, {rec["visit_id"] for rec in rows})
+            # A check-out makes a visit effective, or (an earlier one) no longer effective.
+            customer_store.refresh_last_effective_visits(
+                batch.conn, {visits[rec["visit_id"]]["customer_id"] for rec in rows}
+            )
 
 
 def _visit_record_error(

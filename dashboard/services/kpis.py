@@ -220,7 +220,8 @@ def compliance(
     against ``rules`` (default: the frequency settings in force, ``visits_per_28d_a/b/c``).
 
     Keys: ``grades`` (per grade: customers, compliant, rate), ``heatmap`` (owner team × grade
-    rate), ``overdue`` (customers below their rule, most urgent first), ``window_start``,
+    rate), ``overdue`` (customers below their rule, most urgent first), ``teams`` (per owner team:
+    customers, compliant, frequency_compliance over all grades), ``window_start``,
     ``window_end`` (of the longest rule window).
     """
     scope = scope_of(user)
@@ -251,6 +252,7 @@ def compliance(
         "grades": core.frequency_compliance(coverage, rules),
         "heatmap": core.compliance_heatmap(coverage, rules),
         "overdue": core.overdue_customers(_concat(below), rules, as_of=filters.end),
+        "teams": core.compliance_by_team(coverage, rules),
         "window_start": window_start,
         "window_end": window_end,
     }
@@ -264,3 +266,50 @@ def filter_options(engine: Engine, user: User) -> dict[str, list[dict[str, Any]]
     """Return the regions, teams and reps the user may pick in the global filter."""
     with engine.connect() as conn:
         return store.fetch_filter_options(conn, scope=scope_of(user))
+
+
+def attendance(engine: Engine, user: User, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Return the attendance of the period (``core.attendance``: attendance_days, first_fix_min,
+    last_fix_min, hours_tracked) per rep (``reps``, keyed rep_id) and per team (``teams``,
+    keyed team_id) of the reps in scope with GPS fixes."""
+    with engine.connect() as conn:
+        days = store.fetch_attendance_days(
+            conn,
+            start=filters.start,
+            end=filters.end,
+            scope=scope_of(user),
+            **_filter_kwargs(filters),
+        )
+    reps, teams = core.attendance_by(days, [["rep_id"], ["team_id"]])
+    return {"reps": reps, "teams": teams}
+
+
+def alert_counts(engine: Engine, user: User, filters: Filters) -> pd.DataFrame:
+    """Return per rep in scope with any open alert of the period: rep_id and one
+    ``alerts_<severity>`` column per severity (the overview's alert count, per rep)."""
+    with engine.connect() as conn:
+        return store.fetch_alert_counts_by_rep(
+            conn,
+            start=filters.start,
+            end=filters.end,
+            severities=SEVERITIES,
+            scope=scope_of(user),
+            **_filter_kwargs(filters),
+        )
+
+
+def latest_activity(engine: Engine, user: User, filters: Filters, *, before: date) -> date | None:
+    """Return the latest local date up to ``before`` with a visit in the user's scope and the
+    filter's region/team/rep (None when there is none)."""
+    with engine.connect() as conn:
+        return store.fetch_latest_activity_date(
+            conn, before=before, scope=scope_of(user), **_filter_kwargs(filters)
+        )
+
+
+def period_summary(engine: Engine, user: User, filters: Filters) -> dict[str, float | None]:
+    """Return ``core.summarize`` of the filtered period: the ``current`` KPIs ``overview`` gives
+    for the same filter, without its extras (for a report's previous calendar month)."""
+    with engine.connect() as conn:
+        sums = _sums(conn, user, filters, {"day": (filters.start, filters.end)})
+    return core.summarize(sums["day"])

@@ -18,7 +18,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard import contract, geo, tracks
+from dashboard.rules import summaries
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services import plan_actual
 from dashboard.services import quality as quality_service
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
@@ -254,7 +256,25 @@ def replay_day(
     payload["reps"] = reps
     if tile_crs != "wgs84":
         to_display_crs(payload, tile_crs)
+    with engine.connect() as conn:
+        # Plan vs actual of the day (contract §6) with the km of the trips just measured.
+        detail = plan_actual.rep_day_of(
+            conn, scope, rep_id=rep_id, day=the_day,
+            driven_km=payload["summary"]["km"], tile_crs=tile_crs,
+        )  # fmt: skip
+    payload["plan_actual"] = detail
+    if detail is not None:
+        # One definition of a planned stop done: the rep's effective visit (the KPI's).
+        payload["summary"]["planned_done"] = detail["summary"]["done"]
     return payload
+
+
+def _summary_texts(
+    row: dict[str, Any], customer_name: str | None, timezone: str | None
+) -> dict[str, str]:
+    """An alert's summary in every language, rendered from its rule and evidence."""
+    full = {**row, "customer_name": customer_name}
+    return {lang: summaries.summary_of(full, lang, tz=timezone) for lang in summaries.LANGS}
 
 
 def build_payload(
@@ -466,6 +486,11 @@ def build_payload(
             "severity": row.severity,
             "t": _rel(_epoch_or_none(row.ts), t0),
             "summary": row.summary,
+            # Rendered from the rule's template in each language (issue 23): the page shows
+            # the viewer's; the stored ``summary`` stays for exports.
+            "summary_text": _summary_texts(
+                row._asdict(), names.get(row.customer_id), rep["timezone"]
+            ),
             "visit_id": row.visit_id,
             "status": row.status,
         }

@@ -93,7 +93,7 @@ def _export(kind: str):
     """GET /api/v1/alerts, /expense-flags (contract §4), /device-quality (§2a) and /customers
     (§5, as they stand today: no period): one object a line."""
     by_period = kind != "customers"
-    known = {"from", "to", "format"} if by_period else {"format"}
+    known = {"from", "to", "format", "lang"} if by_period else {"format"}
     unknown = sorted(set(request.args) - known)
     if unknown:
         return _error(400, f"{unknown[0]}: unknown parameter (use {', '.join(sorted(known))})")
@@ -110,6 +110,9 @@ def _export(kind: str):
     fmt = request.args.get("format", "jsonl")
     if fmt not in ("jsonl", "csv"):
         return _error(400, f"format: {fmt!r} is not 'jsonl' or 'csv'")
+    lang = request.args.get("lang", "en")
+    if lang not in ("en", "zh"):
+        return _error(400, f"lang: {lang!r} is not 'en' or 'zh'")
     try:
         rows = exports.export_rows(
             current_engine(),
@@ -117,6 +120,7 @@ def _export(kind: str):
             date_from=bounds["from"],
             date_to=bounds["to"],
             today=None if by_period else customers.company_today(current_settings().timezone),
+            lang=lang,
         )
     except ValueError as exc:
         return _error(400, str(exc))

@@ -390,6 +390,8 @@ PAGE_READY = {
     "/finance": "grid:finance-claims",
     "/devices": "grid:devices-grid",
     "/customers": "grid:customers-list",
+    "/plans": "grid:plans-rep-days",
+    "/reports": "#reports-kpi-visits",
     # The wall (kiosk, no navigation): the demo's day is over, so every rep counts as offline.
     "/wall": "#wall-count-offline",
 }

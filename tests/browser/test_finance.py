@@ -59,7 +59,9 @@ def test_reject_a_flagged_claim_with_a_reason_updates_status_and_history(dash_du
     click_grid_row(dash_duo, "finance-claims", ids.index("e-km"))
     wait_for(dash_duo, "#finance-mileage-ledger")
     wait_for_text(dash_duo, "#finance-claim-status", t("fin.status.pending", "zh"))
-    wait_for_text_containing(dash_duo, "#finance-ev-flags", "MILEAGE_INFLATED")
+    # The rule by its name and the summary in the viewer's language (issue 23).
+    wait_for_text_containing(dash_duo, "#finance-ev-flags", t("rule.MILEAGE_INFLATED.name", "zh"))
+    wait_for_text_containing(dash_duo, "#finance-ev-flags", "报销里程 30.0 公里")
     link = dash_duo.find_element("#finance-replay-link")
     assert link.get_attribute("pathname") == "/replay/rep-1/2026-11-26"
 
@@ -71,7 +73,11 @@ def test_reject_a_flagged_claim_with_a_reason_updates_status_and_history(dash_du
     click(dash_duo, "#finance-reject")
     wait_for_text(dash_duo, "#finance-claim-status", t("fin.status.rejected", "zh"))
     wait_for_text_containing(
-        dash_duo, "#finance-history li", "pending → rejected", "no such trip", "finance"
+        dash_duo,
+        "#finance-history li",
+        f"{t('fin.status.pending', 'zh')} → {t('fin.status.rejected', 'zh')}",
+        "no such trip",
+        "finance",
     )
     assert dash_duo.get_logs() == []
 

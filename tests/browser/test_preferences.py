@@ -35,9 +35,11 @@ def test_language_switch_turns_the_cockpit_english_on_every_page_and_back(dash_d
         "Overview",
         "Team KPIs",
         "Customers",
+        "Plans",
         "Anti-cheat centre",
         "Devices",
         "Expense audit",
+        "Reports",
     ]
     # The same data, in English (the switch keeps the page and its query).
     wait_for_text(dash_duo, "#overview-kpi-visits", visits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -128,3 +128,50 @@ def test_migration_0010_sets_first_seen_of_stored_customers_from_their_last_upda
     with fresh_engine.connect() as conn:
         row = conn.execute(sa.select(c.c.first_seen, c.c.active, c.c.grade_locked)).one()
     assert tuple(row) == (stamp.date(), True, False)
+
+
+def test_migration_0012_sets_the_last_effective_visit_of_stored_customers(fresh_engine):
+    cfg = migrate.alembic_config()
+    with fresh_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+    at = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    customer = {"name": "Shop", "lat": 31.2, "lon": 121.4, "city": "Shanghai", "grade": "A"}
+    visit = {
+        "rep_id": "rep-1",
+        "device_id": "dev-1",
+        "lat": 31.2,
+        "lon": 121.4,
+        "accuracy_m": 10.0,
+        "mock": False,
+        "received_at": at,
+        "checkin_distance_m": 5.0,
+        "geofence_limit_m": 160.0,
+    }
+    c, v = schema.customers, schema.visits
+    with fresh_engine.begin() as conn:
+        conn.execute(
+            c.insert(),
+            [
+                {"id": cid, **customer, "geofence_m": 150.0, "updated_at": at}
+                for cid in ("c-1", "c-2")
+            ],
+        )
+        # c-1: effective on the 18th, too short on the 20th; c-2: never checked out.
+        conn.execute(
+            v.insert(),
+            [
+                {**visit, "id": vid, "customer_id": cid, "ts": at, "local_date": day,
+                 "checked_out_at": out, "dwell_s": dwell}
+                for vid, cid, day, out, dwell in (
+                    ("v-1", "c-1", date(2026, 11, 18), at, 1200.0),
+                    ("v-2", "c-1", date(2026, 11, 20), at, 120.0),
+                    ("v-3", "c-2", date(2026, 11, 20), None, None),
+                )
+            ],
+        )  # fmt: skip
+    migrate.forget(fresh_engine)
+    migrate.upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        got = dict(conn.execute(sa.select(c.c.id, c.c.last_effective_visit)).all())
+    assert got == {"c-1": date(2026, 11, 18), "c-2": None}

@@ -113,9 +113,10 @@ def company_records() -> list[dict[str, Any]]:
     Current period 2026-11-23..26 (facts per rep-day, "req/done" = required SOP steps):
     - rep-a1 11-23: va1 ca-A1 25 min in fence, 2/2 steps (+ optional), order 1000 → verified;
                      va2 ca-B1 3 min (short), 1/2 (shelf_check not ok); 2 fixes; meal 45;
-                     plan [ca-A1, ca-B1, ca-C1] → 2 of 3 done.
+                     plan [ca-A1, ca-B1, ca-C1] → 1 of 3 done (va2 is no
+                     effective visit, contract §6).
               11-24: va3 ca-A1 20 min OUTSIDE the fence, 0/2, order 500; va4 ca-C1 no check-out,
-                     no template; 2 fixes; transport 30.5; plan [ca-A1] → 1 of 1.
+                     no template; 2 fixes; transport 30.5; plan [ca-A1] → 0 of 1 (va3 outside).
               11-25: va5 ca-A1 10 min → verified, 1/2 (the same step sent twice); no fixes.
               11-26: plan [ca-B1] not visited; nothing else (not a working day).
     - rep-a2 11-23: va6 ca-A2 30 min → verified, 2/2, order 200, 2 fixes; 11-26: 1 fix only.
@@ -303,8 +304,8 @@ def test_overview_of_exec_matches_the_hand_computed_kpis(company):
     assert cur["visits_per_rep_day"] == pytest.approx(9 / 8)
     assert cur["effective_per_rep_day"] == pytest.approx(6 / 8)
     assert cur["effective_rate"] == pytest.approx(6 / 9)
-    assert (cur["planned"], cur["planned_done"]) == (8, 6)
-    assert cur["plan_adherence"] == pytest.approx(0.75)
+    assert (cur["planned"], cur["planned_done"]) == (8, 4)
+    assert cur["plan_adherence"] == pytest.approx(0.5)
     assert cur["sop_completion"] == pytest.approx(8 / 14)
     # a1 1500 + 180 + 1200 + 600, a2 1800, a3 2400, b1 1800 + 300 over 8 checked-out visits
     assert cur["avg_dwell_min"] == pytest.approx(9780 / 8 / 60)
@@ -344,7 +345,7 @@ def test_overview_of_manager_a_counts_region_a_only(company):
     out = svc.overview(company, MANAGER_A, PERIOD, today=TODAY)
     cur = out["current"]
     assert (cur["visits"], cur["effective"], cur["rep_days"]) == (7, 4, 7)
-    assert (cur["planned"], cur["planned_done"]) == (6, 4)
+    assert (cur["planned"], cur["planned_done"]) == (6, 2)
     assert cur["sop_completion"] == pytest.approx(6 / 10)
     assert cur["avg_dwell_min"] == pytest.approx(7680 / 6 / 60)
     assert cur["km"] == pytest.approx(3 * LEG_KM)
@@ -394,7 +395,7 @@ def test_team_comparison_has_every_kpi_per_team(company):
     assert list(teams.index) == ["team-a1", "team-a2", "team-b1"]  # by name: A one, A two, B one
     a1 = teams.loc["team-a1"]
     assert (a1["visits"], a1["effective"], a1["rep_days"]) == (6, 3, 6)
-    assert a1["plan_adherence"] == pytest.approx(3 / 5)
+    assert a1["plan_adherence"] == pytest.approx(1 / 5)
     assert a1["sop_completion"] == pytest.approx(6 / 10)
     assert a1["orders"] == pytest.approx(1700.0)
     assert teams.loc["team-a2", "plan_adherence"] == pytest.approx(1.0)
@@ -418,7 +419,7 @@ def test_rep_with_no_plan_has_undefined_plan_adherence(company):
     assert list(reps.index) == ["rep-a1", "rep-a2", "rep-x", "rep-a3", "rep-b1"]
     assert reps.loc["rep-x", "visits"] == 0
     assert math.isnan(reps.loc["rep-a2", "plan_adherence"])
-    assert reps.loc["rep-a1", "plan_adherence"] == pytest.approx(3 / 5)
+    assert reps.loc["rep-a1", "plan_adherence"] == pytest.approx(1 / 5)
     assert reps.loc["rep-a1", "visits_per_rep_day"] == pytest.approx(5 / 3)
     assert reps.loc["rep-a2", "visits_per_rep_day"] == pytest.approx(1 / 2)
     assert reps.loc["rep-a1", "avg_dwell_min"] == pytest.approx(3480 / 4 / 60)
@@ -429,7 +430,7 @@ def test_team_reps_and_rep_days_drill_down(company):
     assert list(reps["rep_id"]) == ["rep-a1", "rep-a2", "rep-x"]
     days = svc.rep_days(company, EXEC, PERIOD, "rep-a1").set_index("local_date")
     assert list(days.index) == [D("2026-11-23"), D("2026-11-24"), D("2026-11-25"), D("2026-11-26")]
-    assert days.loc[D("2026-11-23"), "plan_adherence"] == pytest.approx(2 / 3)
+    assert days.loc[D("2026-11-23"), "plan_adherence"] == pytest.approx(1 / 3)
     assert days.loc[D("2026-11-24"), "effective_rate"] == 0.0
     assert days.loc[D("2026-11-24"), "expense"] == pytest.approx(30.5)
     assert days.loc[D("2026-11-26"), "rep_days"] == 0  # a plan only: not a working day

@@ -413,3 +413,38 @@ def test_a_visit_with_a_high_and_a_medium_alert_scores_50_with_both_rules_listed
     # A manager of another region gets nothing of the day, scores included.
     assert _payload(day_db, user=MANAGER_S)["status"] == "not_found"
     assert _payload(day_db, user=MANAGER_E)["visits"][0]["integrity"] == 50
+
+
+# ------------------------------------------------------------------ plan vs actual (§6)
+
+
+def test_plan_vs_actual_of_the_day_rides_along_with_the_replay(day_db):
+    p = _payload(day_db)
+    pa = p["plan_actual"]
+    assert [(s["customer_id"], s["status"]) for s in pa["stops"]] == [
+        ("cust-1", "done_in_order"),
+        ("cust-2", "missed"),
+    ]
+    s = pa["summary"]
+    assert (s["planned"], s["done"], s["unplanned"]) == (2, 1, 0)
+    assert p["summary"]["planned_done"] == s["done"]
+    # One customer visited: no route to compare, said so.
+    assert s["efficiency"] is None and s["efficiency_reason"] == "few_stops"
+    assert s["driven_km"] == pytest.approx(p["summary"]["km"], abs=1e-3)
+
+
+def test_the_shortest_route_is_a_switchable_layer_over_the_visited_customers(day_db):
+    la, lo = CUST_LAT + 0.02, CUST_LON
+    more = [
+        b.check_in("v-2", ts=_at("11:05:00"), customer_id="cust-2", lat=la, lon=lo),
+        b.check_out("co-2", visit_id="v-2", ts=_at("11:25:00"), lat=la, lon=lo),
+    ]
+    assert not ingest_values(day_db, more, source="test", now=NOW).rejected
+    p = _payload(day_db)
+    assert p["plan_actual"]["optimal_ids"] == ["cust-1", "cust-2"]
+    assert [s["status"] for s in p["plan_actual"]["stops"]] == ["done_in_order"] * 2
+    from components.replay import map_layers
+
+    layers = map_layers(p, lang="en", tile_url="x", attribution="")
+    optimal = next(o for o in layers[1:] if o.children.id == "replay-layer-optimal")
+    assert optimal.checked is False and len(optimal.children.children) == 1

@@ -139,7 +139,8 @@ def test_rep_states_and_counters_of_the_national_view(engine):
     # today: two check-ins, one verified? v-a3 is 30 min in the fence → effective; plan 2 stops
     assert snap["today"]["visits"] == 2
     assert snap["today"]["effective"] == 1 and snap["today"]["effective_rate"] == 0.5
-    assert snap["today"]["planned"] == 2 and snap["today"]["planned_done"] == 1
+    # rep-a1's plan: v-a1 has no check-out yet (not effective), v-a3 is rep-a3's (§6): 0 done
+    assert snap["today"]["planned"] == 2 and snap["today"]["planned_done"] == 0
     # A grade: 3 customers, ca-A3 has a verified visit in the 28 days
     assert (snap["coverage"]["customers"], snap["coverage"]["covered"]) == (3, 1)
     assert snap["coverage"]["window_start"] == "2026-10-30"

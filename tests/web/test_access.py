@@ -47,6 +47,7 @@ PAGE_ROLES = {
     "/data": ("exec", "admin"),
     "/devices": ("exec", "manager", "admin"),
     "/customers": ROLES,
+    "/reports": ROLES,
 }
 
 UPDATE = "/_dash-update-component"

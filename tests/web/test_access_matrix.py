@@ -30,6 +30,8 @@ try:
     import test_access_finance as finance
     import test_access_grades as grades
     import test_access_handover as handover
+    import test_access_plans as plans
+    import test_access_reports as reports
     import test_access_rhythm as rhythm
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
@@ -38,6 +40,8 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_finance as finance
     from tests.web import test_access_grades as grades
     from tests.web import test_access_handover as handover
+    from tests.web import test_access_plans as plans
+    from tests.web import test_access_reports as reports
     from tests.web import test_access_rhythm as rhythm
 
 CALLS, PERIOD, ROLES = access.CALLS, access.PERIOD, access.ROLES
@@ -54,6 +58,8 @@ KNOWN = {
     **grades.GRADE_CALLS,
     **rhythm.RHYTHM_CALLS,
     **handover.HANDOVER_CALLS,
+    **plans.PLANS_CALLS,
+    **reports.REPORT_CALLS,
 }
 
 UPDATE = "/_dash-update-component"
