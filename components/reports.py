@@ -17,7 +17,7 @@ from components.formatting import fmt_change, is_missing
 from components.grids import column, data_grid
 from components.i18n import t
 from components.jobs import background_job, job_indicator
-from components.locale import graph_config
+from components.locale import date_picker_formats, graph_config
 from components.report_files import HEADLINE, cell_text, exception_lines, headline_label
 from components.shell import page_header
 from dashboard import reports as core
@@ -66,7 +66,8 @@ def reports_page(query: Mapping[str, Any], *, lang: str, default_day: str) -> ht
                     id=DATE,
                     # The global filter's period end, when the page is opened with it.
                     date=str(query.get("date") or query.get("to") or default_day)[:10],
-                    display_format="YYYY-MM-DD",
+                    **date_picker_formats(lang),
+                    placeholder=t("rpt.date", lang),
                     first_day_of_week=1,
                 ),
                 xs=12,

@@ -39,6 +39,7 @@ ZH_ALLOWED = {
     "CSV",  # file formats (export buttons, the chart's download button)
     "XLSX",
     "PNG",
+    "PDF",
     "Excel",  # brand names
     "OpenStreetMap",
     "Leaflet",
