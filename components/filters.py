@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.i18n import t
+from components.locale import date_picker_formats
 
 FILTER_PERIOD = "filter-period"
 FILTER_DATES = "filter-dates"
@@ -93,7 +94,7 @@ def filter_bar(
                     id=FILTER_DATES,
                     start_date=start,
                     end_date=end,
-                    display_format="YYYY-MM-DD",
+                    **date_picker_formats(lang),
                     start_date_placeholder_text=t("filter.from", lang),
                     end_date_placeholder_text=t("filter.to", lang),
                     first_day_of_week=1,

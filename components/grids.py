@@ -12,6 +12,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components.i18n import t
+from components.locale import grid_locale_text
 
 GRID = "data-grid"
 GRID_CSV = "grid-export-csv"
@@ -67,6 +68,9 @@ def data_grid(
         "rowSelection": {"mode": "singleRow", "enableClickSelection": True, "checkboxes": False},
         "animateRows": False,
     }
+    locale_text = grid_locale_text(lang)
+    if locale_text is not None:
+        options["localeText"] = locale_text
     extra: dict[str, Any] = {}
     if multi_select_by is not None:
         options["rowSelection"] = {

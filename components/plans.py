@@ -17,6 +17,7 @@ from components.figures import themed
 from components.filters import filter_bar
 from components.grids import GRID, column, data_grid
 from components.i18n import t
+from components.locale import graph_config
 from components.shell import page_header
 
 # Ids, declared once.
@@ -61,7 +62,7 @@ def plans_page(
                             dcc.Graph(
                                 id=graph_id,
                                 figure=empty_heatmap(lang, theme),
-                                config={"displayModeBar": False},
+                                config=graph_config(lang, displayModeBar=False),
                             )
                         ),
                         className="p-1",

@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.i18n import t
+from components.locale import graph_config
 
 # The reasons a gap can have (contract §2 SIGNAL_GAP) in a stable order.
 _GAP_ORDER = ("power_off", "location_permission_revoked", "network_lost", "app_killed", "unknown")
@@ -230,7 +231,7 @@ def devices_panel_body(panel: Mapping[str, Any], *, lang: str, theme: str) -> li
                     lang=lang,
                     theme=theme,
                 ),
-                config={"displaylogo": False, "responsive": True},
+                config=graph_config(lang, responsive=True),
             )
         )
     else:

@@ -17,6 +17,7 @@ from components.formatting import fmt_change, is_missing
 from components.grids import column, data_grid
 from components.i18n import t
 from components.jobs import background_job, job_indicator
+from components.locale import date_picker_formats, graph_config
 from components.report_files import HEADLINE, cell_text, exception_lines, headline_label
 from components.shell import page_header
 from dashboard import reports as core
@@ -65,7 +66,8 @@ def reports_page(query: Mapping[str, Any], *, lang: str, default_day: str) -> ht
                     id=DATE,
                     # The global filter's period end, when the page is opened with it.
                     date=str(query.get("date") or query.get("to") or default_day)[:10],
-                    display_format="YYYY-MM-DD",
+                    **date_picker_formats(lang),
+                    placeholder=t("rpt.date", lang),
                     first_day_of_week=1,
                 ),
                 xs=12,
@@ -113,7 +115,7 @@ def reports_page(query: Mapping[str, Any], *, lang: str, default_day: str) -> ht
         ],
         className="d-flex flex-wrap align-items-center gap-2 mb-3",
     )
-    graph = {"config": {"displaylogo": False}, "figure": {}}
+    graph = {"config": graph_config(lang), "figure": {}}
     return html.Div(
         [
             page_header(t("rpt.title", lang), t("rpt.subtitle", lang)),

@@ -13,6 +13,7 @@ from components.filters import filter_bar
 from components.grids import GRID, data_grid
 from components.i18n import t
 from components.kpi import empty_figure
+from components.locale import graph_config
 from components.shell import page_header
 
 QUERY = "teams-query"
@@ -41,7 +42,7 @@ METRICS = (
 
 
 def _graph(graph_id: str, lang: str, theme: str) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, figure=empty_figure(lang, theme), config={"displaylogo": False})
+    return dcc.Graph(id=graph_id, figure=empty_figure(lang, theme), config=graph_config(lang))
 
 
 def _card(title, body) -> dbc.Card:

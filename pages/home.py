@@ -15,6 +15,7 @@ from components.kpi import (
     severity_badges,
     trend_figure,
 )
+from components.locale import graph_config
 from components.rhythm import DIGEST, digest_block
 from components.shell import forbidden, page_header
 from dashboard.services import kpis, rhythm
@@ -78,7 +79,7 @@ def layout(me, /, **query):
                             dcc.Graph(
                                 id=OVERVIEW_TREND,
                                 figure=empty_figure(lang, theme),
-                                config={"displaylogo": False},
+                                config=graph_config(lang),
                             ),
                         ),
                         xl=8,

@@ -172,7 +172,10 @@ def evidence_table(evidence: Mapping[str, Any], *, lang: str, tz: str | None) ->
         if key not in used and key not in REFERENCE_KEYS and not isinstance(value, dict)
     ]
     refs = [
-        html.Span([html.Code(key), " ", fmt_evidence(key, evidence[key], lang)], className="me-3")
+        html.Span(
+            [t(f"alerts.ref.{key}", lang), " ", fmt_evidence(key, evidence[key], lang)],
+            className="me-3",
+        )
         for key in REFERENCE_KEYS
         if evidence.get(key)
     ]

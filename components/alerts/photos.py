@@ -23,18 +23,23 @@ def hamming(a: str | None, b: str | None) -> int | None:
         return None
 
 
+def _kind(kind: str | None, lang: str) -> str:
+    """A photo kind (contract §1) in the viewer's language."""
+    return t(f"enum.photo_kind.{kind}", lang) if kind else ""
+
+
 def _photo_card(photo: Mapping[str, Any] | None, title: str, tz: str | None, lang: str):
     if not photo:
         body = [html.Div(t("alerts.photos.missing", lang), className="text-body-secondary")]
     else:
         sha = str(photo.get("sha256") or "")
         body = [
-            html.Div([html.Code(photo["id"]), " · ", photo.get("kind") or ""]),
+            html.Div([html.Code(photo["id"]), " · ", _kind(photo.get("kind"), lang)]),
             html.Div(
                 f"{t('alerts.photos.visit', lang)} {photo.get('visit_id')} · "
                 f"{t('alerts.photos.taken', lang)} {local_time(photo.get('taken_at'), tz)}"
             ),
-            html.Div(["pHash ", html.Code(photo.get("phash"))]),
+            html.Div([t("alerts.photos.phash", lang), " ", html.Code(photo.get("phash"))]),
             html.Div(["SHA-256 ", html.Code(f"{sha[:16]}…", title=sha)]),
         ]
     return dbc.Card(

@@ -14,6 +14,7 @@ from dash import dcc, html
 from components.figures import themed
 from components.i18n import t
 from components.kpi import SEVERITY_HEX, empty_figure
+from components.locale import graph_config
 
 
 def rep_history_figure(
@@ -80,7 +81,7 @@ def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: st
                                 figure=rep_history_figure(
                                     view["by_severity"], by="severity", lang=lang, theme=theme
                                 ),
-                                config={"displayModeBar": False},
+                                config=graph_config(lang, displayModeBar=False),
                             ),
                         ],
                         xl=6,
@@ -93,7 +94,7 @@ def rep_view(view: Mapping[str, Any] | None, *, weeks: int, lang: str, theme: st
                                 figure=rep_history_figure(
                                     view["by_rule"], by="rule", lang=lang, theme=theme
                                 ),
-                                config={"displayModeBar": False},
+                                config=graph_config(lang, displayModeBar=False),
                             ),
                         ],
                         xl=6,

@@ -63,8 +63,12 @@ def orphan_panel(lang: str, theme: str, *, may_hand_over: bool) -> dbc.Card:
         file_name="orphans",
         multi_select_by="id",
     )
-    # The grid's own "No Rows To Show" is English only: say it in the viewer's language.
-    grid.children[1].dashGridOptions["localeText"] = {"noRowsToShow": t("cust.orphans.none", lang)}
+    # Say why the grid is empty in the page's own words, keeping the grid's locale table.
+    options = grid.children[1].dashGridOptions
+    options["localeText"] = {
+        **options.get("localeText", {}),
+        "noRowsToShow": t("cust.orphans.none", lang),
+    }
     # The picker and the button exist for every role (the callbacks name them), shown only to
     # those who may hand over; the callbacks refuse the others on the server too.
     actions = html.Div(

@@ -18,6 +18,7 @@ from components.formatting import fmt_value
 from components.grids import column, data_grid
 from components.i18n import t
 from components.integrity import integrity_column, rule_names
+from components.locale import graph_config
 from dashboard.rules.summaries import summary_of
 
 # Orders over time: the orders of at most this many days up to today, on an axis of at least
@@ -267,7 +268,7 @@ def _orders(orders, today: date, lang: str, theme: str) -> dbc.Card:
             id="customer-orders-none",
         )
     else:
-        body = dcc.Graph(id=ids.PROFILE_ORDERS, figure=fig, config={"displaylogo": False})
+        body = dcc.Graph(id=ids.PROFILE_ORDERS, figure=fig, config=graph_config(lang))
     return _card(t("cust.profile.orders", lang), body)
 
 

@@ -17,6 +17,7 @@ from components.finance.mileage import mileage_grid
 from components.finance.what_if import what_if_inputs
 from components.i18n import t
 from components.jobs import job_indicator
+from components.locale import graph_config
 from components.shell import evidence_back_button, page_header
 
 
@@ -80,7 +81,7 @@ def _mileage_tab(lang: str, theme: str) -> dbc.Row:
             dbc.Col(
                 _card(
                     t("fin.km.chart", lang),
-                    dcc.Graph(id=ids.RATIO, config={"displaylogo": False}),
+                    dcc.Graph(id=ids.RATIO, config=graph_config(lang)),
                 ),
                 xl=5,
             ),

@@ -23,6 +23,7 @@ from components.i18n import (
     rhythm,
     sop,
     wall,
+    widgets,
 )
 from dashboard.rules.catalog import CATALOG, codes
 
@@ -44,6 +45,7 @@ AREAS = (
     sop,
     plan_suggest,
     enums,
+    widgets,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

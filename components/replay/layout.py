@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from components.i18n import t
 from components.kpi import empty_figure
+from components.locale import graph_config
 from components.replay import ids
 from components.replay.common import DEFAULT_CENTER
 from components.replay.panels import legend
@@ -150,7 +151,7 @@ def replay_page(
                                                 dcc.Graph(
                                                     id=ids.TIMELINE,
                                                     figure=empty_figure(lang, theme, height=250),
-                                                    config={"displayModeBar": False},
+                                                    config=graph_config(lang, displayModeBar=False),
                                                 ),
                                                 html.Div(
                                                     id=ids.CURSOR,
