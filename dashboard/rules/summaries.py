@@ -183,6 +183,22 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
             "(limit {limit} days; never visited)",
         ),
     },
+    "SOP_INCOMPLETE": {
+        "missing": (
+            "{customer}:{missing} 个必做步骤未做(SOP 第 {version} 版)",
+            "{customer}: {missing} required step(s) not done (SOP version {version})",
+        ),
+        "late": (
+            "{customer}:{late} 个必做步骤在拜访时间外完成,不算完成(SOP 第 {version} 版)",
+            "{customer}: {late} required step(s) done outside the visit, not counted "
+            "(SOP version {version})",
+        ),
+        "both": (
+            "{customer}:{missing} 个必做步骤未做,{late} 个在拜访时间外完成(SOP 第 {version} 版)",
+            "{customer}: {missing} required step(s) not done and {late} done outside the visit "
+            "(SOP version {version})",
+        ),
+    },
     "MILEAGE_INFLATED": {
         "": (
             "报销里程 {claimed},轨迹里程只有 {tracked}(上限 {limit})",
@@ -350,6 +366,9 @@ def variant(rule: str, evidence: Mapping[str, Any]) -> str:
         return "plausible" if evidence.get("plausible") else "implausible"
     if rule == "FREQUENCY_MISS":
         return "last" if evidence.get("last_visit") else "never"
+    if rule == "SOP_INCOMPLETE":
+        missing, late = evidence.get("missing"), evidence.get("late")
+        return "both" if missing and late else ("late" if late else "missing")
     return ""
 
 
@@ -440,6 +459,13 @@ def _values(rule: str, ev: Mapping[str, Any], row: Mapping[str, Any], lang: str,
             "days": fmt_count(ev["days_since"]),
             "limit": f"{ev['limit_days']:g}",
             "last": fmt_date(ev.get("last_visit")),
+        }
+    if rule == "SOP_INCOMPLETE":
+        return {
+            "customer": customer,
+            "missing": fmt_count(len(ev["missing"])),
+            "late": fmt_count(len(ev["late"])),
+            "version": ev["version"],
         }
     amount = row.get("amount")
     money = fmt_money(amount, lang) if amount is not None else "—"

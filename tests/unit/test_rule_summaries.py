@@ -15,9 +15,11 @@ from components.i18n import AREAS
 from dashboard.rules import authenticity as a
 from dashboard.rules import summaries as s
 from dashboard.rules.catalog import CATALOG
+from dashboard.rules.sop import find_sop_incomplete
 from tests.unit import test_rule_frequency_miss as fm
 from tests.unit import test_rules_authenticity as ta
 from tests.unit import test_rules_expenses as te
+from tests.unit import test_sop as tsop
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words an English summary is made of; none of them may leak into a Chinese one.
@@ -94,6 +96,10 @@ def _real_findings() -> list:
         critical={("r-1", te.D): ["PHOTO_REUSE:p-1"]},
     )
     out += te.judge([claim("e-9", "transport", "30", date=date(2026, 11, 28))])
+    step, sop_visit = tsop.StepRecord, tsop.visit
+    out += find_sop_incomplete([sop_visit(step("shelf", 1500))])  # a required step missing
+    out += find_sop_incomplete([sop_visit(step("check_in_photo", 1100), step("shelf", 2500))])
+    out += find_sop_incomplete([sop_visit(step("shelf", 2500))])  # missing and late
     return out
 
 

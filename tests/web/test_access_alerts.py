@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from dashboard.rules.summaries import summary_of
 from tests import alert_builders as ab
 
 try:
@@ -264,7 +265,13 @@ def test_evidence_callback_answers_each_caller_by_role(site, demo, who):
     assert response.status_code == _expected(PAGE_ROLES, who)
     if response.status_code == 200:
         text = response.get_data(as_text=True)
-        assert '"alerts-evidence-body"' in text and alert["summary"] in text
+        # The summary is rendered in the viewer's language from the rule and its evidence.
+        with site.engine.connect() as conn:
+            name = conn.execute(
+                sa.text("SELECT name FROM customers WHERE id = :id"), {"id": alert["customer_id"]}
+            ).scalar_one()
+        shown = {summary_of({**alert, "customer_name": name}, lang) for lang in ("zh", "en")}
+        assert '"alerts-evidence-body"' in text and any(s in text for s in shown)
         # only triage roles get assignees and enabled buttons
         body = response.get_json()["response"]
         options = body[_key(ASSIGNEE_ID)]["options"]

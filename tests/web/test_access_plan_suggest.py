@@ -45,6 +45,8 @@ PLAN_SUGGEST_CALLS: dict[str, Call] = {
         changed=("plan-suggest-publish.n_clicks",),
     ),
 }
+# The /plans/suggest callbacks are an area: test_access's classification check reads this.
+AREA_CALLBACKS = tuple(PLAN_SUGGEST_CALLS)
 
 
 def call(site_, who: str, name: str, values: Mapping[str, Any] | None = None, **kw: Any):
