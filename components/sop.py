@@ -13,6 +13,7 @@ from dash import dcc, html
 from components.filters import filter_bar
 from components.grids import column, data_grid
 from components.i18n import t
+from components.locale import grid_locale_text
 from components.shell import page_header
 from dashboard.contract import STEP_KINDS
 
@@ -47,6 +48,7 @@ def funnel_columns(lang: str) -> list[dict[str, Any]]:
         column("template_id", t("sop.col.template", lang)),
         column("version", t("sop.col.version", lang), "int"),
         column("seq", t("sop.col.seq", lang), "int"),
+        column("label", t("sop.col.step", lang)),
         column("code", t("sop.col.code", lang)),
         column("required", t("sop.col.required", lang)),
         column("visits", t("sop.col.visits", lang), "int"),
@@ -70,6 +72,7 @@ def timing_columns(lang: str) -> list[dict[str, Any]]:
     return [
         column("template_id", t("sop.col.template", lang)),
         column("version", t("sop.col.version", lang), "int"),
+        column("label", t("sop.col.step", lang)),
         column("code", t("sop.col.code", lang)),
         column("n", t("sop.col.visits", lang), "int"),
         column("median_s", t("sop.col.median", lang), "dec"),
@@ -109,12 +112,19 @@ def page_rows(data: Mapping[str, Any], lang: str) -> tuple[list, list, list, lis
         row["replay"] = f"[{t('sop.col.replay', lang)}]({row['replay']})"
         incomplete.append(row)
     return (
-        _json_rows(data["funnel"]),
+        _labelled(_json_rows(data["funnel"]), lang),
         _json_rows(data["teams"]),
         _json_rows(data["reps"]),
-        _json_rows(data["timing"]),
+        _labelled(_json_rows(data["timing"]), lang),
         incomplete,
     )
+
+
+def _labelled(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Rows with ``label``: the step's label in the viewer's language (its code when none)."""
+    for row in rows:
+        row["label"] = row.get(f"label_{lang}") or row.get("code")
+    return rows
 
 
 def _grid(name: str, columns: list[dict[str, Any]], lang: str, theme: str, file_name: str):
@@ -169,6 +179,12 @@ def history_rows(history: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _locale(lang: str) -> dict[str, Any]:
+    """AG Grid's own texts in the viewer's language (as components.grids does for its grids)."""
+    text = grid_locale_text(lang)
+    return {} if text is None else {"localeText": text}
+
+
 def editor(lang: str, theme: str, *, editable: bool) -> dbc.Card:
     """The template editor: pick a template (or type a new id), edit its ordered steps, save."""
     grid = dag.AgGrid(
@@ -187,6 +203,7 @@ def editor(lang: str, theme: str, *, editable: bool) -> dbc.Card:
             },
             "singleClickEdit": True,
             "stopEditingWhenCellsLoseFocus": True,
+            **_locale(lang),
         },
         className="ag-theme-alpine-dark" if theme == "dark" else "ag-theme-alpine",
         style={"height": "320px", "width": "100%"},
@@ -203,6 +220,7 @@ def editor(lang: str, theme: str, *, editable: bool) -> dbc.Card:
             column("n_steps", t("sop.col.steps", lang), "int"),
         ],
         columnSize="responsiveSizeToFit",
+        dashGridOptions=_locale(lang),
         className="ag-theme-alpine-dark" if theme == "dark" else "ag-theme-alpine",
         style={"height": "180px", "width": "100%"},
     )

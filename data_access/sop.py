@@ -49,6 +49,13 @@ def fetch_versions(
     return out
 
 
+def fetch_step_labels(conn: Connection) -> dict[tuple[str, int, int], tuple[Any, Any]]:
+    """(template id, version, seq) → (label_zh, label_en) of every stored step."""
+    vs = schema.sop_version_steps
+    stmt = sa.select(vs.c.template_id, vs.c.version, vs.c.seq, vs.c.label_zh, vs.c.label_en)
+    return {(r[0], r[1], r[2]): (r[3], r[4]) for r in conn.execute(stmt)}
+
+
 def fetch_current_versions(conn: Connection) -> list[dict[str, Any]]:
     """The newest version of every template, by template id."""
     latest = (

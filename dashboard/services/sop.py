@@ -185,13 +185,21 @@ def replay_href(row: dict[str, Any]) -> str:
 def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:
     """Everything the /sop page shows for one filter."""
     rows = _step_outcomes(engine, scope, f)  # one pass for the funnel, teams and reps
-    return {
+    data = {
         "funnel": funnel(engine, scope, f, rows=rows),
         "teams": offenders(engine, scope, f, by="team", rows=rows),
         "reps": offenders(engine, scope, f, by="rep", rows=rows),
         "timing": step_timing(engine, scope, f),
         "incomplete": incomplete_visits(engine, scope, f),
     }
+    # Each step's label in both languages, from the version the row counts (the page shows the
+    # viewer's; the code stays beside it).
+    with engine.connect() as conn:
+        labels = store.fetch_step_labels(conn)
+    for row in (*data["funnel"], *data["timing"]):
+        zh, en = labels.get((row["template_id"], row["version"], row["seq"]), (None, None))
+        row["label_zh"], row["label_en"] = zh or row["code"], en or row["code"]
+    return data
 
 
 def template_choices(engine: Engine) -> list[dict[str, str]]:

@@ -45,6 +45,7 @@ ZH_ALLOWED = {
     "Leaflet",
     "SOP",  # codes read as such in Chinese too
     "GPS",
+    "API",  # as in API 令牌 (the integrators' tokens)
     "root",  # a loanword written as such in Chinese (已 root 的设备, as the rule catalog says)
     "SPACE",  # a key's name, as AG Grid's own zh-CN table writes it
     "Space",
@@ -107,6 +108,9 @@ def _names(app) -> list[str]:
         "SELECT name FROM teams",
         "SELECT name FROM regions",
         "SELECT name FROM users",
+        # SOP step codes and template ids are codes (each grid shows the label beside them).
+        "SELECT code FROM sop_version_steps",
+        "SELECT template_id FROM sop_version_steps",
     ):
         found.update(str(r[0]) for r in db_rows(app, sql) if r[0])
     return sorted(found, key=len, reverse=True)

@@ -145,7 +145,8 @@ def test_next_anomaly_jumps_to_the_next_alert_of_the_day(dash_duo, demo_app):
                 updated_at=at,
             )
         )
-    sign_in_demo(dash_duo, demo_app, "exec", path=f"/replay/{rep}/{day}?t=09:00")
+    # Start just before it: the day holds other alerts too (an SOP_INCOMPLETE at a morning visit).
+    sign_in_demo(dash_duo, demo_app, "exec", path=f"/replay/{rep}/{day}?t=14:05")
     _wait_ready(dash_duo)
     assert "SIGNAL_GAP" in text_of(dash_duo, "#replay-anomalies")
 
