@@ -162,7 +162,7 @@ def trend_figure(
     hover = "%{x}: %{y:.2f}" + suffix
     extra: dict[str, Any] = {}
     if bar_metric and bar_metric in trend:
-        extra["customdata"] = trend[bar_metric].fillna(0).astype(int)
+        extra["customdata"] = trend[bar_metric].fillna(0).astype(int).tolist()
         hover += " · " + t(f"kpi.{bar_metric}", lang) + " %{customdata:,}"
     fig = go.Figure(
         go.Scatter(
