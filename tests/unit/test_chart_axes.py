@@ -167,3 +167,103 @@ def test_an_empty_period_without_earlier_data_says_that_without_a_link():
     (note,) = fig["layout"]["annotations"]
     assert note["text"] == t("chart.no_visits.never", "en")
     assert "<a" not in note["text"]
+
+
+def _other_figures(lang: str) -> list[tuple[str, dict]]:
+    """Every other chart builder of components/, on small inputs."""
+    from components import plans
+    from components import reports as rpt
+    from components.alerts.rep_view import rep_history_figure
+    from components.customers.profile import orders_figure
+    from components.finance.mileage import ratio_figure
+    from components.quality import device_trend_figure
+    from components.replay.timeline import timeline_figure
+
+    ratios = pd.DataFrame(
+        {
+            "rep_id": ["r1", "r1"],
+            "rep_name": ["A", "A"],
+            "date": [D("2026-11-19"), D("2026-11-20")],
+            "ratio": [1.1, 1.4],
+        }
+    )
+    weekly = pd.DataFrame(
+        {"critical": [1, 0], "high": [2, 3]}, index=[D("2026-11-09"), D("2026-11-16")]
+    )
+    daily = {
+        "d1": [
+            {
+                "date": "2026-11-20",
+                "coarse_share": 0.2,
+                "coarse_jumps": 1,
+                "cached_runs": 0,
+                "gaps": 2,
+            }
+        ]
+    }
+    orders = [{"local_date": D("2026-11-20"), "amount": 120.0}]
+    report = {
+        "empty": False,
+        "latest": None,
+        "trend_grain": "day",
+        "trend": pd.DataFrame(
+            {
+                "period": ["2026-11-19", "2026-11-20"],
+                "visits": [3, 4],
+                "effective_rate": [0.5, 0.75],
+            }
+        ),
+        "ranked": pd.DataFrame({"name": ["North", "South"], "effective_rate": [0.5, 0.75]}),
+    }
+    plan = {
+        "rows": [{"rep_id": "r1", "date": "2026-11-20", "adherence": 0.8, "efficiency": 1.2}],
+        "reps": [{"rep_id": "r1", "rep_name": "A", "team_name": "North"}],
+        "dates": ["2026-11-20"],
+    }
+    adherence, efficiency = plans.heatmaps(plan, lang=lang, theme="light")
+    return [
+        ("mileage", ratio_figure(ratios, band=1.2, lang=lang, theme="light")),
+        ("alerts", rep_history_figure(weekly, by="severity", lang=lang, theme="light")),
+        (
+            "quality",
+            device_trend_figure(
+                daily, ["d1"], {"d1": "D1"}, limit_share=0.3, lang=lang, theme="light"
+            ),
+        ),
+        (
+            "orders",
+            orders_figure(orders, today=D("2026-11-20"), lang=lang, theme="light").to_plotly_json(),
+        ),
+        ("report-trend", rpt.trend_figure(report, lang=lang, theme="light")),
+        ("report-ranked", rpt.ranked_figure(report, lang=lang, theme="light")),
+        ("plans-adherence", adherence),
+        ("plans-efficiency", efficiency),
+        ("replay", timeline_figure({"status": "not_found"}, lang=lang, theme="light")),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_other_chart_has_a_second_y_axis_and_every_axis_is_titled(lang):
+    for name, fig in _other_figures(lang):
+        layout = fig["layout"]
+        assert not [k for k in layout if k.startswith("yaxis2")], name
+        assert all(trace.get("yaxis", "y") == "y" for trace in fig["data"]), name
+        for key in ("xaxis", "yaxis"):
+            axis = layout.get(key) or {}
+            title = axis.get("title") or {}
+            text = title.get("text") if isinstance(title, dict) else title
+            assert text and text.strip(), f"{name}: {key} has no title"
+
+
+def test_no_component_draws_an_overlaid_second_axis():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "components"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if any(
+            word in path.read_text(encoding="utf-8") for word in ("yaxis2", '"y2"', "overlaying")
+        )
+    ]
+    assert offenders == []
