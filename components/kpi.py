@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
+from html import escape
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -95,13 +97,52 @@ def _layout(fig: go.Figure, theme: str, height: int = 320) -> dict[str, Any]:
 
 
 def empty_figure(lang: str, theme: str, height: int = 320) -> dict[str, Any]:
+    return message_figure(t("common.empty", lang), theme, height)
+
+
+def message_figure(text: str, theme: str, height: int = 320) -> dict[str, Any]:
+    """A chart area holding only a sentence (hidden axes): nothing to draw, and it says why."""
     fig = go.Figure()
-    fig.add_annotation(
-        text=t("common.empty", lang), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
-    )
+    fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, theme, height)
+
+
+def no_visits_text(latest: date | None, href: str | None, lang: str) -> str:
+    """The sentence "no visits in this period; the latest data is on <date>" with a link to a period
+    holding it (plotly annotation markup), or that there is no earlier data at all."""
+    if latest is None:
+        return t("chart.no_visits.never", lang)
+    text = t("chart.no_visits", lang).format(date=latest.isoformat())
+    if href:
+        text += f' <a href="{escape(href)}" target="_self">{t("chart.no_visits.link", lang)}</a>'
+    return text
+
+
+def no_visits_figure(
+    latest: date | None, href: str | None, *, lang: str, theme: str, height: int = 320
+) -> dict[str, Any]:
+    """The chart of a period without visits: says so, names the latest date with data and
+    links to the same-length period ending on it, instead of drawing empty axes."""
+    return message_figure(no_visits_text(latest, href, lang), theme, height)
+
+
+def has_visits(trend: pd.DataFrame) -> bool:
+    """Whether a trend frame (with a ``visits`` column) holds at least one visit."""
+    return not trend.empty and bool(trend["visits"].fillna(0).sum())
+
+
+_PCT = {"effective_rate", "plan_adherence", "sop_completion", "online_rate"}
+
+
+def axis_title(metric: str, lang: str) -> str:
+    """A KPI's axis title with its unit (``axis.<metric>``)."""
+    return t(f"axis.{metric}", lang)
+
+
+def _scaled(values: pd.Series, metric: str) -> pd.Series:
+    return values * (100 if metric in _PCT else 1)
 
 
 def trend_figure(
@@ -113,27 +154,31 @@ def trend_figure(
     theme: str,
     bar_metric: str | None = "visits",
 ) -> dict[str, Any]:
-    """Line of a KPI over time, with visits as bars on a second axis."""
+    """Line of a KPI over time on one y-axis; ``bar_metric`` (visits) is in the hover."""
     if trend.empty:
         return empty_figure(lang, theme)
-    fig = go.Figure()
-    if bar_metric:
-        fig.add_bar(
+    y = _scaled(trend[metric], metric)
+    suffix = "%" if metric in _PCT else ""
+    hover = "%{x}: %{y:.2f}" + suffix
+    extra: dict[str, Any] = {}
+    if bar_metric and bar_metric in trend:
+        extra["customdata"] = trend[bar_metric].fillna(0).astype(int).tolist()
+        hover += " · " + t(f"kpi.{bar_metric}", lang) + " %{customdata:,}"
+    fig = go.Figure(
+        go.Scatter(
             x=trend[x],
-            y=trend[bar_metric],
-            name=t(f"kpi.{bar_metric}", lang),
-            opacity=0.35,
-            yaxis="y2",
+            y=y,
+            mode="lines+markers",
+            name=t(f"kpi.{metric}", lang),
+            hovertemplate=hover + "<extra></extra>",
+            **extra,
         )
-    y = trend[metric] * (100 if metric.endswith("_rate") or metric in _PCT else 1)
-    fig.add_scatter(x=trend[x], y=y, mode="lines+markers", name=t(f"kpi.{metric}", lang))
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False})
+    )
+    fig.update_xaxes(title_text=t("axis.date" if x == "local_date" else "axis.period", lang))
+    fig.update_yaxes(title_text=axis_title(metric, lang), rangemode="tozero")
     if metric in _PCT:
-        fig.update_yaxes(ticksuffix="%", selector={"anchor": "x"})
+        fig.update_yaxes(ticksuffix="%")
     return _layout(fig, theme)
-
-
-_PCT = {"effective_rate", "plan_adherence", "sop_completion", "online_rate"}
 
 
 def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) -> dict[str, Any]:
@@ -141,10 +186,9 @@ def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) 
     if teams.empty:
         return empty_figure(lang, theme)
     data = teams.sort_values(metric, ascending=True, na_position="first")
-    scale = 100 if metric in _PCT else 1
     fig = go.Figure(
         go.Bar(
-            x=data[metric] * scale,
+            x=_scaled(data[metric], metric),
             y=data["team_name"],
             orientation="h",
             customdata=data["team_id"],
@@ -152,6 +196,8 @@ def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) 
             textposition="auto",
         )
     )
+    fig.update_xaxes(title_text=axis_title(metric, lang))
+    fig.update_yaxes(title_text=t("axis.team", lang))
     if metric in _PCT:
         fig.update_xaxes(ticksuffix="%")
     return _layout(fig, theme, height=max(280, 28 * len(data) + 80))
@@ -163,11 +209,10 @@ def distribution_figure(
     """Box plot of a KPI across reps, one box per team."""
     if reps.empty:
         return empty_figure(lang, theme)
-    scale = 100 if metric in _PCT else 1
     fig = go.Figure()
     for name, part in reps.groupby(group, sort=True):
         fig.add_box(
-            y=part[metric] * scale,
+            y=_scaled(part[metric], metric),
             name=str(name),
             boxpoints="all",
             jitter=0.3,
@@ -175,6 +220,8 @@ def distribution_figure(
             hovertemplate="%{text}: %{y:.1f}<extra></extra>",
         )
     fig.update_layout(showlegend=False)
+    fig.update_xaxes(title_text=t("axis.team", lang))
+    fig.update_yaxes(title_text=t("axis.per_rep", lang).format(kpi=axis_title(metric, lang)))
     if metric in _PCT:
         fig.update_yaxes(ticksuffix="%")
     return _layout(fig, theme)
@@ -196,9 +243,11 @@ def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> dict[str, An
             zmax=100,
             text=[[fmt_value(v / 100 if v == v else None, "pct", lang) for v in row] for row in z],
             texttemplate="%{text}",
-            colorbar={"ticksuffix": "%"},
+            colorbar={"ticksuffix": "%", "title": {"text": t("axis.compliance", lang)}},
         )
     )
+    fig.update_xaxes(title_text=t("axis.grade", lang))
+    fig.update_yaxes(title_text=t("axis.team", lang))
     return _layout(fig, theme, height=max(280, 30 * len(heat.index) + 80))
 
 

@@ -103,3 +103,9 @@ def to_search(filters: Filters) -> str:
         if value:
             params[key] = value
     return "?" + urlencode(params)
+
+
+def ending_on(filters: Filters, day: date) -> Filters:
+    """The same filter over a period of the same length that ends on ``day`` (custom dates):
+    where an empty period's "latest data" link leads."""
+    return replace(filters, period="custom", start=day - timedelta(days=filters.days - 1), end=day)

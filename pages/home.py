@@ -9,7 +9,9 @@ from components.i18n import t
 from components.kpi import (
     empty_figure,
     expense_summary,
+    has_visits,
     kpi_tiles,
+    no_visits_figure,
     online_block,
     ranking_list,
     severity_badges,
@@ -18,6 +20,7 @@ from components.kpi import (
 from components.locale import graph_config
 from components.rhythm import DIGEST, digest_block
 from components.shell import forbidden, page_header
+from dashboard.filters import ending_on, to_search
 from dashboard.services import kpis, rhythm
 from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import (
@@ -122,14 +125,19 @@ def layout(me, /, **query):
 @guard()
 def render_overview(me, query):
     lang, theme = me.lang, me.theme
-    data = kpis.overview(
-        current_engine(), me.user, filters_from_query(query), today=company_today()
-    )
+    engine, filters = current_engine(), filters_from_query(query)
+    data = kpis.overview(engine, me.user, filters, today=company_today())
+    if has_visits(data["trend"]):
+        trend = trend_figure(
+            data["trend"], metric="effective_rate", x="local_date", lang=lang, theme=theme
+        )
+    else:  # say so, with the latest date that has data and a link to it
+        latest = kpis.latest_activity(engine, me.user, filters, before=filters.end)
+        href = "/" + to_search(ending_on(filters, latest)) if latest else None
+        trend = no_visits_figure(latest, href, lang=lang, theme=theme)
     return (
         kpi_tiles(data["current"], data["changes"], lang=lang, id_prefix="overview-kpi"),
-        trend_figure(
-            data["trend"], metric="effective_rate", x="local_date", lang=lang, theme=theme
-        ),
+        trend,
         online_block(data["online"], lang=lang),
         severity_badges(data["alerts"], lang=lang),
         expense_summary(data["expenses"], lang=lang),

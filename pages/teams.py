@@ -9,8 +9,16 @@ from components import handover, plan_suggest
 from components import rhythm as rhythm_ui
 from components import teams as ui
 from components.drill import drill_level, drill_outputs, drill_search, drill_target, overdue_rows
-from components.kpi import distribution_figure, heatmap_figure, team_bar_figure, trend_figure
+from components.kpi import (
+    distribution_figure,
+    has_visits,
+    heatmap_figure,
+    no_visits_figure,
+    team_bar_figure,
+    trend_figure,
+)
 from components.shell import forbidden
+from dashboard.filters import ending_on, to_search
 from dashboard.services import drilldown, kpis
 from dashboard.web.context import company_today, current_engine
 from dashboard.web.pages_support import (
@@ -64,7 +72,13 @@ _teams_handover.register_callbacks(page=__name__, query_id=ui.QUERY)
 def render_team_charts(me, query, metric, grain):
     lang, theme = me.lang, me.theme
     filters = filters_from_query(query)
-    views = kpis.team_views(current_engine(), me.user, filters, grain=grain, today=company_today())
+    engine = current_engine()
+    views = kpis.team_views(engine, me.user, filters, grain=grain, today=company_today())
+    if not has_visits(views["trend"]):  # each chart says so instead of drawing empty axes
+        latest = kpis.latest_activity(engine, me.user, filters, before=filters.end)
+        href = "/teams" + to_search(ending_on(filters, latest)) if latest else None
+        empty = no_visits_figure(latest, href, lang=lang, theme=theme)
+        return empty, empty, empty
     return (
         team_bar_figure(views["teams"], metric=metric, lang=lang, theme=theme),
         trend_figure(views["trend"], metric=metric, x="period", lang=lang, theme=theme),

@@ -41,7 +41,7 @@ def rep_history_figure(
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         xaxis_title=t("alerts.rep.week", lang),
-        yaxis_title=t("alerts.rep.count", lang),
+        yaxis_title=t("alerts.rep.axis.count", lang),
     )
     fig.update_xaxes(type="category")
     peak = int(weekly.sum(axis=1).max())

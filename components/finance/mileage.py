@@ -102,11 +102,12 @@ def ratio_figure(ratios: pd.DataFrame, *, band: float, lang: str, theme: str) ->
     layout = {
         "template": template_json(theme),
         "height": 360,
-        "margin": {"l": 40, "r": 16, "t": 24, "b": 40},
-        "legend": {"orientation": "h", "y": -0.2},
+        "margin": {"l": 56, "r": 16, "t": 24, "b": 40},
+        "legend": {"orientation": "h", "y": -0.3},
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "yaxis": {"title": {"text": t("fin.km.ratio", lang)}, "rangemode": "tozero"},
+        "xaxis": {"title": {"text": t("fin.km.axis.date", lang)}},
+        "yaxis": {"title": {"text": t("fin.km.axis.ratio", lang)}, "rangemode": "tozero"},
         "shapes": [_hline(band, "dash", "#dc3545"), _hline(1.0, "dot", "#6c757d")],
         "annotations": [
             {

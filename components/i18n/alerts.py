@@ -218,4 +218,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts.device.mock_app_detected": ("检测到虚拟定位软件", "Fake-GPS app detected"),
     "alerts.device.rooted_device": ("设备已 root", "Rooted device"),
     "alerts.device.heartbeat": ("心跳", "Heartbeat"),
+    "alerts.rep.axis.count": ("预警数(条)", "Alerts (count)"),
 }

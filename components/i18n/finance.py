@@ -175,4 +175,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "or export all {total}",
     ),
     "fin.export.all": ("导出将包含当前筛选的全部报销", "Exports hold every claim of the filter"),
+    "fin.km.axis.ratio": ("申报 ÷ 轨迹(倍)", "Claimed ÷ tracked (ratio)"),
+    "fin.km.axis.date": ("申报日期", "Claim date"),
 }

@@ -84,4 +84,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "gap.reason.network_lost": ("网络中断", "network lost"),
     "gap.reason.app_killed": ("应用被关闭", "app killed"),
     "gap.reason.unknown": ("原因不明", "unknown reason"),
+    "replay.axis.time": ("当地时间(时:分)", "Local time (HH:MM)"),
+    "replay.axis.lane": ("类别", "Lane"),
 }
