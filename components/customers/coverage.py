@@ -69,6 +69,12 @@ def coverage_map(lang: str) -> html.Div:
                 center=CHINA_CENTER,
                 zoom=4,
                 minZoom=3,
+                # The URL's filters move the map while the page may be left or redrawn: a map
+                # removed in the middle of a zoom or fade transition throws in Leaflet
+                # ("_leaflet_pos" of a removed pane), as the alert evidence map found.
+                zoomAnimation=False,
+                fadeAnimation=False,
+                markerZoomAnimation=False,
                 className="customers-map",
             ),
             html.Div(
