@@ -39,6 +39,34 @@ _BOOTSTRAP_HEX = {
 SEVERITY_HEX = {sev: _BOOTSTRAP_HEX[name] for sev, name in SEVERITY_COLOURS.items()}
 
 
+def kpi_tile(label: str, value: str, change: Any, *, lang: str, tile_id: str, md: int) -> dbc.Col:
+    """One KPI tile: its label, its value and its change against the previous period."""
+    text, colour = fmt_change(change)
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="kpi-label"),
+                    html.Div(value, className="kpi-value", id=tile_id),
+                    html.Div(
+                        [
+                            html.Span(text, className=f"text-{colour} fw-semibold"),
+                            " ",
+                            html.Span(t("kpi.vs_previous", lang), className="text-body-secondary"),
+                        ],
+                        className="small",
+                    ),
+                ]
+            ),
+            className="h-100 kpi-tile",
+        ),
+        xs=6,
+        md=md,
+        xl=True,
+        className="mb-3",
+    )
+
+
 def kpi_tiles(
     current: Mapping[str, Any],
     changes: Mapping[str, Any],
@@ -48,40 +76,17 @@ def kpi_tiles(
     id_prefix: str,
 ) -> dbc.Row:
     """Render one tile per KPI with its change against the previous period."""
-    tiles = []
-    for key in keys:
-        text, colour = fmt_change(changes.get(key))
-        tiles.append(
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.Div(t(f"kpi.{key}", lang), className="kpi-label"),
-                            html.Div(
-                                fmt_kpi(key, current.get(key), lang),
-                                className="kpi-value",
-                                id=f"{id_prefix}-{key}",
-                            ),
-                            html.Div(
-                                [
-                                    html.Span(text, className=f"text-{colour} fw-semibold"),
-                                    " ",
-                                    html.Span(
-                                        t("kpi.vs_previous", lang), className="text-body-secondary"
-                                    ),
-                                ],
-                                className="small",
-                            ),
-                        ]
-                    ),
-                    className="h-100 kpi-tile",
-                ),
-                xs=6,
-                md=4,
-                xl=True,
-                className="mb-3",
-            )
+    tiles = [
+        kpi_tile(
+            t(f"kpi.{key}", lang),
+            fmt_kpi(key, current.get(key), lang),
+            changes.get(key),
+            lang=lang,
+            tile_id=f"{id_prefix}-{key}",
+            md=4,
         )
+        for key in keys
+    ]
     return dbc.Row(tiles, className="g-3")
 
 

@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components.figures import themed
-from components.formatting import fmt_change, is_missing
+from components.formatting import is_missing
 from components.grids import column, data_grid
 from components.i18n import t
 from components.jobs import background_job, job_indicator
+from components.kpi import kpi_tile
 from components.locale import date_picker_formats, graph_config
 from components.report_files import HEADLINE, cell_text, exception_lines, headline_label
 from components.shell import page_header
@@ -184,40 +185,17 @@ def empty_notice(report: Mapping[str, Any], lang: str) -> Any:
 
 def tiles(report: Mapping[str, Any], lang: str) -> dbc.Row:
     """One tile per headline figure with its change against the previous period."""
-    cols = []
-    for key in HEADLINE:
-        text, colour = fmt_change(report["changes"].get(key))
-        cols.append(
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.Div(headline_label(key, lang), className="kpi-label"),
-                            html.Div(
-                                cell_text(key, report["current"].get(key), lang),
-                                className="kpi-value",
-                                id=f"reports-kpi-{key}",
-                            ),
-                            html.Div(
-                                [
-                                    html.Span(text, className=f"text-{colour} fw-semibold"),
-                                    " ",
-                                    html.Span(
-                                        t("kpi.vs_previous", lang), className="text-body-secondary"
-                                    ),
-                                ],
-                                className="small",
-                            ),
-                        ]
-                    ),
-                    className="h-100 kpi-tile",
-                ),
-                xs=6,
-                md=3,
-                xl=True,
-                className="mb-3",
-            )
+    cols = [
+        kpi_tile(
+            headline_label(key, lang),
+            cell_text(key, report["current"].get(key), lang),
+            report["changes"].get(key),
+            lang=lang,
+            tile_id=f"reports-kpi-{key}",
+            md=3,
         )
+        for key in HEADLINE
+    ]
     return dbc.Row(cols, className="g-3")
 
 
