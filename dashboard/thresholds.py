@@ -14,7 +14,30 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-SECTIONS = ("authenticity", "expenses", "tracks", "customers", "plans")
+SECTIONS = ("authenticity", "expenses", "tracks", "customers", "plans", "privacy")
+
+# The unit of a setting, read from its key's suffix (shown next to the value on /admin).
+_UNITS = (
+    ("_mps", "m/s"),
+    ("_kmh", "km/h"),
+    ("_m", "m"),
+    ("_s", "s"),
+    ("_pct", "%"),
+    ("_cny_per_km", "CNY/km"),
+    ("_cny", "CNY"),
+    ("_km", "km"),
+    ("_days", "d"),
+)
+
+
+def unit_of(key: str) -> str:
+    """The unit of a setting ("" for counts, shares and choices)."""
+    if key.startswith("service_min_"):
+        return "min"
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return unit
+    return ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +52,12 @@ class SettingSpec:
     maximum: float
     default: Any
     sections: tuple[str, ...] = ()
+    # A choice setting (kind str) takes one of these values; minimum/maximum are unused.
+    choices: tuple[str, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        return unit_of(self.key)
 
 
 def _spec(key: str, default: Any, low: float, high: float, *sections: str) -> SettingSpec:
@@ -36,7 +65,14 @@ def _spec(key: str, default: Any, low: float, high: float, *sections: str) -> Se
     return SettingSpec(key, sections[0], kind, low, high, default, tuple(sections))
 
 
-_AUTH, _EXP, _TRACK, _CUST, _PLAN = SECTIONS
+def _choice(key: str, default: str, choices: tuple[str, ...], *sections: str) -> SettingSpec:
+    return SettingSpec(key, sections[0], str, 0, 0, default, tuple(sections), choices)
+
+
+# Precision of the positions a role sees (issue 20): exact, snapped to ~100 m, or to ~1 km.
+PRECISIONS = ("exact", "100m", "1km")
+
+_AUTH, _EXP, _TRACK, _CUST, _PLAN, _PRIV = SECTIONS
 _SPECS = (
     # Contract §2 (authenticity) and §2a (device data quality).
     _spec("max_speed_mps", 50.0, 1.0, 1000.0, _AUTH, _TRACK),
@@ -87,6 +123,13 @@ _SPECS = (
     _spec("service_min_b", 30, 0, 480, _PLAN),
     _spec("service_min_c", 20, 0, 480, _PLAN),
     _spec("detour_factor", 1.3, 1.0, 5.0, _PLAN),
+    # Privacy: raw GPS fixes older than this are purged (visits, stops, rollups, alerts and
+    # claims are kept), and the precision of the positions each role is shown.
+    _spec("retention_days", 90, 7, 3650, _PRIV),
+    _choice("precision_admin", "exact", PRECISIONS, _PRIV),
+    _choice("precision_manager", "exact", PRECISIONS, _PRIV),
+    _choice("precision_exec", "100m", PRECISIONS, _PRIV),
+    _choice("precision_finance", "100m", PRECISIONS, _PRIV),
 )
 
 SETTINGS: MappingProxyType[str, SettingSpec] = MappingProxyType({s.key: s for s in _SPECS})
@@ -104,11 +147,15 @@ def keys_of(section: str) -> tuple[str, ...]:
     return tuple(s.key for s in _SPECS if section in s.sections)
 
 
-def check_setting(key: str, value: Any) -> int | float:
+def check_setting(key: str, value: Any) -> int | float | str:
     """Validate one threshold value for ``key``; return it typed, or raise ValueError naming it."""
     spec = SETTINGS.get(key)
     if spec is None:
         raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
+    if spec.choices:
+        if not isinstance(value, str) or value not in spec.choices:
+            raise ValueError(f"{key}: {value!r} is not one of {', '.join(spec.choices)}")
+        return value
     if isinstance(value, str):
         try:
             value = int(value) if spec.kind is int else float(value)

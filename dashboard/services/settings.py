@@ -51,6 +51,8 @@ def current_values(engine: Engine) -> dict[str, dict[str, Any]]:
             "type": spec.kind.__name__,
             "min": spec.minimum,
             "max": spec.maximum,
+            "unit": spec.unit,
+            "choices": list(spec.choices),
         }
     return out
 

@@ -91,3 +91,22 @@ def test_every_config_field_is_a_setting_with_the_same_default():
         for key in keys_of(section):
             assert getattr(defaults, key) == SETTINGS[key].default
         assert set(keys_of(section)) == set(cls.__dataclass_fields__)
+
+
+def test_choice_settings_accept_only_their_choices():
+    from dashboard.thresholds import check_setting
+
+    assert check_setting("precision_exec", "1km") == "1km"
+    with pytest.raises(ValueError, match="precision_exec: '2km' is not one of exact, 100m, 1km"):
+        check_setting("precision_exec", "2km")
+    with pytest.raises(ValueError, match="precision_manager"):
+        check_setting("precision_manager", 100)
+
+
+def test_settings_carry_units_and_privacy_defaults(engine):
+    values = rule_settings.current_values(engine)
+    assert values["max_speed_mps"]["unit"] == "m/s"
+    assert values["service_min_a"]["unit"] == "min"
+    assert values["retention_days"] == values["retention_days"] | {"value": 90, "unit": "d"}
+    assert values["precision_exec"]["value"] == "100m"
+    assert values["precision_manager"]["choices"] == ["exact", "100m", "1km"]
