@@ -62,3 +62,20 @@ def fetch_settings_audit(
     if keys is not None:
         stmt = stmt.where(_audit.c.key.in_(sorted(set(keys))))
     return list(conn.execute(stmt).mappings())
+
+
+def reset_setting(
+    conn: Connection, key: str, *, default: Any, actor: str, now: datetime, note: str | None = None
+) -> tuple[bool, Any]:
+    """Drop the stored value of ``key`` (its default applies again) with an audit row whose
+    ``after`` is the default; return (whether a value was stored, the value it replaced)."""
+    before = fetch_settings(conn, [key])
+    if key not in before:
+        return False, None
+    conn.execute(_rs.delete().where(_rs.c.key == key))
+    conn.execute(
+        _audit.insert().values(
+            at=now, actor=actor, key=key, before=before[key], after=default, note=note
+        )
+    )
+    return True, before[key]

@@ -18,6 +18,7 @@ from dashboard.frequency import FrequencyConfig
 from dashboard.rules import AuthenticityConfig, ExpenseConfig, build_configs
 from dashboard.thresholds import SETTINGS, check_setting
 from dashboard.tracks import TrackConfig
+from data_access import quality as derived
 from data_access import settings as store
 
 
@@ -150,6 +151,98 @@ def set_value(
         return changed[key]
     same = check_setting(key, value)
     return same, same
+
+
+# ------------------------------------------------------------------ a change on /admin
+
+# What is derived again after a key changes, by the configs that read it: the judge reads the
+# authenticity, expense and track configs (``load_all``), the rollups the authenticity and track
+# ones; the daily step makes the visit tasks and FREQUENCY_MISS with the frequency rules. The
+# KPIs, the finance ledger, the plan suggestions and the privacy settings read the store at each
+# use, so their change needs nothing more.
+JUDGED_BY = ("authenticity", "expenses", "tracks")
+ROLLED_UP_BY = ("authenticity", "tracks")
+DAILY_BY = ("customers",)
+
+
+class Change(NamedTuple):
+    """One audited change and what it set in motion: ``rejudged`` rep-days to be judged again
+    (their rollups recomputed when ``recomputed``), ``daily_again`` when the day's visit tasks
+    and FREQUENCY_MISS run again at the next background pass."""
+
+    key: str
+    before: Any
+    after: Any
+    rejudged: int = 0
+    recomputed: bool = False
+    daily_again: bool = False
+
+
+def _reason(reason: Any) -> str:
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise SettingError("reason: say why the setting changes (required)")
+    return text
+
+
+def _known(key: Any) -> str:
+    if not isinstance(key, str) or key not in SETTINGS:
+        raise SettingError(f"setting: {key!r} is not a known setting")
+    return key
+
+
+def _take_effect(conn: Connection, key: str, before: Any, after: Any) -> Change:
+    """Mark what the new value of ``key`` changes for the background work to derive again."""
+    sections = set(SETTINGS[key].sections)
+    rejudged = derived.mark_all_unjudged(conn) if sections & set(JUDGED_BY) else 0
+    recomputed = bool(sections & set(ROLLED_UP_BY))
+    if recomputed:
+        derived.mark_all_dirty(conn)
+    daily = bool(sections & set(DAILY_BY))
+    if daily:
+        from dashboard.services.tasks import DAILY_KEY  # tasks reads this module
+
+        derived.store_version(conn, DAILY_KEY, 0)  # the daily step is pending again
+    return Change(key, before, after, rejudged, recomputed, daily)
+
+
+def change_setting(
+    engine: Engine, key: Any, value: Any, *, actor: str, now: datetime, reason: Any
+) -> Change:
+    """Set one setting with a required reason (the audit row's note) and mark what it changes
+    to be derived again, in one transaction; a value already in force is refused."""
+    key, note = _known(key), _reason(reason)
+    if not actor or not str(actor).strip():
+        raise SettingError("by: the name of who changes the setting is required")
+    try:
+        checked = check_setting(key, value)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    with engine.begin() as conn:
+        in_force = stored_values(conn).get(key, SETTINGS[key].default)
+        if checked == in_force:
+            raise SettingError(f"{key}: {checked!r} is already the value in force")
+        store.save_settings(conn, {key: checked}, actor=str(actor).strip(), now=now, note=note)
+        return _take_effect(conn, key, in_force, checked)
+
+
+def reset_setting(engine: Engine, key: Any, *, actor: str, now: datetime, reason: Any) -> Change:
+    """Put one setting back to its default with a required reason (audited: before → the
+    default) and mark what it changes to be derived again; a setting at its default is refused."""
+    key, note = _known(key), _reason(reason)
+    if not actor or not str(actor).strip():
+        raise SettingError("by: the name of who changes the setting is required")
+    default = SETTINGS[key].default
+    with engine.begin() as conn:
+        in_force = stored_values(conn).get(key, default)
+        dropped, _old = store.reset_setting(
+            conn, key, default=default, actor=str(actor).strip(), now=now, note=note
+        )
+        if not dropped:
+            raise SettingError(f"{key}: already at its default {default!r}")
+        if in_force == default:  # a stored value equal to the default: nothing to derive
+            return Change(key, in_force, default)
+        return _take_effect(conn, key, in_force, default)
 
 
 def audit_log(
