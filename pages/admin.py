@@ -1,4 +1,4 @@
-"""Admin console (/admin, role admin): users, API tokens and the audit log.
+"""Admin console (/admin, role admin): users, API tokens, settings and the audit log.
 
 The layout guard and every callback refuse other roles on the server (the access guard answers
 403 to their callback requests, and ``guard`` here again). Every state-changing callback also
@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import admin as ui
+from components import admin_settings as settings_ui
 from components.i18n import t
 from components.shell import forbidden
 from dashboard.services import admin
@@ -23,6 +24,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
+from pages import _admin_settings
 
 ROLES = ("admin",)
 
@@ -50,6 +52,10 @@ def _csrf_ok(sent) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# The settings tab (pages/_admin_settings.py).
+_admin_settings.register_callbacks(page=__name__, csrf_id=ui.CSRF, csrf_ok=_csrf_ok)
 
 
 # ------------------------------------------------------------------ users
@@ -188,9 +194,10 @@ def _audit(who, what, since, until) -> list[dict]:
     Input(ui.AUDIT_UNTIL, "value"),
     Input(ui.USERS_REFRESH, "data"),
     Input(ui.TOKENS_REFRESH, "data"),
+    Input(settings_ui.REFRESH, "data"),
 )
 @guard()
-def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens):
+def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _settings):
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError as exc:

@@ -59,6 +59,7 @@ ADMIN_CALLS: dict[str, Call] = {
             "admin-audit-until.value": None,
             "admin-users-refresh.data": 0,
             "admin-tokens-refresh.data": 0,
+            "admin-settings-refresh.data": 0,
         },
         ADMIN,
     ),
