@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
 from dashboard.services import customers, detect, grades, ingest, rhythm, rollups, tasks, users
+from dashboard.services import settings as rule_settings
 from data_access.scope import Scope
 
 # Known demo credentials: printed at seeding and in the README. Not for production use.
@@ -77,6 +78,7 @@ def seed_demo(
             now=now,
         )
     _demo_grades(engine, customer_records, now=now)
+    _demo_settings_history(engine, now=now)
     rollups.refresh_rep_days(engine, now=now)
     # Judge the whole company once, so the pages have alerts from the first start.
     judged = detect.detect(engine, now=now)
@@ -100,6 +102,27 @@ def seed_demo(
 
 DEMO_LOCKS = 3
 DEMO_CRM_UPGRADES = 2
+
+
+def _demo_settings_history(engine: Engine, *, now: datetime) -> None:
+    """A settings history for the admin's settings tab (issue 20): finance tried a higher meal
+    cap for a while and put it back, each change with its reason. The values in force are the
+    defaults again, so the demo's alerts and figures are those of the contract's thresholds."""
+    rule_settings.change_setting(
+        engine,
+        "meal_cap_cny",
+        200,
+        actor="admin",
+        now=now - timedelta(days=12),
+        reason="华东区客户宴请试点 East region client-dinner pilot",
+    )
+    rule_settings.reset_setting(
+        engine,
+        "meal_cap_cny",
+        actor="admin",
+        now=now - timedelta(days=5),
+        reason="试点结束,恢复公司标准 pilot over, back to company policy",
+    )
 
 
 def _demo_grades(

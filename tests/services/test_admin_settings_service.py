@@ -163,3 +163,16 @@ def test_a_frequency_rule_reruns_the_daily_step_and_a_live_setting_marks_nothing
         engine, "track_window_s", actor="boss", now=now, reason="undo"
     )
     assert change.rejudged > 0 and change.after == SETTINGS["track_window_s"].default
+
+
+def test_the_demo_has_a_settings_history_and_the_contracts_values_in_force(sqlite_engine, now):
+    from dashboard.services import demo
+
+    demo.seed_demo(sqlite_engine, reps=4, days=2, now=now)
+    log = rule_settings.audit_log(sqlite_engine)
+    assert [(r["key"], r["before"], r["after"]) for r in log] == [
+        ("meal_cap_cny", 200.0, 150.0),
+        ("meal_cap_cny", None, 200.0),
+    ]
+    assert all(r["note"] for r in log)
+    assert not any(v["overridden"] for v in rule_settings.current_values(sqlite_engine).values())
