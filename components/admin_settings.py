@@ -6,7 +6,9 @@ changes (one setting's, or all). Render only: pages/_admin_settings.py fetches a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -273,8 +275,11 @@ def input_props(key: str | None, info: Mapping[str, Any] | None, lang: str) -> d
     }
 
 
-def history(rows: Sequence[Mapping[str, Any]], *, lang: str, key: str | None = None) -> html.Div:
-    """The changes, newest first: when, who, before → after, reason."""
+def history(
+    rows: Sequence[Mapping[str, Any]], *, lang: str, key: str | None = None, timezone: str = "UTC"
+) -> html.Div:
+    """The changes, newest first: when (in ``timezone``, with its offset), who, before → after,
+    reason."""
     title = (
         t("settings.history.one", lang).format(label=label(key, lang))
         if key
@@ -285,7 +290,7 @@ def history(rows: Sequence[Mapping[str, Any]], *, lang: str, key: str | None = N
             [
                 html.Strong(label(r["key"], lang) + " ") if not key else None,
                 t("settings.history.row", lang).format(
-                    at=r["at"].isoformat(sep=" ", timespec="minutes") if r["at"] else "—",
+                    at=_when(r["at"], timezone),
                     actor=r["actor"],
                     before=_before(r["key"], r["before"], lang),
                     after=value_text(r["key"], r["after"], lang),
@@ -298,6 +303,13 @@ def history(rows: Sequence[Mapping[str, Any]], *, lang: str, key: str | None = N
     ]
     body = html.Ul(items, className="mb-0") if items else html.P(t("settings.history.none", lang))
     return html.Div([html.H6(title, className="mb-1"), body], id="admin-settings-changes")
+
+
+def _when(at: datetime | None, timezone: str) -> str:
+    """A time of the trail in the company's time zone, with its offset."""
+    if at is None:
+        return "—"
+    return at.astimezone(ZoneInfo(timezone)).isoformat(sep=" ", timespec="minutes")
 
 
 def _before(key: str, value: Any, lang: str) -> str:

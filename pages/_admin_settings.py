@@ -63,12 +63,13 @@ def register_callbacks(page: str, csrf_id: str, csrf_ok: Callable[[object], bool
             props["choices"],
             props["choice"],
             props["choice_style"],
-            view.history(rows, lang=me.lang, key=key),
+            view.history(rows, lang=me.lang, key=key, timezone=current_settings().timezone),
         )
 
     @callback(
         Output(view.RESULT, "children"),
         Output(view.REFRESH, "data"),
+        Output(view.REASON, "value"),
         Input(view.SAVE, "n_clicks"),
         Input(view.RESET, "n_clicks"),
         State(view.KEY, "value"),
@@ -85,7 +86,7 @@ def register_callbacks(page: str, csrf_id: str, csrf_ok: Callable[[object], bool
         if action not in view.BUTTONS:
             raise PreventUpdate
         if not csrf_ok(csrf):
-            return view.refused(t("admin.csrf", me.lang), lang=me.lang), no_update
+            return view.refused(t("admin.csrf", me.lang), lang=me.lang), no_update, no_update
         engine, now = current_engine(), datetime.now(UTC)
         try:
             if action == view.RESET:
@@ -102,11 +103,12 @@ def register_callbacks(page: str, csrf_id: str, csrf_ok: Callable[[object], bool
                     reason=reason,
                 )
         except rule_settings.SettingError as exc:
-            return view.refused(str(exc), lang=me.lang), no_update
+            return view.refused(str(exc), lang=me.lang), no_update, no_update
         settings = current_settings()
         if settings.background == "inline" and (change.rejudged or change.daily_again):
             background.runner.request(settings.database_url)
-        return view.saved(change, lang=me.lang), (refresh or 0) + 1
+        # The reason was this change's: the next one needs its own.
+        return view.saved(change, lang=me.lang), (refresh or 0) + 1, ""
 
 
 def _entered(key, number, choice):

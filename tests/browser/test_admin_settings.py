@@ -7,10 +7,12 @@ codes an admin types in the CLI, and the demo's names aside); no console error."
 from __future__ import annotations
 
 import pytest
+from dash.testing.wait import until
 
 from dashboard.services import settings as rule_settings
 from dashboard.thresholds import SETTINGS
 from tests.browser.conftest import (
+    WAIT,
     app_engine,
     choose_option,
     click,
@@ -78,6 +80,8 @@ def test_admin_changes_a_setting_with_a_reason_and_sees_it_in_history_and_audit(
         dash_duo, "#admin-settings-changes", "admin:8 (默认) → 10 · 原因:旺季 peak season"
     )
     assert rule_settings.current_values(app_engine(demo_app))[KEY]["value"] == 10
+    reason = dash_duo.find_element("#admin-settings-reason")
+    until(lambda: reason.get_attribute("value") == "", WAIT, msg="the reason stayed for the next")
 
     tabs = dash_duo.find_elements("#admin-tabs .nav-link")
     click(dash_duo, next(tab for tab in tabs if tab.text == "审计日志"))

@@ -142,5 +142,7 @@ def test_history_lists_when_who_before_after_and_reason_newest_first():
     assert text.index("180 CN¥ → 150 CN¥ · reason: back") < text.index(
         "150 CN¥ (default) → 180 CN¥ · reason: policy"
     )
-    assert "2026-12-02 09:30" in text and "Meal cap" in text
+    assert "2026-12-02 09:30+00:00 · boss" in text and "Meal cap" in text
+    shanghai = _text(view.history(rows[:1], lang="en", timezone="Asia/Shanghai"))
+    assert "2026-12-02 17:30+08:00 · boss" in shanghai
     assert "暂无修改记录" in _text(view.history([], lang="zh", key="meal_cap_cny"))

@@ -133,6 +133,7 @@ def test_a_bad_change_shows_its_error_naming_the_key(site, clean_settings, value
     out = _out(call(site, "admin", "admin_setting_action", {"admin-csrf.data": token, **values}))
     assert message in json.dumps(out["admin-settings-result"], ensure_ascii=False)
     assert "admin-settings-refresh" not in out  # nothing to refresh
+    assert "admin-settings-reason" not in out  # what was typed stays to be corrected
     assert not any(v["overridden"] for v in rule_settings.current_values(site.engine).values())
 
 
@@ -151,6 +152,7 @@ def test_admin_changes_a_setting_sees_it_in_the_history_and_audit_and_resets_it(
     saved = json.dumps(out["admin-settings-result"], ensure_ascii=False)
     assert "最短有效拜访时长:300 s → 240 s" in saved and "代表日排入重新判定" in saved
     assert out["admin-settings-refresh"]["data"] == 1
+    assert out["admin-settings-reason"]["value"] == ""  # the next change needs its own
     assert rule_settings.load_configs(site.engine)[0].min_dwell_s == 240.0
     # The page asked the background work for a pass: every rep-day is judged again with it.
     background.runner.wait_idle(str(site.engine.url))
