@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from components.admin_privacy import tab as privacy_tab
 from components.grids import column, data_grid
 from components.i18n import t
 from components.shell import page_header
@@ -131,6 +132,9 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                     dbc.Tab(users_tab, label=t("admin.tab.users", lang), tab_id="users"),
                     dbc.Tab(tokens_tab, label=t("admin.tab.tokens", lang), tab_id="tokens"),
                     dbc.Tab(audit_tab, label=t("admin.tab.audit", lang), tab_id="audit"),
+                    dbc.Tab(
+                        privacy_tab(lang), label=t("admin.tab.privacy", lang), tab_id="privacy"
+                    ),
                 ],
                 id="admin-tabs",
                 active_tab="users",

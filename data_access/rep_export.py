@@ -157,3 +157,27 @@ def rows(conn: Connection, section: Section, rep_id: str) -> Iterator[dict[str, 
     )
     for row in result.mappings():
         yield dict(row)
+
+
+def list_reps(conn: Connection) -> list[dict[str, Any]]:
+    """Every rep (id, name, active), for the export's picker."""
+    r = schema.reps
+    stmt = sa.select(r.c.id, r.c.name, r.c.active).order_by(r.c.id)
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+# The retention purge (another part of issue 20) records its runs in this table when it exists.
+PURGE_TABLE = "retention_purges"
+_PURGE_TIME_COLUMNS = ("finished_at", "purged_at", "ran_at", "at", "started_at", "created_at")
+
+
+def last_purge(conn: Connection) -> dict[str, Any] | None:
+    """The latest row of the retention purge's log, or None (no such table, or no run yet)."""
+    if not sa.inspect(conn).has_table(PURGE_TABLE):
+        return None
+    table = sa.Table(PURGE_TABLE, sa.MetaData(), autoload_with=conn)
+    when = next((table.c[c] for c in _PURGE_TIME_COLUMNS if c in table.c), None)
+    if when is None:
+        return None
+    row = conn.execute(sa.select(table).order_by(when.desc()).limit(1)).mappings().first()
+    return None if row is None else {"at": row[when.name], **dict(row)}

@@ -23,6 +23,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
+from pages import _admin_privacy
 
 ROLES = ("admin",)
 
@@ -50,6 +51,10 @@ def _csrf_ok(sent) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+# The Privacy tab (issue 20): a rep's own data and the retention policy.
+_admin_privacy.register_callbacks(page=__name__, csrf_ok=_csrf_ok)
 
 
 # ------------------------------------------------------------------ users

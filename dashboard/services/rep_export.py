@@ -28,6 +28,7 @@ from typing import Any, TextIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dashboard.services import settings as settings_service
 from data_access import admin as audit_store
 from data_access import rep_export as store
 
@@ -121,3 +122,22 @@ def export_rep(
             note=f"{sum(counts.values())} rows",
         )
     return counts
+
+
+def list_reps(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return store.list_reps(conn)
+
+
+def retention(engine: Engine) -> dict[str, Any]:
+    """The retention policy in force: ``retention_days`` (value, default, overridden) and the
+    last purge when the purge keeps a log (else None)."""
+    setting = settings_service.current_values(engine)["retention_days"]
+    with engine.connect() as conn:
+        last = store.last_purge(conn)
+    return {
+        "days": setting["value"],
+        "default": setting["default"],
+        "overridden": setting["overridden"],
+        "last_purge": last,
+    }

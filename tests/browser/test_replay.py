@@ -183,7 +183,6 @@ def test_time_outside_work_hours_is_an_off_duty_band_on_the_timeline(dash_duo, d
     """Issue 20: the timeline shades the time outside the rep's work hours and says so (in the
     viewer's language: the demo exec reads Chinese)."""
     rep, day = _busiest_day(demo_app)
-    payload = svc.replay_day(app_engine(demo_app), EXEC, rep, day)
     sign_in_demo(dash_duo, demo_app, "exec", path=f"/replay/{rep}/{day}")
     _wait_ready(dash_duo)
     wait_for(dash_duo, "#replay-timeline .annotation-text")
@@ -191,5 +190,4 @@ def test_time_outside_work_hours_is_an_off_duty_band_on_the_timeline(dash_duo, d
     assert labels == {"非工作时间"}
     bands = dash_duo.find_elements("#replay-timeline .layer-below .shapelayer path")
     assert len(bands) >= 1
-    assert all(lo < hi for lo, hi in [payload["rep"]["work"]])
     assert dash_duo.get_logs() == []

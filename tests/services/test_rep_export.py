@@ -209,3 +209,24 @@ def test_cli_stream_reads_a_many_fix_rep_with_bounded_writes(engine, now):
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.gps_fixes)).scalar()
     doc, counts = _export(engine)
     assert counts["gps_fixes"] == len(doc["tables"]["gps_fixes"]) == 3000
+
+
+def test_retention_shows_the_setting_and_no_purge_before_one_ran(world):
+    policy = rep_export.retention(world)
+    assert policy == {"days": 90, "default": 90, "overridden": False, "last_purge": None}
+    assert [r["id"] for r in rep_export.list_reps(world)] == ["rep-1", "rep-2"]
+
+
+def test_retention_shows_the_latest_purge_when_the_purge_keeps_a_log(sqlite_engine, now):
+    """The purge (another part of issue 20) logs its runs in retention_purges; its latest run is
+    shown. SQLite only: the ad-hoc table must not outlive the test's database."""
+    with sqlite_engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE retention_purges (id INTEGER, finished_at TEXT)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO retention_purges VALUES (1, '2026-11-01 02:00:00'), "
+                "(2, '2026-11-02 02:00:00')"
+            )
+        )
+    last = rep_export.retention(sqlite_engine)["last_purge"]
+    assert last["id"] == 2 and str(last["at"]).startswith("2026-11-02")
