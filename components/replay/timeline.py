@@ -34,7 +34,9 @@ def _off_duty_bands(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Shaded bands over the time outside the rep's work hours, each labelled "off duty"."""
     shapes, notes = [], []
-    for a, b, edge, anchor in ((lo, work[0], work[0], "right"), (work[1], hi, work[1], "left")):
+    # Labels sit just above the plot, at the axis' outer ends: the bands are often too narrow
+    # for the text.
+    for a, b, edge, anchor in ((lo, work[0], lo, "left"), (work[1], hi, hi, "right")):
         if b <= a:
             continue
         shapes.append(
@@ -58,7 +60,7 @@ def _off_duty_bands(
                 "xref": "x",
                 "y": 1,
                 "yref": "paper",
-                "yanchor": "top",
+                "yanchor": "bottom",
                 "xanchor": anchor,
                 "text": t("replay.off_duty", lang),
                 "showarrow": False,
@@ -235,7 +237,7 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
         "data": traces,
         "layout": {
             "height": 250,
-            "margin": {"l": 90, "r": 16, "t": 8, "b": 44},
+            "margin": {"l": 90, "r": 16, "t": 20, "b": 44},
             "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"color": ink},
