@@ -149,6 +149,8 @@
         var status = labels.moving;
         if (idleNow && idleNow[2] === "s") {
           status = labels.stop + " #" + idleNow[3] + (idleNow[4] ? " · " + idleNow[4] : "");
+        } else if (idleNow && idleNow[2] === "o") {
+          status = idleNow[4];
         } else if (idleNow || pos.gap) {
           status = labels.gap + (idleNow ? " · " + idleNow[4] : "");
         }

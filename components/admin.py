@@ -11,6 +11,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import admin_settings
+from components.admin_privacy import tab as privacy_tab
 from components.grids import column, data_grid
 from components.i18n import t
 from components.shell import page_header
@@ -136,6 +137,9 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                         admin_settings.tab(lang=lang),
                         label=t("settings.tab", lang),
                         tab_id="settings",
+                    ),
+                    dbc.Tab(
+                        privacy_tab(lang), label=t("admin.tab.privacy", lang), tab_id="privacy"
                     ),
                 ],
                 id="admin-tabs",

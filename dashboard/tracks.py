@@ -444,6 +444,26 @@ def _gaps_on_sorted(t, la, lo, index_map, min_gap_s: float, window) -> list[Gap]
     return gaps
 
 
+def off_duty_spans(
+    t_s: ArrayLike, work_window: tuple[float, float], *, min_gap_s: float
+) -> list[tuple[float, float]]:
+    """The parts outside the work window of every silence of at least ``min_gap_s`` between
+    consecutive fixes: off duty, never a gap. A silence spanning the end of work hours is a gap
+    up to the end (``find_gaps`` with the window cuts it there) and off duty after it."""
+    start, end = _check_window(work_window)
+    t = np.sort(np.asarray(t_s, dtype=float))
+    spans: list[tuple[float, float]] = []
+    if t.size < 2:
+        return spans
+    for i in np.flatnonzero(np.diff(t) >= min_gap_s).tolist():
+        a, b = float(t[i]), float(t[i + 1])
+        if a < start:
+            spans.append((a, min(b, start)))
+        if b > end:
+            spans.append((max(a, end), b))
+    return spans
+
+
 def find_gaps(
     t_s: ArrayLike,
     lats: ArrayLike,

@@ -25,6 +25,7 @@ from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
 from pages import _admin_settings
+from pages import _admin_privacy
 
 ROLES = ("admin",)
 
@@ -56,6 +57,8 @@ def _now() -> datetime:
 
 # The settings tab (pages/_admin_settings.py).
 _admin_settings.register_callbacks(page=__name__, csrf_id=ui.CSRF, csrf_ok=_csrf_ok)
+# The Privacy tab (issue 20): a rep's own data and the retention policy.
+_admin_privacy.register_callbacks(page=__name__, csrf_ok=_csrf_ok)
 
 
 # ------------------------------------------------------------------ users

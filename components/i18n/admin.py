@@ -9,6 +9,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "admin.tab.users": ("用户", "Users"),
     "admin.tab.tokens": ("API 令牌", "API tokens"),
     "admin.tab.audit": ("审计日志", "Audit log"),
+    "admin.tab.privacy": ("隐私", "Privacy"),
+    "admin.privacy.export_title": ("导出业务员个人数据", "Export a rep's own data"),
+    "admin.privacy.export_help": (
+        "按隐私法的查阅请求,导出系统中关于该业务员的全部数据(JSON):主数据、设备、定位、拜访、"
+        "报销、计划、任务、客户、预警与审计记录。每次导出均记入审计日志。",
+        "Everything stored about the rep, as JSON, for the access request a privacy law grants: "
+        "master record, devices, GPS fixes, visits, expenses, plans, tasks, customers, alerts "
+        "and audit events. Every export is recorded in the audit log.",
+    ),
+    "admin.privacy.rep": ("业务员", "Rep"),
+    "admin.privacy.export": ("导出 JSON", "Export JSON"),
+    "admin.privacy.inactive": ("已停用", "inactive"),
+    "admin.privacy.pick_rep": ("业务员:请选择业务员", "rep: choose a rep"),
+    "admin.privacy.exported": (
+        "已导出 {rep}:{rows} 行,{tables} 个表;已记入审计日志。",
+        "Exported {rep}: {rows} rows in {tables} tables; recorded in the audit log.",
+    ),
+    "admin.privacy.retention_title": ("数据保留策略", "Retention policy"),
+    "admin.privacy.retention": ("原始定位点保留", "Raw GPS fixes are kept for"),
+    "admin.privacy.days": ("{n} 天", "{n} days"),
+    "admin.privacy.default": ("默认值", "the default"),
+    "admin.privacy.overridden": ("已修改,默认 {n} 天", "changed; default {n} days"),
+    "admin.privacy.kept": (
+        "清理时保留拜访、停留、每日汇总、预警及其证据和报销。",
+        "A purge keeps visits, stops, rep-day rollups, alerts with their evidence and claims.",
+    ),
+    "admin.privacy.no_purge": ("尚未执行过清理。", "No purge has run yet."),
+    "admin.privacy.last_purge": ("上次清理:{at}", "Last purge: {at}"),
+    "admin.privacy.settings_link": ("在设置中修改保留天数", "Change the retention in the settings"),
     "admin.col.name": ("用户名", "User name"),
     "admin.col.role": ("角色", "Role"),
     "admin.col.regions": ("区域", "Regions"),

@@ -57,6 +57,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "replay.lane.stops": ("停留", "Stops"),
     "replay.lane.trips": ("行程", "Trips"),
     "replay.lane.gaps": ("中断", "Gaps"),
+    "replay.off_duty": ("非工作时间", "off duty"),
     "replay.lane.photos": ("照片", "Photos"),
     "replay.lane.expenses": ("报销", "Expenses"),
     "replay.lane.alerts": ("预警", "Alerts"),

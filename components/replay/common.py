@@ -9,6 +9,7 @@ SPEED_COLOURS = ("#6c8ebf", "#2e9d5b", "#e69b00", "#d6336c")
 INSIDE, OUTSIDE = "#198754", "#dc3545"
 ROLE_COLOURS = {"visited": "#0d6efd", "planned": "#fd7e14", "owned": "#8c98a4"}
 GAP_COLOUR, JUMP_COLOUR, PLAN_COLOUR, PHOTO_COLOUR = "#6f42c1", "#dc3545", "#fd7e14", "#d63384"
+OFF_DUTY_COLOUR = "#adb5bd"  # grey: outside the rep's work hours
 COARSE_COLOUR = "#8a8f98"  # grey: a coarse fix is a phone's guess, not where the rep went
 DEFAULT_CENTER = [31.2304, 121.4737]
 

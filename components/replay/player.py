@@ -33,6 +33,9 @@ def player_data(p: Mapping[str, Any], *, lang: str, start: int | None) -> dict[s
     idle += [
         [g["start"], g["end"], "g", 0, t(f"gap.reason.{g['reason']}", lang)] for g in p["gaps"]
     ]
+    idle += [
+        [o["start"], o["end"], "o", 0, t("replay.off_duty", lang)] for o in p.get("off_duty", [])
+    ]
     idle.sort()
     return {
         "ok": True,

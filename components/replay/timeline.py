@@ -11,6 +11,7 @@ from components.kpi import SEVERITY_HEX
 from components.replay.common import (
     GAP_COLOUR,
     INSIDE,
+    OFF_DUTY_COLOUR,
     PHOTO_COLOUR,
     SPEED_COLOURS,
     clock,
@@ -28,6 +29,47 @@ def _visit_label(v: Mapping[str, Any], lang: str) -> str:
     return f"{v['customer_name']} · {integrity_text(v['integrity'], v.get('rules'), lang)}"
 
 
+def _off_duty_bands(
+    day: str, shifts: Any, lo: int, hi: int, work: list[int], lang: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Shaded bands over the time outside the rep's work hours, each labelled "off duty"."""
+    shapes, notes = [], []
+    # Labels sit just above the plot, at the axis' outer ends: the bands are often too narrow
+    # for the text.
+    for a, b, edge, anchor in ((lo, work[0], lo, "left"), (work[1], hi, hi, "right")):
+        if b <= a:
+            continue
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": wall_time(day, a, shifts),
+                "x1": wall_time(day, b, shifts),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": OFF_DUTY_COLOUR,
+                "opacity": 0.25,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "x": wall_time(day, edge, shifts),
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "xanchor": anchor,
+                "text": t("replay.off_duty", lang),
+                "showarrow": False,
+                "font": {"size": 10, "color": "#6c757d"},
+            }
+        )
+    return shapes, notes
+
+
 def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str, Any]:
     """Visits, stops, trips, gaps, photos, claims and alerts on one time axis.
 
@@ -37,6 +79,8 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
     """
     traces: list[dict[str, Any]] = []
     x_range = None
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
     if p.get("status") == "ok":
         day, shifts = p["day"], p["clock"]
         bars: list[tuple[str, list[tuple[int, int, str]], str | list[str]]] = [
@@ -87,8 +131,16 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
                         f"{duration(g['duration_s'], lang)}",
                     )
                     for g in p["gaps"]
+                ]
+                + [
+                    (
+                        o["start"],
+                        o["end"],
+                        f"{t('replay.off_duty', lang)} · {duration(o['duration_s'], lang)}",
+                    )
+                    for o in p.get("off_duty", [])
                 ],
-                GAP_COLOUR,
+                [GAP_COLOUR] * len(p["gaps"]) + [OFF_DUTY_COLOUR] * len(p.get("off_duty", [])),
             ),
         ]
         for lane, items, colour in bars:
@@ -166,6 +218,7 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
         lo = min(x for x in (first, work[0]) if x is not None) - 900
         hi = max(x for x in (last, work[1]) if x is not None) + 900
         x_range = [wall_time(day, lo, shifts), wall_time(day, hi, shifts)]
+        shapes, notes = _off_duty_bands(day, shifts, lo, hi, work, lang)
     lanes = [t(f"replay.lane.{lane}", lang) for lane in LANES]
     dark = theme == "dark"
     ink, grid = ("#dee2e6", "#3a3f44") if dark else ("#212529", "#e9ecef")
@@ -184,7 +237,7 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
         "data": traces,
         "layout": {
             "height": 250,
-            "margin": {"l": 90, "r": 16, "t": 8, "b": 44},
+            "margin": {"l": 90, "r": 16, "t": 20, "b": 44},
             "paper_bgcolor": "rgba(0,0,0,0)",
             "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"color": ink},
@@ -198,6 +251,8 @@ def timeline_figure(p: Mapping[str, Any], *, lang: str, theme: str) -> dict[str,
                 "fixedrange": True,
                 "title": {"text": t("replay.axis.lane", lang), "standoff": 4},
             },
+            "shapes": shapes,
+            "annotations": notes,
             "barmode": "overlay",
             "bargap": 0.35,
             "hovermode": "closest",

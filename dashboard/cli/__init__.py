@@ -160,7 +160,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_regrade_verb(verbs)
     _add_plan_verbs(verbs)
     _add_report_verb(verbs)
+    _add_export_rep_verb(verbs)
     return parser
+
+
+def _add_export_rep_verb(verbs) -> None:
+    e = verbs.add_parser(
+        "export-rep",
+        help="write everything stored about one rep as JSON (a privacy access request)",
+        description="Write everything stored about one rep as one JSON document: the master "
+        "record, team and region, device ids, GPS fixes, device events, visits with their "
+        "check-outs, SOP steps, photos (metadata and hashes) and orders, expenses with their "
+        "flags and decisions, plans, tasks, customers owned and owner history, alerts and "
+        "the audit events about them, rep-day rollups. Dates and times are ISO 8601; the "
+        "header says when, by whom and with which version. The export is audited.",
+    )
+    e.add_argument("rep", metavar="REP", help="the rep's id")
+    e.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
+    e.add_argument(
+        "--by", default=os.environ.get("USER") or "cli", help="who exports (kept in the audit)"
+    )
+    e.set_defaults(handler="rep_export:cmd_export_rep")
 
 
 def _add_report_verb(verbs) -> None:

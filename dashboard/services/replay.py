@@ -372,6 +372,12 @@ def build_payload(
                 "to": [_r(lat[g.after_index]), _r(lon[g.after_index])],
             }
         )
+    # Silences outside the rep's work hours are off duty (no fix is stored there beyond the
+    # privacy margin): listed as such, never as a gap; the gaps above are cut at the window.
+    off_duty = [
+        {"start": _rel(a, t0), "end": _rel(z, t0), "duration_s": round(z - a)}
+        for a, z in tracks.off_duty_spans(t[analysed.kept], work, min_gap_s=config.signal_gap_min_s)
+    ]
     coarse = [
         [_rel(float(t[i]), t0), _r(lat[i]), _r(lon[i]), round(float(acc[i]))]
         for i in np.flatnonzero(acc > config.max_accuracy_m).tolist()
@@ -529,6 +535,7 @@ def build_payload(
         "stops": stops,
         "trips": trips,
         "gaps": gaps,
+        "off_duty": off_duty,
         "jumps": jumps,
         "coarse": coarse,
         "visits": visit_rows,

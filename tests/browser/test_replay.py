@@ -177,3 +177,17 @@ def test_day_links_and_rep_picker_stay_within_the_days_and_reps_in_scope(dash_du
     wait_for(dash_duo, "#replay-not-found")
     assert other.name not in dash_duo.find_element("body").text
     assert dash_duo.get_logs() == []
+
+
+def test_time_outside_work_hours_is_an_off_duty_band_on_the_timeline(dash_duo, demo_app):
+    """Issue 20: the timeline shades the time outside the rep's work hours and says so (in the
+    viewer's language: the demo exec reads Chinese)."""
+    rep, day = _busiest_day(demo_app)
+    sign_in_demo(dash_duo, demo_app, "exec", path=f"/replay/{rep}/{day}")
+    _wait_ready(dash_duo)
+    wait_for(dash_duo, "#replay-timeline .annotation-text")
+    labels = {e.text for e in dash_duo.find_elements("#replay-timeline .annotation-text")}
+    assert labels == {"非工作时间"}
+    bands = dash_duo.find_elements("#replay-timeline .layer-below .shapelayer path")
+    assert len(bands) >= 1
+    assert dash_duo.get_logs() == []

@@ -197,6 +197,42 @@ def test_gap_has_the_power_off_reason_and_its_event(day_db):
     assert 1800 <= gap["displacement_m"] <= 2300
 
 
+def test_no_off_duty_inside_work_hours(day_db):
+    assert _payload(day_db)["off_duty"] == []
+
+
+def test_a_gap_spanning_the_end_of_work_hours_is_cut_there_and_the_rest_is_off_duty(engine):
+    """Work ends at 10:40: the silence 09:59:30-11:00 is a gap up to 10:40 and off duty after;
+    the fixes of 11:00-11:10 (inside the privacy margin) are kept, those after 11:10 dropped."""
+    company = [r if r["id"] != "rep-1" else {**r, "work_end": "10:40"} for r in _company()]
+    summary = ingest_values(engine, company + _day_records(), source="test", now=NOW)
+    assert not summary.rejected, summary.rejected
+    p = _payload(engine)
+
+    assert p["rep"]["work"][1] == _clock_s("10:40")
+    [gap] = p["gaps"]
+    assert (gap["start"], gap["end"]) == (_clock_s("09:59") + 30, _clock_s("10:40"))
+    assert gap["duration_s"] == _clock_s("10:40") - _clock_s("09:59") - 30
+    assert p["off_duty"] == [
+        {"start": _clock_s("10:40"), "end": _clock_s("11:00"), "duration_s": 1200}
+    ]
+
+
+def test_a_silence_mostly_after_work_hours_is_off_duty_and_no_gap(engine):
+    """Work ends at 10:05 and the silence runs 09:59:30-10:34: its 5.5 minutes inside work
+    hours are no gap, so none is listed; the rest is off duty until the next fix (kept: inside
+    the 30-minute privacy margin)."""
+    company = [r if r["id"] != "rep-1" else {**r, "work_end": "10:05"} for r in _company()]
+    records = [*_day_records(), b.gps("f-late", ts=_at("10:34:00"), lat=CUST_LAT, lon=CUST_LON)]
+    ingest_values(engine, company + records, source="test", now=NOW)
+    p = _payload(engine)
+
+    assert p["gaps"] == []
+    assert p["off_duty"] == [
+        {"start": _clock_s("10:05"), "end": _clock_s("10:34"), "duration_s": 1740}
+    ]
+
+
 def test_km_comes_from_the_full_track_not_the_simplified_one(day_db):
     p = _payload(day_db)
     fixes = _fixes()

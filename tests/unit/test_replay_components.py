@@ -59,3 +59,24 @@ def test_empty_timeline_keeps_every_lane_in_order():
 
     assert fig["data"] == []
     assert fig["layout"]["yaxis"]["categoryarray"][0] == "Alerts"
+
+
+def test_off_duty_is_a_shaded_labelled_band_and_a_line_in_the_gaps_lane():
+    """Work 08:30-10:20; a silence 10:20-10:50 after work; the track runs 10:00-11:06."""
+    p = _payload(t=[36000, 39000], lat=[31.0, 31.001], lon=[121.0, 121.0], v=[0, 0], bin=[0, 0])
+    p |= {"trips": [], "visits": [], "photos": [], "expenses": []}
+    p["rep"] = {"work": [30600, 37200]}
+    p["summary"] = {"first_fix": 36000, "last_fix": 39000}
+    p["off_duty"] = [{"start": 37200, "end": 39000, "duration_s": 1800}]
+    for lang, word in (("en", "off duty"), ("zh", "非工作时间")):
+        fig = timeline_figure(p, lang=lang, theme="light")
+        # The axis runs 08:15-11:05: bands before 08:30 and after 10:20.
+        before, after = fig["layout"]["shapes"]
+        assert (before["x0"][-8:], before["x1"][-8:]) == ("08:15:00", "08:30:00")
+        assert (after["x0"][-8:], after["x1"][-8:]) == ("10:20:00", "11:05:00")
+        assert [a["text"] for a in fig["layout"]["annotations"]] == [word, word]
+        gaps = next(tr for tr in fig["data"] if tr["name"] in ("Gaps", "中断"))
+        assert [text.split(" ", 1)[1].split(" · ")[0] for text in gaps["hovertext"]] == [word]
+        assert gaps["marker"]["color"] == ["#adb5bd"]
+        idle = player_data(p, lang=lang, start=None)["idle"]
+        assert [37200, 39000, "o", 0, word] in idle

@@ -449,3 +449,18 @@ def test_property_simplify_keeps_ends_sorted_and_within_tolerance(points, tol):
     assert np.all(np.diff(kept) > 0)
     looser = tracks.simplify(la, lo, tol * 2 + 1)
     assert looser.size <= kept.size
+
+
+def test_off_duty_spans_are_the_silences_parts_outside_the_work_window():
+    from dashboard.tracks import off_duty_spans
+
+    t = [100.0, 200.0, 5000.0, 5100.0, 9000.0, 12000.0]
+    # Window 1000-8000: the silence 200-5000 is off duty up to 1000; 5100-9000 from 8000 on;
+    # 9000-12000 (all after work) wholly off duty; 100-200 is too short to count.
+    assert off_duty_spans(t, (1000.0, 8000.0), min_gap_s=1800) == [
+        (200.0, 1000.0),
+        (8000.0, 9000.0),
+        (9000.0, 12000.0),
+    ]
+    assert off_duty_spans(t, (0.0, 20000.0), min_gap_s=1800) == []
+    assert off_duty_spans([5.0], (0.0, 1.0), min_gap_s=1) == []
