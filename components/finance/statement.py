@@ -99,5 +99,7 @@ def statement_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def statement_file(result: Mapping[str, Any], by: str, lang: str) -> dict[str, Any]:
     """The statement of a month as an XLSX download (``dcc.Download`` data)."""
-    payload = to_xlsx_bytes(statement_rows(result["rows"]), statement_columns(by, lang))
+    payload = to_xlsx_bytes(
+        statement_rows(result["rows"]), statement_columns(by, lang), t("export.sheet", lang)
+    )
     return dcc.send_bytes(payload, f"statement-{result['month']}-{by}.xlsx")
