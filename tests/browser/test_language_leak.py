@@ -50,6 +50,7 @@ ZH_ALLOWED = {
     "GPS",
     "API",  # as in API 令牌 (the integrators' tokens)
     "ISO",  # as in ISO 周 (the plan suggestion's week)
+    "UTC",  # as in 起始日期(UTC) (the audit log's dates)
     "root",  # a loanword written as such in Chinese (已 root 的设备, as the rule catalog says)
     "SPACE",  # a key's name, as AG Grid's own zh-CN table writes it
     "Space",
@@ -139,6 +140,10 @@ def _names(app) -> list[str]:
         # Who changed an owner or grade: a user or the ingesting source's name (demo).
         "SELECT changed_by FROM customer_owner_history",
         "SELECT changed_by FROM customer_grade_history",
+        # What people typed: the audit log's notes and reasons (the demo's are bilingual).
+        "SELECT note FROM status_events",
+        "SELECT reason FROM customer_owner_history",
+        "SELECT reason FROM customer_grade_history",
         # SOP step codes and template ids are codes (each grid shows the label beside them).
         "SELECT code FROM sop_version_steps",
         "SELECT template_id FROM sop_version_steps",
@@ -175,8 +180,9 @@ def test_leaks_finds_the_other_language_only():
     ]
 
 
-def _select(dash_duo, path: str) -> None:
-    """Select the first alert or claim where the page has a selection."""
+def _select(dash_duo, path: str, lang: str) -> None:
+    """Select the first alert, claim or rep-day where the page has a selection; open the admin
+    console's audit log (its trails and actions)."""
     if path == "/alerts":
         until(lambda: grid_rows(dash_duo, "alerts-queue"), 20, poll=0.1, msg="no alert in queue")
         click_grid_row(dash_duo, "alerts-queue", 0)
@@ -191,6 +197,10 @@ def _select(dash_duo, path: str) -> None:
         wait_for(dash_duo, ".replay-map .leaflet-control-zoom-in")
     elif path == "/customers/<customer_id>":
         wait_for(dash_duo, "#customer-name")
+    elif path == "/admin":
+        tabs = dash_duo.find_elements("#admin-tabs .nav-link")
+        click(dash_duo, next(tab for tab in tabs if tab.text == t("admin.tab.audit", lang)))
+        until(lambda: grid_rows(dash_duo, "admin-audit"), 20, poll=0.1, msg="no audit entry")
 
 
 # Leaflet's zoom buttons on the page: their tooltips, which COLLECT reads too.
@@ -230,14 +240,14 @@ def _in_lang(pages, role: str, lang: str) -> list[tuple[str, str, str | None]]:
     return chosen
 
 
-def _visit(dash_duo, path: str, url: str, ready: str | None) -> None:
+def _visit(dash_duo, path: str, url: str, ready: str | None, lang: str) -> None:
     if path == "/wall":  # the kiosk: no top bar to wait for
         dash_duo.driver.get(dash_duo.server.url + url)
     else:
         open_page(dash_duo, url)
     if ready:
         wait_until_ready(dash_duo, path)
-    _select(dash_duo, path)
+    _select(dash_duo, path, lang)
     _settle(dash_duo)
 
 
@@ -259,7 +269,7 @@ def test_every_page_speaks_only_the_viewers_language(dash_duo, demo_app, role):
         zoom[lang] = {}
         seen[lang] = set()
         for path, url, ready in _in_lang(pages, role, lang):
-            _visit(dash_duo, path, url, ready)
+            _visit(dash_duo, path, url, ready, lang)
             seen[lang].add(path)
             text = dash_duo.driver.execute_script(COLLECT)
             words = leaks(text, lang, names)
