@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -14,6 +15,7 @@ from components.finance.common import CATEGORIES, STATUSES, code_labels
 from components.finance.exports import export_bytes
 from components.finance.ledger import claim_columns
 from components.finance.mileage import mileage_columns
+from components.finance.statement import reason_words, statement_rows
 from components.grids import formatter_labels, label_formatter, to_xlsx_bytes
 from components.i18n import t
 
@@ -91,3 +93,15 @@ def test_the_generic_grid_xlsx_labels_coded_columns_in_its_sheet():
     ]
     sheets, rows = _sheet(to_xlsx_bytes([{"status": "open", "n": 3}], columns, "数据"))
     assert sheets == ["数据"] and rows == [["状态", "次数"], ["待处理", 3]]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_statements_reasons_name_the_rules_and_keep_typed_notes(lang):
+    text = "DUPLICATE_RECEIPT ×2; OVER_CAP ×1; “NOT_A_RULE kept” ×1; NO_SUCH_RULE ×1"
+    want = (
+        f"{t('rule.DUPLICATE_RECEIPT.name', lang)} ×2; {t('rule.OVER_CAP.name', lang)} ×1; "
+        "“NOT_A_RULE kept” ×1; NO_SUCH_RULE ×1"
+    )
+    assert reason_words(text, lang) == want
+    rows = statement_rows(pd.DataFrame([{"rep_name": "张伟", "reasons": text}]), lang)
+    assert rows == [{"rep_name": "张伟", "reasons": want}]
