@@ -3,6 +3,7 @@ result notes (a one-time password or token shown once). Render only: the page fe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from dash import dcc, html
 
 from components import admin_settings
 from components.admin_privacy import tab as privacy_tab
+from components.customers.regrade import INGEST_REASONS
 from components.grids import column, data_grid
 from components.i18n import t
 from components.shell import page_header
@@ -206,12 +208,74 @@ def tokens_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> 
 AUDIT_FIELDS = ("at", "actor", "trail", "subject", "action", "before", "after", "note")
 
 
+# Where the words of a coded audit field are: the first table holding the code is used; a code
+# none holds (a setting's value, a rep id) is shown as stored.
+AUDIT_LABELS = {
+    "trail": ("audit.trail",),
+    "action": ("alerts.action", "audit.action", "cust.source"),
+    "before": ("alerts.status", "fin.status", "role", "audit.state"),
+    "after": ("alerts.status", "fin.status", "role", "audit.state"),
+}
+
+
+def _words(prefix: str, code: str, lang: str) -> str | None:
+    key = f"{prefix}.{code}"
+    label = t(key, lang)
+    return None if label == key else label  # t answers the key itself when it has no words
+
+
+def _note_text(note: str, lang: str) -> str:
+    """A note: ingest's own reasons in words; a structured note (a handover's JSON: what moved
+    and why) as labelled fields; a note a person typed as typed."""
+    if note in INGEST_REASONS:
+        return t(INGEST_REASONS[note], lang)
+    try:
+        fields = json.loads(note) if note.startswith("{") else None
+    except ValueError:
+        fields = None
+    if not isinstance(fields, dict):
+        return note
+    parts = []
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            value = t("admin.yes" if value else "admin.no", lang)
+        parts.append(f"{_words('audit.note', key, lang) or key}: {'—' if value is None else value}")
+    return " · ".join(parts)
+
+
+def audit_text(field: str, value: Any, lang: str) -> Any:
+    """An audit field as a person reads it in ``lang``: a trail, an action, a status or a role
+    in words, anything else as stored."""
+    if not isinstance(value, str):
+        return value
+    if field == "note":
+        return _note_text(value, lang)
+    for prefix in AUDIT_LABELS.get(field, ()):
+        label = _words(prefix, value, lang)
+        if label is not None:
+            return label
+    return value
+
+
+def audit_rows(rows: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The audit rows as shown and exported: times in ISO 8601 (UTC), codes in words."""
+    return [
+        {k: _when(r["at"]) if k == "at" else audit_text(k, r[k], lang) for k in AUDIT_FIELDS}
+        for r in rows
+    ]
+
+
+def audit_file(rows: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """The audit rows as the page's CSV: headed and worded as the grid (UTF-8 with a BOM, so
+    spreadsheet programs read the Chinese)."""
+    frame = pd.DataFrame(audit_rows(rows, lang), columns=list(AUDIT_FIELDS))
+    frame = frame.rename(columns={k: t(f"admin.col.{k}", lang) for k in AUDIT_FIELDS})
+    return "\ufeff" + frame.to_csv(index=False)
+
+
 def audit_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> html.Div:
     """The audit log, newest first, with its count."""
-    frame = pd.DataFrame(
-        [{**{k: r[k] for k in AUDIT_FIELDS}, "at": _when(r["at"])} for r in rows],
-        columns=list(AUDIT_FIELDS),
-    )
+    frame = pd.DataFrame(audit_rows(rows, lang), columns=list(AUDIT_FIELDS))
     columns = [column(k, t(f"admin.col.{k}", lang)) for k in AUDIT_FIELDS]
     return html.Div(
         [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,6 +27,28 @@ DEC = {"function": "params.value == null ? '—' : d3.format(',.1f')(params.valu
 INT = {"function": "params.value == null ? '—' : d3.format(',.0f')(params.value)"}
 MONEY = {"function": "params.value == null ? '—' : '¥' + d3.format(',.2f')(params.value)"}
 FORMATS = {"pct": PCT, "dec": DEC, "int": INT, "money": MONEY}
+
+
+def label_formatter(labels: Mapping[str, str]) -> dict[str, Any]:
+    """A browser-side formatter showing each code's label (the cell keeps the code, for sorting
+    and filters); ``to_xlsx_bytes`` reads the labels back, so the file says what the grid shows."""
+    table = json.dumps(dict(labels), ensure_ascii=False)
+    return {"function": f"({table})[params.value] || params.value"}
+
+
+_LABELS = re.compile(r"^\((\{.*\})\)\[params\.value\] \|\| params\.value$", re.S)
+
+
+def formatter_labels(col: Mapping[str, Any]) -> dict[str, str]:
+    """The code → label table of a column shown through ``label_formatter`` (else empty)."""
+    function = (col.get("valueFormatter") or {}).get("function", "")
+    found = _LABELS.match(function) if isinstance(function, str) else None
+    return json.loads(found.group(1)) if found else {}
+
+
+def shown_codes(values: Any, labels: Mapping[str, str]) -> list[Any]:
+    """The values as ``label_formatter`` shows them: a code's label, anything else as it is."""
+    return [labels.get(v, v) if isinstance(v, str) else v for v in values]
 
 
 def column(field: str, header: str, kind: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -128,12 +152,22 @@ def data_grid(
     )
 
 
-def to_xlsx_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[Mapping[str, Any]]) -> bytes:
-    """Write grid rows (as shown: filtered and sorted) to an XLSX workbook."""
+def to_xlsx_bytes(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Mapping[str, Any]],
+    sheet: str = "data",
+) -> bytes:
+    """Write grid rows (as shown: filtered and sorted) to an XLSX workbook, in a sheet named
+    ``sheet``; a coded column (``label_formatter``) holds its labels, as the grid shows it."""
     fields = [c["field"] for c in columns if "field" in c]
     headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
-    frame = pd.DataFrame(list(rows), columns=fields).rename(columns=headers)
+    frame = pd.DataFrame(list(rows), columns=fields)
+    for col in columns:
+        labels = formatter_labels(col)
+        if labels and col.get("field") in frame.columns:
+            frame[col["field"]] = shown_codes(frame[col["field"]], labels)
+    frame = frame.rename(columns=headers)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="data")
+        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
     return buffer.getvalue()

@@ -14,6 +14,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from components.i18n import t
+from components.map_controls import MAP_OPTIONS, localized_controls
 
 PREFIX = "plan-suggest"
 INIT = f"{PREFIX}-init"
@@ -68,13 +69,32 @@ def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.D
                     inline=True,
                 ),
             ),
-            field("plansug.rep", dcc.Dropdown(id=REP, options=[], value=rep, clearable=False), 2),
             field(
-                "plansug.date",
-                dcc.DatePickerSingle(id=DATE, date=day, display_format="YYYY-MM-DD"),
+                "plansug.rep",
+                dcc.Dropdown(
+                    id=REP,
+                    options=[],
+                    placeholder=t("plansug.rep", lang),
+                    value=rep,
+                    clearable=False,
+                ),
                 2,
             ),
-            field("plansug.team", dcc.Dropdown(id=TEAM, options=[]), 2),
+            field(
+                "plansug.date",
+                dcc.DatePickerSingle(
+                    id=DATE,
+                    date=day,
+                    display_format="YYYY-MM-DD",
+                    placeholder=t("plansug.date", lang),
+                ),
+                2,
+            ),
+            field(
+                "plansug.team",
+                dcc.Dropdown(id=TEAM, options=[], placeholder=t("plansug.team", lang)),
+                2,
+            ),
             field("plansug.week", dbc.Input(id=WEEK, type="text", placeholder="2026-W50"), 2),
             dbc.Col(
                 dbc.Button(t("plansug.suggest", lang), id=SUGGEST, color="primary"),
@@ -86,7 +106,11 @@ def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.D
     )
     edit = dbc.Row(
         [
-            field("plansug.stop", dcc.Dropdown(id=STOP, options=[]), 3),
+            field(
+                "plansug.stop",
+                dcc.Dropdown(id=STOP, options=[], placeholder=t("plansug.stop", lang)),
+                3,
+            ),
             dbc.Col(
                 dbc.ButtonGroup(
                     [
@@ -104,7 +128,11 @@ def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.D
                 md=3,
                 className="d-flex align-items-end",
             ),
-            field("plansug.add_pick", dcc.Dropdown(id=ADD_PICK, options=[]), 3),
+            field(
+                "plansug.add_pick",
+                dcc.Dropdown(id=ADD_PICK, options=[], placeholder=t("plansug.add_pick", lang)),
+                3,
+            ),
             dbc.Col(
                 dbc.Button(t("plansug.add", lang), id=ADD, outline=True, size="sm"),
                 md=1,
@@ -135,15 +163,21 @@ def page(lang: str, *, rep: str | None = None, day: str | None = None) -> html.D
                 className="small text-body-secondary",
             ),
             pickers,
-            field("plansug.week_day", dcc.Dropdown(id=WEEK_PICK, options=[]), 6),
+            field(
+                "plansug.week_day",
+                dcc.Dropdown(id=WEEK_PICK, options=[], placeholder=t("plansug.week_day", lang)),
+                6,
+            ),
             html.Div(id=MESSAGE, className="my-2"),
             html.Div(t("plansug.empty", lang), id=SUMMARY, className="my-2"),
             dl.Map(
                 [
                     dl.TileLayer(url=BLANK_TILES, maxZoom=18),
                     dl.LayerGroup(id=MAP_LAYER),
+                    *localized_controls(lang),
                 ],
                 id=MAP,
+                **MAP_OPTIONS,
                 center=CHINA_CENTER,
                 zoom=4,
                 style={"height": "420px"},

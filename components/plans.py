@@ -18,6 +18,7 @@ from components.filters import filter_bar
 from components.grids import GRID, column, data_grid
 from components.i18n import t
 from components.locale import graph_config
+from components.map_controls import MAP_OPTIONS, localized_controls
 from components.shell import page_header
 
 # Ids, declared once.
@@ -459,7 +460,7 @@ def detail_map(detail: Mapping[str, Any], *, lang: str, tile_url: str, attributi
     layers: list[Any] = [
         dl.BaseLayer(
             dl.TileLayer(url=tile_url, attribution=attribution, maxZoom=19),
-            name="base",
+            name=t("plans.layer.base", lang),
             checked=True,
         )
     ]
@@ -481,7 +482,12 @@ def detail_map(detail: Mapping[str, Any], *, lang: str, tile_url: str, attributi
             },
         }
     return dl.Map(
-        [dl.LayersControl(layers, collapsed=False), dl.LayerGroup(markers)],
+        [
+            dl.LayersControl(layers, collapsed=False),
+            dl.LayerGroup(markers),
+            *localized_controls(lang),
+        ],
+        **MAP_OPTIONS,
         style={"height": "360px", "width": "100%"},
         className="plans-map",
         **extra,

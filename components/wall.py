@@ -74,7 +74,9 @@ def frame(*, lang: str, tile_url: str, views: list[str], privacy: bool) -> html.
                         [
                             html.Span(t("wall.title", lang), className="wall-brand"),
                             html.Span(waiting, id=IDS["title"], className="wall-view-title"),
-                            html.Span(id=IDS["view-key"], className="visually-hidden"),
+                            # The shown view's key (national, region:<id>): a code for the
+                            # rotation, not read out to anyone (hidden, not visually-hidden).
+                            html.Span(id=IDS["view-key"], hidden=True),
                             html.Span(
                                 [html.I(className="wall-dot") for _ in views]
                                 if len(views) > 1

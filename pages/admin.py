@@ -218,11 +218,11 @@ def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _se
     prevent_initial_call=True,
 )
 @guard()
-def export_admin_audit(_me: Viewer, clicks, who, what, since, until):
+def export_admin_audit(me: Viewer, clicks, who, what, since, until):
     if not clicks:
         raise PreventUpdate
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError:
         raise PreventUpdate from None
-    return dcc.send_string(admin.audit_csv(rows), "audit.csv")
+    return dcc.send_string(ui.audit_file(rows, me.lang), "audit.csv")

@@ -11,6 +11,7 @@ from dash import html
 
 from components.alerts.evidence_values import local_time
 from components.i18n import t
+from components.map_controls import MAP_OPTIONS, localized_controls
 from dashboard.geo import metres_to_degrees, padded_bounds, web_map_zoom
 
 # Marker colours of the map (Bootstrap's primary, danger, purple, success and orange).
@@ -142,7 +143,12 @@ def mini_map(context: Mapping[str, Any], *, tz: str | None, lang: str, tile_url:
     zoom = fit_zoom(bounds)
     attribution = "© OpenStreetMap" if "openstreetmap" in tile_url else ""
     the_map = dl.Map(
-        [dl.TileLayer(url=tile_url, maxZoom=19, attribution=attribution), *layers],
+        [
+            dl.TileLayer(url=tile_url, maxZoom=19, attribution=attribution),
+            *layers,
+            *localized_controls(lang),
+        ],
+        **MAP_OPTIONS,
         center=center,
         zoom=zoom,
         scrollWheelZoom=False,

@@ -13,6 +13,7 @@ from dash import html
 from components.customers import ids
 from components.customers.listing import STATUS_COLOURS
 from components.i18n import t
+from components.map_controls import MAP_OPTIONS, localized_controls
 from dashboard.frequency import STATUSES
 
 CHINA_CENTER = [34.5, 108.0]
@@ -64,8 +65,10 @@ def coverage_map(lang: str) -> html.Div:
                             "order": list(STATUSES),
                         },
                     ),
+                    *localized_controls(lang),
                 ],
                 id=ids.MAP,
+                **MAP_OPTIONS,
                 center=CHINA_CENTER,
                 zoom=4,
                 minZoom=3,

@@ -199,4 +199,6 @@ def export_file(
             value = item[name]
             item[name] = value.isoformat() if hasattr(value, "isoformat") else value
         out.append(item)
-    return dcc.send_bytes(export_bytes(out, columns, fmt, progress), f"customers.{fmt}")
+    return dcc.send_bytes(
+        export_bytes(out, columns, fmt, progress, t("export.sheet", lang)), f"customers.{fmt}"
+    )

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from components.customers import ids
 from components.customers.listing import STATUS_COLOURS, md_link, owner_label
+from components.customers.regrade import history_reason
 from components.formatting import fmt_value
 from components.grids import column, data_grid
 from components.i18n import t
@@ -140,7 +141,7 @@ def _history(history: Sequence[Mapping[str, Any]], lang: str) -> dbc.Card:
                 h.get("from_rep_name") or h.get("from_rep_id") or "—",
                 h.get("to_rep_name") or h.get("to_rep_id") or "—",
                 h.get("changed_by") or "—",
-                h.get("reason") or "—",
+                history_reason(h.get("reason"), lang) or "—",
                 t(f"cust.source.{h['source']}", lang) if h.get("source") else "—",
             ]
             for h in reversed(history)  # newest first

@@ -14,6 +14,21 @@ from components.i18n import t
 
 # ------------------------------------------------------------------ the what-if panel
 
+# The reasons ingest writes itself on the owner and grade history (dashboard/services/ingest.py),
+# in English for the API: shown in the viewer's language. A reason a person typed is shown as typed.
+INGEST_REASONS = {
+    "new customer": "cust.reason.new_customer",
+    "owner_rep_id changed by ingest": "cust.reason.owner_ingest",
+    "grade changed by ingest": "cust.reason.grade_ingest",
+}
+
+
+def history_reason(reason: str | None, lang: str) -> str:
+    """A history row's reason in ``lang`` when ingest wrote it, else as stored."""
+    if reason in INGEST_REASONS:
+        return t(INGEST_REASONS[reason], lang)
+    return reason or ""
+
 
 def regrade_panel(lang: str) -> dbc.Card:
     """The panel's skeleton: the what-if body the callback fills, the reason and the button."""
@@ -209,7 +224,7 @@ def grade_card(card: Mapping[str, Any] | None, lang: str) -> Any:
                     f"{h['old_grade'] or '—'} → {h['new_grade']}",
                     _source(h, lang),
                     h["changed_by"],
-                    h["reason"] or "",
+                    history_reason(h["reason"], lang),
                 ]
                 for h in history
             ],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.formatting import fmt_value, is_missing
+from components.grids import label_formatter
 from components.i18n import t
 
 CATEGORIES = ("mileage", "transport", "hotel", "meal", "entertainment", "other")
@@ -35,8 +35,7 @@ def km(value: Any) -> str:
 
 def code_labels(prefix: str, values, lang: str) -> dict[str, Any]:
     """A browser-side formatter showing a code's label (the cell keeps the code for filters)."""
-    names = {v: t(f"{prefix}.{v}", lang) for v in values}
-    return {"function": f"({json.dumps(names, ensure_ascii=False)})[params.value] || params.value"}
+    return label_formatter({v: t(f"{prefix}.{v}", lang) for v in values})
 
 
 def none_note(lang: str) -> html.Div:

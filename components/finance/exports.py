@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components.grids import to_xlsx_bytes
+from components.grids import formatter_labels, shown_codes, to_xlsx_bytes
 from components.i18n import t
 from components.jobs import Progress, background_job, job_indicator
 
@@ -72,22 +72,28 @@ def export_bytes(
     columns: Sequence[Mapping[str, Any]],
     fmt: str,
     progress: Progress | None = None,
+    sheet: str = "data",
 ) -> bytes:
-    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file, headed by the columns;
-    ``progress(done, total)`` is told the rows written as the file grows (CSV: every 5,000)."""
+    """Grid rows as a CSV (UTF-8 with BOM, for Excel) or XLSX file (its sheet named ``sheet``),
+    headed by the columns, coded columns in the labels the grid shows; ``progress(done, total)``
+    is told the rows written as the file grows (CSV: every 5,000)."""
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"fmt: {fmt!r} is not csv or xlsx")
     total = len(rows)
     if fmt == "xlsx":
-        data = to_xlsx_bytes(rows, columns)
+        data = to_xlsx_bytes(rows, columns, sheet)
         if progress:
             progress(total, total)
         return data
     fields = [c["field"] for c in columns if "field" in c]
     headers = {c["field"]: c.get("headerName", c["field"]) for c in columns if "field" in c}
+    coded = {c["field"]: formatter_labels(c) for c in columns if "field" in c}
     out = io.StringIO()
     for start in range(0, max(total, 1), _CHUNK_ROWS):
         part = pd.DataFrame(list(rows[start : start + _CHUNK_ROWS]), columns=fields)
+        for field, labels in coded.items():
+            if labels:  # the label the grid shows, not the code the cell keeps
+                part[field] = shown_codes(part[field], labels)
         part.rename(columns=headers).to_csv(out, index=False, header=start == 0)
         if progress:
             progress(min(start + _CHUNK_ROWS, total), total)

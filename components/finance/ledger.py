@@ -145,4 +145,6 @@ def ledger_file(
         rows, columns = claim_rows(result["claims"]), claim_columns(lang)
     else:
         rows, columns = mileage_rows(result["mileage"]), mileage_columns(lang)
-    return dcc.send_bytes(export_bytes(rows, columns, fmt, progress), f"{kind}.{fmt}")
+    return dcc.send_bytes(
+        export_bytes(rows, columns, fmt, progress, t("export.sheet", lang)), f"{kind}.{fmt}"
+    )

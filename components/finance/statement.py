@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,23 @@ STATEMENT_MONEY = ("claimed", "approved", "rejected", "queried", "pending", "at_
 # Rows drawn on screen (and printed); the totals and the XLSX export cover every row. A month of
 # 500 reps drew thousands of table rows: megabytes of component JSON per callback.
 STATEMENT_ROWS_SHOWN = 200
+
+
+# A rule's code in the statement's reasons ("MILEAGE_INFLATED ×2; “no receipt” ×1").
+_RULE = re.compile(r"\b[A-Z]+(?:_[A-Z]+)+\b")
+
+
+def reason_words(reasons: str, lang: str) -> str:
+    """The reasons with each rule named in ``lang`` instead of its code (the rejection notes in
+    quotes, typed by people, as typed)."""
+
+    def name(found: re.Match[str]) -> str:
+        key = f"rule.{found.group(0)}.name"
+        label = t(key, lang)
+        return found.group(0) if label == key else label
+
+    parts = re.split(r"(“[^”]*”)", reasons)  # notes are quoted: never reworded
+    return "".join(p if p.startswith("“") else _RULE.sub(name, p) for p in parts)
 
 
 def statement_columns(by: str, lang: str) -> list[dict[str, Any]]:
@@ -49,6 +67,8 @@ def statement_table(
     def cell(field: str, value: Any) -> Any:
         if field in STATEMENT_MONEY:
             return money(value, lang)
+        if field == "reasons" and not is_missing(value):
+            return reason_words(str(value), lang)
         return "" if is_missing(value) else value
 
     body = [
@@ -92,12 +112,18 @@ def statement_table(
     )
 
 
-def statement_rows(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of the statement for the XLSX export."""
-    return records(rows)
+def statement_rows(rows: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Rows of the statement for the XLSX export, rules named in ``lang``."""
+    out = records(rows)
+    for row in out:
+        if row.get("reasons"):
+            row["reasons"] = reason_words(str(row["reasons"]), lang)
+    return out
 
 
 def statement_file(result: Mapping[str, Any], by: str, lang: str) -> dict[str, Any]:
     """The statement of a month as an XLSX download (``dcc.Download`` data)."""
-    payload = to_xlsx_bytes(statement_rows(result["rows"]), statement_columns(by, lang))
+    payload = to_xlsx_bytes(
+        statement_rows(result["rows"], lang), statement_columns(by, lang), t("export.sheet", lang)
+    )
     return dcc.send_bytes(payload, f"statement-{result['month']}-{by}.xlsx")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from components.i18n import (
     admin,
     alerts,
+    audit,
     common,
     customers,
     enums,
@@ -48,6 +49,7 @@ AREAS = (
     plan_suggest,
     enums,
     widgets,
+    audit,
 )
 
 _STRINGS: dict[str, tuple[str, str]] = {}

@@ -15,7 +15,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plansug.rep": ("业务员", "Rep"),
     "plansug.date": ("日期", "Date"),
     "plansug.team": ("团队", "Team"),
-    "plansug.week": ("ISO 周(YYYY-Www)", "ISO week (YYYY-Www)"),
+    "plansug.week": ("ISO 周(如 2026-W50)", "ISO week (e.g. 2026-W50)"),
     "plansug.suggest": ("生成建议", "Suggest"),
     "plansug.week_day": ("本周的业务员日", "Rep-day of the week"),
     "plansug.week_option": (

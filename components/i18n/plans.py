@@ -62,6 +62,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plans.reason.few_stops": ("拜访少于两家客户,无路线可比", "fewer than two customers visited"),
     "plans.reason.no_trips": ("当天没有行驶里程", "no driven km that day"),
     "plans.reason.same_place": ("拜访的客户在同一地点", "the customers visited share one spot"),
+    "plans.layer.base": ("底图", "Base map"),
     "plans.layer.planned": ("计划顺序", "Planned order"),
     "plans.layer.actual": ("实际顺序", "Actual order"),
     "plans.layer.optimal": ("最短路线", "Shortest route"),

@@ -18,4 +18,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "alerts.ref.device_id": ("设备", "Device"),
     # The photo pair: the perceptual hash the similarity is measured on.
     "alerts.photos.phash": ("感知哈希", "pHash"),
+    # The sheet of a grid's XLSX export.
+    "export.sheet": ("数据", "data"),
+    # Leaflet's own controls on every map (components/map_controls.py).
+    "map.zoom_in": ("放大", "Zoom in"),
+    "map.zoom_out": ("缩小", "Zoom out"),
+    "map.leaflet_title": ("开源交互式地图库", "A JavaScript library for interactive maps"),
 }

@@ -9,6 +9,7 @@ from dash import dcc, html
 from components.i18n import t
 from components.kpi import empty_figure
 from components.locale import graph_config
+from components.map_controls import MAP_OPTIONS, localized_controls
 from components.replay import ids
 from components.replay.common import DEFAULT_CENTER
 from components.replay.panels import legend
@@ -102,8 +103,10 @@ def replay_page(
                 name="replay-marker-pane",
                 style={"zIndex": 650},
             ),
+            *localized_controls(lang),
         ],
         id=ids.MAP,
+        **MAP_OPTIONS,
         center=DEFAULT_CENTER,
         zoom=12,
         className="replay-map",

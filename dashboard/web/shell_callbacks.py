@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 from components import filters as fb
 from components import shell
 from components.grids import GRID, GRID_CSV, GRID_DOWNLOAD, GRID_XLSX, to_xlsx_bytes
+from components.i18n import t
 from dashboard.filters import parse_filters, to_search
 from dashboard.services import kpis
 from dashboard.web.context import company_today, current_engine, require_user
@@ -112,10 +113,12 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def export_grid_xlsx(clicks, rows, columns, file_name):
-        require_user()
+        me = require_user()
         if not clicks:
             raise PreventUpdate
-        payload = to_xlsx_bytes(rows or [], columns or [])
+        payload = to_xlsx_bytes(
+            rows or [], columns or [], t("export.sheet", "en" if me.locale == "en" else "zh")
+        )
         return dcc.send_bytes(payload, f"{file_name or 'export'}.xlsx")
 
 

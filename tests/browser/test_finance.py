@@ -10,6 +10,7 @@ import psutil
 import pytest
 from dash.testing.wait import until
 
+from components.finance.common import CATEGORIES, STATUSES
 from components.i18n import t
 from dashboard.services import users
 from dashboard.services.db import dispose_engine, get_engine
@@ -94,6 +95,10 @@ def test_an_export_runs_in_the_background_with_progress_and_can_be_cancelled(
     click(dash_duo, "#finance-claims-export-csv")
     text = wait_for_download(dash_duo, "claims.csv").read_text(encoding="utf-8-sig")
     assert len(text.strip().splitlines()) == 1 + 6
+    # Categories and statuses as the grid shows them (Chinese labels), not their codes.
+    cells = {cell for line in text.splitlines()[1:] for cell in line.split(",")}
+    assert not cells & {*CATEGORIES, *STATUSES}
+    assert cells & {t(f"fin.status.{s}", "zh") for s in STATUSES}
     wait_for(dash_duo, "#finance-claims-export-job.d-none")
     until(lambda: dash_duo.find_element("#finance-claims-export-csv").is_enabled(), WAIT)
 

@@ -194,7 +194,7 @@ def test_the_drill_grid_exports_what_it_shows_as_xlsx_and_csv(dash_duo, demo_app
 
     click(dash_duo, grid_css(DRILL, "grid-export-xlsx"))
     workbook = openpyxl.load_workbook(wait_for_download(dash_duo, "drill.xlsx"))
-    rows = list(workbook["data"].iter_rows(values_only=True))
+    rows = list(workbook[t("export.sheet", "zh")].iter_rows(values_only=True))  # 数据
     assert rows[0][0] == t("common.team", "zh")
     assert set(rows[0]) >= {h for h in headers if h}
     assert sorted(r[0] for r in rows[1:]) == sorted(team_names)

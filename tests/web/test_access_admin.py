@@ -19,6 +19,7 @@ from test_access import (  # the shared site of the access tests (same folder)
     site,  # noqa: F401  (fixture)
 )
 
+from components.i18n import t as t_
 from dashboard.services import admin, users
 from tests.web_client import sign_in
 
@@ -223,10 +224,14 @@ def test_token_created_through_the_page_is_shown_once_and_revoked(site):  # noqa
         if t["name"] == "web-token"
     ] == [True]
     audit = _text(call(site, "admin", "render_admin_audit", {"admin-audit-what.value": "token"}))
-    assert "web-token" in audit and "revoke" in audit
+    # The admin reads Chinese: the action in words (吊销), the token's name as stored.
+    assert "web-token" in audit and t_("audit.action.revoke", "zh") in audit
     export = call(site, "admin", "export_admin_audit", {"admin-audit-what.value": "web-token"})
     content = export.get_json()["response"]["admin-audit-download"]["data"]["content"]
-    assert content.splitlines()[0].startswith("at,actor,trail") and "web-token" in content
+    # The page's CSV is headed and worded as its grid, in the admin's language.
+    header = ",".join(t_(f"admin.col.{k}", "zh") for k in ("at", "actor", "trail"))
+    assert content.lstrip("\ufeff").splitlines()[0].startswith(header)
+    assert "web-token" in content and t_("audit.action.revoke", "zh") in content
 
 
 def test_bad_audit_date_is_refused_naming_the_field(site):  # noqa: F811

@@ -264,7 +264,7 @@ def test_statement_xlsx_export_holds_the_teams_with_their_totals(flagged_site):
     response = call(flagged_site, "finance", "export_statement_xlsx")
     data = response.get_json()["response"]["finance-statement-download"]["data"]
     assert data["filename"] == "statement-2026-11-team.xlsx"
-    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))["data"]
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
     rows = list(sheet.iter_rows(values_only=True))
     with flagged_site.engine.connect() as conn:
         expected = {
@@ -333,7 +333,7 @@ def test_manager_claims_export_holds_only_their_region(flagged_site):
     )
     data = response.get_json()["response"]["finance-claims-export-download"]["data"]
     assert data["filename"] == "claims.xlsx"
-    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))["data"]
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
     ids = {row[0] for row in list(sheet.iter_rows(values_only=True))[1:]}
     assert ids == _period_claims(flagged_site, REGION_A)
     assert flagged_site.flagged[REGION_B] not in ids
