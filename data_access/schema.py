@@ -345,6 +345,8 @@ visits = sa.Table(
     sa.Index(None, "rep_id", "ts"),
     sa.Index(None, "local_date", "rep_id"),
     sa.Index(None, "customer_id", "ts"),
+    # Newest first across reps (the /sop page's visits missing required steps).
+    sa.Index(None, "ts"),
 )
 
 # Verified visits (checked out, dwell >= 5 min, check-in inside the geofence: the default of
@@ -476,6 +478,33 @@ rep_days = sa.Table(
     sa.Column("judged_version", sa.Integer),
     sa.Index(None, "local_date"),
     sa.Index(None, "dirty"),
+)
+
+# SOP compliance (contract §7) per rep-day, template version and step, written with the rep-day
+# rollups in the same transaction: how many of the day's visits of that version had the step
+# done / failed / late / missing (``gaps``: missing or late, when the step is required), how many
+# were timed, how many faster than the step's minimum, and the timed seconds counted in the
+# buckets of ``dashboard.sop.TIMING_EDGES`` (t00 … t51), so any period, team or rep sums them.
+SOP_TIMING_BUCKETS = 52
+sop_rollup = sa.Table(
+    "sop_rollup",
+    metadata,
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("template_id", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("required", sa.Boolean, nullable=False),
+    *[
+        sa.Column(name, sa.Integer, nullable=False, server_default="0")
+        for name in ("visits", "done", "failed", "late", "missing", "gaps", "timed", "too_fast")
+    ],
+    *[
+        sa.Column(f"t{i:02d}", sa.Integer, nullable=False, server_default="0")
+        for i in range(SOP_TIMING_BUCKETS)
+    ],
+    sa.Index(None, "rep_id", "local_date"),
 )
 
 # Device data quality (contract §2a) per rep-day and device, written with the rollups: never an

@@ -13,7 +13,7 @@ only outside that window), else ``missing``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -204,6 +204,7 @@ def _filtered_visits(
     region: str | None,
     team: str | None,
     rep: str | None,
+    ids: Sequence[str] | None = None,
 ) -> sa.CTE:
     conds = [
         v.c.local_date >= start,
@@ -214,6 +215,8 @@ def _filtered_visits(
     ]
     if template_id:
         conds.append(v.c.sop_template_id == template_id)
+    if ids is not None:
+        conds.append(v.c.id.in_(ids))
     return (
         sa.select(
             v.c.id,
@@ -290,7 +293,9 @@ def _count(oc: sa.Subquery, outcome: str) -> sa.ColumnElement[Any]:
 
 
 def fetch_step_outcomes(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Per rep (with its team), template, version and step: visits, and how many were done /
+    """The raw computation (the reference the rollup is tested against; the page reads
+    ``fetch_rollup_steps`` / ``fetch_rollup_reps``). Per rep (with its team), template, version
+    and step: visits, and how many were done /
     failed / late / missing; one pass that the funnel and the teams' and reps' figures are summed
     from. Filters: scope, start, end, template_id, region, team, rep."""
     oc = _outcome_rows(_filtered_visits(**filters))
@@ -315,7 +320,8 @@ def _seconds_between(conn: Connection, later: Any, earlier: Any) -> sa.ColumnEle
 
 
 def fetch_step_seconds(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Per template, version and step: the median seconds the step took (from the visit's
+    """The raw computation (the reference of the rollup's timing). Per template, version and
+    step: the median seconds the step took (from the visit's
     previous step, or the check-in), its minimum, and how many visits did it faster than that."""
     fv = _filtered_visits(**filters)
     agg = _step_agg(fv)
@@ -371,8 +377,10 @@ def fetch_step_seconds(conn: Connection, **filters: Any) -> list[dict[str, Any]]
 def fetch_incomplete_visits(
     conn: Connection, *, limit: int = 500, **filters: Any
 ) -> list[dict[str, Any]]:
-    """The visits with a required step missing or late, newest first, each with its rep, customer,
-    check-in time, local date, template, version and the missing and late codes (in order)."""
+    """The raw computation over the whole period (the reference of
+    ``fetch_newest_incomplete_visits``). The visits with a required step missing or late, newest
+    first, each with its rep, customer, check-in time, local date, template, version and the
+    missing and late codes (in order)."""
     oc = _outcome_rows(_filtered_visits(**filters))
     gap = sa.and_(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
     # The gaps in one pass, newest visit first (a join back to the visits' rows sent the
@@ -389,6 +397,11 @@ def fetch_incomplete_visits(
                 break
             by_id[visit_id] = {"missing": [], "late": []}
         by_id[visit_id][outcome].append(code)
+    return _visit_heads(conn, by_id)
+
+
+def _visit_heads(conn: Connection, by_id: Mapping[str, Mapping[str, list[str]]]) -> list[dict]:
+    """The grid's row of each visit (with its missing and late codes), newest first."""
     if not by_id:
         return []
     c = schema.customers
@@ -434,3 +447,240 @@ def fetch_names(conn: Connection, *, by: str, keys: Sequence[str]) -> dict[str, 
         stmt = sa.select(table.c.id, table.c.name).where(table.c.id.in_(chunk))
         out.update({row[0]: row[1] for row in conn.execute(stmt)})
     return out
+
+
+# ------------------------------------------------------------------ the SOP rollup
+
+sr = schema.sop_rollup
+ROLLUP_COUNTS = ("visits", "done", "failed", "late", "missing", "gaps", "timed", "too_fast")
+TIMING_COLUMNS = tuple(f"t{i:02d}" for i in range(schema.SOP_TIMING_BUCKETS))
+
+
+def _by_date(keys: Iterable[tuple[str, date]]) -> dict[date, list[str]]:
+    out: dict[date, list[str]] = {}
+    for rep, day in set(keys):
+        out.setdefault(day, []).append(rep)
+    return out
+
+
+def fetch_rollup_inputs(conn: Connection, keys: Iterable[tuple[str, date]]) -> list[dict[str, Any]]:
+    """Per visit of the (rep_id, local_date) keys that has a template version, and per step of
+    that version: rep_id, local_date, template_id, version, seq, code, required, min_seconds,
+    the step's outcome and its seconds (from the visit's previous step, or the check-in; None
+    when not done in the visit's window) — the raw computation the rollup sums."""
+    out: list[dict[str, Any]] = []
+    for day, reps in sorted(_by_date(keys).items()):
+        for chunk in chunks(sorted(reps), 500):
+            fv = (
+                sa.select(
+                    v.c.id,
+                    v.c.rep_id,
+                    v.c.ts,
+                    v.c.local_date,
+                    v.c.checked_out_at,
+                    v.c.sop_template_id.label("template_id"),
+                    v.c.sop_version.label("version"),
+                )
+                .where(
+                    v.c.local_date == day,
+                    v.c.rep_id.in_(chunk),
+                    v.c.sop_template_id.is_not(None),
+                    v.c.sop_version.is_not(None),
+                )
+                .cte("fv")
+            )
+            agg = _step_agg(fv)
+            timed = (
+                sa.select(
+                    agg.c.visit_id,
+                    agg.c.code,
+                    _seconds_between(
+                        conn,
+                        agg.c.first_ts,
+                        sa.func.coalesce(
+                            sa.func.lag(agg.c.first_ts).over(
+                                partition_by=agg.c.visit_id,
+                                order_by=(agg.c.first_ts, agg.c.code),
+                            ),
+                            fv.c.ts,
+                        ),
+                    ).label("seconds"),
+                )
+                .select_from(agg.join(fv, fv.c.id == agg.c.visit_id))
+                .where(agg.c.first_ts.is_not(None))
+                .subquery("timed")
+            )
+            outcome = sa.case(
+                (agg.c.done == 1, "done"),
+                (agg.c.failed == 1, "failed"),
+                (agg.c.visit_id.is_not(None), "late"),
+                else_="missing",
+            )
+            stmt = sa.select(
+                fv.c.rep_id,
+                fv.c.local_date,
+                fv.c.template_id,
+                fv.c.version,
+                vs.c.seq,
+                vs.c.code,
+                vs.c.required,
+                vs.c.min_seconds,
+                outcome.label("outcome"),
+                timed.c.seconds,
+            ).select_from(
+                fv.join(
+                    vs,
+                    sa.and_(vs.c.template_id == fv.c.template_id, vs.c.version == fv.c.version),
+                )
+                .outerjoin(agg, sa.and_(agg.c.visit_id == fv.c.id, agg.c.code == vs.c.code))
+                .outerjoin(timed, sa.and_(timed.c.visit_id == fv.c.id, timed.c.code == vs.c.code))
+            )
+            out += [dict(row) for row in conn.execute(stmt).mappings()]
+    return out
+
+
+def replace_rollup(
+    conn: Connection, keys: Iterable[tuple[str, date]], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replace the SOP rollup rows of the (rep_id, local_date) keys by ``rows`` (a day may lose
+    some). Called after the rep-days' own rows were updated in the same transaction, so a
+    concurrent writer of the same days waits on those rows' locks first."""
+    for day, reps in sorted(_by_date(keys).items()):
+        for chunk in chunks(sorted(reps), 500):
+            conn.execute(sr.delete().where(sr.c.local_date == day, sr.c.rep_id.in_(chunk)))
+    ordered = sorted(rows, key=lambda x: (x["local_date"], x["rep_id"]))
+    for chunk in chunks(ordered, 1000):
+        conn.execute(sr.insert(), [dict(x) for x in chunk])
+
+
+def _rollup_conditions(
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    template_id: str | None,
+    region: str | None,
+    team: str | None,
+    rep: str | None,
+) -> tuple[list[sa.ColumnElement[bool]], list[sa.ColumnElement[bool]]]:
+    """(conditions on the rollup, conditions on reps joined to teams)."""
+    conds = [sr.c.local_date >= start, sr.c.local_date <= end]
+    if template_id:
+        conds.append(sr.c.template_id == template_id)
+    return conds, rep_conditions(scope, region=region, team=team, rep=rep)
+
+
+def _rollup_from(rep_conds: list) -> Any:
+    return sr.join(r, r.c.id == sr.c.rep_id).join(t, t.c.id == r.c.team_id) if rep_conds else sr
+
+
+def fetch_rollup_steps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Per template, version and step (seq, code, required): the sums of the rollup's counts
+    and timing buckets over the filter (scope, start, end, template_id, region, team, rep)."""
+    conds, rep_conds = _rollup_conditions(**filters)
+    keys = (sr.c.template_id, sr.c.version, sr.c.seq, sr.c.code, sr.c.required)
+    sums = [sa.func.sum(sr.c[name]).label(name) for name in (*ROLLUP_COUNTS, *TIMING_COLUMNS)]
+    stmt = (
+        sa.select(*keys, *sums)
+        .select_from(_rollup_from(rep_conds))
+        .where(*conds, *rep_conds)
+        .group_by(*keys)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_rollup_reps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Per rep (with its current team): visits (counted on their version's first step), the
+    required steps, those done and those missing or late (gaps), over the filter."""
+    conds, rep_conds = _rollup_conditions(**filters)
+    required = sr.c.required.is_(True)
+    stmt = (
+        sa.select(
+            sr.c.rep_id,
+            r.c.team_id,
+            sa.func.sum(sa.case((sr.c.seq == 0, sr.c.visits), else_=0)).label("visits"),
+            sa.func.sum(sa.case((required, sr.c.visits), else_=0)).label("required"),
+            sa.func.sum(sa.case((required, sr.c.done), else_=0)).label("done"),
+            sa.func.sum(sr.c.gaps).label("gaps"),
+        )
+        .select_from(sr.join(r, r.c.id == sr.c.rep_id).join(t, t.c.id == r.c.team_id))
+        .where(*conds, *rep_conds)
+        .group_by(sr.c.rep_id, r.c.team_id)
+    )
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def fetch_version_step_minimums(conn: Connection) -> dict[tuple[str, int, int], Any]:
+    """(template id, version, seq) → the step's minimum seconds (None: no minimum)."""
+    stmt = sa.select(vs.c.template_id, vs.c.version, vs.c.seq, vs.c.min_seconds)
+    return {(row[0], row[1], row[2]): row[3] for row in conn.execute(stmt)}
+
+
+def fetch_newest_incomplete_visits(
+    conn: Connection, *, limit: int = 500, chunk: int = 1000, **filters: Any
+) -> list[dict[str, Any]]:
+    """``fetch_incomplete_visits`` without reading the whole period: the filter's visits newest
+    first (the index on visits.ts), only on rep-days whose rollup has a gap, in chunks whose
+    outcomes are computed from the raw steps (the index on sop_steps.visit_id) until ``limit``
+    visits with a required step missing or late are found."""
+    _conds, rep_conds = _rollup_conditions(**filters)
+    start, end = filters["start"], filters["end"]
+    gap_day = (
+        sa.select(sa.literal(1))
+        .where(
+            sr.c.local_date == v.c.local_date,
+            sr.c.rep_id == v.c.rep_id,
+            sr.c.template_id == v.c.sop_template_id,
+            sr.c.version == v.c.sop_version,
+            sr.c.gaps > 0,
+        )
+        .exists()
+    )
+    # A local date is at most 14 h from UTC: the bounds on ts only let the index be used.
+    low = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=2), time.min, tzinfo=UTC)
+    visit_conds = [
+        v.c.local_date >= start,
+        v.c.local_date <= end,
+        v.c.ts >= low,
+        v.c.ts < high,
+        v.c.sop_version.is_not(None),
+        gap_day,
+        *rep_conds,
+    ]
+    if filters.get("template_id"):
+        visit_conds.append(v.c.sop_template_id == filters["template_id"])
+    base = (
+        sa.select(v.c.id, v.c.ts)
+        .select_from(v.join(r, r.c.id == v.c.rep_id).join(t, t.c.id == r.c.team_id))
+        .where(*visit_conds)
+        .order_by(v.c.ts.desc(), v.c.id)
+        .limit(chunk)
+    )
+    by_id: dict[str, dict[str, list[str]]] = {}
+    after: tuple[Any, str] | None = None
+    while len(by_id) < limit:
+        stmt = base
+        if after is not None:
+            stmt = stmt.where(
+                sa.or_(v.c.ts < after[0], sa.and_(v.c.ts == after[0], v.c.id > after[1]))
+            )
+        page = conn.execute(stmt).all()
+        if not page:
+            break
+        after = (page[-1][1], page[-1][0])
+        oc = _outcome_rows(_filtered_visits(**filters, ids=[row[0] for row in page]))
+        gaps = (
+            sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
+            .where(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
+            .order_by(oc.c.ts.desc(), oc.c.visit_id, oc.c.seq)
+        )
+        for visit_id, code, outcome in conn.execute(gaps):
+            if visit_id not in by_id:
+                if len(by_id) >= limit:
+                    break
+                by_id[visit_id] = {"missing": [], "late": []}
+            by_id[visit_id][outcome].append(code)
+        if len(page) < chunk:
+            break
+    return _visit_heads(conn, by_id)
