@@ -14,7 +14,7 @@ steps each (~2 M at 300,000 visits): most done in the visit, some failed, skippe
 check and stock count most) or recorded after the check-out. Written through the data layer's
 bulk path (``insert_new_rows`` = COPY), the rep-days marked dirty as ingest does, then the
 background refresh (``rollups.refresh_rep_days``: rep-day rollups and the SOP rollup the page
-reads; its time is printed), then ``VACUUM ANALYZE``.
+reads; its time is printed) after an ``ANALYZE``, then ``VACUUM ANALYZE``.
 
 Times, ``--runs`` runs each, interleaved:
 - ``render_sop_grids`` as the page runs it (``sop.page_data`` + ``components.sop.page_rows``)
@@ -256,9 +256,11 @@ def build(engine, n_visits: int, days: int, rnd: random.Random) -> None:
         records.mark_rep_days_dirty(
             conn, conn.execute(sa.select(v.c.rep_id, v.c.local_date).distinct()).all()
         )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
     built = time.perf_counter()
     refreshed = rollups.refresh_rep_days(engine, now=NOW)
-    print(f"refreshed {refreshed:,} rep-days in {time.perf_counter() - built:.1f} s")
+    print(f"refreshed {refreshed:,} rep-days in {time.perf_counter() - built:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
     print(

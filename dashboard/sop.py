@@ -245,38 +245,78 @@ def histogram_median(counts: Sequence[int]) -> float | None:
     return (nth(n // 2 - 1) + nth(n // 2)) / 2
 
 
-def rollup_rows(inputs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The ``sop_rollup`` rows of per-visit step outcomes (``data_access.sop.
-    fetch_rollup_inputs``): per rep-day, template version and step, the visits, each outcome,
-    the gaps (a required step missing or late), the timed ones, those faster than the step's
-    minimum and the timed seconds per bucket of ``TIMING_EDGES``."""
+def visit_step_timing(
+    records: Iterable[tuple[str, datetime, bool]], *, checkin: datetime, checkout: datetime | None
+) -> dict[str, float]:
+    """Seconds each step took in the /sop page's step timing: from the visit's previous step
+    (the check-in for the first) to the step's first record inside the visit's window (check-in
+    to first check-out), steps ordered by that first record (then code); steps with no record in
+    the window are left out. Exact to the microsecond (datetimes, not floats)."""
+    firsts: dict[str, datetime] = {}
+    for code, ts, _ok in records:
+        in_window = ts >= checkin and (checkout is None or ts <= checkout)
+        if in_window and (code not in firsts or ts < firsts[code]):
+            firsts[code] = ts
+    out: dict[str, float] = {}
+    previous = checkin
+    for code, ts in sorted(firsts.items(), key=lambda kv: (kv[1], kv[0])):
+        out[code] = (ts - previous).total_seconds()
+        previous = ts
+    return out
+
+
+def rollup_rows(
+    visits: Iterable[Mapping[str, Any]],
+    records: Mapping[str, Sequence[tuple[str, datetime, bool]]],
+    versions: Mapping[tuple[str, int], Sequence[Mapping[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The ``sop_rollup`` rows of visits (``data_access.sop.fetch_rollup_inputs``): per rep-day,
+    template version and step, the visits, each outcome, the gaps (a required step missing or
+    late), the timed ones, those faster than the step's minimum and the timed seconds per bucket
+    of ``TIMING_EDGES``."""
     out: dict[tuple, dict[str, Any]] = {}
-    for row in inputs:
-        key = (row["local_date"], row["rep_id"], row["template_id"], row["version"], row["seq"])
-        total = out.get(key)
-        if total is None:
-            total = out[key] = {
-                "local_date": key[0],
-                "rep_id": key[1],
-                "template_id": key[2],
-                "version": key[3],
-                "seq": key[4],
-                "code": row["code"],
-                "required": bool(row["required"]),
-                **dict.fromkeys(("visits", *OUTCOMES, "gaps", "timed", "too_fast"), 0),
-                **{f"t{i:02d}": 0 for i in range(TIMING_BUCKETS)},
-            }
-        outcome = row["outcome"]
-        total["visits"] += 1
-        total[outcome] += 1
-        if total["required"] and outcome in ("missing", "late"):
-            total["gaps"] += 1
-        seconds = row["seconds"]
-        if seconds is not None:
-            seconds = float(seconds)
-            total["timed"] += 1
-            total[f"t{timing_bucket(seconds):02d}"] += 1
-            low = row["min_seconds"]
-            if low is not None and seconds < float(low):
-                total["too_fast"] += 1
+    for visit in visits:
+        steps = versions.get((visit["template_id"], visit["version"]), [])
+        mine = records.get(visit["id"], [])
+        checkin, checkout = visit["ts"], visit["checked_out_at"]
+        outcomes = step_outcomes(
+            [step["code"] for step in steps],
+            [StepRecord(code, ts.timestamp(), ok) for code, ts, ok in mine],
+            checkin_s=checkin.timestamp(),
+            checkout_s=None if checkout is None else checkout.timestamp(),
+        )
+        seconds = visit_step_timing(mine, checkin=checkin, checkout=checkout)
+        for step in steps:
+            key = (
+                visit["local_date"],
+                visit["rep_id"],
+                visit["template_id"],
+                visit["version"],
+                step["seq"],
+            )
+            total = out.get(key)
+            if total is None:
+                total = out[key] = {
+                    "local_date": key[0],
+                    "rep_id": key[1],
+                    "template_id": key[2],
+                    "version": key[3],
+                    "seq": key[4],
+                    "code": step["code"],
+                    "required": bool(step["required"]),
+                    **dict.fromkeys(("visits", *OUTCOMES, "gaps", "timed", "too_fast"), 0),
+                    **{f"t{i:02d}": 0 for i in range(TIMING_BUCKETS)},
+                }
+            outcome = outcomes[step["code"]]
+            total["visits"] += 1
+            total[outcome] += 1
+            if total["required"] and outcome in ("missing", "late"):
+                total["gaps"] += 1
+            took = seconds.get(step["code"])
+            if took is not None:
+                total["timed"] += 1
+                total[f"t{timing_bucket(took):02d}"] += 1
+                low = step["min_seconds"]
+                if low is not None and took < float(low):
+                    total["too_fast"] += 1
     return [out[key] for key in sorted(out)]

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from data_access import schema
 from data_access.facts import effective_condition
-from data_access.records import chunks, replace_template_steps, upsert_rows
+from data_access.records import chunks, copy_rows, replace_template_steps, upsert_rows
 from data_access.scope import Scope, rep_conditions
 
 tv, vs = schema.sop_template_versions, schema.sop_version_steps
@@ -463,80 +463,45 @@ def _by_date(keys: Iterable[tuple[str, date]]) -> dict[date, list[str]]:
     return out
 
 
-def fetch_rollup_inputs(conn: Connection, keys: Iterable[tuple[str, date]]) -> list[dict[str, Any]]:
-    """Per visit of the (rep_id, local_date) keys that has a template version, and per step of
-    that version: rep_id, local_date, template_id, version, seq, code, required, min_seconds,
-    the step's outcome and its seconds (from the visit's previous step, or the check-in; None
-    when not done in the visit's window) — the raw computation the rollup sums."""
-    out: list[dict[str, Any]] = []
+def fetch_rollup_inputs(
+    conn: Connection, keys: Iterable[tuple[str, date]]
+) -> tuple[list[dict[str, Any]], dict[str, list[tuple[str, datetime, bool]]], dict[tuple, list]]:
+    """What the SOP rollup of the (rep_id, local_date) keys is computed from, read through the
+    indexes: the keys' visits with a template version (id, rep_id, local_date, ts,
+    checked_out_at, template_id, version), each visit's step records (visit id → [(code, ts,
+    ok)]), and the steps of the versions they use ((template_id, version) → rows of
+    ``sop_version_steps`` in order)."""
+    visits: list[dict[str, Any]] = []
     for day, reps in sorted(_by_date(keys).items()):
         for chunk in chunks(sorted(reps), 500):
-            fv = (
-                sa.select(
-                    v.c.id,
-                    v.c.rep_id,
-                    v.c.ts,
-                    v.c.local_date,
-                    v.c.checked_out_at,
-                    v.c.sop_template_id.label("template_id"),
-                    v.c.sop_version.label("version"),
-                )
-                .where(
-                    v.c.local_date == day,
-                    v.c.rep_id.in_(chunk),
-                    v.c.sop_template_id.is_not(None),
-                    v.c.sop_version.is_not(None),
-                )
-                .cte("fv")
-            )
-            agg = _step_agg(fv)
-            timed = (
-                sa.select(
-                    agg.c.visit_id,
-                    agg.c.code,
-                    _seconds_between(
-                        conn,
-                        agg.c.first_ts,
-                        sa.func.coalesce(
-                            sa.func.lag(agg.c.first_ts).over(
-                                partition_by=agg.c.visit_id,
-                                order_by=(agg.c.first_ts, agg.c.code),
-                            ),
-                            fv.c.ts,
-                        ),
-                    ).label("seconds"),
-                )
-                .select_from(agg.join(fv, fv.c.id == agg.c.visit_id))
-                .where(agg.c.first_ts.is_not(None))
-                .subquery("timed")
-            )
-            outcome = sa.case(
-                (agg.c.done == 1, "done"),
-                (agg.c.failed == 1, "failed"),
-                (agg.c.visit_id.is_not(None), "late"),
-                else_="missing",
-            )
             stmt = sa.select(
-                fv.c.rep_id,
-                fv.c.local_date,
-                fv.c.template_id,
-                fv.c.version,
-                vs.c.seq,
-                vs.c.code,
-                vs.c.required,
-                vs.c.min_seconds,
-                outcome.label("outcome"),
-                timed.c.seconds,
-            ).select_from(
-                fv.join(
-                    vs,
-                    sa.and_(vs.c.template_id == fv.c.template_id, vs.c.version == fv.c.version),
-                )
-                .outerjoin(agg, sa.and_(agg.c.visit_id == fv.c.id, agg.c.code == vs.c.code))
-                .outerjoin(timed, sa.and_(timed.c.visit_id == fv.c.id, timed.c.code == vs.c.code))
+                v.c.id,
+                v.c.rep_id,
+                v.c.local_date,
+                v.c.ts,
+                v.c.checked_out_at,
+                v.c.sop_template_id.label("template_id"),
+                v.c.sop_version.label("version"),
+            ).where(
+                v.c.local_date == day,
+                v.c.rep_id.in_(chunk),
+                v.c.sop_template_id.is_not(None),
+                v.c.sop_version.is_not(None),
             )
-            out += [dict(row) for row in conn.execute(stmt).mappings()]
-    return out
+            visits += [dict(row) for row in conn.execute(stmt).mappings()]
+    records: dict[str, list[tuple[str, datetime, bool]]] = {}
+    for chunk in chunks(sorted(x["id"] for x in visits), 2000):
+        stmt = sa.select(s.c.visit_id, s.c.step, s.c.ts, s.c.ok).where(s.c.visit_id.in_(chunk))
+        for row in conn.execute(stmt):
+            records.setdefault(row[0], []).append((row[1], row[2], bool(row[3])))
+    versions: dict[tuple, list] = {}
+    used = {(x["template_id"], x["version"]) for x in visits}
+    for template_id in sorted({u[0] for u in used}):
+        stmt = sa.select(vs).where(vs.c.template_id == template_id).order_by(vs.c.version, vs.c.seq)
+        for row in conn.execute(stmt).mappings():
+            if (row["template_id"], row["version"]) in used:
+                versions.setdefault((row["template_id"], row["version"]), []).append(dict(row))
+    return visits, records, versions
 
 
 def replace_rollup(
@@ -548,9 +513,7 @@ def replace_rollup(
     for day, reps in sorted(_by_date(keys).items()):
         for chunk in chunks(sorted(reps), 500):
             conn.execute(sr.delete().where(sr.c.local_date == day, sr.c.rep_id.in_(chunk)))
-    ordered = sorted(rows, key=lambda x: (x["local_date"], x["rep_id"]))
-    for chunk in chunks(ordered, 1000):
-        conn.execute(sr.insert(), [dict(x) for x in chunk])
+    copy_rows(conn, sr, sorted(rows, key=lambda x: (x["local_date"], x["rep_id"])))
 
 
 def _rollup_conditions(
