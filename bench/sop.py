@@ -14,7 +14,8 @@ steps each (~2 M at 300,000 visits): most done in the visit, some failed, skippe
 check and stock count most) or recorded after the check-out. Written through the data layer's
 bulk path (``insert_new_rows`` = COPY), the rep-days marked dirty as ingest does, then the
 background refresh (``rollups.refresh_rep_days``: rep-day rollups and the SOP rollup the page
-reads; its time is printed) after an ``ANALYZE``, then ``VACUUM ANALYZE``.
+reads; its time is printed) after an ``ANALYZE``, then ``VACUUM FULL sop_rollup_weeks`` (the
+backfill rewrote each rep-week about seven times) and ``VACUUM ANALYZE``.
 
 Times, ``--runs`` runs each, interleaved:
 - ``render_sop_grids`` as the page runs it (``sop.page_data`` + ``components.sop.page_rows``)
@@ -262,6 +263,10 @@ def build(engine, n_visits: int, days: int, rnd: random.Random) -> None:
     refreshed = rollups.refresh_rep_days(engine, now=NOW)
     print(f"refreshed {refreshed:,} rep-days in {time.perf_counter() - built:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # The backfill rewrote each rep-week's sums once per refresh batch of its days (about
+        # seven times): compact the weekly table once, as after migration 0016's first refresh
+        # (in steady state autovacuum reuses the space of the rewritten current week).
+        conn.exec_driver_sql("VACUUM FULL sop_rollup_weeks")
         conn.exec_driver_sql("VACUUM ANALYZE")
     print(
         f"built {n_visits:,} visits and {n_steps:,} steps over {days} days "

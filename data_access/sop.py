@@ -451,7 +451,7 @@ def fetch_names(conn: Connection, *, by: str, keys: Sequence[str]) -> dict[str, 
 
 # ------------------------------------------------------------------ the SOP rollup
 
-sr = schema.sop_rollup
+sr, srw = schema.sop_rollup, schema.sop_rollup_weeks
 ROLLUP_COUNTS = ("visits", "done", "failed", "late", "missing", "gaps", "timed", "too_fast")
 TIMING_COLUMNS = tuple(f"t{i:02d}" for i in range(schema.SOP_TIMING_BUCKETS))
 
@@ -504,19 +504,47 @@ def fetch_rollup_inputs(
     return visits, records, versions
 
 
+def monday(day: date) -> date:
+    """The Monday of the day's ISO week (the key of ``sop_rollup_weeks``)."""
+    return day - timedelta(days=day.weekday())
+
+
 def replace_rollup(
     conn: Connection, keys: Iterable[tuple[str, date]], rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Replace the SOP rollup rows of the (rep_id, local_date) keys by ``rows`` (a day may lose
-    some). Called after the rep-days' own rows were updated in the same transaction, so a
-    concurrent writer of the same days waits on those rows' locks first."""
+    some), then rewrite the weekly sums of those reps' weeks from the daily rows. Called after
+    the rep-days' own rows were updated in the same transaction, so a concurrent writer of the
+    same days waits on those rows' locks first."""
+    keys = set(keys)
     for day, reps in sorted(_by_date(keys).items()):
         for chunk in chunks(sorted(reps), 500):
             conn.execute(sr.delete().where(sr.c.local_date == day, sr.c.rep_id.in_(chunk)))
     copy_rows(conn, sr, sorted(rows, key=lambda x: (x["local_date"], x["rep_id"])))
+    weeks: dict[date, set[str]] = {}
+    for rep, day in keys:
+        weeks.setdefault(monday(day), set()).add(rep)
+    sums = [sa.func.sum(sr.c[name]) for name in (*ROLLUP_COUNTS, *TIMING_COLUMNS)]
+    group = (sr.c.rep_id, sr.c.template_id, sr.c.version, sr.c.seq, sr.c.code, sr.c.required)
+    columns = ["week", "rep_id", "template_id", "version", "seq", "code", "required"]
+    for week, reps in sorted(weeks.items()):
+        for chunk in chunks(sorted(reps), 500):
+            conn.execute(srw.delete().where(srw.c.week == week, srw.c.rep_id.in_(chunk)))
+            summed = (
+                sa.select(sa.literal(week, sa.Date).label("week"), *group, *sums)
+                .where(
+                    sr.c.local_date >= week,
+                    sr.c.local_date <= week + timedelta(days=6),
+                    sr.c.rep_id.in_(chunk),
+                )
+                .group_by(*group)
+            )
+            conn.execute(
+                srw.insert().from_select([*columns, *ROLLUP_COUNTS, *TIMING_COLUMNS], summed)
+            )
 
 
-def _rollup_conditions(
+def _period_parts(
     *,
     scope: Scope,
     start: date,
@@ -525,52 +553,94 @@ def _rollup_conditions(
     region: str | None,
     team: str | None,
     rep: str | None,
-) -> tuple[list[sa.ColumnElement[bool]], list[sa.ColumnElement[bool]]]:
-    """(conditions on the rollup, conditions on reps joined to teams)."""
-    conds = [sr.c.local_date >= start, sr.c.local_date <= end]
-    if template_id:
-        conds.append(sr.c.template_id == template_id)
-    return conds, rep_conditions(scope, region=region, team=team, rep=rep)
+) -> tuple[list[tuple[sa.Table, list[sa.ColumnElement[bool]]]], list[sa.ColumnElement[bool]]]:
+    """Where the period's rollup rows are: its whole ISO weeks in ``sop_rollup_weeks``, the
+    days before and after them in ``sop_rollup`` — as (table, conditions) parts, each summed on
+    its own (no sort of a union); and the conditions on reps joined to teams."""
+    first = monday(start) if start.weekday() == 0 else monday(start) + timedelta(days=7)
+    last = monday(end + timedelta(days=1)) - timedelta(days=7)  # the last whole week's Monday
+
+    def part(table: sa.Table, lo: date, hi: date) -> tuple[sa.Table, list]:
+        day = table.c.local_date if table is sr else table.c.week
+        conds = [day >= lo, day <= hi]
+        if template_id:
+            conds.append(table.c.template_id == template_id)
+        return table, conds
+
+    if first > last:
+        parts = [part(sr, start, end)]
+    else:
+        parts = [part(srw, first, last)]
+        if start < first:
+            parts.append(part(sr, start, first - timedelta(days=1)))
+        if end > last + timedelta(days=6):
+            parts.append(part(sr, last + timedelta(days=7), end))
+    return parts, rep_conditions(scope, region=region, team=team, rep=rep)
 
 
-def _rollup_from(rep_conds: list) -> Any:
-    return sr.join(r, r.c.id == sr.c.rep_id).join(t, t.c.id == r.c.team_id) if rep_conds else sr
+def _in_scope(table: sa.Table, rep_conds: list) -> list[sa.ColumnElement[bool]]:
+    """The rollup's rows of the reps in scope and filter (none: every rep)."""
+    if not rep_conds:
+        return []
+    reps = sa.select(r.c.id).select_from(r.join(t, t.c.id == r.c.team_id)).where(*rep_conds)
+    return [table.c.rep_id.in_(reps)]
 
 
 def fetch_rollup_steps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
     """Per template, version and step (seq, code, required): the sums of the rollup's counts
     and timing buckets over the filter (scope, start, end, template_id, region, team, rep)."""
-    conds, rep_conds = _rollup_conditions(**filters)
-    keys = (sr.c.template_id, sr.c.version, sr.c.seq, sr.c.code, sr.c.required)
-    sums = [sa.func.sum(sr.c[name]).label(name) for name in (*ROLLUP_COUNTS, *TIMING_COLUMNS)]
-    stmt = (
-        sa.select(*keys, *sums)
-        .select_from(_rollup_from(rep_conds))
-        .where(*conds, *rep_conds)
-        .group_by(*keys)
-    )
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+    parts, rep_conds = _period_parts(**filters)
+    names = (*ROLLUP_COUNTS, *TIMING_COLUMNS)
+    out: dict[tuple, dict[str, Any]] = {}
+    for table, conds in parts:
+        keys = (table.c.template_id, table.c.version, table.c.seq, table.c.code, table.c.required)
+        sums = [sa.func.sum(table.c[name]).label(name) for name in names]
+        stmt = sa.select(*keys, *sums).where(*conds, *_in_scope(table, rep_conds)).group_by(*keys)
+        for row in conn.execute(stmt).mappings():
+            key = (row["template_id"], row["version"], row["seq"], row["code"], row["required"])
+            total = out.get(key)
+            if total is None:
+                out[key] = dict(row)
+            else:
+                for name in names:
+                    total[name] += row[name]
+    return list(out.values())
 
 
 def fetch_rollup_reps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
     """Per rep (with its current team): visits (counted on their version's first step), the
     required steps, those done and those missing or late (gaps), over the filter."""
-    conds, rep_conds = _rollup_conditions(**filters)
-    required = sr.c.required.is_(True)
-    stmt = (
-        sa.select(
-            sr.c.rep_id,
-            r.c.team_id,
-            sa.func.sum(sa.case((sr.c.seq == 0, sr.c.visits), else_=0)).label("visits"),
-            sa.func.sum(sa.case((required, sr.c.visits), else_=0)).label("required"),
-            sa.func.sum(sa.case((required, sr.c.done), else_=0)).label("done"),
-            sa.func.sum(sr.c.gaps).label("gaps"),
+    parts, rep_conds = _period_parts(**filters)
+    names = ("visits", "required", "done", "gaps")
+    out: dict[str, dict[str, Any]] = {}
+    for table, conds in parts:
+        required = table.c.required.is_(True)
+        per_rep = (
+            sa.select(
+                table.c.rep_id,
+                sa.func.sum(sa.case((table.c.seq == 0, table.c.visits), else_=0)).label("visits"),
+                sa.func.sum(sa.case((required, table.c.visits), else_=0)).label("required"),
+                sa.func.sum(sa.case((required, table.c.done), else_=0)).label("done"),
+                sa.func.sum(table.c.gaps).label("gaps"),
+            )
+            .where(*conds)
+            .group_by(table.c.rep_id)
+            .subquery("per_rep")
         )
-        .select_from(sr.join(r, r.c.id == sr.c.rep_id).join(t, t.c.id == r.c.team_id))
-        .where(*conds, *rep_conds)
-        .group_by(sr.c.rep_id, r.c.team_id)
-    )
-    return [dict(row) for row in conn.execute(stmt).mappings()]
+        # Summed first, then joined to the reps (their team, the scope): a join per rep.
+        stmt = (
+            sa.select(per_rep, r.c.team_id)
+            .select_from(per_rep.join(r, r.c.id == per_rep.c.rep_id).join(t, t.c.id == r.c.team_id))
+            .where(*rep_conds)
+        )
+        for row in conn.execute(stmt).mappings():
+            total = out.get(row["rep_id"])
+            if total is None:
+                out[row["rep_id"]] = dict(row)
+            else:
+                for name in names:
+                    total[name] += row[name]
+    return list(out.values())
 
 
 def fetch_version_step_minimums(conn: Connection) -> dict[tuple[str, int, int], Any]:
@@ -586,7 +656,9 @@ def fetch_newest_incomplete_visits(
     first (the index on visits.ts), only on rep-days whose rollup has a gap, in chunks whose
     outcomes are computed from the raw steps (the index on sop_steps.visit_id) until ``limit``
     visits with a required step missing or late are found."""
-    _conds, rep_conds = _rollup_conditions(**filters)
+    rep_conds = rep_conditions(
+        filters["scope"], region=filters["region"], team=filters["team"], rep=filters["rep"]
+    )
     start, end = filters["start"], filters["end"]
     gap_day = (
         sa.select(sa.literal(1))
@@ -613,37 +685,52 @@ def fetch_newest_incomplete_visits(
     ]
     if filters.get("template_id"):
         visit_conds.append(v.c.sop_template_id == filters["template_id"])
+    c = schema.customers
     base = (
-        sa.select(v.c.id, v.c.ts)
-        .select_from(v.join(r, r.c.id == v.c.rep_id).join(t, t.c.id == r.c.team_id))
+        sa.select(
+            v.c.id,
+            v.c.ts,
+            v.c.rep_id,
+            r.c.name.label("rep_name"),
+            r.c.timezone,
+            r.c.team_id,
+            v.c.customer_id,
+            c.c.name.label("customer_name"),
+            v.c.local_date,
+            v.c.sop_template_id.label("template_id"),
+            v.c.sop_version.label("version"),
+        )
+        .select_from(
+            v.join(r, r.c.id == v.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .join(c, c.c.id == v.c.customer_id)
+        )
         .where(*visit_conds)
         .order_by(v.c.ts.desc(), v.c.id)
         .limit(chunk)
     )
-    by_id: dict[str, dict[str, list[str]]] = {}
+    out: list[dict[str, Any]] = []
     after: tuple[Any, str] | None = None
-    while len(by_id) < limit:
+    while len(out) < limit:
         stmt = base
         if after is not None:
             stmt = stmt.where(
                 sa.or_(v.c.ts < after[0], sa.and_(v.c.ts == after[0], v.c.id > after[1]))
             )
-        page = conn.execute(stmt).all()
+        page = [dict(row) for row in conn.execute(stmt).mappings()]
         if not page:
             break
-        after = (page[-1][1], page[-1][0])
-        oc = _outcome_rows(_filtered_visits(**filters, ids=[row[0] for row in page]))
+        after = (page[-1]["ts"], page[-1]["id"])
+        oc = _outcome_rows(_filtered_visits(**filters, ids=[row["id"] for row in page]))
         gaps = (
             sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
             .where(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
-            .order_by(oc.c.ts.desc(), oc.c.visit_id, oc.c.seq)
+            .order_by(oc.c.seq)
         )
+        found: dict[str, dict[str, list[str]]] = {}
         for visit_id, code, outcome in conn.execute(gaps):
-            if visit_id not in by_id:
-                if len(by_id) >= limit:
-                    break
-                by_id[visit_id] = {"missing": [], "late": []}
-            by_id[visit_id][outcome].append(code)
+            found.setdefault(visit_id, {"missing": [], "late": []})[outcome].append(code)
+        out += [head | found[head["id"]] for head in page if head["id"] in found]
         if len(page) < chunk:
             break
-    return _visit_heads(conn, by_id)
+    return out[:limit]

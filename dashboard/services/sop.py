@@ -10,6 +10,7 @@ rep-days whose visits changed version are marked for the rollups and the judge.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -176,18 +177,26 @@ def replay_href(row: dict[str, Any]) -> str:
 
 def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:
     """Everything the /sop page shows for one filter."""
+
     # From the SOP rollup: one read per template version and step (the funnel and the timing),
     # one per rep (the reps and their teams); the incomplete visits from the newest raw ones.
-    steps = _steps(engine, scope, f)
-    with engine.connect() as conn:
-        reps = store.fetch_rollup_reps(conn, **f.args(scope))
-    data = {
-        "funnel": funnel(engine, scope, f, rows=steps),
-        "teams": offenders(engine, scope, f, by="team", rows=reps),
-        "reps": offenders(engine, scope, f, by="rep", rows=reps),
-        "timing": step_timing(engine, scope, f, rows=steps),
-        "incomplete": incomplete_visits(engine, scope, f),
-    }
+    # The three are independent reads: each on its own connection, at the same time.
+    def reps_of() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return store.fetch_rollup_reps(conn, **f.args(scope))
+
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="sop-page") as pool:
+        steps_read = pool.submit(_steps, engine, scope, f)
+        reps_read = pool.submit(reps_of)
+        incomplete_read = pool.submit(incomplete_visits, engine, scope, f)
+        steps, reps = steps_read.result(), reps_read.result()
+        data = {
+            "funnel": funnel(engine, scope, f, rows=steps),
+            "teams": offenders(engine, scope, f, by="team", rows=reps),
+            "reps": offenders(engine, scope, f, by="rep", rows=reps),
+            "timing": step_timing(engine, scope, f, rows=steps),
+            "incomplete": incomplete_read.result(),
+        }
     # Each step's label in both languages, from the version the row counts (the page shows the
     # viewer's; the code stays beside it).
     with engine.connect() as conn:

@@ -239,13 +239,25 @@ NOV = svc.SopFilter(date(2026, 11, 1), date(2026, 11, 30))
     [
         (EVERYONE, NOV),
         (EVERYONE, svc.SopFilter(date(2026, 11, 12), date(2026, 11, 18))),  # the version change
+        (EVERYONE, svc.SopFilter(date(2026, 11, 9), date(2026, 11, 22))),  # two whole weeks
+        (EVERYONE, svc.SopFilter(date(2026, 11, 4), date(2026, 11, 25))),  # weeks and days
         (EVERYONE, svc.SopFilter(NOV.start, NOV.end, template_id="sop-dealer")),
         (EVERYONE, svc.SopFilter(NOV.start, NOV.end, team="team-1")),
         (EVERYONE, svc.SopFilter(NOV.start, NOV.end, rep="rep-2")),
         (EVERYONE, svc.SopFilter(NOV.start, NOV.end, region="reg-n")),
         (Scope.of_regions(["reg-e"], user="mgr"), NOV),
     ],
-    ids=["month", "week-of-revision", "one-template", "team", "rep", "region", "manager"],
+    ids=[
+        "month",
+        "week-of-revision",
+        "whole-weeks",
+        "weeks-and-days",
+        "one-template",
+        "team",
+        "rep",
+        "region",
+        "manager",
+    ],
 )
 def test_the_rollup_gives_the_raw_figures(world, scope, f):
     got = assert_same(world, scope, f)
@@ -330,3 +342,4 @@ def test_late_arriving_and_re_ingested_steps_update_the_rollup(world, now):
         r["visits"] for r in after["funnel"] if r["template_id"] == "sop-dealer" and r["seq"] == 0
     )
     assert last["incomplete"][0]["id"] == vid  # its order is missing: the newest gap
+    assert_same(world, EVERYONE, NOV)  # the weeks' sums (Nov 16-22) were rewritten too

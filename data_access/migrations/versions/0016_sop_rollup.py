@@ -1,10 +1,11 @@
-"""sop rollup: per rep-day, template version and step, the /sop page's figures (contract §7)
+"""sop rollup: per rep-day (and per rep-week), template version and step, the /sop page's
+figures (contract §7)
 
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-06
 
-The table starts empty: rollup version 4 (dashboard.services.versions) marks every rep-day
+The tables start empty: rollup version 4 (dashboard.services.versions) marks every rep-day
 dirty once, so the first background refresh after this migration fills it (backfill), in the
 same transactions as the rep-day rollups. Also an index on visits.ts (newest visits first).
 """
@@ -24,10 +25,9 @@ COUNTS = ('visits', 'done', 'failed', 'late', 'missing', 'gaps', 'timed', 'too_f
 BUCKETS = 52
 
 
-def upgrade() -> None:
-    """Upgrade schema."""
-    op.create_table('sop_rollup',
-    sa.Column('local_date', sa.Date(), nullable=False),
+def _create(table: str, day: str) -> None:
+    op.create_table(table,
+    sa.Column(day, sa.Date(), nullable=False),
     sa.Column('rep_id', sa.String(length=64), nullable=False),
     sa.Column('template_id', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -40,13 +40,19 @@ def upgrade() -> None:
         for i in range(BUCKETS)
     ],
     sa.PrimaryKeyConstraint(
-        'local_date', 'rep_id', 'template_id', 'version', 'seq', name=op.f('pk_sop_rollup')
+        day, 'rep_id', 'template_id', 'version', 'seq', name=op.f(f'pk_{table}')
     )
     )
-    with op.batch_alter_table('sop_rollup', schema=None) as batch_op:
+    with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f('ix_sop_rollup_rep_id_local_date'), ['rep_id', 'local_date'], unique=False
+            batch_op.f(f'ix_{table}_rep_id_{day}'), ['rep_id', day], unique=False
         )
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    _create('sop_rollup', 'local_date')
+    _create('sop_rollup_weeks', 'week')
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visits_ts'), ['ts'], unique=False)
 
@@ -55,6 +61,7 @@ def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('visits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visits_ts'))
-    with op.batch_alter_table('sop_rollup', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_sop_rollup_rep_id_local_date'))
-    op.drop_table('sop_rollup')
+    for table, day in (('sop_rollup_weeks', 'week'), ('sop_rollup', 'local_date')):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f'ix_{table}_rep_id_{day}'))
+        op.drop_table(table)
