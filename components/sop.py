@@ -308,10 +308,13 @@ def sop_page(
     editable: bool,
 ) -> html.Div:
     """The whole page; its data is left to the callbacks."""
+    chosen = query.get("template") or None
     picker = dcc.Dropdown(
         id=TEMPLATE,
-        value=query.get("template"),
-        options=[],
+        value=chosen,
+        # The URL's template as its own option until the callback fills them all: a value with
+        # no option would be cleared, and the clearing written back into the URL.
+        options=[{"label": chosen, "value": chosen}] if chosen else [],
         placeholder=t("sop.template.all", lang),
     )
     return html.Div(
