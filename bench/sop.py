@@ -12,7 +12,10 @@ regions, 40 teams, 1,000 reps, three templates (the 7-step store visit revised h
 versions, a 7-step and an 8-step one), ``--visits`` visits over ``--days`` days and about 6.6
 steps each (~2 M at 300,000 visits): most done in the visit, some failed, skipped (competitor
 check and stock count most) or recorded after the check-out. Written through the data layer's
-bulk path (``insert_new_rows`` = COPY), then ``VACUUM ANALYZE``.
+bulk path (``insert_new_rows`` = COPY), the rep-days marked dirty as ingest does, then the
+background refresh (``rollups.refresh_rep_days``: rep-day rollups and the SOP rollup the page
+reads; its time is printed) after an ``ANALYZE``, then ``VACUUM FULL sop_rollup_weeks`` (the
+backfill rewrote each rep-week about seven times) and ``VACUUM ANALYZE``.
 
 Times, ``--runs`` runs each, interleaved:
 - ``render_sop_grids`` as the page runs it (``sop.page_data`` + ``components.sop.page_rows``)
@@ -42,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from components import sop as view
 from dashboard import sop as core
-from dashboard.services import sop
+from dashboard.services import rollups, sop
 from dashboard.services.db import dispose_engine, get_engine
 from data_access import records, schema
 from data_access import sop as sop_store
@@ -250,7 +253,20 @@ def build(engine, n_visits: int, days: int, rnd: random.Random) -> None:
                 visit_rows, step_rows = [], []
         records.insert_new_rows(conn, schema.visits, visit_rows, columns=VISIT_COLUMNS)
         n_steps += records.insert_new_rows(conn, schema.sop_steps, step_rows, columns=STEP_COLUMNS)
+        v = schema.visits
+        records.mark_rep_days_dirty(
+            conn, conn.execute(sa.select(v.c.rep_id, v.c.local_date).distinct()).all()
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+    built = time.perf_counter()
+    refreshed = rollups.refresh_rep_days(engine, now=NOW)
+    print(f"refreshed {refreshed:,} rep-days in {time.perf_counter() - built:.1f} s", flush=True)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # The backfill rewrote each rep-week's sums once per refresh batch of its days (about
+        # seven times): compact the weekly table once, as after migration 0016's first refresh
+        # (in steady state autovacuum reuses the space of the rewritten current week).
+        conn.exec_driver_sql("VACUUM FULL sop_rollup_weeks")
         conn.exec_driver_sql("VACUUM ANALYZE")
     print(
         f"built {n_visits:,} visits and {n_steps:,} steps over {days} days "

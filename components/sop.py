@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -18,6 +19,7 @@ from components.shell import page_header
 from dashboard.contract import STEP_KINDS
 
 QUERY = "sop-query"
+SHELL_URL = "shell-url"
 TEMPLATE = "sop-template"
 FUNNEL_GRID = "sop-funnel"
 TEAMS_GRID = "sop-teams"
@@ -93,6 +95,17 @@ def incomplete_columns(lang: str) -> list[dict[str, Any]]:
         column("late", t("sop.col.late", lang)),
         column("replay", t("sop.col.replay", lang), cellRenderer="markdown"),
     ]
+
+
+def template_search(query: Mapping[str, Any] | None, template_id: str | None) -> str | None:
+    """The URL search with ``template`` set to the chosen template (removed for all templates),
+    the other keys kept; None when it does not change."""
+    query = {k: v for k, v in (query or {}).items() if v not in (None, "")}
+    wanted = str(template_id or "")
+    if str(query.get("template") or "") == wanted:
+        return None
+    query["template"] = wanted
+    return "?" + urlencode({k: v for k, v in query.items() if v})
 
 
 def _json_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -295,10 +308,13 @@ def sop_page(
     editable: bool,
 ) -> html.Div:
     """The whole page; its data is left to the callbacks."""
+    chosen = query.get("template") or None
     picker = dcc.Dropdown(
         id=TEMPLATE,
-        value=query.get("template"),
-        options=[],
+        value=chosen,
+        # The URL's template as its own option until the callback fills them all: a value with
+        # no option would be cleared, and the clearing written back into the URL.
+        options=[{"label": chosen, "value": chosen}] if chosen else [],
         placeholder=t("sop.template.all", lang),
     )
     return html.Div(
@@ -331,7 +347,10 @@ def sop_page(
             ),
             _card(
                 t("sop.timing", lang),
-                _grid(TIMING_GRID, timing_columns(lang), lang, theme, "sop-timing"),
+                [
+                    html.P(t("sop.timing.note", lang), className="small text-muted mb-2"),
+                    _grid(TIMING_GRID, timing_columns(lang), lang, theme, "sop-timing"),
+                ],
             ),
             _card(
                 t("sop.incomplete", lang),

@@ -181,3 +181,142 @@ def step_seconds(records: Iterable[StepRecord], *, checkin_s: float) -> dict[str
         out[code] = t - previous
         previous = t
     return out
+
+
+# ------------------------------------------------------------------ step timing histograms
+
+# The step-timing rollup (``sop_rollup``) counts each step's seconds in these buckets, so any
+# period, team or rep sums them; a median is then known to within its bucket: 5 s under a minute,
+# 10 s under 3 minutes, 30 s under 10 minutes, 2 minutes under 30 minutes, 10 minutes under an
+# hour (beyond an hour: "at least an hour"). Bucket i holds [edge i, edge i+1); the last is open.
+TIMING_EDGES: tuple[float, ...] = (
+    *range(0, 60, 5),
+    *range(60, 180, 10),
+    *range(180, 600, 30),
+    *range(600, 1800, 120),
+    *range(1800, 3600, 600),
+    3600,
+)
+TIMING_BUCKETS = len(TIMING_EDGES)
+
+
+def timing_bucket(seconds: float) -> int:
+    """The bucket of a step's seconds (a negative value counts in the first)."""
+    lo, hi = 0, TIMING_BUCKETS - 1
+    if seconds >= TIMING_EDGES[hi]:
+        return hi
+    while lo < hi:  # the last edge <= seconds
+        mid = (lo + hi + 1) // 2
+        if TIMING_EDGES[mid] <= seconds:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def bucket_width(index: int) -> float | None:
+    """A bucket's width in seconds (None for the open last one)."""
+    if index >= TIMING_BUCKETS - 1:
+        return None
+    return float(TIMING_EDGES[index + 1] - TIMING_EDGES[index])
+
+
+def histogram_median(counts: Sequence[int]) -> float | None:
+    """The median of the values counted in ``counts`` (one per bucket), as the exact median is
+    taken (the middle value, or the mean of the two middle ones), each value placed evenly inside
+    its bucket (the k-th of c in [lo, hi) at lo + (k + ½)·(hi − lo)/c; the open last bucket's
+    values at its lower edge). None when nothing was counted."""
+    n = sum(counts)
+    if n <= 0:
+        return None
+
+    def nth(rank: int) -> float:  # 0-based rank among all values
+        seen = 0
+        for i, c in enumerate(counts):
+            if rank < seen + c:
+                width = bucket_width(i)
+                lo = float(TIMING_EDGES[i])
+                return lo if width is None else lo + (rank - seen + 0.5) * width / c
+            seen += c
+        raise AssertionError("rank beyond the counts")
+
+    if n % 2:
+        return nth(n // 2)
+    return (nth(n // 2 - 1) + nth(n // 2)) / 2
+
+
+def visit_step_timing(
+    records: Iterable[tuple[str, datetime, bool]], *, checkin: datetime, checkout: datetime | None
+) -> dict[str, float]:
+    """Seconds each step took in the /sop page's step timing: from the visit's previous step
+    (the check-in for the first) to the step's first record inside the visit's window (check-in
+    to first check-out), steps ordered by that first record (then code); steps with no record in
+    the window are left out. Exact to the microsecond (datetimes, not floats)."""
+    firsts: dict[str, datetime] = {}
+    for code, ts, _ok in records:
+        in_window = ts >= checkin and (checkout is None or ts <= checkout)
+        if in_window and (code not in firsts or ts < firsts[code]):
+            firsts[code] = ts
+    out: dict[str, float] = {}
+    previous = checkin
+    for code, ts in sorted(firsts.items(), key=lambda kv: (kv[1], kv[0])):
+        out[code] = (ts - previous).total_seconds()
+        previous = ts
+    return out
+
+
+def rollup_rows(
+    visits: Iterable[Mapping[str, Any]],
+    records: Mapping[str, Sequence[tuple[str, datetime, bool]]],
+    versions: Mapping[tuple[str, int], Sequence[Mapping[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The ``sop_rollup`` rows of visits (``data_access.sop.fetch_rollup_inputs``): per rep-day,
+    template version and step, the visits, each outcome, the gaps (a required step missing or
+    late), the timed ones, those faster than the step's minimum and the timed seconds per bucket
+    of ``TIMING_EDGES``."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for visit in visits:
+        steps = versions.get((visit["template_id"], visit["version"]), [])
+        mine = records.get(visit["id"], [])
+        checkin, checkout = visit["ts"], visit["checked_out_at"]
+        outcomes = step_outcomes(
+            [step["code"] for step in steps],
+            [StepRecord(code, ts.timestamp(), ok) for code, ts, ok in mine],
+            checkin_s=checkin.timestamp(),
+            checkout_s=None if checkout is None else checkout.timestamp(),
+        )
+        seconds = visit_step_timing(mine, checkin=checkin, checkout=checkout)
+        for step in steps:
+            key = (
+                visit["local_date"],
+                visit["rep_id"],
+                visit["template_id"],
+                visit["version"],
+                step["seq"],
+            )
+            total = out.get(key)
+            if total is None:
+                total = out[key] = {
+                    "local_date": key[0],
+                    "rep_id": key[1],
+                    "template_id": key[2],
+                    "version": key[3],
+                    "seq": key[4],
+                    "code": step["code"],
+                    "required": bool(step["required"]),
+                    **dict.fromkeys(("visits", *OUTCOMES, "gaps", "timed", "too_fast"), 0),
+                    **{f"t{i:02d}": 0 for i in range(TIMING_BUCKETS)},
+                }
+            outcome = outcomes[step["code"]]
+            total["visits"] += 1
+            total[outcome] += 1
+            if total["required"] and outcome in ("missing", "late"):
+                total["gaps"] += 1
+            took = seconds.get(step["code"])
+            if took is not None:
+                total["timed"] += 1
+                total[f"t{timing_bucket(took):02d}"] += 1
+                low = step["min_seconds"]
+                if low is not None and took < float(low):
+                    total["too_fast"] += 1
+    return [out[key] for key in sorted(out)]

@@ -645,3 +645,21 @@ def store_rep_days(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     ]
     for chunk in chunks(params, 1000):
         conn.execute(stmt, list(chunk))
+
+
+def copy_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows (dicts with every column of the first) in ``conn``'s transaction: COPY on
+    PostgreSQL (no numeric columns), an executemany insert elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        for chunk in chunks(list(rows), 1000):
+            conn.execute(table.insert(), [dict(r) for r in chunk])
+        return
+    columns = list(rows[0])
+    types = [_pg_type(table.c[name]) for name in columns]
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(_copy_sql(table.name, columns)) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row([row[name] for name in columns])

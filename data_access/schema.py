@@ -345,6 +345,8 @@ visits = sa.Table(
     sa.Index(None, "rep_id", "ts"),
     sa.Index(None, "local_date", "rep_id"),
     sa.Index(None, "customer_id", "ts"),
+    # Newest first across reps (the /sop page's visits missing required steps).
+    sa.Index(None, "ts"),
 )
 
 # Verified visits (checked out, dwell >= 5 min, check-in inside the geofence: the default of
@@ -477,6 +479,52 @@ rep_days = sa.Table(
     sa.Index(None, "local_date"),
     sa.Index(None, "dirty"),
 )
+
+# SOP compliance (contract §7) per rep-day, template version and step, written with the rep-day
+# rollups in the same transaction: how many of the day's visits of that version had the step
+# done / failed / late / missing (``gaps``: missing or late, when the step is required), how many
+# were timed, how many faster than the step's minimum, and the timed seconds counted in the
+# buckets of ``dashboard.sop.TIMING_EDGES`` (t00 … t51), so any period, team or rep sums them.
+SOP_TIMING_BUCKETS = 52
+
+
+def _sop_rollup_table(name: str, day: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(day, sa.Date, primary_key=True),
+        sa.Column("rep_id", sa.String(64), primary_key=True),
+        sa.Column("template_id", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("seq", sa.Integer, primary_key=True),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("required", sa.Boolean, nullable=False),
+        *[
+            sa.Column(column, sa.Integer, nullable=False, server_default="0")
+            for column in (
+                "visits",
+                "done",
+                "failed",
+                "late",
+                "missing",
+                "gaps",
+                "timed",
+                "too_fast",
+            )
+        ],
+        *[
+            sa.Column(f"t{i:02d}", sa.Integer, nullable=False, server_default="0")
+            for i in range(SOP_TIMING_BUCKETS)
+        ],
+        sa.Index(None, "rep_id", day),
+    )
+
+
+sop_rollup = _sop_rollup_table("sop_rollup", "local_date")
+# The same sums per rep and ISO week (``week``: its Monday), rewritten from ``sop_rollup`` for the
+# weeks of the rep-days just refreshed: a long period reads its whole weeks here (a seventh of
+# the rows) and only its first and last days from ``sop_rollup``.
+sop_rollup_weeks = _sop_rollup_table("sop_rollup_weeks", "week")
 
 # Device data quality (contract §2a) per rep-day and device, written with the rollups: never an
 # accusation, the raw material of "devices to check". The accuracy histogram (0.1 m buckets)

@@ -13,7 +13,7 @@ only outside that window), else ``missing``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from data_access import schema
 from data_access.facts import effective_condition
-from data_access.records import chunks, replace_template_steps, upsert_rows
+from data_access.records import chunks, copy_rows, replace_template_steps, upsert_rows
 from data_access.scope import Scope, rep_conditions
 
 tv, vs = schema.sop_template_versions, schema.sop_version_steps
@@ -204,6 +204,7 @@ def _filtered_visits(
     region: str | None,
     team: str | None,
     rep: str | None,
+    ids: Sequence[str] | None = None,
 ) -> sa.CTE:
     conds = [
         v.c.local_date >= start,
@@ -214,6 +215,8 @@ def _filtered_visits(
     ]
     if template_id:
         conds.append(v.c.sop_template_id == template_id)
+    if ids is not None:
+        conds.append(v.c.id.in_(ids))
     return (
         sa.select(
             v.c.id,
@@ -290,7 +293,9 @@ def _count(oc: sa.Subquery, outcome: str) -> sa.ColumnElement[Any]:
 
 
 def fetch_step_outcomes(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Per rep (with its team), template, version and step: visits, and how many were done /
+    """The raw computation (the reference the rollup is tested against; the page reads
+    ``fetch_rollup_steps`` / ``fetch_rollup_reps``). Per rep (with its team), template, version
+    and step: visits, and how many were done /
     failed / late / missing; one pass that the funnel and the teams' and reps' figures are summed
     from. Filters: scope, start, end, template_id, region, team, rep."""
     oc = _outcome_rows(_filtered_visits(**filters))
@@ -315,7 +320,8 @@ def _seconds_between(conn: Connection, later: Any, earlier: Any) -> sa.ColumnEle
 
 
 def fetch_step_seconds(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
-    """Per template, version and step: the median seconds the step took (from the visit's
+    """The raw computation (the reference of the rollup's timing). Per template, version and
+    step: the median seconds the step took (from the visit's
     previous step, or the check-in), its minimum, and how many visits did it faster than that."""
     fv = _filtered_visits(**filters)
     agg = _step_agg(fv)
@@ -371,8 +377,10 @@ def fetch_step_seconds(conn: Connection, **filters: Any) -> list[dict[str, Any]]
 def fetch_incomplete_visits(
     conn: Connection, *, limit: int = 500, **filters: Any
 ) -> list[dict[str, Any]]:
-    """The visits with a required step missing or late, newest first, each with its rep, customer,
-    check-in time, local date, template, version and the missing and late codes (in order)."""
+    """The raw computation over the whole period (the reference of
+    ``fetch_newest_incomplete_visits``). The visits with a required step missing or late, newest
+    first, each with its rep, customer, check-in time, local date, template, version and the
+    missing and late codes (in order)."""
     oc = _outcome_rows(_filtered_visits(**filters))
     gap = sa.and_(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
     # The gaps in one pass, newest visit first (a join back to the visits' rows sent the
@@ -389,6 +397,11 @@ def fetch_incomplete_visits(
                 break
             by_id[visit_id] = {"missing": [], "late": []}
         by_id[visit_id][outcome].append(code)
+    return _visit_heads(conn, by_id)
+
+
+def _visit_heads(conn: Connection, by_id: Mapping[str, Mapping[str, list[str]]]) -> list[dict]:
+    """The grid's row of each visit (with its missing and late codes), newest first."""
     if not by_id:
         return []
     c = schema.customers
@@ -434,3 +447,290 @@ def fetch_names(conn: Connection, *, by: str, keys: Sequence[str]) -> dict[str, 
         stmt = sa.select(table.c.id, table.c.name).where(table.c.id.in_(chunk))
         out.update({row[0]: row[1] for row in conn.execute(stmt)})
     return out
+
+
+# ------------------------------------------------------------------ the SOP rollup
+
+sr, srw = schema.sop_rollup, schema.sop_rollup_weeks
+ROLLUP_COUNTS = ("visits", "done", "failed", "late", "missing", "gaps", "timed", "too_fast")
+TIMING_COLUMNS = tuple(f"t{i:02d}" for i in range(schema.SOP_TIMING_BUCKETS))
+
+
+def _by_date(keys: Iterable[tuple[str, date]]) -> dict[date, list[str]]:
+    out: dict[date, list[str]] = {}
+    for rep, day in set(keys):
+        out.setdefault(day, []).append(rep)
+    return out
+
+
+def fetch_rollup_inputs(
+    conn: Connection, keys: Iterable[tuple[str, date]]
+) -> tuple[list[dict[str, Any]], dict[str, list[tuple[str, datetime, bool]]], dict[tuple, list]]:
+    """What the SOP rollup of the (rep_id, local_date) keys is computed from, read through the
+    indexes: the keys' visits with a template version (id, rep_id, local_date, ts,
+    checked_out_at, template_id, version), each visit's step records (visit id → [(code, ts,
+    ok)]), and the steps of the versions they use ((template_id, version) → rows of
+    ``sop_version_steps`` in order)."""
+    visits: list[dict[str, Any]] = []
+    for day, reps in sorted(_by_date(keys).items()):
+        for chunk in chunks(sorted(reps), 500):
+            stmt = sa.select(
+                v.c.id,
+                v.c.rep_id,
+                v.c.local_date,
+                v.c.ts,
+                v.c.checked_out_at,
+                v.c.sop_template_id.label("template_id"),
+                v.c.sop_version.label("version"),
+            ).where(
+                v.c.local_date == day,
+                v.c.rep_id.in_(chunk),
+                v.c.sop_template_id.is_not(None),
+                v.c.sop_version.is_not(None),
+            )
+            visits += [dict(row) for row in conn.execute(stmt).mappings()]
+    records: dict[str, list[tuple[str, datetime, bool]]] = {}
+    for chunk in chunks(sorted(x["id"] for x in visits), 2000):
+        stmt = sa.select(s.c.visit_id, s.c.step, s.c.ts, s.c.ok).where(s.c.visit_id.in_(chunk))
+        for row in conn.execute(stmt):
+            records.setdefault(row[0], []).append((row[1], row[2], bool(row[3])))
+    versions: dict[tuple, list] = {}
+    used = {(x["template_id"], x["version"]) for x in visits}
+    for template_id in sorted({u[0] for u in used}):
+        stmt = sa.select(vs).where(vs.c.template_id == template_id).order_by(vs.c.version, vs.c.seq)
+        for row in conn.execute(stmt).mappings():
+            if (row["template_id"], row["version"]) in used:
+                versions.setdefault((row["template_id"], row["version"]), []).append(dict(row))
+    return visits, records, versions
+
+
+def monday(day: date) -> date:
+    """The Monday of the day's ISO week (the key of ``sop_rollup_weeks``)."""
+    return day - timedelta(days=day.weekday())
+
+
+def replace_rollup(
+    conn: Connection, keys: Iterable[tuple[str, date]], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replace the SOP rollup rows of the (rep_id, local_date) keys by ``rows`` (a day may lose
+    some), then rewrite the weekly sums of those reps' weeks from the daily rows. Called after
+    the rep-days' own rows were updated in the same transaction, so a concurrent writer of the
+    same days waits on those rows' locks first."""
+    keys = set(keys)
+    for day, reps in sorted(_by_date(keys).items()):
+        for chunk in chunks(sorted(reps), 500):
+            conn.execute(sr.delete().where(sr.c.local_date == day, sr.c.rep_id.in_(chunk)))
+    copy_rows(conn, sr, sorted(rows, key=lambda x: (x["local_date"], x["rep_id"])))
+    weeks: dict[date, set[str]] = {}
+    for rep, day in keys:
+        weeks.setdefault(monday(day), set()).add(rep)
+    sums = [sa.func.sum(sr.c[name]) for name in (*ROLLUP_COUNTS, *TIMING_COLUMNS)]
+    group = (sr.c.rep_id, sr.c.template_id, sr.c.version, sr.c.seq, sr.c.code, sr.c.required)
+    columns = ["week", "rep_id", "template_id", "version", "seq", "code", "required"]
+    for week, reps in sorted(weeks.items()):
+        for chunk in chunks(sorted(reps), 500):
+            conn.execute(srw.delete().where(srw.c.week == week, srw.c.rep_id.in_(chunk)))
+            summed = (
+                sa.select(sa.literal(week, sa.Date).label("week"), *group, *sums)
+                .where(
+                    sr.c.local_date >= week,
+                    sr.c.local_date <= week + timedelta(days=6),
+                    sr.c.rep_id.in_(chunk),
+                )
+                .group_by(*group)
+            )
+            conn.execute(
+                srw.insert().from_select([*columns, *ROLLUP_COUNTS, *TIMING_COLUMNS], summed)
+            )
+
+
+def _period_parts(
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    template_id: str | None,
+    region: str | None,
+    team: str | None,
+    rep: str | None,
+) -> tuple[list[tuple[sa.Table, list[sa.ColumnElement[bool]]]], list[sa.ColumnElement[bool]]]:
+    """Where the period's rollup rows are: its whole ISO weeks in ``sop_rollup_weeks``, the
+    days before and after them in ``sop_rollup`` — as (table, conditions) parts, each summed on
+    its own (no sort of a union); and the conditions on reps joined to teams."""
+    first = monday(start) if start.weekday() == 0 else monday(start) + timedelta(days=7)
+    last = monday(end + timedelta(days=1)) - timedelta(days=7)  # the last whole week's Monday
+
+    def part(table: sa.Table, lo: date, hi: date) -> tuple[sa.Table, list]:
+        day = table.c.local_date if table is sr else table.c.week
+        conds = [day >= lo, day <= hi]
+        if template_id:
+            conds.append(table.c.template_id == template_id)
+        return table, conds
+
+    if first > last:
+        parts = [part(sr, start, end)]
+    else:
+        parts = [part(srw, first, last)]
+        if start < first:
+            parts.append(part(sr, start, first - timedelta(days=1)))
+        if end > last + timedelta(days=6):
+            parts.append(part(sr, last + timedelta(days=7), end))
+    return parts, rep_conditions(scope, region=region, team=team, rep=rep)
+
+
+def _in_scope(table: sa.Table, rep_conds: list) -> list[sa.ColumnElement[bool]]:
+    """The rollup's rows of the reps in scope and filter (none: every rep)."""
+    if not rep_conds:
+        return []
+    reps = sa.select(r.c.id).select_from(r.join(t, t.c.id == r.c.team_id)).where(*rep_conds)
+    return [table.c.rep_id.in_(reps)]
+
+
+def fetch_rollup_steps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Per template, version and step (seq, code, required): the sums of the rollup's counts
+    and timing buckets over the filter (scope, start, end, template_id, region, team, rep)."""
+    parts, rep_conds = _period_parts(**filters)
+    names = (*ROLLUP_COUNTS, *TIMING_COLUMNS)
+    out: dict[tuple, dict[str, Any]] = {}
+    for table, conds in parts:
+        keys = (table.c.template_id, table.c.version, table.c.seq, table.c.code, table.c.required)
+        sums = [sa.func.sum(table.c[name]).label(name) for name in names]
+        stmt = sa.select(*keys, *sums).where(*conds, *_in_scope(table, rep_conds)).group_by(*keys)
+        for row in conn.execute(stmt).mappings():
+            key = (row["template_id"], row["version"], row["seq"], row["code"], row["required"])
+            total = out.get(key)
+            if total is None:
+                out[key] = dict(row)
+            else:
+                for name in names:
+                    total[name] += row[name]
+    return list(out.values())
+
+
+def fetch_rollup_reps(conn: Connection, **filters: Any) -> list[dict[str, Any]]:
+    """Per rep (with its current team): visits (counted on their version's first step), the
+    required steps, those done and those missing or late (gaps), over the filter."""
+    parts, rep_conds = _period_parts(**filters)
+    names = ("visits", "required", "done", "gaps")
+    out: dict[str, dict[str, Any]] = {}
+    for table, conds in parts:
+        required = table.c.required.is_(True)
+        per_rep = (
+            sa.select(
+                table.c.rep_id,
+                sa.func.sum(sa.case((table.c.seq == 0, table.c.visits), else_=0)).label("visits"),
+                sa.func.sum(sa.case((required, table.c.visits), else_=0)).label("required"),
+                sa.func.sum(sa.case((required, table.c.done), else_=0)).label("done"),
+                sa.func.sum(table.c.gaps).label("gaps"),
+            )
+            .where(*conds)
+            .group_by(table.c.rep_id)
+            .subquery("per_rep")
+        )
+        # Summed first, then joined to the reps (their team, the scope): a join per rep.
+        stmt = (
+            sa.select(per_rep, r.c.team_id)
+            .select_from(per_rep.join(r, r.c.id == per_rep.c.rep_id).join(t, t.c.id == r.c.team_id))
+            .where(*rep_conds)
+        )
+        for row in conn.execute(stmt).mappings():
+            total = out.get(row["rep_id"])
+            if total is None:
+                out[row["rep_id"]] = dict(row)
+            else:
+                for name in names:
+                    total[name] += row[name]
+    return list(out.values())
+
+
+def fetch_version_step_minimums(conn: Connection) -> dict[tuple[str, int, int], Any]:
+    """(template id, version, seq) → the step's minimum seconds (None: no minimum)."""
+    stmt = sa.select(vs.c.template_id, vs.c.version, vs.c.seq, vs.c.min_seconds)
+    return {(row[0], row[1], row[2]): row[3] for row in conn.execute(stmt)}
+
+
+def fetch_newest_incomplete_visits(
+    conn: Connection, *, limit: int = 500, chunk: int = 1000, **filters: Any
+) -> list[dict[str, Any]]:
+    """``fetch_incomplete_visits`` without reading the whole period: the filter's visits newest
+    first (the index on visits.ts), only on rep-days whose rollup has a gap, in chunks whose
+    outcomes are computed from the raw steps (the index on sop_steps.visit_id) until ``limit``
+    visits with a required step missing or late are found."""
+    rep_conds = rep_conditions(
+        filters["scope"], region=filters["region"], team=filters["team"], rep=filters["rep"]
+    )
+    start, end = filters["start"], filters["end"]
+    gap_day = (
+        sa.select(sa.literal(1))
+        .where(
+            sr.c.local_date == v.c.local_date,
+            sr.c.rep_id == v.c.rep_id,
+            sr.c.template_id == v.c.sop_template_id,
+            sr.c.version == v.c.sop_version,
+            sr.c.gaps > 0,
+        )
+        .exists()
+    )
+    # A local date is at most 14 h from UTC: the bounds on ts only let the index be used.
+    low = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=2), time.min, tzinfo=UTC)
+    visit_conds = [
+        v.c.local_date >= start,
+        v.c.local_date <= end,
+        v.c.ts >= low,
+        v.c.ts < high,
+        v.c.sop_version.is_not(None),
+        gap_day,
+        *rep_conds,
+    ]
+    if filters.get("template_id"):
+        visit_conds.append(v.c.sop_template_id == filters["template_id"])
+    c = schema.customers
+    base = (
+        sa.select(
+            v.c.id,
+            v.c.ts,
+            v.c.rep_id,
+            r.c.name.label("rep_name"),
+            r.c.timezone,
+            r.c.team_id,
+            v.c.customer_id,
+            c.c.name.label("customer_name"),
+            v.c.local_date,
+            v.c.sop_template_id.label("template_id"),
+            v.c.sop_version.label("version"),
+        )
+        .select_from(
+            v.join(r, r.c.id == v.c.rep_id)
+            .join(t, t.c.id == r.c.team_id)
+            .join(c, c.c.id == v.c.customer_id)
+        )
+        .where(*visit_conds)
+        .order_by(v.c.ts.desc(), v.c.id)
+        .limit(chunk)
+    )
+    out: list[dict[str, Any]] = []
+    after: tuple[Any, str] | None = None
+    while len(out) < limit:
+        stmt = base
+        if after is not None:
+            stmt = stmt.where(
+                sa.or_(v.c.ts < after[0], sa.and_(v.c.ts == after[0], v.c.id > after[1]))
+            )
+        page = [dict(row) for row in conn.execute(stmt).mappings()]
+        if not page:
+            break
+        after = (page[-1]["ts"], page[-1]["id"])
+        oc = _outcome_rows(_filtered_visits(**filters, ids=[row["id"] for row in page]))
+        gaps = (
+            sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
+            .where(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
+            .order_by(oc.c.seq)
+        )
+        found: dict[str, dict[str, list[str]]] = {}
+        for visit_id, code, outcome in conn.execute(gaps):
+            found.setdefault(visit_id, {"missing": [], "late": []})[outcome].append(code)
+        out += [head | found[head["id"]] for head in page if head["id"] in found]
+        if len(page) < chunk:
+            break
+    return out[:limit]

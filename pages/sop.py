@@ -68,6 +68,21 @@ def render_sop_grids(me, query, template_id):
 
 
 @callback(
+    Output(view.SHELL_URL, "search", allow_duplicate=True),
+    Input(view.TEMPLATE, "value"),
+    State(view.QUERY, "data"),
+    prevent_initial_call=True,
+)
+@guard()
+def push_sop_template_to_url(_me, template_id, query):
+    """The chosen template into the URL (``?template=<id>``), for deep links."""
+    search = view.template_search(query, template_id)
+    if search is None:
+        raise PreventUpdate
+    return search
+
+
+@callback(
     Output(view.TEMPLATE, "options"),
     Output(view.EDITOR_PICK, "options"),
     Input(view.QUERY, "data"),

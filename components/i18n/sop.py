@@ -12,6 +12,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sop.teams": ("团队(完成率最低在前)", "Teams (worst completion first)"),
     "sop.reps": ("业务员(完成率最低在前)", "Reps (worst completion first)"),
     "sop.timing": ("步骤用时", "Step timing"),
+    "sop.timing.note": (
+        "中位用时由分桶计数估算:1 分钟以内误差不超过 5 秒,3 分钟以内 10 秒,10 分钟以内 30 秒,"
+        "30 分钟以内 2 分钟,1 小时以内 10 分钟(超过 1 小时记为 1 小时)。过快次数为精确值;"
+        "超过一半的计时拜访快于最短用时(即中位用时低于最短用时)时标记为过快。",
+        "Medians are estimated from bucketed counts: to within 5 s under a minute, 10 s under "
+        "3 minutes, 30 s under 10 minutes, 2 minutes under 30 minutes and 10 minutes under an "
+        "hour (longer counts as an hour). Too-fast counts are exact; a step is flagged when more "
+        "than half of its timed visits were faster than its minimum (its median is under it).",
+    ),
     "sop.incomplete": ("缺少必做步骤的拜访", "Visits missing required steps"),
     "sop.col.template": ("模板", "Template"),
     "sop.col.version": ("版本", "Version"),

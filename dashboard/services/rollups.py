@@ -10,6 +10,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from dashboard import contract
+from dashboard import sop as sop_core
 from dashboard.rules import authenticity as auth
 from dashboard.rules import quality
 from dashboard.services import failures, versions
@@ -20,6 +21,7 @@ from data_access import failures as failure_store
 from data_access import judge as judge_store
 from data_access import quality as quality_store
 from data_access import records as store
+from data_access import sop as sop_store
 from data_access.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -48,11 +50,13 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
         )
         rows = [row for part_rows, _devices in parts for row in part_rows]
         devices = [d for _rows, part_devices in parts for d in part_devices]
+        keys = [(r["rep_id"], r["local_date"]) for r in rows]
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
-            quality_store.replace_device_days(
-                conn, [(r["rep_id"], r["local_date"]) for r in rows], devices
-            )
+            quality_store.replace_device_days(conn, keys, devices)
+            # The SOP rollup (contract §7) of the same rep-days, from the raw records as they
+            # are in this transaction (after the rep-day rows above took their locks).
+            refresh_sop_rollup(conn, keys)
             failure_store.clear_failures(
                 conn, "refresh", [(r["rep_id"], r["local_date"]) for r in rows]
             )
@@ -60,6 +64,14 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
         done += len(rows)
         if len(dirty) < _BATCH_DAYS:
             return done
+
+
+def refresh_sop_rollup(conn, keys) -> int:
+    """Recompute the SOP rollup rows of the (rep_id, local_date) keys in ``conn``'s transaction;
+    return how many rows were written."""
+    rows = sop_core.rollup_rows(*sop_store.fetch_rollup_inputs(conn, keys))
+    sop_store.replace_rollup(conn, keys, rows)
+    return len(rows)
 
 
 def _compute(

@@ -9,9 +9,8 @@ rep-days whose visits changed version are marked for the rollups and the judge.
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -56,32 +55,28 @@ def _share(part: float, whole: float) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
+def _steps(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return store.fetch_rollup_steps(conn, **f.args(scope))
+
+
 def funnel(
     engine: Engine, scope: Scope, f: SopFilter, *, rows: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
-    """Per template version and step: visits and the share done / failed / late / missing."""
+    """Per template version and step: visits and the share done / failed / late / missing (from
+    the SOP rollup; ``rows``: its sums, when already read)."""
     if rows is None:
-        rows = _step_outcomes(engine, scope, f)
-    sums: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        key = (row["template_id"], row["version"], row["seq"], row["code"], row["required"])
-        total = sums.setdefault(
-            key,
-            dict(zip(("template_id", "version", "seq", "code", "required"), key, strict=True))
-            | {"visits": 0, **dict.fromkeys(core.OUTCOMES, 0)},
-        )
+        rows = _steps(engine, scope, f)
+    out = []
+    for row in sorted(rows, key=lambda x: (x["template_id"], x["version"], x["seq"])):
+        item = {k: row[k] for k in ("template_id", "version", "seq", "code")}
+        item["required"] = bool(row["required"])
         for name in ("visits", *core.OUTCOMES):
-            total[name] += int(row[name])
-    out = [sums[key] for key in sorted(sums, key=lambda k: (k[0], k[1], k[2]))]
-    for row in out:
+            item[name] = int(row[name])
         for outcome in core.OUTCOMES:
-            row[f"{outcome}_share"] = _share(row[outcome], row["visits"])
+            item[f"{outcome}_share"] = _share(item[outcome], item["visits"])
+        out.append(item)
     return out
-
-
-def _step_outcomes(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return store.fetch_step_outcomes(conn, **f.args(scope))
 
 
 def offenders(
@@ -93,23 +88,21 @@ def offenders(
     rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Per rep or team: visits, completion (required steps done ÷ required steps) and ``gaps``
-    (required steps missing or late); the worst completion first."""
+    (required steps missing or late); the worst completion first (from the SOP rollup; ``rows``:
+    its per-rep sums, when already read)."""
     if by not in ("rep", "team"):
         raise ValueError(f"by: {by!r} is not 'rep' or 'team'")
     if rows is None:
-        rows = _step_outcomes(engine, scope, f)
+        with engine.connect() as conn:
+            rows = store.fetch_rollup_reps(conn, **f.args(scope))
     field = "rep_id" if by == "rep" else "team_id"
     sums: dict[str, dict[str, Any]] = {}
     for row in rows:
         total = sums.setdefault(
             row[field], {"key": row[field], "visits": 0, "required": 0, "done": 0, "gaps": 0}
         )
-        if row["seq"] == 0:  # every visit has its version's first step once
-            total["visits"] += int(row["visits"])
-        if row["required"]:
-            total["required"] += int(row["visits"])
-            total["done"] += int(row["done"])
-            total["gaps"] += int(row["missing"]) + int(row["late"])
+        for name in ("visits", "required", "done", "gaps"):
+            total[name] += int(row[name] or 0)
     with engine.connect() as conn:
         names = store.fetch_names(conn, by=by, keys=list(sums))
     out = list(sums.values())
@@ -127,49 +120,49 @@ def offenders(
     )
 
 
-def step_timing(engine: Engine, scope: Scope, f: SopFilter) -> list[dict[str, Any]]:
-    """Per template version and step: median seconds, the template's minimum, how many visits did
-    the step faster than it, and ``flagged`` when the median itself is under the minimum."""
+def step_timing(
+    engine: Engine, scope: Scope, f: SopFilter, *, rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Per template version and step done in some visit's window: how many visits timed it, the
+    median seconds (from the rollup's buckets: within one bucket of the exact median, see
+    ``dashboard.sop.TIMING_EDGES``), the template's minimum, how many visits did the step faster
+    than it (exact), and ``flagged`` when more than half of them did (the median is under the
+    minimum)."""
+    if rows is None:
+        rows = _steps(engine, scope, f)
     with engine.connect() as conn:
-        rows = store.fetch_step_seconds(conn, **f.args(scope))
-    if rows and "seconds" in rows[0]:  # SQLite: the median is taken here
-        groups: dict[tuple, list[float]] = defaultdict(list)
-        minimum: dict[tuple, Any] = {}
-        for row in rows:
-            key = (row["template_id"], row["version"], row["seq"], row["code"])
-            groups[key].append(float(row["seconds"]))
-            minimum[key] = row["min_seconds"]
-        rows = []
-        for key, values in groups.items():
-            low = minimum[key]
-            rows.append(
-                {
-                    "template_id": key[0],
-                    "version": key[1],
-                    "seq": key[2],
-                    "code": key[3],
-                    "min_seconds": low,
-                    "n": len(values),
-                    "median_s": statistics.median(values),
-                    "too_fast": sum(1 for x in values if low is not None and x < low),
-                }
-            )
+        minimums = store.fetch_version_step_minimums(conn)
+    out = []
     for row in rows:
-        row["median_s"] = None if row["median_s"] is None else round(float(row["median_s"]), 1)
-        low = row["min_seconds"]
-        row["flagged"] = bool(
-            low is not None and row["median_s"] is not None and row["median_s"] < low
+        n = int(row["timed"] or 0)
+        if not n:
+            continue
+        median = core.histogram_median([int(row[c] or 0) for c in store.TIMING_COLUMNS])
+        too_fast = int(row["too_fast"] or 0)
+        low = minimums.get((row["template_id"], row["version"], row["seq"]))
+        out.append(
+            {
+                "template_id": row["template_id"],
+                "version": row["version"],
+                "seq": row["seq"],
+                "code": row["code"],
+                "min_seconds": low,
+                "n": n,
+                "median_s": None if median is None else round(median, 1),
+                "too_fast": too_fast,
+                "flagged": bool(low is not None and 2 * too_fast > n),
+            }
         )
-        row["too_fast"] = int(row["too_fast"] or 0)
-    return sorted(rows, key=lambda x: (x["template_id"], x["version"], x["seq"]))
+    return sorted(out, key=lambda x: (x["template_id"], x["version"], x["seq"]))
 
 
 def incomplete_visits(
     engine: Engine, scope: Scope, f: SopFilter, *, limit: int = 500
 ) -> list[dict[str, Any]]:
-    """The visits with a required step missing or late (newest first), with their replay link."""
+    """The newest ``limit`` visits with a required step missing or late, with their replay
+    link."""
     with engine.connect() as conn:
-        rows = store.fetch_incomplete_visits(conn, limit=limit, **f.args(scope))
+        rows = store.fetch_newest_incomplete_visits(conn, limit=limit, **f.args(scope))
     for row in rows:
         row["missing"] = ", ".join(row["missing"])
         row["late"] = ", ".join(row["late"])
@@ -184,14 +177,26 @@ def replay_href(row: dict[str, Any]) -> str:
 
 def page_data(engine: Engine, scope: Scope, f: SopFilter) -> dict[str, Any]:
     """Everything the /sop page shows for one filter."""
-    rows = _step_outcomes(engine, scope, f)  # one pass for the funnel, teams and reps
-    data = {
-        "funnel": funnel(engine, scope, f, rows=rows),
-        "teams": offenders(engine, scope, f, by="team", rows=rows),
-        "reps": offenders(engine, scope, f, by="rep", rows=rows),
-        "timing": step_timing(engine, scope, f),
-        "incomplete": incomplete_visits(engine, scope, f),
-    }
+
+    # From the SOP rollup: one read per template version and step (the funnel and the timing),
+    # one per rep (the reps and their teams); the incomplete visits from the newest raw ones.
+    # The three are independent reads: each on its own connection, at the same time.
+    def reps_of() -> list[dict[str, Any]]:
+        with engine.connect() as conn:
+            return store.fetch_rollup_reps(conn, **f.args(scope))
+
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="sop-page") as pool:
+        steps_read = pool.submit(_steps, engine, scope, f)
+        reps_read = pool.submit(reps_of)
+        incomplete_read = pool.submit(incomplete_visits, engine, scope, f)
+        steps, reps = steps_read.result(), reps_read.result()
+        data = {
+            "funnel": funnel(engine, scope, f, rows=steps),
+            "teams": offenders(engine, scope, f, by="team", rows=reps),
+            "reps": offenders(engine, scope, f, by="rep", rows=reps),
+            "timing": step_timing(engine, scope, f, rows=steps),
+            "incomplete": incomplete_read.result(),
+        }
     # Each step's label in both languages, from the version the row counts (the page shows the
     # viewer's; the code stays beside it).
     with engine.connect() as conn:

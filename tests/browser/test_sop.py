@@ -1,5 +1,6 @@
 """The /sop page in a real browser on the demo company: the funnel, the teams and reps, the step
 timing and the visits missing required steps load from the URL's period with no console errors;
+the template choice goes into the URL (``?template=``);
 a manager reads the editor without its controls; an admin's editor refuses an empty step code
 and saves a new version, keeping the old one in the history."""
 
@@ -17,6 +18,7 @@ from tests.browser.conftest import (
     sign_in_demo,
     wait_for,
     wait_for_grid_rows,
+    wait_for_query,
     wait_for_text_containing,
 )
 
@@ -42,6 +44,18 @@ def test_the_page_loads_its_grids_from_the_url_and_a_manager_only_reads(dash_duo
     link = wait_for(dash_duo, "[col-id='replay'] a")
     assert "/replay/rep-" in link.get_attribute("href") and "?t=" in link.get_attribute("href")
     assert not dash_duo.find_element("#sop-editor-save").is_enabled()
+    # Another template: into the URL (a deep link), the period kept, the grids follow it.
+    choose_option(dash_duo, "sop-template", "sop-pharmacy")
+    q = wait_for_query(dash_duo, lambda q: q.get("template") == "sop-pharmacy", "template")
+    assert {k: q[k] for k in ("period", "from", "to")} == dict(
+        part.split("=") for part in DEMO_PERIOD.split("&")
+    )
+    until(
+        lambda: set(grid_column(dash_duo, "sop-funnel", "template_id")) == {"sop-pharmacy"},
+        WAIT,
+        poll=0.1,
+        msg="the funnel never showed the chosen template only",
+    )
     assert dash_duo.get_logs() == []
 
 

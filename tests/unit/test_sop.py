@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import random
+import statistics
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -133,3 +135,66 @@ def test_step_seconds_count_from_the_previous_step_or_the_check_in():
         [StepRecord("b", 1300), StepRecord("a", 1100), StepRecord("x", 900)], checkin_s=IN
     )
     assert got == {"a": 100, "b": 200}
+
+
+# ------------------------------------------------------------------ the rollup's step timing
+
+
+def test_timing_buckets_hold_their_lower_edge_and_the_last_is_open():
+    assert sop.TIMING_BUCKETS == 52
+    assert [sop.timing_bucket(x) for x in (0, 4.999, 5, 59.9, 60, 179, 180, 599, 600)] == [
+        0,
+        0,
+        1,
+        11,
+        12,
+        23,
+        24,
+        37,
+        38,
+    ]
+    assert sop.timing_bucket(3599.9) == 50 and sop.timing_bucket(86_400) == 51
+    assert sop.timing_bucket(-3) == 0
+    assert sop.bucket_width(0) == 5 and sop.bucket_width(12) == 10 and sop.bucket_width(51) is None
+
+
+def _counts(values):
+    counts = [0] * sop.TIMING_BUCKETS
+    for x in values:
+        counts[sop.timing_bucket(x)] += 1
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_histogram_median_is_within_a_bucket_of_the_exact_one(seed):
+    rnd = random.Random(seed)
+    values = [
+        rnd.choice((rnd.uniform(0, 90), rnd.lognormvariate(4.5, 0.8)))
+        for _ in range(rnd.randrange(1, 400))
+    ]
+    exact = statistics.median(values)
+    got = sop.histogram_median(_counts(values))
+    spans = [sop.bucket_width(sop.timing_bucket(x)) or 3600.0 for x in (exact, got)]
+    assert abs(got - exact) <= max(spans)
+    assert sop.histogram_median([0] * sop.TIMING_BUCKETS) is None
+
+
+def test_the_histogram_median_of_one_value_is_its_buckets_middle():
+    assert sop.histogram_median(_counts([61])) == 65.0
+    assert sop.histogram_median(_counts([61, 69, 300])) == 67.5  # 2nd of 2 in [60, 70)
+    assert sop.histogram_median(_counts([7200])) == 3600.0  # the open bucket: its edge
+
+
+def test_visit_step_timing_counts_from_the_previous_step_inside_the_window_only():
+    t0 = datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
+    sec = lambda s: t0 + timedelta(seconds=s)  # noqa: E731
+    records = [
+        ("b", sec(200), True),
+        ("a", sec(90), False),
+        ("a", sec(150), True),  # a's first record in the window is 90 s
+        ("c", sec(-30), True),  # before the check-in: not timed
+        ("d", sec(1300), True),  # after the check-out: not timed
+    ]
+    got = sop.visit_step_timing(records, checkin=t0, checkout=sec(1200))
+    assert got == {"a": 90.0, "b": 110.0}
+    assert sop.visit_step_timing(records, checkin=t0, checkout=None)["d"] == 1100.0

@@ -35,6 +35,11 @@ STEPS = [
 
 SOP_CALLS: dict[str, Call] = {
     "render_sop_grids": Call({"sop-query.data": PERIOD, "sop-template.value": None}, ROLES),
+    "push_sop_template_to_url": Call(
+        {"sop-template.value": "sop-standard", "sop-query.data": PERIOD},
+        ROLES,
+        changed=("sop-template.value",),
+    ),
     "fill_sop_templates": Call(
         {"sop-query.data": PERIOD, "sop-editor-message.children": None}, ROLES
     ),
@@ -107,6 +112,16 @@ def test_manager_sees_only_region_a_reps_on_the_sop_page(site):  # noqa: F811
     assert REGION_B in {regions[row["key"]] for row in everyone}
     funnel = _out(call(site, "exec", "render_sop_grids"))[FUNNEL]["rowData"]
     assert funnel and all(row["visits"] >= row["done"] for row in funnel)
+
+
+def test_the_template_choice_goes_into_the_url(site):  # noqa: F811
+    out = _out(call(site, "manager", "push_sop_template_to_url"))
+    search = out["shell-url"]["search"]
+    assert (
+        search.startswith("?") and "template=sop-standard" in search and "from=2026-11-01" in search
+    )
+    same = {"sop-query.data": {**PERIOD, "template": "sop-standard"}}
+    assert call(site, "manager", "push_sop_template_to_url", same).status_code == 204
 
 
 def test_editor_refuses_a_duplicate_code_and_saves_a_new_version_once(site):  # noqa: F811
