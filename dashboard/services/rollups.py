@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from dashboard import contract
 from dashboard.rules import authenticity as auth
 from dashboard.rules import quality
-from dashboard.services import failures, versions
+from dashboard.services import failures, retention, versions
 from dashboard.services import settings as rule_settings
 from dashboard.tracks import analyze_day, stored_km
 from data_access import facts as fact_store
@@ -48,10 +48,14 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
         )
         rows = [row for part_rows, _devices in parts for row in part_rows]
         devices = [d for _rows, part_devices in parts for d in part_devices]
+        # Rep-days whose raw fixes were purged keep their track figures and device records.
+        purged = retention.keep_purged_tracks(engine, rows)
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
             quality_store.replace_device_days(
-                conn, [(r["rep_id"], r["local_date"]) for r in rows], devices
+                conn,
+                [k for r in rows if (k := (r["rep_id"], r["local_date"])) not in purged],
+                [d for d in devices if (d["rep_id"], d["local_date"]) not in purged],
             )
             failure_store.clear_failures(
                 conn, "refresh", [(r["rep_id"], r["local_date"]) for r in rows]
