@@ -97,8 +97,10 @@ def _figures(value):
         return _figures(value.to_dict("records"))
     if isinstance(value, pd.Series):
         return _figures(value.to_dict())
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
+    if isinstance(value, float):
+        # NaN compares unequal to itself; PostgreSQL sums floats in storage order, which a
+        # rewritten rollup row changes in the last binary digit (753.62 vs 753.6199999999999).
+        return "NaN" if math.isnan(value) else round(value, 6)
     if isinstance(value, dict):
         return {k: _figures(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
