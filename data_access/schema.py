@@ -790,6 +790,35 @@ rep_day_failures = sa.Table(
     sa.Column("failed_at", UtcDateTime(), nullable=False),
 )
 
+# Retention (issue 20): the rep-days whose raw fixes were purged (when, how many, under which
+# retention), so nothing recomputes them from the missing fixes and the replay can say why.
+purged_rep_days = sa.Table(
+    "purged_rep_days",
+    metadata,
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("purged_at", UtcDateTime(), nullable=False),
+    sa.Column("retention_days", sa.Integer, nullable=False),
+    sa.Column("fixes", sa.Integer, nullable=False),
+    sa.Index(None, "local_date"),
+)
+
+# The stay points of a purged rep-day, computed from its fixes just before they went (the
+# replay's stops; times in UTC).
+kept_stops = sa.Table(
+    "kept_stops",
+    metadata,
+    sa.Column("rep_id", sa.String(64), primary_key=True),
+    sa.Column("local_date", sa.Date, primary_key=True),
+    sa.Column("n", sa.Integer, primary_key=True),
+    sa.Column("start_at", UtcDateTime(), nullable=False),
+    sa.Column("end_at", UtcDateTime(), nullable=False),
+    sa.Column("dwell_s", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    _ref("customer_id", nullable=True),
+)
+
 # Record type → table, in the dependency order an ingest batch is applied.
 MASTER_TABLES = {
     "region": regions,

@@ -15,6 +15,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This rep does not exist or is outside your regions.",
     ),
     "replay.bad_date": ("日期无效，应为 YYYY-MM-DD。", "Invalid date; expected YYYY-MM-DD."),
+    "replay.purged": (
+        "该日的原始定位点已于 {on} 按 {days} 天保留策略删除（{fixes} 个）；"
+        "以下为保留的概要：里程、拜访、停留点与预警。",
+        "This day's raw GPS fixes ({fixes}) were deleted on {on} under the {days}-day retention "
+        "policy; what is shown is the kept summary: distance, visits, stops and alerts.",
+    ),
     "replay.empty": ("这一天没有定位点或拜访记录。", "No fixes or visits on this day."),
     "replay.loading": ("正在加载当天数据…", "Loading the day…"),
     "replay.play": ("▶ 播放", "▶ Play"),

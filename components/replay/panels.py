@@ -185,7 +185,8 @@ def rep_options(p: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def message(p: Mapping[str, Any], *, lang: str) -> Any:
-    """The alert shown instead of (or above) the replay: not found, bad date, empty day."""
+    """The alert shown instead of (or above) the replay: not found, bad date, a day whose
+    raw fixes were purged, empty day."""
     status = p.get("status")
     if status == "not_found":
         return dbc.Alert(t("replay.not_found", lang), color="warning", id="replay-not-found")
@@ -195,6 +196,13 @@ def message(p: Mapping[str, Any], *, lang: str) -> Any:
             color="danger",
             id="replay-bad-date",
         )
+    purged = p.get("purged") if status == "ok" else None
+    if purged:
+        # Issue 20, retention: the track is gone; the kept summary is shown, and why.
+        text = t("replay.purged", lang).format(
+            on=purged["on"], days=purged["retention_days"], fixes=f"{purged['fixes']:,}"
+        )
+        return dbc.Alert(text, color="secondary", id="replay-purged")
     if status == "ok" and not p["track"]["t"] and not p["visits"]:
         return dbc.Alert(t("replay.empty", lang), color="info", id="replay-empty")
     return None

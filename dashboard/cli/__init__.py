@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     h.set_defaults(handler="customers:cmd_handover")
     _add_wall_link_verbs(verbs)
+    _add_purge_verb(verbs)
     _add_task_verbs(verbs)
     _add_regrade_verb(verbs)
     _add_plan_verbs(verbs)
@@ -220,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(importlib.import_module(f"dashboard.cli.{module}"), name)
     settings = Settings.from_env()
     try:
-        if args.verb in ("ingest", "refresh", "worker", "seed-demo", "detect", "tasks"):
+        if args.verb in ("ingest", "refresh", "worker", "seed-demo", "detect", "tasks", "purge"):
             # The background pass's daily task generation works on the company's today.
             from dashboard.services import tasks
 
@@ -255,6 +256,25 @@ def _add_wall_link_verbs(verbs) -> None:
     wr = wv.add_parser("revoke", help="revoke a wall link by name")
     wr.add_argument("name")
     wr.set_defaults(handler="users:cmd_wall_link_revoke")
+
+
+def _add_purge_verb(verbs) -> None:
+    p = verbs.add_parser(
+        "purge",
+        help="delete the raw GPS fixes older than the retention (setting retention_days); "
+        "visits, stops, rollups, alerts and claims are kept",
+        description="Delete the raw GPS fixes whose local date is more than retention_days "
+        "(setting, default 90) before the company's today, in batches that never hold up an "
+        "ingest. Each purged rep-day keeps its visits, stay points, rollup (km, visit facts), "
+        "alerts with their evidence, expense flags and claims, and a record of the purge that "
+        "the replay quotes. The background work does this once a day by itself.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="print what would go; change nothing")
+    p.add_argument(
+        "--today", metavar="DATE", help="the company's today (default: now in COCKPIT_TIMEZONE)"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.set_defaults(handler="retention:cmd_purge")
 
 
 def _add_task_verbs(verbs) -> None:

@@ -52,6 +52,10 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
                 flush=True,
             )
             report_failures(engine)
+        if done.purged is not None and done.purged.rows:
+            from dashboard.cli.retention import describe
+
+            print(f"worker: {describe(done.purged)}", flush=True)
         if args.once:
             break
         stop.wait(poll)

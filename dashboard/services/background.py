@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from dashboard.services import detect, rollups, tasks
+from dashboard.services import detect, retention, rollups, tasks
 from dashboard.services.db import get_engine, is_unavailable_error
 from data_access import judge as judge_store
 from data_access import locks
@@ -53,6 +53,8 @@ class PassResult:
     ran: bool = False
     refreshed: int = 0
     judged: detect.DetectResult = field(default_factory=detect.DetectResult)
+    # The daily retention purge, when this pass ran it.
+    purged: retention.PurgeReport | None = None
 
     @property
     def work(self) -> int:
@@ -63,7 +65,13 @@ def has_pending(engine: Engine, now_fn: NowFn = utc_now) -> bool:
     """Is any rollup dirty, any rep-day waiting to be judged, or today's tasks to generate?"""
     with engine.connect() as conn:
         pending = judge_store.pending_work(conn)
-    return pending["dirty"] or pending["unjudged"] or tasks.daily_pending(engine, now=now_fn())
+    now = now_fn()
+    return (
+        pending["dirty"]
+        or pending["unjudged"]
+        or tasks.daily_pending(engine, now=now)
+        or retention.daily_pending(engine, today=tasks.company_today(now))
+    )
 
 
 def run_pass(engine: Engine, now_fn: NowFn = utc_now, *, wait_seconds: float = 0.0) -> PassResult:
@@ -115,6 +123,10 @@ def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
             break
     # Visit tasks (contract §5): closed by the visits just stored; generated once a day.
     tasks.background_step(engine, now=now_fn(), visits_changed=result.work > 0)
+    # Retention (issue 20): the raw fixes older than the retention go, once a day, after the
+    # rollups and the judge are current (so the kept figures are the final ones).
+    now = now_fn()
+    result.purged = retention.background_step(engine, today=tasks.company_today(now), now=now)
 
 
 class Runner:

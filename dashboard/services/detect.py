@@ -41,7 +41,7 @@ from dashboard.rules import (
 from dashboard.rules import authenticity as auth
 from dashboard.rules import expenses as exp
 from dashboard.rules.sop import SopVisit, find_sop_incomplete
-from dashboard.services import failures, versions
+from dashboard.services import failures, retention, versions
 from dashboard.services import settings as rule_settings
 from dashboard.sop import StepRecord
 from data_access import failures as failure_store
@@ -274,6 +274,16 @@ def _judge(
     result = DetectResult(rep_days=len(pairs))
     if not pairs:
         return result
+    # Rep-days whose raw fixes were purged keep the alerts and flags judged on them.
+    purged = retention.purged_pairs(engine, pairs)
+    if purged:
+        with engine.begin() as conn:
+            store.mark_judged(
+                conn, {p: v for p, v in pairs.items() if p in purged and v is not None}
+            )
+        pairs = {p: v for p, v in pairs.items() if p not in purged}
+        if not pairs:
+            return result
     by_date: dict[date, list[str]] = defaultdict(list)
     for rep, day in pairs:
         by_date[day].append(rep)

@@ -9,7 +9,7 @@ every distance has been measured on WGS-84.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
 from data_access import alerts as alert_store
 from data_access import replay as store
+from data_access import retention as retention_store
 
 # Leaflet zoom the display track is simplified for (street level).
 DISPLAY_ZOOM = 15
@@ -250,7 +251,13 @@ def replay_day(
         rec["device_quality"] = quality_service.day_quality(conn, rep_id=rep_id, day=the_day)
         prev_day, next_day = store.fetch_neighbour_days(conn, rep_id=rep_id, day=the_day)
         config = config or rule_settings.track_config_of(conn)
+        purged = retention_store.fetch_purged_day(conn, rep_id=rep_id, day=the_day)
+        if purged is not None:
+            kept = retention_store.fetch_kept_stops(conn, rep_id=rep_id, day=the_day)
+            rollup = retention_store.fetch_rollup(conn, rep_id=rep_id, day=the_day)
     payload = build_payload(rep, the_day, rec, start=start, end=end, config=config)
+    if purged is not None:
+        _kept_summary(payload, purged, kept, rollup, start=start)
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None
     payload["reps"] = reps
@@ -267,6 +274,45 @@ def replay_day(
         # One definition of a planned stop done: the rep's effective visit (the KPI's).
         payload["summary"]["planned_done"] = detail["summary"]["done"]
     return payload
+
+
+def _kept_summary(
+    payload: dict[str, Any],
+    purged: Mapping[str, Any],
+    kept: Sequence[Mapping[str, Any]],
+    rollup: Mapping[str, Any] | None,
+    *,
+    start: datetime,
+) -> None:
+    """A purged rep-day (issue 20, retention): its raw fixes are gone, so the summary shows
+    what was kept (the rollup's km and fix count, the stored stay points) and says why."""
+    t0 = start.timestamp()
+    names = {c["id"]: c["name"] for c in payload["customers"]}
+    payload["stops"] = [
+        {
+            "n": s["n"],
+            "start": _rel(s["start_at"].timestamp(), t0),
+            "end": _rel(s["end_at"].timestamp(), t0),
+            "dwell_s": round(s["dwell_s"]),
+            "lat": _r(s["lat"]),
+            "lon": _r(s["lon"]),
+            "customer_id": s["customer_id"],
+            "customer_name": names.get(s["customer_id"]) if s["customer_id"] else None,
+        }
+        for s in kept
+    ]
+    summary = payload["summary"]
+    if rollup is not None:
+        summary["km"] = round(float(rollup["km"]), 2)
+        summary["fixes"] = int(rollup["fixes"])
+        summary["first_fix"] = _rel(_epoch_or_none(rollup["first_fix_at"]), t0)
+        summary["last_fix"] = _rel(_epoch_or_none(rollup["last_fix_at"]), t0)
+    summary["stopped_s"] = round(sum(float(s["dwell_s"]) for s in kept))
+    payload["purged"] = {
+        "on": purged["purged_at"].date().isoformat(),
+        "retention_days": int(purged["retention_days"]),
+        "fixes": int(purged["fixes"]),
+    }
 
 
 def _summary_texts(

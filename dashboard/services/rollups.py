@@ -13,7 +13,7 @@ from dashboard import contract
 from dashboard import sop as sop_core
 from dashboard.rules import authenticity as auth
 from dashboard.rules import quality
-from dashboard.services import failures, versions
+from dashboard.services import failures, retention, versions
 from dashboard.services import settings as rule_settings
 from dashboard.tracks import analyze_day, stored_km
 from data_access import facts as fact_store
@@ -51,9 +51,15 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
         rows = [row for part_rows, _devices in parts for row in part_rows]
         devices = [d for _rows, part_devices in parts for d in part_devices]
         keys = [(r["rep_id"], r["local_date"]) for r in rows]
+        # Rep-days whose raw fixes were purged keep their track figures and device records.
+        purged = retention.keep_purged_tracks(engine, rows)
         with engine.begin() as conn:
             store.store_rep_days(conn, rows)
-            quality_store.replace_device_days(conn, keys, devices)
+            quality_store.replace_device_days(
+                conn,
+                [k for k in keys if k not in purged],
+                [d for d in devices if (d["rep_id"], d["local_date"]) not in purged],
+            )
             # The SOP rollup (contract §7) of the same rep-days, from the raw records as they
             # are in this transaction (after the rep-day rows above took their locks).
             refresh_sop_rollup(conn, keys)
