@@ -1,4 +1,4 @@
-"""Admin console (/admin, role admin): users, API tokens and the audit log.
+"""Admin console (/admin, role admin): users, API tokens, wall links and the audit log.
 
 The layout guard and every callback refuse other roles on the server (the access guard answers
 403 to their callback requests, and ``guard`` here again). Every state-changing callback also
@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import admin as ui
+from components import admin_walls
 from components.i18n import t
 from components.shell import forbidden
 from dashboard.services import admin
@@ -23,6 +24,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
+from pages import _admin_walls
 
 ROLES = ("admin",)
 
@@ -50,6 +52,9 @@ def _csrf_ok(sent) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_admin_walls.register_callbacks(page=__name__, csrf_ok=_csrf_ok)  # the wall links tab
 
 
 # ------------------------------------------------------------------ users
@@ -129,12 +134,13 @@ def render_admin_tokens(me: Viewer, _refresh):
     Input(ui.TOKEN_CREATE, "n_clicks"),
     Input(ui.TOKEN_REVOKE, "n_clicks"),
     State(ui.TOKEN_NAME, "value"),
+    State(ui.TOKEN_SCOPE, "value"),
     State(ui.CSRF, "data"),
     State(ui.TOKENS_REFRESH, "data"),
     prevent_initial_call=True,
 )
 @guard()
-def admin_token_action(me: Viewer, _create, _revoke, name, csrf, refresh):
+def admin_token_action(me: Viewer, _create, _revoke, name, scope, csrf, refresh):
     action = ctx.triggered_id
     if action not in (ui.TOKEN_CREATE, ui.TOKEN_REVOKE):
         raise PreventUpdate
@@ -144,7 +150,9 @@ def admin_token_action(me: Viewer, _create, _revoke, name, csrf, refresh):
     name = (name or "").strip()
     try:
         if action == ui.TOKEN_CREATE:
-            token = admin.create_token(engine, actor=actor, name=name, now=now)
+            token = admin.create_token(
+                engine, actor=actor, name=name, now=now, scope=scope or "ingest"
+            )
             text = t("admin.token.created", me.lang).format(name=name)
             result = ui.secret_note(text, token, id_="admin-token-secret")
         else:
@@ -188,9 +196,10 @@ def _audit(who, what, since, until) -> list[dict]:
     Input(ui.AUDIT_UNTIL, "value"),
     Input(ui.USERS_REFRESH, "data"),
     Input(ui.TOKENS_REFRESH, "data"),
+    Input(admin_walls.REFRESH, "data"),
 )
 @guard()
-def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens):
+def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _walls):
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from components.i18n import (
     admin,
+    admin_links,
     alerts,
     common,
     customers,
@@ -42,6 +43,7 @@ AREAS = (
     plans,
     reports,
     admin,
+    admin_links,
     sop,
     plan_suggest,
     enums,
