@@ -138,6 +138,7 @@ def layout(*, lang: str, csrf: str) -> html.Div:
             html.Div(id=AUDIT),
         ]
     )
+    walls_tab = admin_walls.tab(lang)  # components/admin_walls.py
     return html.Div(
         [
             page_header(t("admin.title", lang), t("admin.subtitle", lang)),
@@ -148,10 +149,8 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                 [
                     dbc.Tab(users_tab, label=t("admin.tab.users", lang), tab_id="users"),
                     dbc.Tab(tokens_tab, label=t("admin.tab.tokens", lang), tab_id="tokens"),
-                    dbc.Tab(
-                        admin_walls.tab(lang), label=t("admin.tab.walls", lang), tab_id="walls"
-                    ),
                     dbc.Tab(audit_tab, label=t("admin.tab.audit", lang), tab_id="audit"),
+                    dbc.Tab(walls_tab, label=t("admin.tab.walls", lang), tab_id="walls"),
                 ],
                 id="admin-tabs",
                 active_tab="users",

@@ -42,7 +42,10 @@ def tab(lang: str) -> html.Div:
                     _field(t("admin.wall.name", lang), dbc.Input(id=NAME, type="text")),
                     _field(
                         t("admin.wall.views", lang),
-                        dcc.Dropdown(id=VIEWS, options=[], value=["national"], multi=True),
+                        # National is always a view; the regions' views come with the list.
+                        dcc.Dropdown(
+                            id=VIEWS, options=view_options((), lang), value=["national"], multi=True
+                        ),
                     ),
                     _field(
                         t("admin.wall.regions", lang),
