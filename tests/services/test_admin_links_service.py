@@ -131,3 +131,16 @@ def test_cli_creates_a_token_of_the_scope_asked_and_ingest_by_default(sqlite_url
     )
     refused = run_cli(sqlite_url, "create-token", "x", "--scope", "admin")
     assert refused.returncode != 0 and "scope" in refused.stderr
+
+
+def test_demo_wall_links_show_each_status_once(company, now):
+    from dashboard.services import demo
+
+    assert demo.create_demo_wall_links(company, now=now) == [
+        "demo-lobby",
+        "demo-region-tv",
+        "demo-fair",
+    ]
+    status = {r["name"]: r["status"] for r in admin.list_wall_links(company, now=now)}
+    assert status == {"demo-lobby": "live", "demo-region-tv": "revoked", "demo-fair": "expired"}
+    assert demo.create_demo_wall_links(company, now=now) == []  # a re-seed leaves them alone

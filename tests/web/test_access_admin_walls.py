@@ -115,7 +115,7 @@ def test_link_created_on_the_page_opens_the_wall_until_revoked_on_the_page(site)
             "admin",
             "admin_wall_action",
             {
-                "admin-wall-name.value": "lobby",
+                "admin-wall-name.value": "reception",
                 "admin-wall-views.value": views,
                 "admin-wall-regions.value": [REGION_A],
                 "admin-csrf.data": csrf,
@@ -125,10 +125,10 @@ def test_link_created_on_the_page_opens_the_wall_until_revoked_on_the_page(site)
     url = _find(json.loads(got), "admin-wall-url")["children"]
     assert "/wall/link/wl_" in url
     listed = {r["name"]: r for r in admin.list_wall_links(site.engine, now=_now())}
-    assert listed["lobby"]["status"] == "live" and listed["lobby"]["views"] == views
-    assert listed["lobby"]["regions"] == [REGION_A] and listed["lobby"]["created_by"] == "admin"
+    assert listed["reception"]["status"] == "live" and listed["reception"]["views"] == views
+    assert listed["reception"]["regions"] == [REGION_A] and listed["reception"]["created_by"] == "admin"
     grid = _text(call(site, "admin", "render_admin_walls"))
-    assert "lobby" in grid and "→" in grid and ("有效" in grid or "live" in grid)
+    assert "reception" in grid and "→" in grid and ("有效" in grid or "live" in grid)
 
     kiosk = site.app.server.test_client()
     opened = kiosk.get("/wall/link/" + url.rsplit("/", 1)[1])
@@ -144,20 +144,20 @@ def test_link_created_on_the_page_opens_the_wall_until_revoked_on_the_page(site)
     )
     live = kiosk.post(UPDATE, json=refresh).get_json()["response"]
     assert live["wall-revoked"]["hidden"] is True
-    assert _links(site)["lobby"] == "live"
+    assert _links(site)["reception"] == "live"
 
-    revoked = _text(_revoke(site, "lobby", csrf))
-    assert "lobby" in revoked and "已吊销" in revoked
-    assert _links(site)["lobby"] == "revoked"
+    revoked = _text(_revoke(site, "reception", csrf))
+    assert "reception" in revoked and "已吊销" in revoked
+    assert _links(site)["reception"] == "revoked"
     # At once: the open wall's very next request is blanked, the link refused.
     blank = kiosk.post(UPDATE, json=refresh).get_json()["response"]
     assert blank["wall-revoked"]["hidden"] is False
     assert (
         site.app.server.test_client().get("/wall/link/" + url.rsplit("/", 1)[1]).status_code == 403
     )
-    log = admin.audit_log(site.engine, what="lobby")
+    log = admin.audit_log(site.engine, what="reception")
     assert {(r["action"], r["actor"]) for r in log} == {("create", "admin"), ("revoke", "admin")}
-    again = _text(_revoke(site, "lobby", csrf))
+    again = _text(_revoke(site, "reception", csrf))
     assert "no live wall link named" in again
 
 
