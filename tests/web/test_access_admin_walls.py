@@ -126,7 +126,8 @@ def test_link_created_on_the_page_opens_the_wall_until_revoked_on_the_page(site)
     assert "/wall/link/wl_" in url
     listed = {r["name"]: r for r in admin.list_wall_links(site.engine, now=_now())}
     assert listed["reception"]["status"] == "live" and listed["reception"]["views"] == views
-    assert listed["reception"]["regions"] == [REGION_A] and listed["reception"]["created_by"] == "admin"
+    assert listed["reception"]["regions"] == [REGION_A]
+    assert listed["reception"]["created_by"] == "admin"
     grid = _text(call(site, "admin", "render_admin_walls"))
     assert "reception" in grid and "→" in grid and ("有效" in grid or "live" in grid)
 
