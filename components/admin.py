@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components import admin_settings
+from components import admin_settings, admin_walls
 from components.admin_privacy import tab as privacy_tab
 from components.customers.regrade import INGEST_REASONS
 from components.grids import column, data_grid
@@ -35,6 +35,7 @@ USER_RESET = "admin-user-reset"
 USER_RESULT = "admin-user-result"
 TOKENS = "admin-tokens"
 TOKEN_NAME = "admin-token-name"
+TOKEN_SCOPE = "admin-token-scope"
 TOKEN_CREATE = "admin-token-create"
 TOKEN_REVOKE = "admin-token-revoke"
 TOKEN_RESULT = "admin-token-result"
@@ -45,6 +46,8 @@ AUDIT_SINCE = "admin-audit-since"
 AUDIT_UNTIL = "admin-audit-until"
 AUDIT_EXPORT = "admin-audit-export"
 AUDIT_DOWNLOAD = "admin-audit-download"
+# The scopes a new API token may have (dashboard.services.users.TOKEN_SCOPES).
+TOKEN_SCOPES = ("ingest", "read", "all")
 USER_BUTTONS = (USER_CREATE, USER_SAVE_ROLE, USER_DEACTIVATE, USER_REACTIVATE, USER_RESET)
 
 
@@ -95,7 +98,21 @@ def layout(*, lang: str, csrf: str) -> html.Div:
     tokens_tab = html.Div(
         [
             dbc.Row(
-                [_field(t("admin.token.name", lang), dbc.Input(id=TOKEN_NAME, type="text"))],
+                [
+                    _field(t("admin.token.name", lang), dbc.Input(id=TOKEN_NAME, type="text")),
+                    _field(
+                        t("admin.token.scope", lang),
+                        dcc.Dropdown(
+                            id=TOKEN_SCOPE,
+                            options=[
+                                {"label": t(f"admin.scope.{s}", lang), "value": s}
+                                for s in TOKEN_SCOPES
+                            ],
+                            value="ingest",
+                            clearable=False,
+                        ),
+                    ),
+                ],
                 className="mt-3",
             ),
             html.Div(
@@ -124,6 +141,7 @@ def layout(*, lang: str, csrf: str) -> html.Div:
             html.Div(id=AUDIT),
         ]
     )
+    walls_tab = admin_walls.tab(lang)  # components/admin_walls.py
     return html.Div(
         [
             page_header(t("admin.title", lang), t("admin.subtitle", lang)),
@@ -143,6 +161,7 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                     dbc.Tab(
                         privacy_tab(lang), label=t("admin.tab.privacy", lang), tab_id="privacy"
                     ),
+                    dbc.Tab(walls_tab, label=t("admin.tab.walls", lang), tab_id="walls"),
                 ],
                 id="admin-tabs",
                 active_tab="users",
@@ -156,7 +175,7 @@ def _when(value: Any) -> str | None:
 
 
 def users_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> html.Div:
-    """The users: name, role, regions, active, created, last active."""
+    """The users: name, role, regions, active, created, last sign-in, last active."""
     frame = pd.DataFrame(
         [
             {
@@ -165,11 +184,12 @@ def users_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> h
                 "regions": ", ".join(r["regions"]),
                 "active": t("admin.yes" if r["active"] else "admin.no", lang),
                 "created": _when(r["created_at"]),
+                "last_sign_in": _when(r["last_sign_in_at"]),
                 "last_seen": _when(r["last_seen_at"]),
             }
             for r in rows
         ],
-        columns=["name", "role", "regions", "active", "created", "last_seen"],
+        columns=["name", "role", "regions", "active", "created", "last_sign_in", "last_seen"],
     )
     columns = [
         column("name", t("admin.col.name", lang)),
@@ -177,27 +197,30 @@ def users_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> h
         column("regions", t("admin.col.regions", lang)),
         column("active", t("admin.col.active", lang)),
         column("created", t("admin.col.created", lang)),
+        column("last_sign_in", t("admin.col.last_sign_in", lang)),
         column("last_seen", t("admin.col.last_seen", lang)),
     ]
     return data_grid("admin-users", frame, columns, lang=lang, theme=theme, file_name="users")
 
 
 def tokens_grid(rows: Sequence[Mapping[str, Any]], *, lang: str, theme: str) -> html.Div:
-    """The API tokens: name, created, last used, revoked (never the secret)."""
+    """The API tokens: name, scope, created, last used, revoked (never the secret)."""
     frame = pd.DataFrame(
         [
             {
                 "name": r["name"],
+                "scope": t(f"admin.scope.{r['scope']}", lang),
                 "created": _when(r["created_at"]),
                 "last_used": _when(r["last_used_at"]),
                 "revoked": _when(r["revoked_at"]),
             }
             for r in rows
         ],
-        columns=["name", "created", "last_used", "revoked"],
+        columns=["name", "scope", "created", "last_used", "revoked"],
     )
     columns = [
         column("name", t("admin.col.token", lang)),
+        column("scope", t("admin.col.scope", lang)),
         column("created", t("admin.col.created", lang)),
         column("last_used", t("admin.col.last_used", lang)),
         column("revoked", t("admin.col.revoked", lang)),

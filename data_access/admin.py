@@ -29,7 +29,9 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
         ).all()
     )
     rows = conn.execute(
-        sa.select(u.c.id, u.c.name, u.c.role, u.c.active, u.c.created_at).order_by(u.c.name)
+        sa.select(
+            u.c.id, u.c.name, u.c.role, u.c.active, u.c.created_at, u.c.last_sign_in_at
+        ).order_by(u.c.name)
     ).mappings()
     return [
         {**row, "regions": regions.get(row["id"], []), "last_seen_at": seen.get(str(row["id"]))}
@@ -55,7 +57,7 @@ def set_user_role(conn: Connection, user_id: int, role: str, regions: Sequence[s
 def list_tokens(conn: Connection) -> list[Mapping[str, Any]]:
     """Every API token (never its hash), newest first."""
     t = schema.api_tokens
-    stmt = sa.select(t.c.id, t.c.name, t.c.created_at, t.c.last_used_at, t.c.revoked_at)
+    stmt = sa.select(t.c.id, t.c.name, t.c.scope, t.c.created_at, t.c.last_used_at, t.c.revoked_at)
     return list(conn.execute(stmt.order_by(t.c.created_at.desc(), t.c.id.desc())).mappings())
 
 
@@ -93,6 +95,11 @@ def _window(column, since: datetime | None, until: datetime | None):
     if until is not None:
         clauses.append(column < until)
     return clauses
+
+
+def _link_note(row: Mapping[str, Any]) -> str:
+    regions = row["regions"] or "-"
+    return f"regions: {regions}; expires {row['expires_at'].isoformat(timespec='minutes')}"
 
 
 def audit_rows(
@@ -182,14 +189,14 @@ def audit_rows(
                 "action": "create",
                 "before": None,
                 "after": r["views"],
-                "note": None,
+                "note": _link_note(r),
             }
         )
         if r["revoked_at"] is not None:
             out.append(
                 {
                     "at": r["revoked_at"],
-                    "actor": "",
+                    "actor": r["revoked_by"] or "",
                     "trail": "wall_link",
                     "subject": r["name"],
                     "action": "revoke",

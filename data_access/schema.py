@@ -706,6 +706,8 @@ users = sa.Table(
     sa.Column("theme", sa.String(8), nullable=False, server_default="light"),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # The latest successful password sign-in (None: not since migration 0019).
+    sa.Column("last_sign_in_at", UtcDateTime()),
 )
 
 user_regions = sa.Table(
@@ -726,6 +728,9 @@ api_tokens = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_used_at", UtcDateTime()),
     sa.Column("revoked_at", UtcDateTime()),
+    # What the token may call: "ingest" (POST /api/v1/ingest), "read" (the exports and read
+    # endpoints) or "all" (tokens made before scopes existed keep every right they had).
+    sa.Column("scope", sa.String(16), nullable=False, server_default="all"),
 )
 
 # Signed, read-only links for wall screens (kiosk devices): stored by the hash of their token,
@@ -745,6 +750,8 @@ wall_links = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Column("revoked_at", UtcDateTime()),
     sa.Column("last_used_at", UtcDateTime()),
+    # The admin who revoked the link (None when revoked by the CLI or not revoked).
+    sa.Column("revoked_by", sa.String(64)),
 )
 
 # Server-side sign-in sessions: the cookie carries a random id, the row (keyed by the id's hash)

@@ -79,11 +79,21 @@ def region_ids(conn: Connection) -> set[str]:
     return set(conn.execute(sa.select(schema.regions.c.id)).scalars())
 
 
-def insert_token(conn: Connection, *, name: str, token_sha256: str, now: datetime) -> None:
-    """Store a new API token by its hash."""
+def insert_token(
+    conn: Connection, *, name: str, token_sha256: str, now: datetime, scope: str = "ingest"
+) -> None:
+    """Store a new API token by its hash, with its scope."""
     conn.execute(
-        schema.api_tokens.insert().values(name=name, token_sha256=token_sha256, created_at=now)
+        schema.api_tokens.insert().values(
+            name=name, token_sha256=token_sha256, created_at=now, scope=scope
+        )
     )
+
+
+def note_sign_in(conn: Connection, user_id: int, *, now: datetime) -> None:
+    """Note a user's successful sign-in."""
+    u = schema.users
+    conn.execute(u.update().where(u.c.id == user_id).values(last_sign_in_at=now))
 
 
 # A token's last use is noted at most this often: clients sending in parallel with one token
@@ -94,9 +104,18 @@ TOKEN_USE_NOTED_EVERY = timedelta(minutes=1)
 def use_token(conn: Connection, *, token_sha256: str, now: datetime) -> str | None:
     """Return the name of a live token with this hash (and note its use, to the minute), else
     None."""
+    found = use_scoped_token(conn, token_sha256=token_sha256, now=now)
+    return None if found is None else found[0]
+
+
+def use_scoped_token(
+    conn: Connection, *, token_sha256: str, now: datetime
+) -> tuple[str, str] | None:
+    """Return (name, scope) of a live token with this hash (and note its use, to the minute),
+    else None."""
     t = schema.api_tokens
     row = conn.execute(
-        sa.select(t.c.id, t.c.name, t.c.last_used_at).where(
+        sa.select(t.c.id, t.c.name, t.c.scope, t.c.last_used_at).where(
             t.c.token_sha256 == token_sha256, t.c.revoked_at.is_(None)
         )
     ).one_or_none()
@@ -104,7 +123,7 @@ def use_token(conn: Connection, *, token_sha256: str, now: datetime) -> str | No
         return None
     if row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_NOTED_EVERY:
         conn.execute(t.update().where(t.c.id == row.id).values(last_used_at=now))
-    return row.name
+    return row.name, row.scope
 
 
 def revoke_tokens(conn: Connection, *, name: str, now: datetime) -> int:

@@ -283,9 +283,13 @@ def touch_wall_link(conn: Connection, link_id: int, *, now: datetime) -> None:
     conn.execute(wl.update().where(wl.c.id == link_id).values(last_used_at=now))
 
 
-def revoke_wall_link(conn: Connection, *, name: str, now: datetime) -> int:
+def revoke_wall_link(
+    conn: Connection, *, name: str, now: datetime, revoked_by: str | None = None
+) -> int:
     """Revoke a live wall link by name; return how many rows changed (0 or 1)."""
     result = conn.execute(
-        wl.update().where(wl.c.name == name, wl.c.revoked_at.is_(None)).values(revoked_at=now)
+        wl.update()
+        .where(wl.c.name == name, wl.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=revoked_by)
     )
     return result.rowcount

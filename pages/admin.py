@@ -1,4 +1,5 @@
-"""Admin console (/admin, role admin): users, API tokens, settings and the audit log.
+"""Admin console (/admin, role admin): users, API tokens, wall links, settings, privacy and the
+audit log.
 
 The layout guard and every callback refuse other roles on the server (the access guard answers
 403 to their callback requests, and ``guard`` here again). Every state-changing callback also
@@ -17,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from components import admin as ui
 from components import admin_settings as settings_ui
+from components import admin_walls
 from components.i18n import t
 from components.shell import forbidden
 from dashboard.services import admin
@@ -24,8 +26,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
-from pages import _admin_settings
-from pages import _admin_privacy
+from pages import _admin_privacy, _admin_settings, _admin_walls
 
 ROLES = ("admin",)
 
@@ -59,6 +60,7 @@ def _now() -> datetime:
 _admin_settings.register_callbacks(page=__name__, csrf_id=ui.CSRF, csrf_ok=_csrf_ok)
 # The Privacy tab (issue 20): a rep's own data and the retention policy.
 _admin_privacy.register_callbacks(page=__name__, csrf_ok=_csrf_ok)
+_admin_walls.register_callbacks(page=__name__, csrf_ok=_csrf_ok)  # the wall links tab
 
 
 # ------------------------------------------------------------------ users
@@ -138,12 +140,13 @@ def render_admin_tokens(me: Viewer, _refresh):
     Input(ui.TOKEN_CREATE, "n_clicks"),
     Input(ui.TOKEN_REVOKE, "n_clicks"),
     State(ui.TOKEN_NAME, "value"),
+    State(ui.TOKEN_SCOPE, "value"),
     State(ui.CSRF, "data"),
     State(ui.TOKENS_REFRESH, "data"),
     prevent_initial_call=True,
 )
 @guard()
-def admin_token_action(me: Viewer, _create, _revoke, name, csrf, refresh):
+def admin_token_action(me: Viewer, _create, _revoke, name, scope, csrf, refresh):
     action = ctx.triggered_id
     if action not in (ui.TOKEN_CREATE, ui.TOKEN_REVOKE):
         raise PreventUpdate
@@ -153,7 +156,9 @@ def admin_token_action(me: Viewer, _create, _revoke, name, csrf, refresh):
     name = (name or "").strip()
     try:
         if action == ui.TOKEN_CREATE:
-            token = admin.create_token(engine, actor=actor, name=name, now=now)
+            token = admin.create_token(
+                engine, actor=actor, name=name, now=now, scope=scope or "ingest"
+            )
             text = t("admin.token.created", me.lang).format(name=name)
             result = ui.secret_note(text, token, id_="admin-token-secret")
         else:
@@ -198,9 +203,10 @@ def _audit(who, what, since, until) -> list[dict]:
     Input(ui.USERS_REFRESH, "data"),
     Input(ui.TOKENS_REFRESH, "data"),
     Input(settings_ui.REFRESH, "data"),
+    Input(admin_walls.REFRESH, "data"),
 )
 @guard()
-def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _settings):
+def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _settings, _walls):
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError as exc:

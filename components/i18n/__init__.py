@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from components.i18n import (
     admin,
+    admin_links,
     alerts,
     audit,
     common,
@@ -45,6 +46,7 @@ AREAS = (
     reports,
     admin,
     settings,
+    admin_links,
     sop,
     plan_suggest,
     enums,

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = verbs.add_parser("create-token", help="create an API token (printed once)")
     t.add_argument("name")
+    t.add_argument(
+        "--scope",
+        choices=("ingest", "read", "all"),
+        default="ingest",
+        help="ingest: POST /api/v1/ingest only (default); read: the export and read endpoints; "
+        "all: every endpoint",
+    )
     t.set_defaults(handler="users:cmd_create_token")
     r = verbs.add_parser("revoke-token", help="revoke the API tokens of a name")
     r.add_argument("name")

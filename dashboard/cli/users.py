@@ -74,7 +74,7 @@ def cmd_sign_out_everywhere(args: argparse.Namespace, settings: Settings) -> int
 def cmd_create_token(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     try:
-        token = users.create_token(engine, name=args.name, now=_now())
+        token = users.create_token(engine, name=args.name, now=_now(), scope=args.scope)
     except users.UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.security import generate_password_hash
 
 from dashboard.roles import ROLES
-from dashboard.services import users
+from dashboard.services import users, wall
 from data_access import admin as store
 from data_access import sessions as session_store
 from data_access import users as user_store
@@ -175,16 +175,18 @@ def list_tokens(engine: Engine) -> list[dict[str, Any]]:
         return [dict(r) for r in store.list_tokens(conn)]
 
 
-def create_token(engine: Engine, *, actor: str, name: str, now: datetime) -> str:
-    """Create an API token (the CLI's verb); return it, shown once."""
+def create_token(
+    engine: Engine, *, actor: str, name: str, now: datetime, scope: str = "ingest"
+) -> str:
+    """Create an API token of a scope (the CLI's verb); return it, shown once."""
     name = (name or "").strip()
     try:
-        token = users.create_token(engine, name=name, now=now)
+        token = users.create_token(engine, name=name, now=now, scope=scope)
     except users.UserError as exc:
         raise AdminError(str(exc)) from exc
     with engine.begin() as conn:
         store.append_event(
-            conn, kind=TOKEN_KIND, subject=name, at=now, actor=actor, action="create"
+            conn, kind=TOKEN_KIND, subject=name, at=now, actor=actor, action="create", after=scope
         )
     return token
 
@@ -206,6 +208,57 @@ def revoke_token(engine: Engine, *, actor: str, name: str, now: datetime) -> int
             note=f"{count} token(s)",
         )
     return count
+
+
+def list_wall_links(engine: Engine, *, now: datetime) -> list[dict[str, Any]]:
+    """Every wall link (never its token) with its status at ``now``: live, expired or revoked."""
+    return [
+        {
+            "name": link.name,
+            "status": link.status(now),
+            "views": list(link.views),
+            "regions": list(link.regions),
+            "created_by": link.created_by,
+            "created_at": link.created_at,
+            "expires_at": link.expires_at,
+            "revoked_at": link.revoked_at,
+            "last_used_at": link.last_used_at,
+        }
+        for link in wall.list_links(engine)
+    ]
+
+
+def create_wall_link(
+    engine: Engine,
+    *,
+    actor: str,
+    name: str,
+    views: Sequence[str],
+    regions: Sequence[str],
+    expires: str,
+    now: datetime,
+) -> tuple[wall.WallLink, str]:
+    """Create a wall link (the CLI's verb, ``views`` in rotation order); return it and its token,
+    shown once. The link's own row (created_by, created_at) is its audit trail."""
+    try:
+        return wall.create_link(
+            engine,
+            name=(name or "").strip(),
+            views=",".join(v for v in views or () if v),
+            regions=tuple(regions or ()),
+            expires_in=wall.parse_duration(expires),
+            created_by=actor,
+            now=now,
+        )
+    except wall.WallError as exc:
+        raise AdminError(str(exc)) from exc
+
+
+def revoke_wall_link(engine: Engine, *, actor: str, name: str, now: datetime) -> None:
+    """Revoke a live wall link (the CLI's verb): its screen's next request is refused."""
+    name = (name or "").strip()
+    if not wall.revoke_link(engine, name=name, now=now, revoked_by=actor):
+        raise AdminError(f"name: no live wall link named {name!r}")
 
 
 def audit_log(

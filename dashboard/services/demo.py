@@ -12,7 +12,17 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Engine
 
 from dashboard.demo import DemoConfig, departure, estimate_record_count, iter_demo_batches
-from dashboard.services import customers, detect, grades, ingest, rhythm, rollups, tasks, users
+from dashboard.services import (
+    customers,
+    detect,
+    grades,
+    ingest,
+    rhythm,
+    rollups,
+    tasks,
+    users,
+    wall,
+)
 from dashboard.services import settings as rule_settings
 from data_access.scope import Scope
 
@@ -97,6 +107,7 @@ def seed_demo(
     if progress:
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
+    create_demo_wall_links(engine, now=now)
     return SeedResult(total, time.perf_counter() - started, logins, judged, daily)
 
 
@@ -165,6 +176,48 @@ def create_demo_logins(engine: Engine, *, now: datetime):
         users.create_user(engine, name=name, password=password, role=role, regions=scope, now=now)
         logins.append((name, role, password, scope))
     return logins
+
+
+def create_demo_wall_links(engine: Engine, *, now: datetime) -> list[str]:
+    """Three wall links, so the admin's wall links tab shows each status: a live lobby screen
+    rotating national and the first region, a revoked regional screen and an expired fair
+    screen. Their tokens are not kept (create a link to open a wall). Names already present
+    are left alone; returns the names created."""
+    regions = users.list_region_ids(engine)
+    if not regions:
+        return []
+    first = regions[0]
+    existing = {link.name for link in wall.list_links(engine)}
+    specs = (
+        ("demo-lobby", f"national,region:{first}", (), now, timedelta(days=30)),
+        (
+            "demo-region-tv",
+            f"region:{first}",
+            (first,),
+            now - timedelta(days=5),
+            timedelta(days=30),
+        ),
+        ("demo-fair", "national", (), now - timedelta(days=10), timedelta(days=2)),
+    )
+    made = []
+    for name, views, scope, created, lifetime in specs:
+        if name in existing:
+            continue
+        wall.create_link(
+            engine,
+            name=name,
+            views=views,
+            regions=scope,
+            expires_in=lifetime,
+            created_by="demo",
+            now=created,
+        )
+        made.append(name)
+    if "demo-region-tv" in made:
+        wall.revoke_link(
+            engine, name="demo-region-tv", now=now - timedelta(days=1), revoked_by="demo"
+        )
+    return made
 
 
 def describe_seed(result: SeedResult) -> str:

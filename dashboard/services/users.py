@@ -172,22 +172,49 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(engine: Engine, *, name: str, now: datetime) -> str:
-    """Create an API token for an integration; return it (only its hash is stored)."""
+# What an API token may call: "ingest" POST /api/v1/ingest only; "read" the exports and read
+# endpoints only; "all" every endpoint. Tokens made before scopes existed have "all" (they keep
+# every right they had); a new one gets "all" only when asked (e.g. a field app that sends
+# records and reads its tasks and plans).
+TOKEN_SCOPES = ("ingest", "read", "all")
+LEGACY_SCOPE = "all"
+
+
+def create_token(engine: Engine, *, name: str, now: datetime, scope: str = "ingest") -> str:
+    """Create an API token of a scope for an integration; return it (only its hash is stored)."""
     if not name or len(name) > 64:
         raise UserError("name: a token needs a name of 1-64 characters")
+    if scope not in TOKEN_SCOPES:
+        raise UserError(f"scope: {scope!r} is not one of {', '.join(TOKEN_SCOPES)}")
     token = "fc_" + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        store.insert_token(conn, name=name, token_sha256=_hash_token(token), now=now)
+        store.insert_token(conn, name=name, token_sha256=_hash_token(token), now=now, scope=scope)
     return token
 
 
 def check_token(engine: Engine, token: str, *, now: datetime) -> str | None:
     """Return the token's name if it is live, else None."""
+    found = check_scoped_token(engine, token, now=now)
+    return None if found is None else found[0]
+
+
+def check_scoped_token(engine: Engine, token: str, *, now: datetime) -> tuple[str, str] | None:
+    """Return (name, scope) of a live token (noting its use), else None."""
     if not token:
         return None
     with engine.begin() as conn:
-        return store.use_token(conn, token_sha256=_hash_token(token), now=now)
+        return store.use_scoped_token(conn, token_sha256=_hash_token(token), now=now)
+
+
+def token_allows(scope: str, needed: str) -> bool:
+    """Whether a token of ``scope`` may call an endpoint that needs ``needed``."""
+    return scope in (LEGACY_SCOPE, needed)
+
+
+def record_sign_in(engine: Engine, user_id: int, *, now: datetime) -> None:
+    """Note a user's successful sign-in (the admin console's "last sign-in")."""
+    with engine.begin() as conn:
+        store.note_sign_in(conn, user_id, now=now)
 
 
 def revoke_token(engine: Engine, *, name: str, now: datetime) -> int:

@@ -497,10 +497,10 @@ def list_links(engine: Engine) -> list[WallLink]:
         return [_to_link(row) for row in store.fetch_wall_links(conn)]
 
 
-def revoke_link(engine: Engine, *, name: str, now: datetime) -> int:
+def revoke_link(engine: Engine, *, name: str, now: datetime, revoked_by: str | None = None) -> int:
     """Revoke a live wall link by name; return 1, or 0 when there was none to revoke."""
     with engine.begin() as conn:
-        return store.revoke_wall_link(conn, name=name, now=now)
+        return store.revoke_wall_link(conn, name=name, now=now, revoked_by=revoked_by)
 
 
 WALL_ROLE = "wall"

@@ -41,13 +41,35 @@ def require_token():
     if scheme.lower() != "bearer" or not token.strip():
         return _error(401, "missing bearer token (Authorization: Bearer <token>)")
     try:
-        name = users.check_token(current_engine(), token.strip(), now=datetime.now(UTC))
+        found = users.check_scoped_token(current_engine(), token.strip(), now=datetime.now(UTC))
     except DatabaseUnavailable:
         return _error(503, "database unreachable; retry the same request later")
-    if name is None:
+    if found is None:
         return _error(401, "invalid or revoked token")
+    name, scope = found
+    needed = _scope_needed()
+    if needed is not None and not users.token_allows(scope, needed):
+        return _error(
+            403,
+            f"this token's scope is {scope!r}; {request.method} {request.path} needs scope "
+            f"{needed!r}",
+            scope_needed=needed,
+            token_scope=scope,
+        )
     g.api_token_name = name
     return None
+
+
+# Endpoints that answer without using a scope's right (a wrong method, an unknown path).
+_NO_SCOPE = {"api_v1.ingest_wrong_method", "api_v1.unknown_endpoint"}
+
+
+def _scope_needed() -> str | None:
+    """The scope the requested endpoint needs: "ingest" for POST /ingest, "read" for every
+    export and read endpoint, None for the error answers."""
+    if request.endpoint is None or request.endpoint in _NO_SCOPE:
+        return None
+    return "ingest" if request.endpoint == "api_v1.post_ingest" else "read"
 
 
 @api.post("/ingest")

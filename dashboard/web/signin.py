@@ -115,6 +115,7 @@ def login():
             session_store.login_failed(current_engine(), name, client, now=now, limits=limits)
             return render_login(lang, LOGIN_TEXT[lang]["wrong"], name, status=401)
         session_store.login_succeeded(current_engine(), name, client)
+        users.record_sign_in(current_engine(), user.id, now=now)
         # Forget sessions past their lifetimes now and then (a sign-in is a good moment).
         session_store.purge_expired(current_engine(), now=now, lifetimes=lifetimes(settings))
     except DatabaseUnavailable:

@@ -28,6 +28,7 @@ try:
     import test_access_admin as admin_access
     import test_access_admin_settings as admin_settings_access
     import test_access_admin_privacy as admin_privacy
+    import test_access_admin_walls as admin_walls
     import test_access_alerts
     import test_access_customers as customers
     import test_access_finance as finance
@@ -43,6 +44,7 @@ except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access_admin as admin_access
     from tests.web import test_access_admin_settings as admin_settings_access
     from tests.web import test_access_admin_privacy as admin_privacy
+    from tests.web import test_access_admin_walls as admin_walls
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
@@ -74,6 +76,7 @@ KNOWN = {
     **admin_access.ADMIN_CALLS,
     **admin_settings_access.SETTINGS_CALLS,
     **admin_privacy.PRIVACY_CALLS,
+    **admin_walls.WALL_CALLS,
     **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 

@@ -42,7 +42,7 @@ def client(app):
 
 @pytest.fixture
 def token(engine, now) -> str:
-    return users.create_token(engine, name="field-app", now=now)
+    return users.create_token(engine, name="field-app", now=now, scope="all")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_sop_templates_need_a_token(client, engine):
 
 
 def test_sop_templates_serve_the_current_version_with_every_step_attribute(client, engine, now):
-    token = users.create_token(engine, name="field-app", now=now)
+    token = users.create_token(engine, name="field-app", now=now, scope="read")
     steps = [{"code": "arrive", "required": True}, {"code": "shelf", "required": False}]
     assert not ingest.ingest_values(
         engine, [b.sop_template("sop-a", steps=steps)], now=now, source="t"

@@ -43,7 +43,9 @@ def client(app):
 
 @pytest.fixture
 def token(engine, now) -> dict[str, str]:
-    return {"Authorization": f"Bearer {users.create_token(engine, name='probe', now=now)}"}
+    return {
+        "Authorization": f"Bearer {users.create_token(engine, name='probe', now=now, scope='all')}"
+    }
 
 
 @pytest.fixture

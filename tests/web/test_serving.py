@@ -193,7 +193,7 @@ def test_pages_pool_api_pool_and_job_worker_apart(postgres_url, tmp_path, now):
 
     engine = get_engine(postgres_url)
     _truncate_all(engine)
-    token = users.create_token(engine, name="field-app", now=now)
+    token = users.create_token(engine, name="field-app", now=now, scope="all")
     pages_port, api_port = _free_port(), _free_port()
     off = {"COCKPIT_BACKGROUND": "off"}
     pages = _gunicorn(postgres_url, tmp_path / "pages", pages_port, **off)
