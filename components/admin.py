@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from components import admin_org
 from components.grids import column, data_grid
 from components.i18n import t
 from components.shell import page_header
@@ -130,6 +131,7 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                 [
                     dbc.Tab(users_tab, label=t("admin.tab.users", lang), tab_id="users"),
                     dbc.Tab(tokens_tab, label=t("admin.tab.tokens", lang), tab_id="tokens"),
+                    dbc.Tab(admin_org.tab(lang), label=t("admin.tab.org", lang), tab_id="org"),
                     dbc.Tab(audit_tab, label=t("admin.tab.audit", lang), tab_id="audit"),
                 ],
                 id="admin-tabs",

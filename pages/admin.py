@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import admin as ui
+from components import admin_org as org_ui
 from components.i18n import t
 from components.shell import forbidden
 from dashboard.services import admin
@@ -23,6 +24,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
+from pages import _admin_org
 
 ROLES = ("admin",)
 
@@ -50,6 +52,9 @@ def _csrf_ok(sent) -> bool:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_admin_org.register_callbacks(page=__name__, csrf_ok=_csrf_ok)  # the organisation tab
 
 
 # ------------------------------------------------------------------ users
@@ -188,9 +193,10 @@ def _audit(who, what, since, until) -> list[dict]:
     Input(ui.AUDIT_UNTIL, "value"),
     Input(ui.USERS_REFRESH, "data"),
     Input(ui.TOKENS_REFRESH, "data"),
+    Input(org_ui.REFRESH, "data"),
 )
 @guard()
-def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens):
+def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _org):
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError as exc:

@@ -26,6 +26,7 @@ try:
     # very modules, so that CALLS holds what every area file added to it.
     import test_access as access
     import test_access_admin as admin_access
+    import test_access_admin_org as admin_org_access
     import test_access_alerts
     import test_access_customers as customers
     import test_access_finance as finance
@@ -39,6 +40,7 @@ try:
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_admin as admin_access
+    from tests.web import test_access_admin_org as admin_org_access
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
     from tests.web import test_access_finance as finance
@@ -68,6 +70,7 @@ KNOWN = {
     **sop.SOP_CALLS,
     **reports.REPORT_CALLS,
     **admin_access.ADMIN_CALLS,
+    **admin_org_access.ADMIN_ORG_CALLS,
     **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 
