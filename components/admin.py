@@ -131,8 +131,8 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                 [
                     dbc.Tab(users_tab, label=t("admin.tab.users", lang), tab_id="users"),
                     dbc.Tab(tokens_tab, label=t("admin.tab.tokens", lang), tab_id="tokens"),
-                    dbc.Tab(admin_org.tab(lang), label=t("admin.tab.org", lang), tab_id="org"),
                     dbc.Tab(audit_tab, label=t("admin.tab.audit", lang), tab_id="audit"),
+                    dbc.Tab(admin_org.tab(lang), label=t("admin.tab.org", lang), tab_id="org"),
                 ],
                 id="admin-tabs",
                 active_tab="users",
