@@ -148,3 +148,45 @@ def test_admin_edits_a_reps_hours_through_the_page_and_the_audit_tab_shows_it(si
     assert "admin work_hours" in text and "shift change" in text and "07:15-16:45" in text
     tree = _text(call(site, "admin", "render_admin_org"))
     assert "07:15–16:45" in tree
+
+
+def test_deactivating_a_rep_who_holds_customers_offers_the_handover_then_deactivates(site):  # noqa: F811
+    with site.engine.connect() as conn:
+        rep_id, team = conn.execute(
+            sa.text(
+                "SELECT r.id, r.team_id FROM reps r JOIN customers c ON c.owner_rep_id = r.id "
+                "WHERE r.active GROUP BY r.id, r.team_id ORDER BY r.id LIMIT 1"
+            )
+        ).one()
+    values = {
+        **REP_FORM,
+        "admin-org-rep.value": rep_id,
+        "admin-org-team.value": team,
+        "admin-org-active.value": False,
+        "admin-org-reason.value": "left",
+        "admin-csrf.data": _csrf(site, site.clients["admin"]),
+    }
+    with site.engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT work_start, work_end, timezone FROM reps WHERE id = :r"), {"r": rep_id}
+        ).one()
+    values.update(
+        {
+            "admin-org-start.value": row.work_start,
+            "admin-org-end.value": row.work_end,
+            "admin-org-zone.value": row.timezone,
+        }
+    )
+    asked = json.loads(_text(call(site, "admin", "save_admin_org_rep", values)))["response"]
+    assert asked["admin-org-confirm-box"]["is_open"] is True
+    assert f"/teams?rep={rep_id}" in json.dumps(asked["admin-org-holding"])
+    assert next(r for r in _reps(site) if r["id"] == rep_id)["active"]
+    spec = ADMIN_ORG_CALLS["save_admin_org_rep"]
+    body = build_payload(
+        site.deps["save_admin_org_rep"],
+        {**spec.values, **values, "admin-org-save.n_clicks": None, "admin-org-confirm.n_clicks": 1},
+        changed=("admin-org-confirm.n_clicks",),
+    )
+    done = json.loads(_text(site.clients["admin"].post(UPDATE, json=body)))["response"]
+    assert done["admin-org-confirm-box"]["is_open"] is False
+    assert not next(r for r in _reps(site) if r["id"] == rep_id)["active"]
