@@ -20,6 +20,8 @@ from test_access import (  # the shared site of the access tests (same folder)
 )
 from test_access_admin import ADMIN_CALLS, _csrf
 
+from dashboard.services import admin
+
 ADMIN = ("admin",)
 REP_FORM = {
     "admin-org-rep.value": None,
@@ -190,3 +192,10 @@ def test_deactivating_a_rep_who_holds_customers_offers_the_handover_then_deactiv
     done = json.loads(_text(site.clients["admin"].post(UPDATE, json=body)))["response"]
     assert done["admin-org-confirm-box"]["is_open"] is False
     assert not next(r for r in _reps(site) if r["id"] == rep_id)["active"]
+
+
+def test_the_demo_company_has_an_admins_organisation_edit_in_its_audit_log(site):  # noqa: F811
+    note = "门店提前开门 stores open earlier"
+    (row,) = [r for r in admin.audit_log(site.engine, what="admin work_hours") if r["note"] == note]
+    assert row["actor"] == "admin" and row["subject"].startswith("rep:")
+    assert row["before"].startswith("08:30-") and row["after"].startswith("08:00-")
