@@ -69,6 +69,8 @@ def check_hours(start: Any, end: Any) -> str:
 
 def check_zone(value: Any) -> str:
     """An IANA time zone name known to zoneinfo."""
+    if not str(value or "").strip():
+        raise OrgError("timezone: pick a time zone")
     try:
         return check_timezone(str(value or "").strip(), "timezone")
     except RecordError as exc:

@@ -133,6 +133,8 @@ def edit_rep(
     hold (their customers show as orphaned once the rep is inactive).
     """
     rep_id = str(rep_id or "").strip()
+    if not rep_id:
+        raise OrgError("rep: pick a rep")
     hours = core.check_hours(work_start, work_end)
     zone_name = core.check_zone(timezone)
     team = str(team_id or "").strip()

@@ -103,6 +103,7 @@ def test_editing_hours_zone_and_team_is_stored_and_audited_before_after_who_why(
         ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not a known IANA time zone"),
         ({"team_id": "team-zz"}, "team_id: unknown team 'team-zz'"),
         ({"team_id": ""}, "team_id: pick"),
+        ({"timezone": ""}, "timezone: pick a time zone"),
         ({"reason": "   ", "work_start": "09:00"}, "reason: "),
         ({}, "rep: nothing to change"),
     ],
@@ -117,12 +118,13 @@ def test_bad_edits_are_refused_naming_the_field_and_change_nothing(world, now, c
     assert admin.audit_log(world, what="rep:rep-2") == []
 
 
-def test_unknown_rep_is_refused(world, now):
-    with pytest.raises(org.OrgError, match="rep: unknown rep 'nobody'"):
+@pytest.mark.parametrize(("rep_id", "message"), [("nobody", "unknown rep 'nobody'"), ("", "pick")])
+def test_unknown_or_missing_rep_is_refused(world, now, rep_id, message):
+    with pytest.raises(org.OrgError, match=f"rep: {message}"):
         org.edit_rep(
             world,
             actor="admin",
-            rep_id="nobody",
+            rep_id=rep_id,
             work_start="08:00",
             work_end="17:00",
             timezone="Asia/Shanghai",
