@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from components import admin_settings, admin_walls
+from components import admin_org, admin_settings, admin_walls
 from components.admin_privacy import tab as privacy_tab
 from components.customers.regrade import INGEST_REASONS
 from components.grids import column, data_grid
@@ -162,6 +162,7 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                         privacy_tab(lang), label=t("admin.tab.privacy", lang), tab_id="privacy"
                     ),
                     dbc.Tab(walls_tab, label=t("admin.tab.walls", lang), tab_id="walls"),
+                    dbc.Tab(admin_org.tab(lang), label=t("admin.tab.org", lang), tab_id="org"),
                 ],
                 id="admin-tabs",
                 active_tab="users",

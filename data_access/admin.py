@@ -178,6 +178,22 @@ def audit_rows(
                 "note": r["reason"],
             }
         )
+    oc = schema.org_changes
+    for r in conn.execute(
+        sa.select(oc).where(*_window(oc.c.at, since, until)).order_by(oc.c.at.desc()).limit(limit)
+    ).mappings():
+        out.append(
+            {
+                "at": r["at"],
+                "actor": r["actor"],
+                "trail": "org",
+                "subject": f"{r['kind']}:{r['record_id']}",
+                "action": f"{r['source']} {r['field']}",
+                "before": r["before"],
+                "after": r["after"],
+                "note": r["reason"],
+            }
+        )
     w = schema.wall_links
     for r in conn.execute(sa.select(w).order_by(w.c.created_at.desc()).limit(limit)).mappings():
         out.append(

@@ -96,6 +96,37 @@ reps = sa.Table(
     sa.Index(None, "team_id"),
 )
 
+# The organisation edited on /admin (issue 20): every change, with who and why (the audit log
+# shows it), and which fields an admin set, so that an ingest re-sending the value the field app
+# had before the edit (``base``) does not undo it; a different value from the field app wins.
+org_changes = sa.Table(
+    "org_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # region | team | rep
+    sa.Column("record_id", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),  # name, work_hours, timezone, team_id, ...
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("reason", sa.Text),
+    sa.Column("source", sa.String(16), nullable=False),  # admin | ingest
+    sa.Index(None, "kind", "record_id", "at"),
+)
+
+master_overrides = sa.Table(
+    "master_overrides",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("record_id", sa.String(64), primary_key=True),
+    sa.Column("field", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # the admin's value
+    sa.Column("base", sa.Text),  # the stored value before the admin's first edit
+    sa.Column("set_at", UtcDateTime(), nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+)
+
 customers = sa.Table(
     "customers",
     metadata,

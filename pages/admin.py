@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from components import admin as ui
+from components import admin_org as org_ui
 from components import admin_settings as settings_ui
 from components import admin_walls
 from components.i18n import t
@@ -26,7 +27,7 @@ from dashboard.services.users import list_region_ids
 from dashboard.web.context import current_engine
 from dashboard.web.pages_support import Viewer, guard, guard_layout
 from dashboard.web.sessions import csrf_token
-from pages import _admin_privacy, _admin_settings, _admin_walls
+from pages import _admin_org, _admin_privacy, _admin_settings, _admin_walls
 
 ROLES = ("admin",)
 
@@ -61,6 +62,7 @@ _admin_settings.register_callbacks(page=__name__, csrf_id=ui.CSRF, csrf_ok=_csrf
 # The Privacy tab (issue 20): a rep's own data and the retention policy.
 _admin_privacy.register_callbacks(page=__name__, csrf_ok=_csrf_ok)
 _admin_walls.register_callbacks(page=__name__, csrf_ok=_csrf_ok)  # the wall links tab
+_admin_org.register_callbacks(page=__name__, csrf_ok=_csrf_ok)  # the organisation tab
 
 
 # ------------------------------------------------------------------ users
@@ -204,9 +206,10 @@ def _audit(who, what, since, until) -> list[dict]:
     Input(ui.TOKENS_REFRESH, "data"),
     Input(settings_ui.REFRESH, "data"),
     Input(admin_walls.REFRESH, "data"),
+    Input(org_ui.REFRESH, "data"),
 )
 @guard()
-def render_admin_audit(me: Viewer, who, what, since, until, _users, _tokens, _settings, _walls):
+def render_admin_audit(me: Viewer, who, what, since, until, *_refreshes):
     try:
         rows = _audit(who, what, since, until)
     except admin.AdminError as exc:

@@ -271,7 +271,7 @@ def audit_log(
     limit: int = AUDIT_LIMIT,
 ) -> list[dict[str, Any]]:
     """One log over every append-only trail (status events of alerts, flags, claims, users and
-    tokens; settings; owner and grade history; wall links), newest first.
+    tokens; settings; owner and grade history; wall links; organisation changes), newest first.
 
     ``who`` matches the actor (substring, any case); ``what`` the trail, subject or action.
     """

@@ -17,6 +17,7 @@ from dashboard.services import (
     detect,
     grades,
     ingest,
+    org,
     rhythm,
     rollups,
     tasks,
@@ -108,7 +109,34 @@ def seed_demo(
         progress(expected, expected)
     logins = create_demo_logins(engine, now=now)
     create_demo_wall_links(engine, now=now)
+    _demo_org(engine, now=now)
     return SeedResult(total, time.perf_counter() - started, logins, judged, daily)
+
+
+def _demo_org(engine: Engine, *, now: datetime) -> None:
+    """One organisation edit by the admin, for /admin's organisation tab and audit log: the
+    first active rep starting at 08:30 starts at 08:00 (the stores open earlier). Made after
+    the demo was judged, and only widening the hours, so no alert of the demo changes."""
+    tree = org.org_tree(engine)
+    reps = sorted(
+        (rep for region in tree for team in region["teams"] for rep in team["members"]),
+        key=lambda rep: rep["id"],
+    )
+    rep = next((r for r in reps if r["active"] and r["work_start"] == "08:30"), None)
+    if rep is None:
+        return
+    org.edit_rep(
+        engine,
+        actor="admin",
+        rep_id=rep["id"],
+        work_start="08:00",
+        work_end=rep["work_end"],
+        timezone=rep["timezone"],
+        team_id=rep["team_id"],
+        active=True,
+        reason="门店提前开门 stores open earlier",
+        now=now,
+    )
 
 
 DEMO_LOCKS = 3

@@ -26,6 +26,7 @@ from dashboard import sop as sop_core
 from dashboard.contract.wire import MAX_BODY_DEPTH, WireItem, items_from_values
 from dashboard.geo import haversine_m
 from dashboard.services.db import DatabaseUnavailable, is_unavailable_error
+from dashboard.services.org import keep_admin_edits
 from data_access import customers as customer_store
 from data_access import grades as grade_store
 from data_access import records as store
@@ -183,6 +184,10 @@ def _apply_masters(batch: _Batch) -> None:
             _record_owner_changes(batch, rows)
             _record_grade_changes(batch, rows)
             insert_only = ("first_seen",)
+        # An admin's edit on /admin stays until the field app sends a different value.
+        rows = keep_admin_edits(
+            batch.conn, kind, rows, now=batch.now, source=storable_text(batch.source)
+        )
         store.upsert_rows(batch.conn, schema.MASTER_TABLES[kind], rows, insert_only=insert_only)
         if kind == "plan":
             store.replace_plan_items(batch.conn, rows)

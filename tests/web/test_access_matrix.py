@@ -26,8 +26,9 @@ try:
     # very modules, so that CALLS holds what every area file added to it.
     import test_access as access
     import test_access_admin as admin_access
-    import test_access_admin_settings as admin_settings_access
+    import test_access_admin_org as admin_org_access
     import test_access_admin_privacy as admin_privacy
+    import test_access_admin_settings as admin_settings_access
     import test_access_admin_walls as admin_walls
     import test_access_alerts
     import test_access_customers as customers
@@ -42,8 +43,9 @@ try:
 except ImportError:  # pragma: no cover - another import mode
     from tests.web import test_access as access
     from tests.web import test_access_admin as admin_access
-    from tests.web import test_access_admin_settings as admin_settings_access
+    from tests.web import test_access_admin_org as admin_org_access
     from tests.web import test_access_admin_privacy as admin_privacy
+    from tests.web import test_access_admin_settings as admin_settings_access
     from tests.web import test_access_admin_walls as admin_walls
     from tests.web import test_access_alerts  # noqa: F401
     from tests.web import test_access_customers as customers
@@ -77,6 +79,7 @@ KNOWN = {
     **admin_settings_access.SETTINGS_CALLS,
     **admin_privacy.PRIVACY_CALLS,
     **admin_walls.WALL_CALLS,
+    **admin_org_access.ADMIN_ORG_CALLS,
     **plan_suggest.PLAN_SUGGEST_CALLS,
 }
 
