@@ -22,7 +22,10 @@ POINTS = [
     (78.2232, 15.6267),
     (-0.00001, -0.00001),
     (45.0, 179.9999),
-] + [(float(a), float(b)) for a, b in zip(RNG.uniform(-80, 80, 300), RNG.uniform(-180, 180, 300))]
+] + [
+    (float(a), float(b))
+    for a, b in zip(RNG.uniform(-80, 80, 300), RNG.uniform(-180, 180, 300), strict=True)
+]
 
 
 @pytest.mark.parametrize("precision", ["100m", "1km"])
