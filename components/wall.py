@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from components.formatting import fmt_value
 from components.i18n import t
+from components.privacy import precision_badge
 
 STATE_COLOURS = {
     "visiting": "#22c55e",
@@ -301,9 +302,12 @@ def ticker(data: dict[str, Any], lang: str) -> list:
     ]
 
 
-def title(data: dict[str, Any], lang: str) -> str:
+def title(data: dict[str, Any], lang: str) -> str | list[Any]:
+    """The view's name and local time (and the precision badge when positions were reduced)."""
     name = t("wall.national", lang) if data["view"] == "national" else data["title"]
-    return f"{name} · {data['today_date']} {data['local_time']}"
+    text = f"{name} · {data['today_date']} {data['local_time']}"
+    badge = precision_badge(data.get("precision"), lang)
+    return text if badge is None else [text, badge]
 
 
 def revoked(lang: str, message: str | None = None) -> list:

@@ -17,6 +17,7 @@ from components.alerts.triage import history_list, history_placeholder
 from components.i18n import t
 from components.integrity import integrity_badge
 from components.kpi import SEVERITY_COLOURS
+from components.privacy import precision_badge
 from components.quality import day_quality_block
 from dashboard.rules.summaries import summary_of
 
@@ -98,7 +99,10 @@ def evidence_panel(
         day_quality_block(
             context.get("device_quality") or [], lang=lang, block_id="alerts-device-quality"
         ),
-        html.H3(t("alerts.map.title", lang), className="h6 mt-2"),
+        html.H3(
+            [t("alerts.map.title", lang), precision_badge(detail.get("precision"), lang)],
+            className="h6 mt-2",
+        ),
         mini_map(context, tz=tz, lang=lang, tile_url=tile_url),
     ]
     if rule in ("PHOTO_REUSE", "PHOTO_TIME_MISMATCH") or context.get("photo"):

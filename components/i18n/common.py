@@ -4,6 +4,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     "app.title": ("外勤拜访驾驶舱", "Field Visit Cockpit"),
     "nav.logout": ("退出", "Sign out"),
+    "privacy.precision.100m": ("位置精度 约100米", "Position precision ~100 m"),
+    "privacy.precision.1km": ("位置精度 约1公里", "Position precision ~1 km"),
+    "privacy.precision.hint": (
+        "位置已在服务器端按网格取整；距离与规则仍按原始定位计算。",
+        "Positions were snapped to a grid on the server; distances and rules use the exact fixes.",
+    ),
     "nav.menu": ("菜单", "Menu"),
     "filter.show": ("筛选条件", "Filters"),
     "common.back_to_list": ("‹ 返回列表", "‹ Back to the list"),

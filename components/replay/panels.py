@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.i18n import t
 from components.kpi import SEVERITY_HEX
+from components.privacy import precision_badge
 from components.replay.common import (
     GAP_COLOUR,
     INSIDE,
@@ -208,8 +209,10 @@ def message(p: Mapping[str, Any], *, lang: str) -> Any:
     return None
 
 
-def title(p: Mapping[str, Any], *, lang: str) -> str:
-    """The heading: rep · team · day."""
+def title(p: Mapping[str, Any], *, lang: str) -> str | list[Any]:
+    """The heading: rep · team · day (and the precision badge when positions were reduced)."""
     if p.get("status") != "ok":
         return t("replay.title", lang)
-    return f"{t('replay.title', lang)} · {p['rep']['name']} · {p['rep']['team_name']} · {p['day']}"
+    text = f"{t('replay.title', lang)} · {p['rep']['name']} · {p['rep']['team_name']} · {p['day']}"
+    badge = precision_badge(p.get("precision"), lang)
+    return text if badge is None else [text, badge]

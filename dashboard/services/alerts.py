@@ -33,6 +33,7 @@ from dashboard.rules import ALERT_RULES
 from dashboard.rules import SEVERITIES as CATALOG_SEVERITIES
 from dashboard.rules.catalog import CATALOG
 from dashboard.rules.integrity import visit_integrity
+from dashboard.services import position_privacy
 from dashboard.services import quality as quality_service
 from dashboard.services.users import User, scope_of
 from data_access import alerts as store
@@ -169,8 +170,12 @@ def alert_queue(
     with engine.connect() as conn:
         frame = store.fetch_alerts(conn, scope=scope_of(user), limit=QUEUE_LIMIT + 1, **kw)
         counts = store.fetch_alert_counts(conn, scope=scope_of(user), **kw)
+        precision = position_privacy.precision_in(conn, user.role)
     truncated = len(frame) > QUEUE_LIMIT
     frame = frame.iloc[:QUEUE_LIMIT].copy()
+    if precision != "exact" and "evidence" in frame.columns:
+        # The evidence's positions leave the server at the viewer's precision (issue 20).
+        frame["evidence"] = [position_privacy.reduce(e, precision) for e in frame["evidence"]]
     frame["ts_local"] = [
         _local_text(ts, tz) for ts, tz in zip(frame["ts"], frame["timezone"], strict=True)
     ]
@@ -302,10 +307,15 @@ def alert_detail(engine: Engine, user: User, alert_id: str) -> dict[str, Any] | 
             if user.role in TRIAGE_ROLES
             else []
         )
+        precision = position_privacy.precision_in(conn, user.role)
     alert["ts_local"] = _local_text(alert["ts"], alert["timezone"])
-    alert["evidence"] = _evidence(alert)
+    # Positions leave the server at the viewer's precision (issue 20): the evidence's, the
+    # check-in's and check-out's, the fixes', events' and photos'; the shop's stays.
+    alert["evidence"] = position_privacy.reduce(_evidence(alert), precision)
+    context = position_privacy.reduce(context, precision)
     return {
         "alert": alert,
+        "precision": precision,
         "context": context,
         "history": history,
         "replay": replay_link(alert["rep_id"], alert["local_date"], alert["ts"], alert["timezone"]),

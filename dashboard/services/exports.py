@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from dashboard import privacy
 from dashboard.route_plans import EXPORT_FIELDS as PLAN_FIELDS
 from dashboard.rules import summaries
 from dashboard.services import customers, quality
@@ -64,10 +65,30 @@ def export_rows(
     date_to: date | None = None,
     today: date | None = None,
     lang: str = "en",
+    precision: str = "exact",
 ) -> list[dict[str, Any]]:
     """Return alerts or expense flags of the period as contract §4 objects, device quality as
     §2a's, or every customer as §5's on local date ``today`` (JSON-ready). The summaries of
-    alerts and flags are rendered from their rule's template in ``lang`` ("en" or "zh")."""
+    alerts and flags are rendered from their rule's template in ``lang`` ("en" or "zh").
+
+    The people's positions in the evidence are snapped to ``precision`` (issue 20; the
+    customers' master positions are not personal data and stay exact)."""
+    rows = _export_rows(engine, kind, date_from=date_from, date_to=date_to, today=today, lang=lang)
+    if precision == "exact" or kind not in ("alerts", "expense-flags"):
+        privacy.cell_m(precision)  # an unknown precision is refused whatever the kind
+        return rows
+    return [{**row, "evidence": privacy.snap_tree(row["evidence"], precision)} for row in rows]
+
+
+def _export_rows(
+    engine: Engine,
+    kind: str,
+    *,
+    date_from: date | None,
+    date_to: date | None,
+    today: date | None,
+    lang: str,
+) -> list[dict[str, Any]]:
     if lang not in summaries.LANGS:
         raise ValueError(f"lang: {lang!r} is not one of {', '.join(summaries.LANGS)}")
     if kind not in EXPORT_FIELDS or kind in ("tasks", "plans"):

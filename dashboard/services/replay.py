@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dashboard import contract, geo, tracks
+from dashboard import contract, geo, privacy, tracks
 from dashboard.rules import summaries
 from dashboard.rules.integrity import visit_integrity
-from dashboard.services import plan_actual
+from dashboard.services import plan_actual, position_privacy
 from dashboard.services import quality as quality_service
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User, scope_of
@@ -261,6 +261,11 @@ def replay_day(
     payload["prev_day"] = str(prev_day)[:10] if prev_day else None
     payload["next_day"] = str(next_day)[:10] if next_day else None
     payload["reps"] = reps
+    with engine.connect() as conn:
+        precision = position_privacy.precision_in(conn, user.role)
+    # Reduced precision at the output edge (issue 20): the summary above used the exact fixes.
+    # The grid is WGS-84's (the stored datum, the exports'); a tile datum shifts its centres.
+    reduce_precision(payload, precision)
     if tile_crs != "wgs84":
         to_display_crs(payload, tile_crs)
     with engine.connect() as conn:
@@ -608,6 +613,25 @@ def build_payload(
             "quality": rec.get("device_quality") or [],
         },
     }
+
+
+def reduce_precision(payload: dict[str, Any], precision: str) -> dict[str, Any]:
+    """Snap every position of the rep in a payload to ``precision`` in place (the customers'
+    master positions stay); ``payload["precision"]`` names it for the page's badge."""
+    payload["precision"] = precision
+    if precision == "exact" or payload.get("status") != "ok":
+        return payload
+
+    def snap(la: float, lo: float) -> list[float]:
+        return list(privacy.snap(la, lo, precision))
+
+    for key in ("track", "stops", "visits", "photos"):
+        payload[key] = privacy.snap_tree(payload[key], precision)
+    for gap in payload["gaps"]:
+        gap["from"], gap["to"] = snap(*gap["from"]), snap(*gap["to"])
+    payload["jumps"] = [[*snap(j[0], j[1]), *snap(j[2], j[3])] for j in payload["jumps"]]
+    payload["coarse"] = [[c[0], *snap(c[1], c[2]), c[3]] for c in payload["coarse"]]
+    return payload
 
 
 def _convert_points(items: Sequence[dict[str, Any]], conv, lat_key="lat", lon_key="lon") -> None:

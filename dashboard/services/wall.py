@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 
 from dashboard import kpis as core
+from dashboard import privacy as privacy_grid
 from dashboard.filters import Filters
 from dashboard.geo import haversine_m
-from dashboard.services import kpis
+from dashboard.services import kpis, position_privacy
 from dashboard.services.settings import load_frequency_config
 from dashboard.services.users import User, scope_of
 from data_access import coverage as coverage_store
@@ -296,6 +297,8 @@ def snapshot(
             conn, start=month.start, end=month.end, scope=scope, region=region
         )
 
+    # Reduced precision at the output edge (issue 20); the states above used the exact fixes.
+    precision = position_privacy.precision_for(engine, user.role, wall_privacy=privacy)
     reps = []
     counters = dict.fromkeys(STATES, 0)
     reasons: dict[str, int] = {}
@@ -307,10 +310,13 @@ def snapshot(
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
         visit = open_visits.get(pos["rep_id"]) if state == "visiting" else None
+        lat, lon = pos["lat"], pos["lon"]
+        if lat is not None and lon is not None:
+            lat, lon = privacy_grid.snap(round(lat, 5), round(lon, 5), precision)
         reps.append(
             {
-                "lat": None if pos["lat"] is None else round(pos["lat"], 5),
-                "lon": None if pos["lon"] is None else round(pos["lon"], 5),
+                "lat": lat,
+                "lon": lon,
                 "state": state,
                 "reason": reason,
                 "label": pos["team_name"] if privacy else pos["rep_name"],
@@ -328,6 +334,7 @@ def snapshot(
         "local_time": now.astimezone(zone).strftime("%H:%M"),
         "today_date": today.isoformat(),
         "reps": reps,
+        "precision": precision,
         "counters": {**counters, "online": online, "reps": len(positions), "reasons": reasons},
         "today": {
             "visits": int(today_kpis["visits"] or 0),

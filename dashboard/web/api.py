@@ -12,6 +12,7 @@ from dashboard.services import (
     customers,
     exports,
     ingest,
+    position_privacy,
     route_plans,
     sop,
     tasks,
@@ -152,6 +153,8 @@ def _export(kind: str):
             date_to=bounds["to"],
             today=None if by_period else customers.company_today(current_settings().timezone),
             lang=lang,
+            # An integration's export: the exec's position precision (issue 20; ~100 m by default).
+            precision=position_privacy.precision_for(current_engine(), "api"),
         )
     except ValueError as exc:
         return _error(400, str(exc))
