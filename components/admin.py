@@ -48,6 +48,7 @@ AUDIT_EXPORT = "admin-audit-export"
 AUDIT_DOWNLOAD = "admin-audit-download"
 # The scopes a new API token may have (dashboard.services.users.TOKEN_SCOPES).
 TOKEN_SCOPES = ("ingest", "read", "all")
+TAB_IDS = ("users", "tokens", "audit", "settings", "privacy", "walls", "org")
 USER_BUTTONS = (USER_CREATE, USER_SAVE_ROLE, USER_DEACTIVATE, USER_REACTIVATE, USER_RESET)
 
 
@@ -59,7 +60,7 @@ def _button(label: str, id_: str, color: str = "primary") -> dbc.Button:
     return dbc.Button(label, id=id_, color=color, size="sm", className="me-2 mb-2")
 
 
-def layout(*, lang: str, csrf: str) -> html.Div:
+def layout(*, lang: str, csrf: str, tab: str | None = None) -> html.Div:
     """The page: three tabs; the grids are filled by the page's callbacks."""
     users_tab = html.Div(
         [
@@ -165,7 +166,8 @@ def layout(*, lang: str, csrf: str) -> html.Div:
                     dbc.Tab(admin_org.tab(lang), label=t("admin.tab.org", lang), tab_id="org"),
                 ],
                 id="admin-tabs",
-                active_tab="users",
+                # ?tab=<id> opens a tab (the privacy tab links to the settings).
+                active_tab=tab if tab in TAB_IDS else "users",
             ),
         ]
     )

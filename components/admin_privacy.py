@@ -94,7 +94,9 @@ def retention_card(policy: Mapping[str, Any], lang: str) -> html.Div:
     purge = (
         t("admin.privacy.no_purge", lang)
         if last is None
-        else t("admin.privacy.last_purge", lang).format(at=_when(last["at"]))
+        else t("admin.privacy.last_purge", lang).format(
+            at=_when(last["at"]), rep_days=last["rep_days"], fixes=last["fixes"]
+        )
     )
     return html.Div(
         [

@@ -166,18 +166,15 @@ def list_reps(conn: Connection) -> list[dict[str, Any]]:
     return [dict(row) for row in conn.execute(stmt).mappings()]
 
 
-# The retention purge (another part of issue 20) records its runs in this table when it exists.
-PURGE_TABLE = "retention_purges"
-_PURGE_TIME_COLUMNS = ("finished_at", "purged_at", "ran_at", "at", "started_at", "created_at")
-
-
 def last_purge(conn: Connection) -> dict[str, Any] | None:
-    """The latest row of the retention purge's log, or None (no such table, or no run yet)."""
-    if not sa.inspect(conn).has_table(PURGE_TABLE):
+    """The latest retention purge (``purged_rep_days``): when, how many rep-days and fixes it
+    removed; None before the first purge."""
+    p = schema.purged_rep_days
+    at = conn.execute(sa.select(sa.func.max(p.c.purged_at))).scalar()
+    if at is None:
         return None
-    table = sa.Table(PURGE_TABLE, sa.MetaData(), autoload_with=conn)
-    when = next((table.c[c] for c in _PURGE_TIME_COLUMNS if c in table.c), None)
-    if when is None:
-        return None
-    row = conn.execute(sa.select(table).order_by(when.desc()).limit(1)).mappings().first()
-    return None if row is None else {"at": row[when.name], **dict(row)}
+    stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(p.c.fixes), 0)).where(
+        p.c.purged_at == at
+    )
+    rep_days, fixes = conn.execute(stmt).one()
+    return {"at": at, "rep_days": int(rep_days), "fixes": int(fixes)}

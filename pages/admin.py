@@ -44,8 +44,8 @@ dash.register_page(
 
 
 @guard_layout(forbidden)
-def layout(me: Viewer, /, **_query):
-    return ui.layout(lang=me.lang, csrf=csrf_token() if me.user is not None else "")
+def layout(me: Viewer, /, tab: str | None = None, **_query):
+    return ui.layout(lang=me.lang, csrf=csrf_token() if me.user is not None else "", tab=tab)
 
 
 def _csrf_ok(sent) -> bool:

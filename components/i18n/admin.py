@@ -36,7 +36,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A purge keeps visits, stops, rep-day rollups, alerts with their evidence and claims.",
     ),
     "admin.privacy.no_purge": ("尚未执行过清理。", "No purge has run yet."),
-    "admin.privacy.last_purge": ("上次清理:{at}", "Last purge: {at}"),
+    "admin.privacy.last_purge": (
+        "上次清理:{at},{rep_days} 个人天,{fixes} 条定位",
+        "Last purge: {at}, {rep_days} rep-days, {fixes} fixes",
+    ),
     "admin.privacy.settings_link": ("在设置中修改保留天数", "Change the retention in the settings"),
     "admin.col.name": ("用户名", "User name"),
     "admin.col.role": ("角色", "Role"),

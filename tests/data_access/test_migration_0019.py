@@ -14,7 +14,7 @@ def test_tokens_made_before_scopes_keep_every_right(fresh_engine):  # noqa: F811
     cfg = migrate.alembic_config()
     with fresh_engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0015")
+        command.upgrade(cfg, "0018")
     stamp = "'2026-11-26 23:30:00+00'"
     if fresh_engine.dialect.name != "postgresql":
         stamp = "'2026-11-26 23:30:00.000000'"
@@ -37,7 +37,7 @@ def test_tokens_made_before_scopes_keep_every_right(fresh_engine):  # noqa: F811
     assert signed == [None]
     with fresh_engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0015")
+        command.downgrade(cfg, "0018")
     with fresh_engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("api_tokens")}
     assert "scope" not in columns

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -217,16 +217,35 @@ def test_retention_shows_the_setting_and_no_purge_before_one_ran(world):
     assert [r["id"] for r in rep_export.list_reps(world)] == ["rep-1", "rep-2"]
 
 
-def test_retention_shows_the_latest_purge_when_the_purge_keeps_a_log(sqlite_engine, now):
-    """The purge (another part of issue 20) logs its runs in retention_purges; its latest run is
-    shown. SQLite only: the ad-hoc table must not outlive the test's database."""
+def test_retention_shows_the_latest_purge(sqlite_engine, now):
+    """The latest purge run (its purged_rep_days rows) is shown: when, rep-days, fixes."""
+    first, second = now - timedelta(days=1), now
     with sqlite_engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE retention_purges (id INTEGER, finished_at TEXT)"))
         conn.execute(
-            sa.text(
-                "INSERT INTO retention_purges VALUES (1, '2026-11-01 02:00:00'), "
-                "(2, '2026-11-02 02:00:00')"
-            )
+            schema.purged_rep_days.insert(),
+            [
+                {
+                    "rep_id": "rep-1",
+                    "local_date": date(2026, 8, 1),
+                    "purged_at": first,
+                    "retention_days": 90,
+                    "fixes": 10,
+                },
+                {
+                    "rep_id": "rep-1",
+                    "local_date": date(2026, 8, 2),
+                    "purged_at": second,
+                    "retention_days": 90,
+                    "fixes": 7,
+                },
+                {
+                    "rep_id": "rep-2",
+                    "local_date": date(2026, 8, 2),
+                    "purged_at": second,
+                    "retention_days": 90,
+                    "fixes": 5,
+                },
+            ],
         )
     last = rep_export.retention(sqlite_engine)["last_purge"]
-    assert last["id"] == 2 and str(last["at"]).startswith("2026-11-02")
+    assert last == {"at": second, "rep_days": 2, "fixes": 12}

@@ -146,3 +146,27 @@ def test_history_lists_when_who_before_after_and_reason_newest_first():
     shanghai = _text(view.history(rows[:1], lang="en", timezone="Asia/Shanghai"))
     assert "2026-12-02 17:30+08:00 · boss" in shanghai
     assert "暂无修改记录" in _text(view.history([], lang="zh", key="meal_cap_cny"))
+
+
+def test_the_admin_page_opens_the_tab_its_url_names():
+    from components import admin as admin_ui
+
+    def active(tab):
+        layout = admin_ui.layout(lang="en", csrf="x", tab=tab)
+        found = [c for c in _walk(layout) if getattr(c, "id", None) == "admin-tabs"]
+        return found[0].active_tab
+
+    assert active("settings") == "settings"
+    assert active("org") == "org"
+    assert active(None) == "users"
+    assert active("nonsense") == "users"
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if isinstance(children, list | tuple):
+        for child in children:
+            yield from _walk(child)
+    elif children is not None and hasattr(children, "children"):
+        yield from _walk(children)

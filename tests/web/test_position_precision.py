@@ -457,5 +457,3 @@ def test_distances_and_kpis_keep_the_exact_fixes(site):
         _set(site, "manager", "exact")
     # The summary panel (km driven, time in store, visits) is computed from the exact fixes.
     assert json.dumps(exact["replay-summary"]) == json.dumps(reduced["replay-summary"])
-
-

@@ -1,7 +1,7 @@
 """token scopes, last sign-in, who revoked a wall link (issue 20)
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0018
 Create Date: 2026-12-06
 
 api_tokens.scope: 'ingest' (POST /api/v1/ingest only), 'read' (the export and read endpoints
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0019'
-down_revision: Union[str, Sequence[str], None] = '0015'
+down_revision: Union[str, Sequence[str], None] = '0018'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
