@@ -127,6 +127,10 @@ SECTIONS: tuple[Section, ...] = (
     Section("rep_days", _by_rep(schema.rep_days, "rep_id"), "rep_id"),
     Section("device_days", _by_rep(schema.device_days, "rep_id"), "rep_id"),
     Section("rep_day_failures", _by_rep(schema.rep_day_failures, "rep_id"), "rep_id"),
+    Section("sop_rollup", _by_rep(schema.sop_rollup, "rep_id"), "rep_id"),
+    Section("sop_rollup_weeks", _by_rep(schema.sop_rollup_weeks, "rep_id"), "rep_id"),
+    Section("purged_rep_days", _by_rep(schema.purged_rep_days, "rep_id"), "rep_id"),
+    Section("kept_stops", _by_rep(schema.kept_stops, "rep_id"), "rep_id"),
 )
 
 

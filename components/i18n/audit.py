@@ -16,6 +16,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.trail.owner": ("客户负责人", "customer owner"),
     "audit.trail.grade": ("客户等级", "customer grade"),
     "audit.trail.wall_link": ("大屏链接", "wall link"),
+    "audit.trail.org": ("组织架构", "organisation"),
     # Actions (alert triage actions read alerts.action.*; owner and grade changes their source).
     "audit.action.approve": ("批准", "approve"),
     "audit.action.reject": ("拒绝", "reject"),
@@ -31,6 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.action.reset_password": ("重置密码", "reset password"),
     "audit.action.revoke": ("吊销", "revoke"),
     "audit.action.set": ("修改", "set"),
+    "audit.action.export": ("导出", "export"),
     # States a change moved between, besides statuses and roles.
     "audit.state.active": ("在职", "active"),
     "audit.state.inactive": ("已停用", "inactive"),

@@ -58,7 +58,7 @@ def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
         client = app.server.test_client()
         assert sign_in(client, role, PASSWORDS[role]).status_code == 302
         clients[role] = client
-    token = users.create_token(engine, name="precision-walk", now=datetime.now(UTC))
+    token = users.create_token(engine, name="precision-walk", now=datetime.now(UTC), scope="read")
     with engine.connect() as conn:
         rep, day = conn.execute(
             sa.text(
