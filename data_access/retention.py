@@ -157,3 +157,17 @@ def delete_fixes(engine: Engine, ids: Sequence[str], *, batch: int) -> int:
             )
             deleted += result.rowcount or 0
     return deleted
+
+
+def last_purge(conn: Connection) -> dict[str, Any] | None:
+    """The latest retention purge (``purged_rep_days``): when, how many rep-days and fixes it
+    removed; None before the first purge."""
+    p = schema.purged_rep_days
+    at = conn.execute(sa.select(sa.func.max(p.c.purged_at))).scalar()
+    if at is None:
+        return None
+    stmt = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(p.c.fixes), 0)).where(
+        p.c.purged_at == at
+    )
+    rep_days, fixes = conn.execute(stmt).one()
+    return {"at": at, "rep_days": int(rep_days), "fixes": int(fixes)}

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from dashboard.services import settings as settings_service
 from data_access import admin as audit_store
 from data_access import rep_export as store
+from data_access import retention as retention_store
 
 FORMAT = 1
 AUDIT_KIND = "rep_export"
@@ -134,7 +135,7 @@ def retention(engine: Engine) -> dict[str, Any]:
     last purge when the purge keeps a log (else None)."""
     setting = settings_service.current_values(engine)["retention_days"]
     with engine.connect() as conn:
-        last = store.last_purge(conn)
+        last = retention_store.last_purge(conn)
     return {
         "days": setting["value"],
         "default": setting["default"],
