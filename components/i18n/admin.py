@@ -3,8 +3,9 @@
 STRINGS: dict[str, tuple[str, str]] = {
     "admin.title": ("系统管理", "Administration"),
     "admin.subtitle": (
-        "用户、API 令牌与审计日志;每项更改均记入审计",
-        "Users, API tokens and the audit log; every change is audited",
+        "用户、API 令牌、审计日志、规则设置、隐私、大屏链接与组织架构;每项更改均记入审计",
+        "Users, API tokens, audit log, settings, privacy, wall links and organisation; every "
+        "change is audited",
     ),
     "admin.tab.users": ("用户", "Users"),
     "admin.tab.tokens": ("API 令牌", "API tokens"),
