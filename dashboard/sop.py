@@ -274,7 +274,19 @@ def rollup_rows(
     template version and step, the visits, each outcome, the gaps (a required step missing or
     late), the timed ones, those faster than the step's minimum and the timed seconds per bucket
     of ``TIMING_EDGES``."""
+    return rollup(visits, records, versions)[0]
+
+
+def rollup(
+    visits: Iterable[Mapping[str, Any]],
+    records: Mapping[str, Sequence[tuple[str, datetime, bool]]],
+    versions: Mapping[tuple[str, int], Sequence[Mapping[str, Any]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(``rollup_rows``, the ``sop_gap_visits`` rows): each visit's outcomes are computed once
+    for both. A gap visit is a visit with a required step missing or late: its id, rep, local
+    date, check-in, template, version and the missing and late codes in template order."""
     out: dict[tuple, dict[str, Any]] = {}
+    gap_visits: list[dict[str, Any]] = []
     for visit in visits:
         steps = versions.get((visit["template_id"], visit["version"]), [])
         mine = records.get(visit["id"], [])
@@ -285,6 +297,20 @@ def rollup_rows(
             checkin_s=checkin.timestamp(),
             checkout_s=None if checkout is None else checkout.timestamp(),
         )
+        missing, late = required_not_done(steps, outcomes)
+        if missing or late:
+            gap_visits.append(
+                {
+                    "visit_id": visit["id"],
+                    "rep_id": visit["rep_id"],
+                    "local_date": visit["local_date"],
+                    "ts": checkin,
+                    "template_id": visit["template_id"],
+                    "version": visit["version"],
+                    "missing": missing,
+                    "late": late,
+                }
+            )
         seconds = visit_step_timing(mine, checkin=checkin, checkout=checkout)
         for step in steps:
             key = (
@@ -319,4 +345,4 @@ def rollup_rows(
                 low = step["min_seconds"]
                 if low is not None and took < float(low):
                     total["too_fast"] += 1
-    return [out[key] for key in sorted(out)]
+    return [out[key] for key in sorted(out)], sorted(gap_visits, key=lambda x: x["visit_id"])

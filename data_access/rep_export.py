@@ -129,6 +129,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("rep_day_failures", _by_rep(schema.rep_day_failures, "rep_id"), "rep_id"),
     Section("sop_rollup", _by_rep(schema.sop_rollup, "rep_id"), "rep_id"),
     Section("sop_rollup_weeks", _by_rep(schema.sop_rollup_weeks, "rep_id"), "rep_id"),
+    Section("sop_gap_visits", _by_rep(schema.sop_gap_visits, "rep_id"), "rep_id"),
     Section("purged_rep_days", _by_rep(schema.purged_rep_days, "rep_id"), "rep_id"),
     Section("kept_stops", _by_rep(schema.kept_stops, "rep_id"), "rep_id"),
 )

@@ -557,6 +557,25 @@ sop_rollup = _sop_rollup_table("sop_rollup", "local_date")
 # the rows) and only its first and last days from ``sop_rollup``.
 sop_rollup_weeks = _sop_rollup_table("sop_rollup_weeks", "week")
 
+# The visits with a required step missing or late (contract §7), written with the SOP rollup of
+# their rep-day: the /sop page's newest incomplete visits are read newest first through the
+# index on ``ts`` instead of computing the outcomes of the period's visits. ``missing`` and
+# ``late``: the codes in template order, as a JSON array (codes are free text).
+sop_gap_visits = sa.Table(
+    "sop_gap_visits",
+    metadata,
+    sa.Column("visit_id", sa.String(64), primary_key=True),
+    _ref("rep_id"),
+    sa.Column("local_date", sa.Date, nullable=False),
+    sa.Column("ts", UtcDateTime(), nullable=False),
+    sa.Column("template_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("missing", sa.Text, nullable=False),
+    sa.Column("late", sa.Text, nullable=False),
+    sa.Index(None, "rep_id", "local_date"),
+    sa.Index(None, "ts"),
+)
+
 # Device data quality (contract §2a) per rep-day and device, written with the rollups: never an
 # accusation, the raw material of "devices to check". The accuracy histogram (0.1 m buckets)
 # gives an exact median for any period without the raw fixes.

@@ -12,6 +12,7 @@ only outside that window), else ``missing``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -451,7 +452,7 @@ def fetch_names(conn: Connection, *, by: str, keys: Sequence[str]) -> dict[str, 
 
 # ------------------------------------------------------------------ the SOP rollup
 
-sr, srw = schema.sop_rollup, schema.sop_rollup_weeks
+sr, srw, gv = schema.sop_rollup, schema.sop_rollup_weeks, schema.sop_gap_visits
 ROLLUP_COUNTS = ("visits", "done", "failed", "late", "missing", "gaps", "timed", "too_fast")
 TIMING_COLUMNS = tuple(f"t{i:02d}" for i in range(schema.SOP_TIMING_BUCKETS))
 
@@ -510,17 +511,30 @@ def monday(day: date) -> date:
 
 
 def replace_rollup(
-    conn: Connection, keys: Iterable[tuple[str, date]], rows: Sequence[Mapping[str, Any]]
+    conn: Connection,
+    keys: Iterable[tuple[str, date]],
+    rows: Sequence[Mapping[str, Any]],
+    gap_visits: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Replace the SOP rollup rows of the (rep_id, local_date) keys by ``rows`` (a day may lose
-    some), then rewrite the weekly sums of those reps' weeks from the daily rows. Called after
-    the rep-days' own rows were updated in the same transaction, so a concurrent writer of the
-    same days waits on those rows' locks first."""
+    """Replace the SOP rollup rows and the gap visits of the (rep_id, local_date) keys by
+    ``rows`` and ``gap_visits`` (``dashboard.sop.rollup``; a day may lose some), then rewrite
+    the weekly sums of those reps' weeks from the daily rows. Called after the rep-days' own
+    rows were updated in the same transaction, so a concurrent writer of the same days waits on
+    those rows' locks first."""
     keys = set(keys)
     for day, reps in sorted(_by_date(keys).items()):
         for chunk in chunks(sorted(reps), 500):
             conn.execute(sr.delete().where(sr.c.local_date == day, sr.c.rep_id.in_(chunk)))
+            conn.execute(gv.delete().where(gv.c.local_date == day, gv.c.rep_id.in_(chunk)))
     copy_rows(conn, sr, sorted(rows, key=lambda x: (x["local_date"], x["rep_id"])))
+    copy_rows(
+        conn,
+        gv,
+        [
+            {**row, "missing": json.dumps(row["missing"]), "late": json.dumps(row["late"])}
+            for row in sorted(gap_visits, key=lambda x: x["visit_id"])
+        ],
+    )
     weeks: dict[date, set[str]] = {}
     for rep, day in keys:
         weeks.setdefault(monday(day), set()).add(rep)
@@ -650,87 +664,52 @@ def fetch_version_step_minimums(conn: Connection) -> dict[tuple[str, int, int], 
 
 
 def fetch_newest_incomplete_visits(
-    conn: Connection, *, limit: int = 500, chunk: int = 1000, **filters: Any
+    conn: Connection, *, limit: int = 500, **filters: Any
 ) -> list[dict[str, Any]]:
-    """``fetch_incomplete_visits`` without reading the whole period: the filter's visits newest
-    first (the index on visits.ts), only on rep-days whose rollup has a gap, in chunks whose
-    outcomes are computed from the raw steps (the index on sop_steps.visit_id) until ``limit``
-    visits with a required step missing or late are found."""
+    """``fetch_incomplete_visits`` from the rollup's gap visits (``sop_gap_visits``, written
+    with the SOP rollup of each rep-day) instead of the outcomes of the period's raw steps: the
+    newest ``limit`` visits of the filter with a required step missing or late, read newest
+    first through the index on ``ts``; the same rows in the same order."""
     rep_conds = rep_conditions(
         filters["scope"], region=filters["region"], team=filters["team"], rep=filters["rep"]
     )
     start, end = filters["start"], filters["end"]
-    gap_day = (
-        sa.select(sa.literal(1))
-        .where(
-            sr.c.local_date == v.c.local_date,
-            sr.c.rep_id == v.c.rep_id,
-            sr.c.template_id == v.c.sop_template_id,
-            sr.c.version == v.c.sop_version,
-            sr.c.gaps > 0,
-        )
-        .exists()
-    )
     # A local date is at most 14 h from UTC: the bounds on ts only let the index be used.
     low = datetime.combine(start - timedelta(days=1), time.min, tzinfo=UTC)
     high = datetime.combine(end + timedelta(days=2), time.min, tzinfo=UTC)
-    visit_conds = [
-        v.c.local_date >= start,
-        v.c.local_date <= end,
-        v.c.ts >= low,
-        v.c.ts < high,
-        v.c.sop_version.is_not(None),
-        gap_day,
-        *rep_conds,
-    ]
+    conds = [gv.c.local_date >= start, gv.c.local_date <= end, gv.c.ts >= low, gv.c.ts < high]
     if filters.get("template_id"):
-        visit_conds.append(v.c.sop_template_id == filters["template_id"])
+        conds.append(gv.c.template_id == filters["template_id"])
     c = schema.customers
-    base = (
+    stmt = (
         sa.select(
-            v.c.id,
-            v.c.ts,
-            v.c.rep_id,
+            gv.c.visit_id.label("id"),
+            gv.c.rep_id,
             r.c.name.label("rep_name"),
             r.c.timezone,
             r.c.team_id,
             v.c.customer_id,
             c.c.name.label("customer_name"),
-            v.c.local_date,
-            v.c.sop_template_id.label("template_id"),
-            v.c.sop_version.label("version"),
+            gv.c.ts,
+            gv.c.local_date,
+            gv.c.template_id,
+            gv.c.version,
+            gv.c.missing,
+            gv.c.late,
         )
         .select_from(
-            v.join(r, r.c.id == v.c.rep_id)
+            gv.join(v, v.c.id == gv.c.visit_id)
+            .join(r, r.c.id == gv.c.rep_id)
             .join(t, t.c.id == r.c.team_id)
             .join(c, c.c.id == v.c.customer_id)
         )
-        .where(*visit_conds)
-        .order_by(v.c.ts.desc(), v.c.id)
-        .limit(chunk)
+        .where(*conds, *rep_conds)
+        .order_by(gv.c.ts.desc(), gv.c.visit_id)
+        .limit(limit)
     )
-    out: list[dict[str, Any]] = []
-    after: tuple[Any, str] | None = None
-    while len(out) < limit:
-        stmt = base
-        if after is not None:
-            stmt = stmt.where(
-                sa.or_(v.c.ts < after[0], sa.and_(v.c.ts == after[0], v.c.id > after[1]))
-            )
-        page = [dict(row) for row in conn.execute(stmt).mappings()]
-        if not page:
-            break
-        after = (page[-1]["ts"], page[-1]["id"])
-        oc = _outcome_rows(_filtered_visits(**filters, ids=[row["id"] for row in page]))
-        gaps = (
-            sa.select(oc.c.visit_id, oc.c.code, oc.c.outcome)
-            .where(oc.c.required.is_(True), oc.c.outcome.in_(("missing", "late")))
-            .order_by(oc.c.seq)
-        )
-        found: dict[str, dict[str, list[str]]] = {}
-        for visit_id, code, outcome in conn.execute(gaps):
-            found.setdefault(visit_id, {"missing": [], "late": []})[outcome].append(code)
-        out += [head | found[head["id"]] for head in page if head["id"] in found]
-        if len(page) < chunk:
-            break
-    return out[:limit]
+    out = []
+    for row in conn.execute(stmt).mappings():
+        row = dict(row)
+        row["missing"], row["late"] = json.loads(row["missing"]), json.loads(row["late"])
+        out.append(row)
+    return out

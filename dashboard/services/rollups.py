@@ -73,10 +73,10 @@ def refresh_rep_days(engine: Engine, *, now: datetime) -> int:
 
 
 def refresh_sop_rollup(conn, keys) -> int:
-    """Recompute the SOP rollup rows of the (rep_id, local_date) keys in ``conn``'s transaction;
-    return how many rows were written."""
-    rows = sop_core.rollup_rows(*sop_store.fetch_rollup_inputs(conn, keys))
-    sop_store.replace_rollup(conn, keys, rows)
+    """Recompute the SOP rollup rows and gap visits of the (rep_id, local_date) keys in
+    ``conn``'s transaction; return how many rollup rows were written."""
+    rows, gap_visits = sop_core.rollup(*sop_store.fetch_rollup_inputs(conn, keys))
+    sop_store.replace_rollup(conn, keys, rows, gap_visits)
     return len(rows)
 
 

@@ -4,7 +4,8 @@ before is derived again by the background work (every process may run this; it i
 - ``rollups``: the contents of a rep-day rollup (2: device data-quality records, contract §2a;
   3: SOP completion per template version without late steps (§7), plan adherence counting
   effective visits only (§6); 4: the SOP rollup per rep-day, template version and step (§7),
-  filled for every stored rep-day).
+  filled for every stored rep-day; 5: the SOP gap visits beside it, the /sop page's incomplete
+  visits).
 - ``judge``: the rules' version (``dashboard.rules.JUDGE_VERSION``); a rep-day judged under an
   older one is judged again, so a revised rule applies to the past as well.
 """
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from dashboard.rules import JUDGE_VERSION
 from data_access import quality as store
 
-ROLLUP_VERSION = 4
+ROLLUP_VERSION = 5
 
 
 def _catch_up(engine: Engine, key: str, version: int, mark) -> bool:

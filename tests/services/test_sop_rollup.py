@@ -283,14 +283,19 @@ def test_a_manager_sees_only_the_reps_of_their_regions(world):
     assert sum(r["visits"] for r in got["funnel"] if r["seq"] == 0) == 2 * (LAST - FIRST).days + 2
 
 
-def test_the_newest_incomplete_visits_come_in_chunks_as_from_the_whole_period(world):
+def test_the_gap_visits_are_the_incomplete_visits_of_the_raw_steps(world):
     args = NOV.args(EVERYONE)
     with world.connect() as conn:
         want = store.fetch_incomplete_visits(conn, limit=7, **args)
-        got = store.fetch_newest_incomplete_visits(conn, limit=7, chunk=3, **args)
-        everything = store.fetch_newest_incomplete_visits(conn, limit=10_000, chunk=4, **args)
+        got = store.fetch_newest_incomplete_visits(conn, limit=7, **args)
+        everything = store.fetch_newest_incomplete_visits(conn, limit=10_000, **args)
         assert everything == store.fetch_incomplete_visits(conn, limit=10_000, **args)
+        one = svc.SopFilter(FIRST, LAST, template_id="sop-dealer").args(EVERYONE)
+        dealer = store.fetch_newest_incomplete_visits(conn, limit=10_000, **one)
+        assert dealer == store.fetch_incomplete_visits(conn, limit=10_000, **one)
     assert got == want and len(got) == 7
+    assert len(everything) > len(dealer) > 0
+    assert {(r["template_id"]) for r in dealer} == {"sop-dealer"}
 
 
 def test_late_arriving_and_re_ingested_steps_update_the_rollup(world, now):
