@@ -139,3 +139,36 @@ def test_an_executive_sees_orphans_but_no_handover_controls(dash_duo, demo_app):
     wait_for_text_containing(dash_duo, "#customers-orphans-card", t("cust.orphans.read_only", "zh"))
     assert not dash_duo.find_element("#customers-orphan-preview").is_displayed()
     assert dash_duo.get_logs() == []
+
+
+def test_a_map_removed_by_a_redraw_takes_late_moves_without_an_error(dash_duo, demo_app):
+    """Dash pages redraw the page on each URL change, so a viewport or bounds answer can reach a
+    map Leaflet already removed (assets/leaflet-removed-map.js): it must not throw."""
+    sign_in_demo(dash_duo, demo_app, "exec", path="/customers")
+    until(lambda: _map_drawn(dash_duo), WAIT, poll=0.1, msg="the map drew no customer")
+    outcome = dash_duo.driver.execute_script(
+        """
+        var div = document.createElement("div");
+        div.style.width = "300px"; div.style.height = "200px";
+        document.body.appendChild(div);
+        var map = L.map(div, {center: [39.9, 116.4], zoom: 10, zoomAnimation: false});
+        map.remove();
+        div.remove();
+        var done = [];
+        var moves = {
+          getBounds: function () { map.getBounds(); },
+          fitBounds: function () {
+            map.fitBounds([[39.8, 116.3], [40.0, 116.5]], {animate: false});
+          },
+          setView: function () { map.setView([31.2, 121.5], 12, {animate: false}); },
+          panBy: function () { map.panBy([20, 10], {animate: false}); },
+          point: function () { map.containerPointToLayerPoint([5, 5]); },
+        };
+        for (var name in moves) {
+          try { moves[name](); done.push(name); } catch (e) { done.push(name + ": " + e); }
+        }
+        return done;
+        """
+    )
+    assert outcome == ["getBounds", "fitBounds", "setView", "panBy", "point"]
+    assert dash_duo.get_logs() == []
