@@ -19,7 +19,7 @@ import urllib.request
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,24 +131,21 @@ def gps_batch(
     *,
     rep_id: str,
     device_id: str,
-    day: date,
-    tz_offset_hours: float,
+    start: datetime,
     n: int,
     tag: str,
     home: tuple[float, float],
-    start_s: int = 0,
+    step_s: int = 5,
 ) -> list[dict[str, Any]]:
-    """``n`` GPS fixes of one rep on one local ``day``, every 20 s from 10:00 local (plus
-    ``start_s``), walking north-east 30 m per fix from ``home``; ids unique per ``tag``."""
-    start = (
-        datetime(day.year, day.month, day.day, 10, 0)
-        - timedelta(hours=tz_offset_hours)
-        + timedelta(seconds=start_s)
-    )
+    """``n`` GPS fixes of one rep, every ``step_s`` seconds from ``start`` (UTC), walking
+    north-east at 1.5 m/s from ``home``; ids unique per ``tag``."""
     lat, lon = home
+    # 1.5 m/s north-east: 1.06 m/s on each axis (1 degree of latitude is 111.32 km).
+    dlat = 1.06 * step_s / 111_320
+    dlon = dlat / max(0.1, math.cos(math.radians(lat)))
     out = []
     for i in range(n):
-        ts = start + timedelta(seconds=20 * i)
+        ts = start + timedelta(seconds=step_s * i)
         out.append(
             {
                 "type": "gps",
@@ -156,8 +153,8 @@ def gps_batch(
                 "rep_id": rep_id,
                 "device_id": device_id,
                 "ts": ts.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "lat": round(lat + i * 0.00019, 6),
-                "lon": round(lon + i * 0.00022, 6),
+                "lat": round(lat + i * dlat, 6),
+                "lon": round(lon + i * dlon, 6),
                 "accuracy_m": 8.0,
                 "speed_mps": 1.5,
                 "provider": "gps",
