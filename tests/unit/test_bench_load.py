@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import math
 import sys
-from datetime import date
+from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+
+from dashboard.geo import haversine_m
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
@@ -77,19 +80,21 @@ def test_fresh_at_once_counts_zero_not_negative():
     assert freshness_seconds([(5.0, "new")], "new", ingest_end=6.0) == 0.0
 
 
-def test_gps_batch_is_one_rep_day_in_local_working_hours_with_unique_ids():
+def test_gps_batch_walks_on_from_its_start_at_a_plausible_speed_with_unique_ids():
     fixes = loadlib.gps_batch(
         rep_id="rep-1",
         device_id="d1",
-        day=date(2026, 12, 4),
-        tz_offset_hours=8,
+        start=datetime(2026, 12, 4, 9, 48, 13),
         n=1000,
         tag="t",
-        home=(31.0, 121.0),
+        home=(31.298071, 121.498882),
     )
     assert len({f["id"] for f in fixes}) == 1000
     assert {f["rep_id"] for f in fixes} == {"rep-1"}
-    # 10:00 Shanghai is 02:00 UTC; 1,000 fixes 20 s apart end before 15:34 local.
-    assert fixes[0]["ts"] == "2026-12-04T02:00:00Z"
-    assert fixes[-1]["ts"] == "2026-12-04T07:33:00Z"
-    assert fixes[-1]["lat"] > fixes[0]["lat"]
+    # 1,000 fixes 5 s apart from the start (UTC), from where the track stood.
+    assert fixes[0]["ts"] == "2026-12-04T09:48:13Z"
+    assert fixes[-1]["ts"] == "2026-12-04T11:11:28Z"
+    assert (fixes[0]["lat"], fixes[0]["lon"]) == (31.298071, 121.498882)
+    # A walk at 1.5 m/s: far below any impossible speed, so the batch raises no alert by itself.
+    speeds = [haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) / 5 for a, b in pairwise(fixes)]
+    assert min(speeds) > 1.3 and max(speeds) < 1.7
