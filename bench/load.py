@@ -23,8 +23,9 @@ What it does, talking to 127.0.0.1 only, each phase bounded in time and requests
    p50/p95 per callback, errors.
 5. Ingest: 10 users on the overview alone (idle), then the same with ``--ingest-clients``
    clients posting up to ``--ingest-batches`` batches each (for at most ``--seconds``) of
-   ``--batch`` GPS fixes and one check-in to ``/api/v1/ingest`` (the last demo day of a rep,
-   reps in turn: every batch changes a rep-day). Overview callback p95 during ingest vs idle.
+   ``--batch`` GPS fixes and one check-in to ``/api/v1/ingest`` (reps with visits on the last
+   demo day, in turn; a batch continues the rep's stored track from its newest fix, 5 s apart
+   at a walk: every batch changes a rep-day). Overview callback p95 during ingest vs idle.
 6. Freshness: from the ingest's last response, the overview's KPI tiles are polled every
    0.25 s until the background work is done and they hold the final figures; the time until
    they first showed (and kept) the final figures.
