@@ -19,15 +19,10 @@ from data_access.engine import make_engine
 from tests.conftest import ADMIN_URL, unavailable
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def fresh_engine(request, tmp_path) -> Iterator[Engine]:
-    """An engine on a brand-new, empty, never-migrated database."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-        yield engine
-        migrate.forget(engine)
-        engine.dispose()
-        return
+@pytest.fixture(scope="module")
+def _postgres_scratch() -> Iterator[str]:
+    """One scratch PostgreSQL database for the module's tests, dropped at the end: DROP
+    DATABASE waits on a checkpoint, 80 s in a clean-clone run while the other workers wrote."""
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"cockpit_mig_{uuid.uuid4().hex[:10]}"
     try:
@@ -36,15 +31,34 @@ def fresh_engine(request, tmp_path) -> Iterator[Engine]:
     except sa.exc.OperationalError as exc:
         admin.dispose()
         unavailable(f"PostgreSQL is not reachable at {ADMIN_URL}: {exc.orig}")
-    engine = make_engine(make_url(ADMIN_URL).set(database=name).render_as_string(False))
+    try:
+        yield make_url(ADMIN_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_engine(request, tmp_path) -> Iterator[Engine]:
+    """An engine on a brand-new, empty, never-migrated database (PostgreSQL: the module's
+    scratch database with its public schema dropped and created again, nothing else in it)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+        yield engine
+        migrate.forget(engine)
+        engine.dispose()
+        return
+    engine = make_engine(request.getfixturevalue("_postgres_scratch"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+        assert sa.inspect(conn).get_table_names() == []
     try:
         yield engine
     finally:
         migrate.forget(engine)
         engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def schema_differences(engine: Engine) -> list:
