@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from data_access import migrate
-from tests.data_access.test_migrations import fresh_engine  # noqa: F401  (fixture)
+from tests.data_access.test_migrations import _postgres_scratch, fresh_engine  # noqa: F401  (fixtures)
 
 
 def test_tokens_made_before_scopes_keep_every_right(fresh_engine):  # noqa: F811
