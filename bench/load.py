@@ -416,9 +416,10 @@ def ingest_bodies(url: str, clients: int, batches: int, size: int) -> list[bytes
             sa.select(cust.c.id, cust.c.owner_rep_id, cust.c.lat, cust.c.lon).order_by(cust.c.id)
         ):
             homes.setdefault(rep_id, (cid, lat, lon))
-        # Each rep's newest fix: where and when its next batch starts.
+        # Each rep's newest fix (naive UTC, as gps_batch takes it): where and when its next
+        # batch starts.
         newest = {
-            rep_id: (ts, lat, lon)
+            rep_id: (ts.astimezone(UTC).replace(tzinfo=None), lat, lon)
             for rep_id, ts, lat, lon in conn.execute(
                 sa.select(gps.c.rep_id, gps.c.ts, gps.c.lat, gps.c.lon)
                 .where(gps.c.rep_id.in_([rep_id for rep_id, _device in rows]))
@@ -433,11 +434,11 @@ def ingest_bodies(url: str, clients: int, batches: int, size: int) -> list[bytes
         rep_id, device = rows[k % len(rows)]
         customer, home_lat, home_lon = homes.get(rep_id, (None, 31.23, 121.47))
         ts, lat, lon = newest.get(rep_id, (None, home_lat, home_lon))
-        # Naive UTC (gps_batch writes "Z"); a rep without fixes starts at 10:00 Beijing time.
+        # A rep without fixes starts at 10:00 Beijing time.
         start = (
             datetime(last.year, last.month, last.day, 2)
             if ts is None
-            else ts.astimezone(UTC).replace(tzinfo=None) + timedelta(seconds=step_s)
+            else ts + timedelta(seconds=step_s)
         )
         records = loadlib.gps_batch(
             rep_id=rep_id,
@@ -449,11 +450,7 @@ def ingest_bodies(url: str, clients: int, batches: int, size: int) -> list[bytes
             step_s=step_s,
         )
         end = records[-1]
-        newest[rep_id] = (
-            datetime.strptime(end["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
-            end["lat"],
-            end["lon"],
-        )
+        newest[rep_id] = (start + timedelta(seconds=step_s * (size - 1)), end["lat"], end["lon"])
         if customer is not None:
             # One visit per batch: the overview's visit count moves with every batch.
             records.append(
