@@ -38,11 +38,14 @@ def fetch_customer_rhythms(
     region: str | None = None,
     team: str | None = None,
     rep: str | None = None,
+    grade: str | None = None,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
 ) -> list[dict[str, Any]]:
-    """The active customers owned in the scope and filter: customer_id, name, city, grade,
-    owner_rep_id, owner_name, team_id, team_name, last_visit (the last effective visit on or
-    before ``on``, by anyone), since (created, else first stored); by customer id."""
+    """The active customers owned in the scope and filter (of one ``grade`` when given):
+    customer_id, name, city, grade, owner_rep_id, owner_name, team_id, team_name, last_visit
+    (the last effective visit on or before ``on``, by anyone), since (created, else first
+    stored); by customer id."""
+    graded = [] if grade is None else [c.c.grade == grade]
     last = (
         sa.select(v.c.customer_id, sa.func.max(v.c.local_date).label("last_visit"))
         .where(v.c.local_date <= on, effective_condition(v, min_dwell_s))
@@ -66,6 +69,7 @@ def fetch_customer_rhythms(
         .where(
             c.c.active.is_(True),
             c.c.owner_rep_id.is_not(None),
+            *graded,
             *customer_conditions(scope, region=region, team=team, rep=rep),
         )
         .order_by(c.c.id)

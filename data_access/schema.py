@@ -876,6 +876,24 @@ kept_stops = sa.Table(
     _ref("customer_id", nullable=True),
 )
 
+# What changed, for caches that must stay exact across processes and hosts
+# (``data_access.changes``): triggers on every table a cached view may read count each write.
+# SQLite (one writer at a time): each row written adds 1 to its table's ``n``. PostgreSQL: each
+# statement inserts one ``change_log`` row (no row lock shared between writers), which the
+# background pass folds into ``change_counts`` now and then.
+change_counts = sa.Table(
+    "change_counts",
+    metadata,
+    sa.Column("tbl", sa.String(64), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tbl", sa.String(64), nullable=False),
+)
+
 # Record type → table, in the dependency order an ingest batch is applied.
 MASTER_TABLES = {
     "region": regions,

@@ -36,6 +36,7 @@ from dashboard.rules.integrity import visit_integrity
 from dashboard.services import position_privacy
 from dashboard.services import quality as quality_service
 from dashboard.services.users import User, scope_of
+from dashboard.services.view_cache import cached
 from data_access import alerts as store
 
 # The rule catalog's alert rules (authenticity, then process rules such as FREQUENCY_MISS) and
@@ -155,6 +156,7 @@ def _local_text(ts: Any, tz: str | None) -> str:
     return when.tz_convert(contract.zone(tz or "Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
+@cached
 def alert_queue(
     engine: Engine, user: User, filters: Filters, aq: AlertQuery = AlertQuery()
 ) -> dict[str, Any]:

@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from dashboard.filters import Filters
 from dashboard.services import kpis, rhythm
 from dashboard.services.users import User
+from dashboard.services.view_cache import cached
 
 
+@cached
 def drill(
     engine: Engine,
     user: User,

@@ -21,6 +21,7 @@ from dashboard.rules import SEVERITIES
 from dashboard.rules.integrity import visit_integrity
 from dashboard.services.settings import frequency_config_of
 from dashboard.services.users import User, scope_of
+from dashboard.services.view_cache import cached
 from data_access import coverage as coverage_store
 from data_access import facts as fact_store
 from data_access import kpis as store
@@ -53,6 +54,7 @@ def _in_range(days: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return days[(days["local_date"] >= start) & (days["local_date"] <= end)]
 
 
+@cached
 def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
     """Return the cockpit overview of the filtered period.
 
@@ -121,6 +123,7 @@ def team_comparison(
     return core.group_kpis(sums["team"], TEAM_KEYS)
 
 
+@cached
 def team_views(
     engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -208,6 +211,7 @@ def day_visits(engine: Engine, user: User, rep_id: str, day: date) -> pd.DataFra
     return visits
 
 
+@cached
 def compliance(
     engine: Engine,
     user: User,

@@ -23,6 +23,7 @@ from dashboard.frequency import FrequencyConfig
 from dashboard.services import kpis, tasks
 from dashboard.services.settings import frequency_config_of
 from dashboard.services.users import User, scope_of
+from dashboard.services.view_cache import cached
 from data_access import rhythm as store
 from data_access import tasks as task_store
 from data_access.scope import Scope
@@ -74,6 +75,7 @@ def _outcomes(
     return out
 
 
+@cached
 def rhythm_view(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
     """The rhythm of the filtered scope (a rep, a team, a region or everything in the user's
     scope). Keys: ``due`` (customers due today or in the next 7 days), ``overdue`` (overdue
@@ -132,6 +134,7 @@ def with_completion(
     return out
 
 
+@cached
 def digest(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
     """The managers' daily digest on ``today``, in the user's scope and the filter's region,
     team or rep: ``teams`` (per team with A customers: team_id, team_name, a_customers,
@@ -140,7 +143,9 @@ def digest(engine: Engine, user: User, filters: Filters, *, today: date) -> dict
     scope = scope_of(user)
     with engine.connect() as conn:
         config = frequency_config_of(conn)
-        customers = store.fetch_customer_rhythms(conn, on=today, scope=scope, **_narrow(filters))
+        customers = store.fetch_customer_rhythms(
+            conn, on=today, scope=scope, grade="A", **_narrow(filters)
+        )
     overdue = core.overdue_count_by(customers, key="team_id", grade="A", today=today, config=config)
     names: dict[Any, str] = {}
     totals: dict[Any, int] = {}

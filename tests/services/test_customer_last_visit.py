@@ -18,6 +18,7 @@ from data_access import schema
 from data_access.facts import DEFAULT_MIN_DWELL_S, effective_condition
 from data_access.scope import Scope
 from tests import builders as b
+from tests.conftest import data_table_names
 from tests.customer_builders import company, effective_visit, load
 
 c, v = schema.customers, schema.visits
@@ -148,9 +149,7 @@ def test_two_concurrent_writers_on_postgresql_keep_the_latest(postgres_url, now)
 
     engine = get_engine(postgres_url)
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "TRUNCATE " + ", ".join(t.name for t in schema.metadata.sorted_tables) + " CASCADE"
-        )
+        conn.exec_driver_sql(f"TRUNCATE {data_table_names()} CASCADE")
     # Two check-ins of cust-1, neither checked out yet.
     load(
         engine,

@@ -15,6 +15,7 @@ from dashboard.services import grades as svc
 from data_access import schema
 from data_access.scope import Scope
 from tests import builders as b
+from tests.conftest import data_table_names
 from tests.customer_builders import company, effective_visit, load
 
 TODAY = date(2026, 11, 27)
@@ -192,8 +193,7 @@ def test_two_admins_applying_at_once_apply_once(postgres_url, now):
 
     engine = get_engine(postgres_url)
     with engine.begin() as conn:
-        names = ", ".join(t.name for t in schema.metadata.sorted_tables)
-        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql(f"TRUNCATE {data_table_names()} RESTART IDENTITY CASCADE")
     load(engine, company(), now)
     load(engine, _order_visit("v-3", "cust-3", TODAY - timedelta(days=1), 100.0, "rep-2"), now)
     barrier = threading.Barrier(4)
@@ -219,7 +219,7 @@ def test_two_admins_applying_at_once_apply_once(postgres_url, now):
     assert sorted(results) == [0, 0, 0, 5]  # C→A, B→C, A→C twice, and cust-n A→C
     assert len(_history(engine, "regrade")) == 5
     with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql(f"TRUNCATE {data_table_names()} RESTART IDENTITY CASCADE")
 
 
 def test_apply_refuses_a_what_if_that_changed_since_it_was_shown(world, now):

@@ -37,7 +37,8 @@ def send(engine, values, now, source="test"):
 
 # Bookkeeping that counts ingests rather than describing data: the batch log, and the rollup
 # version counter every batch touching a rep-day bumps (so a running recompute knows it is stale).
-BOOKKEEPING_TABLES = {"ingest_batches"}
+# The change counts of the view cache count writes, which a resend repeats (data_access.changes).
+BOOKKEEPING_TABLES = {"ingest_batches", "change_counts", "change_log"}
 BOOKKEEPING_COLUMNS = {"rep_days.version"}
 
 

@@ -1,0 +1,170 @@
+"""The view cache (dashboard.services.view_cache): an answer is kept per arguments and change
+stamp, computed again after any committed write to what the views read, by this process or
+another one; concurrent calls compute once; callers get their own copy; the rhythm view and the
+digest stay equal to their uncached answers through a change."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dashboard.filters import Filters
+from dashboard.services import rhythm, view_cache
+from dashboard.services import settings as rule_settings
+from dashboard.services.users import User
+from data_access import schema
+from tests.customer_builders import company, effective_visit, load
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = User(id=1, name="admin", role="admin", regions=())
+MANAGER = User(id=2, name="mgr", role="manager", regions=("reg-n",))
+TODAY = date(2026, 11, 27)
+PERIOD = Filters("custom", TODAY - timedelta(days=13), TODAY)
+
+calls: list[str] = []
+
+
+@view_cache.cached
+def grades(engine, user, region: str | None = None, *, pause: float = 0.0) -> pd.DataFrame:
+    """A small view: the customers' grades (of one region's owners' teams when given)."""
+    calls.append(user.name)
+    time.sleep(pause)
+    c = schema.customers
+    stmt = sa.select(c.c.id, c.c.grade).order_by(c.c.id)
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt).all(), columns=["id", "grade"])
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    view_cache.clear()
+    calls.clear()
+
+
+def _regrade(engine, customer_id: str, grade: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            schema.customers.update()
+            .where(schema.customers.c.id == customer_id)
+            .values(grade=grade)
+        )
+
+
+def test_an_answer_is_kept_until_a_write_then_computed_again(engine, now):
+    load(engine, company(), now)
+    first = grades(engine, ADMIN)
+    assert grades(engine, ADMIN).equals(first)
+    assert calls == ["admin"]
+    _regrade(engine, "cust-1", "C")
+    after = grades(engine, ADMIN)
+    assert calls == ["admin", "admin"]
+    assert after.set_index("id").loc["cust-1", "grade"] == "C"
+    assert view_cache.stats()["hits"] == 1
+
+
+def test_users_and_arguments_are_kept_apart(engine, now):
+    load(engine, company(), now)
+    grades(engine, ADMIN)
+    grades(engine, MANAGER)
+    grades(engine, ADMIN, "reg-n")
+    grades(engine, ADMIN, region="reg-n")
+    grades(engine, MANAGER)
+    assert calls == ["admin", "mgr", "admin", "admin"]
+
+
+def test_a_caller_changing_its_answer_does_not_change_the_next(engine, now):
+    load(engine, company(), now)
+    mine = grades(engine, ADMIN)
+    mine.loc[0, "grade"] = "Z"
+    mine["extra"] = 1
+    again = grades(engine, ADMIN)
+    assert "Z" not in set(again["grade"]) and "extra" not in again.columns
+
+
+def test_concurrent_calls_of_one_key_compute_once(engine, now):
+    load(engine, company(), now)
+    out: list[pd.DataFrame] = []
+    threads = [
+        threading.Thread(target=lambda: out.append(grades(engine, ADMIN, pause=0.3)))
+        for _ in range(6)
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert calls == ["admin"] and len(out) == 6
+    assert all(frame.equals(out[0]) for frame in out)
+
+
+def test_an_unhashable_argument_is_computed_every_time(engine, now):
+    load(engine, company(), now)
+    grades(engine, ADMIN, ["reg-n"])  # a list cannot be a key
+    grades(engine, ADMIN, ["reg-n"])
+    assert calls == ["admin", "admin"]
+
+
+def test_off_switch_computes_every_call(engine, now, monkeypatch):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_CACHE", "off")
+    grades(engine, ADMIN)
+    grades(engine, ADMIN)
+    assert calls == ["admin", "admin"]
+
+
+WRITER = """
+import sys
+from datetime import datetime, timezone
+from dashboard.services.db import get_engine
+from tests.customer_builders import effective_visit, load
+from datetime import date
+engine = get_engine(sys.argv[1])
+load(engine, effective_visit("v-other", "cust-1", date(2026, 11, 26)),
+     datetime(2026, 11, 27, 3, 0, tzinfo=timezone.utc))
+"""
+
+
+def test_a_visit_stored_by_another_process_shows_in_the_next_rhythm_view(db_url, engine, now):
+    load(engine, company(), now)
+    before = rhythm.rhythm_view(engine, ADMIN, PERIOD, today=TODAY)
+    assert rhythm.rhythm_view(engine, ADMIN, PERIOD, today=TODAY) == before
+    listed = {row["customer_id"]: row for row in before["due"] + before["overdue"]}
+    assert listed["cust-1"]["last_visit"] is None  # never visited, due from its creation
+    writer = subprocess.run(
+        [sys.executable, "-c", WRITER, db_url], cwd=ROOT, capture_output=True, text=True
+    )
+    assert writer.returncode == 0, writer.stderr
+    after = rhythm.rhythm_view(engine, ADMIN, PERIOD, today=TODAY)
+    assert after == rhythm.rhythm_view.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    listed = {row["customer_id"]: row for row in after["due"] + after["overdue"]}
+    assert listed["cust-1"]["last_visit"] == date(2026, 11, 26)
+
+
+def test_the_digest_follows_a_settings_change_and_equals_the_uncached_one(engine, now):
+    load(engine, company(), now)
+    load(engine, effective_visit("v-1", "cust-1", TODAY - timedelta(days=20)), now)
+    first = rhythm.digest(engine, ADMIN, PERIOD, today=TODAY)
+    assert first == rhythm.digest.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    rule_settings.set_value(engine, "visits_per_28d_a", 8, actor="ops", now=now)
+    second = rhythm.digest(engine, ADMIN, PERIOD, today=TODAY)
+    assert second == rhythm.digest.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    required = {row["grade"]: row["required_visits"] for row in second["grades"]}
+    assert required["A"] == 8 != {r["grade"]: r["required_visits"] for r in first["grades"]}["A"]
+
+
+def test_a_database_whose_counts_went_back_is_not_served_old_answers(engine, now):
+    load(engine, company(), now)
+    grades(engine, ADMIN)
+    with engine.begin() as conn:  # a restore or a truncation: the stamp goes back
+        conn.execute(schema.change_counts.delete())
+        conn.execute(schema.change_log.delete())
+    _regrade(engine, "cust-1", "C")
+    assert grades(engine, ADMIN).set_index("id").loc["cust-1", "grade"] == "C"
+    assert calls == ["admin", "admin"]
