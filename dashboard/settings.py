@@ -37,6 +37,13 @@ def _tile_crs(value: str) -> str:
     return key
 
 
+def _nice(env: dict[str, str], name: str, default: int) -> int:
+    value = _whole(env, name, default)
+    if value > 19:
+        raise ValueError(f"{name}: {value} is above 19 (a nice value is added, 0-19)")
+    return value
+
+
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:
     """Read a positive whole number, or raise naming the variable."""
     text = env.get(name)
@@ -130,6 +137,9 @@ class Settings:
     # Redis for the long user-triggered jobs (exports) when web processes span several hosts;
     # empty: a disk cache beside the data (one host).
     redis_url: str = ""
+    # How much lower than the pages the bulk work runs (the ingest API's parsing and storing,
+    # the background passes): a thread nice value added, 0-19 (0: the same priority).
+    bulk_nice: int = 10
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -158,4 +168,5 @@ class Settings:
             poll_seconds=_positive_int(env, "COCKPIT_POLL_SECONDS", 5),
             trusted_proxies=_whole(env, "COCKPIT_TRUSTED_PROXIES", 1),
             redis_url=env.get("REDIS_URL", ""),
+            bulk_nice=_nice(env, "COCKPIT_BULK_NICE", 10),
         )

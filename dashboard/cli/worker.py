@@ -15,13 +15,16 @@ import threading
 from dashboard.cli.codes import EXIT_OK
 from dashboard.cli.common import now as _now
 from dashboard.cli.ingest import report_failures
-from dashboard.services import background
+from dashboard.services import background, priority
 from dashboard.services.db import get_engine, is_unavailable_error
 from dashboard.settings import Settings
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
+    # A job worker beside web processes on one host leaves them the CPU first.
+    priority.set_bulk_nice(settings.bulk_nice)
+    priority.lower_this_thread()
     poll = args.poll if args.poll and args.poll > 0 else settings.poll_seconds
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -21,16 +21,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from dashboard.services import detect, retention, rollups, tasks
+from dashboard.services import detect, priority, retention, rollups, tasks
 from dashboard.services.db import get_engine, is_unavailable_error
+from data_access import changes, locks
 from data_access import judge as judge_store
-from data_access import locks
 
 logger = logging.getLogger("dashboard.background")
 
@@ -127,13 +127,16 @@ def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
     # rollups and the judge are current (so the kept figures are the final ones).
     now = now_fn()
     result.purged = retention.background_step(engine, today=tasks.company_today(now), now=now)
+    # The change log of the view cache's stamp, folded into its counts (the stamp is unchanged).
+    with engine.begin() as conn:
+        changes.fold(conn)
 
 
 class Runner:
     """This process's background work: passes in one thread, and an optional poller."""
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
+        self._executor = priority.bulk_executor(1, "background")
         self._pending: dict[str, Future] = {}
         self._lock = threading.Lock()
         self._pollers: dict[str, threading.Thread] = {}

@@ -9,7 +9,7 @@ from dash import Dash, dcc, html
 from flask import has_request_context, jsonify, redirect, request
 
 from components.shell import nav_items, page_titles, top_bar
-from dashboard.services import tasks, users
+from dashboard.services import priority, tasks, users
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
 from dashboard.web import jobs, shell_callbacks
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     get_engine(settings.database_url)
     # The background work's "today" (the daily task generation) is the company's.
     tasks.configure(settings.timezone)
+    priority.set_bulk_nice(settings.bulk_nice)
     server = create_server(settings)
     app = CockpitDash(
         __name__,

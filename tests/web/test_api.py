@@ -519,3 +519,26 @@ def test_unknown_api_path_is_a_json_404_not_the_dash_page(client, token):
     response = client.get("/api/v1/no-such-endpoint", headers=bearer(token))
 
     assert response.status_code == 404
+
+
+def test_a_batch_is_parsed_and_stored_at_the_bulk_priority(client, engine, token, monkeypatch):
+    import os
+
+    from dashboard.services import priority
+
+    seen: list[tuple[int, int]] = []
+    real = ingest.ingest_items
+
+    def recording(*args, **kwargs):
+        me = threading.get_native_id()
+        seen.append((me, os.getpriority(os.PRIO_PROCESS, me)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "ingest_items", recording)
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    response = post_records(client, token, [*b.company(), b.gps("fix-1")])
+    assert response.status_code == 200 and response.json["accepted"] == 7
+    [(thread, nice)] = seen
+    assert thread != threading.get_native_id()
+    assert nice == min(19, here + priority.bulk_nice())
+    assert stored(engine)["gps"] == 1
