@@ -226,6 +226,9 @@ def _pdf_text(data: bytes) -> tuple[int, str, list[str]]:
 
     reader = PdfReader(io.BytesIO(data))
     text = "".join("".join(page.extract_text().split()) for page in reader.pages)
+    # With Noto Sans CJK embedded (fonts-noto-cjk), pypdf reads each character's two-byte code
+    # with a NUL before it; poppler's pdftotext reads the same file cleanly.
+    text = text.replace("\x00", "")
     fonts = []
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
