@@ -20,7 +20,8 @@ import functools
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -29,11 +30,12 @@ from sqlalchemy.engine import Engine
 from data_access import changes
 
 MAX_ENTRIES = 32
-_STRIPES = 64
 
 _entries: OrderedDict[tuple, tuple[int, Any]] = OrderedDict()
 _guard = threading.Lock()
-_flights = [threading.Lock() for _ in range(_STRIPES)]
+# key → [lock, callers using it]: one lock per key being computed (a view that calls another
+# cached view takes the other's own lock, never one it already holds).
+_flights: dict[tuple, list] = {}
 _stats = {"hits": 0, "misses": 0}
 _highest: dict[str, int] = {}
 
@@ -94,6 +96,22 @@ def _keep(key: tuple, stamp: int, value: Any) -> None:
             _entries.popitem(last=False)
 
 
+@contextmanager
+def _flight(key: tuple) -> Iterator[None]:
+    """Hold ``key``'s own lock: concurrent callers of one key compute it once."""
+    with _guard:
+        entry = _flights.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                _flights.pop(key, None)
+
+
 def _copy(value: Any) -> Any:
     """A copy deep enough that the caller's changes stay its own (frames; dicts; lists of
     dicts, whose rows are copied one level)."""
@@ -119,7 +137,7 @@ def cached(fn: F) -> F:
             return fn(engine, user, *args, **kwargs)
         key = (name, str(engine.url), _user_key(user), args, tuple(sorted(kwargs.items())))
         try:
-            flight = _flights[hash(key) % _STRIPES]
+            hash(key)
         except TypeError:
             return fn(engine, user, *args, **kwargs)
         with engine.connect() as conn:
@@ -127,7 +145,7 @@ def cached(fn: F) -> F:
         _seen(key[1], stamp)
         hit, value = _lookup(key, stamp)
         if not hit:
-            with flight:
+            with _flight(key):
                 hit, value = _lookup(key, stamp)
                 if not hit:
                     value = fn(engine, user, *args, **kwargs)

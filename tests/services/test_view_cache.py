@@ -168,3 +168,22 @@ def test_a_database_whose_counts_went_back_is_not_served_old_answers(engine, now
     _regrade(engine, "cust-1", "C")
     assert grades(engine, ADMIN).set_index("id").loc["cust-1", "grade"] == "C"
     assert calls == ["admin", "admin"]
+
+
+@view_cache.cached
+def nested(engine, user) -> int:
+    """A cached view that reads another one (as the digest reads the compliance)."""
+    return len(grades(engine, user))
+
+
+def test_a_cached_view_may_call_another_and_no_lock_is_left_behind(engine, now):
+    load(engine, company(), now)
+    threads = [threading.Thread(target=nested, args=(engine, ADMIN)) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    assert not any(th.is_alive() for th in threads)
+    assert nested(engine, ADMIN) == 5
+    assert calls == ["admin"]
+    assert view_cache._flights == {}
