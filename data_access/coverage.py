@@ -102,8 +102,10 @@ def fetch_customer_compliance(
     team: str | None = None,
     rep: str | None = None,
     min_dwell_s: float = DEFAULT_MIN_DWELL_S,
+    with_below: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (counts, below) for the customers in scope whose grade is a key of ``required``.
+    """Return (counts, below) for the customers in scope whose grade is a key of ``required``
+    (``below`` empty unless ``with_below``: the counts alone are one cheap aggregate).
 
     Verified visits (by any rep) are counted per customer inside [window_start, window_end].
 
@@ -195,7 +197,7 @@ def fetch_customer_compliance(
         last_verified.label("last_verified_date"),
     ).where(j.verified_visits < threshold)
     # The counts branch comes first: its typed NULL date types the union's column.
-    stmt = sa.union_all(counts_stmt, below_stmt)
+    stmt = sa.union_all(counts_stmt, below_stmt) if with_below else counts_stmt
     frames.no_jit(conn)
     result = conn.execute(stmt)
     names = list(result.keys())

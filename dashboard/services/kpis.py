@@ -228,26 +228,11 @@ def compliance(
     customers, compliant, frequency_compliance over all grades), ``window_start``,
     ``window_end`` (of the longest rule window).
     """
-    scope = scope_of(user)
-    counts, below = [], []
     with engine.connect() as conn:
         if rules is None:
             rules = frequency_config_of(conn).rules()
-        longest = max(rules.windows())
-        for days, grades in rules.windows().items():
-            start, end = core.window_for(filters.end, days)
-            counted, overdue = coverage_store.fetch_customer_compliance(
-                conn,
-                window_start=start,
-                window_end=end,
-                required={grade: rules.required_visits(grade) or 0 for grade in grades},
-                history_start=min(start, core.window_for(end, LAST_VISIT_LOOKBACK_DAYS)[0]),
-                scope=scope,
-                min_dwell_s=core.MIN_DWELL_S,
-                **_filter_kwargs(filters),
-            )
-            counts.append(counted)
-            below.append(overdue)
+        counts, below = _coverage(conn, scope_of(user), filters, rules, with_below=True)
+    longest = max(rules.windows())
     window_start, window_end = core.window_for(filters.end, longest)
     # ``counts`` stands for every customer (per team, grade and verified visits); ``below``
     # lists the customers under their grade's rule, which the core judges again and orders.
@@ -260,6 +245,40 @@ def compliance(
         "window_start": window_start,
         "window_end": window_end,
     }
+
+
+@cached
+def grade_compliance(engine: Engine, user: User, filters: Filters) -> pd.DataFrame:
+    """``compliance``'s ``grades`` alone (per grade: customers, compliant, rate against the
+    frequency settings in force), from the counts without the list of customers below rule."""
+    with engine.connect() as conn:
+        rules = frequency_config_of(conn).rules()
+        counts, _below = _coverage(conn, scope_of(user), filters, rules, with_below=False)
+    return core.frequency_compliance(_concat(counts), rules)
+
+
+def _coverage(
+    conn, scope, filters: Filters, rules: core.FrequencyRules, *, with_below: bool
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Per rule window ending at the period's end: the customers' verified-visit counts and
+    (``with_below``) the customers below their grade's rule."""
+    counts, below = [], []
+    for days, grades in rules.windows().items():
+        start, end = core.window_for(filters.end, days)
+        counted, overdue = coverage_store.fetch_customer_compliance(
+            conn,
+            window_start=start,
+            window_end=end,
+            required={grade: rules.required_visits(grade) or 0 for grade in grades},
+            history_start=min(start, core.window_for(end, LAST_VISIT_LOOKBACK_DAYS)[0]),
+            scope=scope,
+            min_dwell_s=core.MIN_DWELL_S,
+            with_below=with_below,
+            **_filter_kwargs(filters),
+        )
+        counts.append(counted)
+        below.append(overdue)
+    return counts, below
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

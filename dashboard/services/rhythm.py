@@ -166,7 +166,7 @@ def digest(engine: Engine, user: User, filters: Filters, *, today: date) -> dict
         key=lambda row: (-row["overdue_a"], str(row["team_name"])),
     )
     day = replace(filters, period="custom", start=today, end=today)
-    grades = kpis.compliance(engine, user, day)["grades"]
+    grades = kpis.grade_compliance(engine, user, day)
     return {
         "teams": teams,
         "overdue_a": sum(row["overdue_a"] for row in teams),

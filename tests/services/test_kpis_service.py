@@ -491,6 +491,21 @@ def test_overdue_customers_of_manager_are_ordered_by_urgency(company):
     assert math.isnan(heat.loc["team-a2", "B"])
 
 
+@pytest.mark.parametrize("user", [EXEC, MANAGER_A], ids=["exec", "manager"])
+def test_grade_compliance_alone_equals_the_full_compliance_grades(company, user):
+    for filters in (PERIOD, dataclasses.replace(PERIOD, start=END, end=END)):
+        pd.testing.assert_frame_equal(
+            svc.grade_compliance(company, user, filters),
+            svc.compliance(company, user, filters)["grades"],
+        )
+    settings_service.set_value(company, "visits_per_28d_a", 3, actor="ops", now=NOW_SET)
+    grades = svc.grade_compliance(company, user, PERIOD).set_index("grade")
+    assert grades.loc["A", "required_visits"] == 3
+    pd.testing.assert_frame_equal(
+        grades.reset_index(), svc.compliance(company, user, PERIOD)["grades"]
+    )
+
+
 def test_compliance_rules_are_configurable(company):
     lenient = FrequencyRules(A=(3, 28), B=(0, 28), C=(1, 56))
     grades = svc.compliance(company, EXEC, PERIOD, rules=lenient)["grades"].set_index("grade")
