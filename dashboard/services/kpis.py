@@ -247,10 +247,10 @@ def compliance(
     }
 
 
-@cached
 def grade_compliance(engine: Engine, user: User, filters: Filters) -> pd.DataFrame:
     """``compliance``'s ``grades`` alone (per grade: customers, compliant, rate against the
-    frequency settings in force), from the counts without the list of customers below rule."""
+    frequency settings in force), from the counts without the list of customers below rule.
+    Not cached itself: its one caller, the overview digest, is."""
     with engine.connect() as conn:
         rules = frequency_config_of(conn).rules()
         counts, _below = _coverage(conn, scope_of(user), filters, rules, with_below=False)

@@ -89,7 +89,7 @@ def _store_batch(engine, body: bytes, mimetype: str, source: str, max_records: i
     return ingest.ingest_items(engine, items, source=source, now=datetime.now(UTC))
 
 
-# Per process, as many as a gunicorn worker's threads could post at once.
+# Per process: twice gunicorn's default threads per worker; more batches at once wait their turn.
 _INGEST = priority.bulk_executor(8, "ingest")
 
 
