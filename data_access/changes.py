@@ -50,6 +50,14 @@ def stamp(conn: Connection) -> int:
     return int(conn.execute(sa.select(counts + logged)).scalar_one())
 
 
+def table_stamp(conn: Connection, table: str) -> int:
+    """The number of writes committed to one watched table, as this statement sees them."""
+    counts = sa.select(sa.func.coalesce(sa.func.sum(cc.c.n), 0)).where(cc.c.tbl == table)
+    logged = sa.select(sa.func.count()).select_from(cl).where(cl.c.tbl == table)
+    total = counts.scalar_subquery() + logged.scalar_subquery()
+    return int(conn.execute(sa.select(total)).scalar_one())
+
+
 def fold(conn: Connection) -> int:
     """Move the change log into the counts (PostgreSQL; the stamp stays the same); return the
     rows moved. Safe to run in several processes at once: a row is deleted, and counted, once."""

@@ -300,7 +300,34 @@ def fetch_photo_hashes_of(conn: Connection, visit_ids: Sequence[str]) -> list[di
     return out
 
 
-def _photo_hashes(conn: Connection, visit_ids: Sequence[str] | None) -> list[dict[str, Any]]:
+def fetch_photo_hashes_by_id(conn: Connection, photo_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Return the hashes of the photos (as ``fetch_photo_hashes``)."""
+    out: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(set(photo_ids)), 2000):
+        out += _photo_hashes(conn, None, schema.photos.c.id.in_(chunk))
+    return out
+
+
+def fetch_photo_hashes_since(conn: Connection, received: datetime) -> list[dict[str, Any]]:
+    """Return the hashes of the photos received at or after ``received``."""
+    return _photo_hashes(conn, None, schema.photos.c.received_at >= received)
+
+
+def photo_census(conn: Connection) -> tuple[int, datetime | None]:
+    """How many photos are stored, and the newest ``received_at`` among them."""
+    p = schema.photos
+    count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(p.c.received_at))).one()
+    return int(count), schema.UtcDateTime().process_result_value(newest, conn.dialect)
+
+
+def fetch_photo_ids(conn: Connection) -> set[str]:
+    """Every stored photo's id."""
+    return set(conn.execute(sa.select(schema.photos.c.id)).scalars())
+
+
+def _photo_hashes(
+    conn: Connection, visit_ids: Sequence[str] | None, where: Any = None
+) -> list[dict[str, Any]]:
     p, v = schema.photos, schema.visits
     stmt = sa.select(
         p.c.id,
@@ -314,6 +341,8 @@ def _photo_hashes(conn: Connection, visit_ids: Sequence[str] | None) -> list[dic
     ).join(v, v.c.id == p.c.visit_id)
     if visit_ids is not None:
         stmt = stmt.where(p.c.visit_id.in_(visit_ids))
+    if where is not None:
+        stmt = stmt.where(where)
     rows = conn.execute(stmt).all()
     secs = _to_seconds(conn, [row[6] for row in rows])
     return [
@@ -385,21 +414,35 @@ def fetch_claims_by_receipt(conn: Connection, receipts: Iterable[str]) -> list[M
 
 
 def fetch_device_uses(
-    conn: Connection, *, start: datetime, end: datetime, rep_ids: Sequence[str] | None = None
+    conn: Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    rep_ids: Sequence[str] | None = None,
+    devices: Sequence[str] | None = None,
 ) -> list[tuple]:
-    """Return (device_id, rep_id, first use) of the reps' devices (every rep's without
-    ``rep_ids``) in [start, end): fixes, check-ins and device events."""
+    """Return (device_id, rep_id, first use) in [start, end) from fixes, check-ins and device
+    events: of the reps' devices with ``rep_ids``, of every rep of the ``devices`` with
+    ``devices`` (an index on each table's device_id and ts), of everyone with neither."""
+    if rep_ids is not None and devices is not None:
+        raise ValueError("give rep_ids or devices, not both")
     out = []
-    groups = [None] if rep_ids is None else list(chunks(sorted(set(rep_ids)), _CHUNK))
+    if rep_ids is not None:
+        groups = [("rep_id", chunk) for chunk in chunks(sorted(set(rep_ids)), _CHUNK)]
+    elif devices is not None:
+        groups = [("device_id", chunk) for chunk in chunks(sorted(set(devices)), _CHUNK)]
+    else:
+        groups = [None]
     for t in (schema.gps_fixes, schema.visits, schema.device_events):
-        for chunk in groups:
+        for group in groups:
             stmt = (
                 sa.select(t.c.device_id, t.c.rep_id, sa.func.min(t.c.ts))
                 .where(t.c.ts >= start, t.c.ts < end)
                 .group_by(t.c.device_id, t.c.rep_id)
             )
-            if chunk is not None:
-                stmt = stmt.where(t.c.rep_id.in_(chunk))
+            if group is not None:
+                column, chunk = group
+                stmt = stmt.where(t.c[column].in_(chunk))
             for device, rep, first in conn.execute(stmt):
                 first = schema.UtcDateTime().process_result_value(first, conn.dialect)
                 out.append((device, rep, first))

@@ -331,6 +331,8 @@ gps_fixes = sa.Table(
     sa.Column("mock", sa.Boolean, nullable=False),
     _received(),
     sa.Index(None, "rep_id", "ts"),
+    # DEVICE_SHARED: the other reps of a judged rep's devices that day (migration 0022).
+    sa.Index(None, "device_id", "ts"),
 )
 
 device_events = sa.Table(
@@ -344,6 +346,7 @@ device_events = sa.Table(
     sa.Column("detail", sa.Text),
     _received(),
     sa.Index(None, "rep_id", "ts"),
+    sa.Index(None, "device_id", "ts"),
 )
 
 # A check-in opens a visit; its id is the visit id.
@@ -376,6 +379,7 @@ visits = sa.Table(
     sa.Index(None, "rep_id", "ts"),
     sa.Index(None, "local_date", "rep_id"),
     sa.Index(None, "customer_id", "ts"),
+    sa.Index(None, "device_id", "ts"),
     # Newest first across reps (the /sop page's visits missing required steps).
     sa.Index(None, "ts"),
 )

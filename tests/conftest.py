@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
-from dashboard.services import background, view_cache
+from dashboard.services import background, detect, view_cache
 from dashboard.services.db import dispose_engine, get_engine
 from data_access import schema
 
@@ -70,6 +70,7 @@ def _truncate_all(engine: Engine) -> None:
 def db_url(request, tmp_path) -> Iterator[str]:
     """A migrated, empty database URL: a fresh SQLite file, or the session's PostgreSQL database."""
     view_cache.clear()
+    detect.clear_photo_cache()
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'cockpit.db'}"
         yield url

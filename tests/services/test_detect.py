@@ -123,8 +123,8 @@ def _visit(vid: str, ts: str, **kw) -> list[dict]:
 
 def test_late_check_out_is_judged_by_detect_pending_only_for_touched_days(engine, now):
     load(engine, [*b.company(), *_visit("v-1", "2026-11-26T09:20:00+08:00")], now)
-    # The touched day, and the day before (its hotel claims look at the next day's check-ins).
-    assert detect.detect_pending(engine, now=now).rep_days == 2
+    # The touched day only: the day before has no hotel claim that could look at it.
+    assert detect.detect_pending(engine, now=now).rep_days == 1
     assert alerts_by_id(engine) == {}
     assert detect.detect_pending(engine, now=now).rep_days == 0  # nothing changed since
 
@@ -133,6 +133,70 @@ def test_late_check_out_is_judged_by_detect_pending_only_for_touched_days(engine
     assert result.rep_days >= 1
     alert = alerts_by_id(engine)["SHORT_VISIT:v-1"]
     assert alert["evidence"]["dwell_s"] == 120 and alert["status"] == "open"
+
+
+def test_next_days_check_in_rejudges_the_hotel_claim_of_the_day_before(engine, now):
+    # HOTEL_CITY_MISMATCH accepts a check-in in the hotel's city on the claim's day or the next.
+    hangzhou = b.customer("cust-hz", name="杭州门店", lat=30.2741, lon=120.1551, city="杭州")
+    records = [
+        *b.company(),
+        hangzhou,
+        *_visit("v-1", "2026-11-25T09:20:00+08:00"),
+        b.expense("e-h", date="2026-11-25", category="hotel", amount=380.0, city="杭州"),
+    ]
+    load(engine, records, now)
+    detect.detect_pending(engine, now=now)
+    assert "HOTEL_CITY_MISMATCH:e-h" in flags_by_id(engine)
+
+    # The next day's check-in in Hangzhou: the 26th is touched, and the 25th (with its hotel
+    # claim) is judged again, which withdraws the flag.
+    load(engine, _visit("v-2", "2026-11-26T09:20:00+08:00", customer_id="cust-hz"), now)
+    assert detect.detect_pending(engine, now=now).rep_days == 2
+    assert "HOTEL_CITY_MISMATCH:e-h" not in flags_by_id(engine)
+
+
+def test_second_rep_on_a_device_flags_both_reps_days_incrementally(engine, now):
+    records = [
+        *b.company(),
+        b.rep("rep-2"),
+        b.rep("rep-3"),
+        b.gps("f-1", ts="2026-11-26T09:15:00+08:00"),
+        b.gps("f-3", rep_id="rep-3", device_id="dev-3", ts="2026-11-26T09:15:00+08:00"),
+    ]
+    load(engine, records, now)
+    detect.detect_pending(engine, now=now)
+    assert not any(k.startswith("DEVICE_SHARED") for k in alerts_by_id(engine))
+
+    # rep-2 picks up rep-1's phone the same day, seen only in a device event: rep-2's day is
+    # touched and rep-1's is judged with it; rep-3 (another device) is not.
+    load(engine, [b.device_event("e-2", rep_id="rep-2", kind="network_lost")], now)
+    assert detect.detect_pending(engine, now=now).rep_days == 2
+    shared = sorted(k for k in alerts_by_id(engine) if k.startswith("DEVICE_SHARED"))
+    assert shared == [
+        "DEVICE_SHARED:dev-1:2026-11-26:rep-1",
+        "DEVICE_SHARED:dev-1:2026-11-26:rep-2",
+    ]
+
+    # rep-1's day judged alone (as a rep-day retried on its own after a failure is): rep-2's
+    # use of the phone is read for it, and its alert stays as it is.
+    alone = detect._judge(
+        engine,
+        {("rep-1", DAY): None},
+        rule_settings.load_all(engine),
+        detect._photo_cache(engine),
+        now=now,
+    )
+    assert (alone.rep_days, alone.alerts_written, alone.alerts_deleted) == (1, 0, 0)
+    assert sorted(k for k in alerts_by_id(engine) if k.startswith("DEVICE_SHARED")) == shared
+
+    # rep-3's own change judges rep-3 alone: rep-1 and rep-2 keep their alerts.
+    load(
+        engine,
+        [b.gps("f-4", rep_id="rep-3", device_id="dev-3", ts="2026-11-26T09:16:00+08:00")],
+        now,
+    )
+    assert detect.detect_pending(engine, now=now).rep_days == 1
+    assert sorted(k for k in alerts_by_id(engine) if k.startswith("DEVICE_SHARED")) == shared
 
 
 def test_late_photo_of_an_earlier_visit_flags_the_later_visit_of_another_day(engine, now):

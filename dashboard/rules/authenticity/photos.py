@@ -69,6 +69,10 @@ class PhotoIndex:
         for p in photos:
             self.add(p)
 
+    def items(self) -> list[IndexedPhoto]:
+        """The indexed photos, in the order they were added."""
+        return list(self._items)
+
     def add(self, p: IndexedPhoto) -> None:
         if p.id in self.photos:
             return
