@@ -307,6 +307,8 @@ class Ingester(FastHttpUser):
     token = ""
     until = float("inf")
     batches: gevent.queue.Queue = gevent.queue.Queue()
+    # Batches taken from the queue (posted or being posted), across the clients.
+    taken = {"n": 0}
 
     def on_start(self) -> None:
         GO.wait()
@@ -319,6 +321,7 @@ class Ingester(FastHttpUser):
             body = self.batches.get_nowait()
         except gevent.queue.Empty:
             raise StopUser() from None
+        self.taken["n"] += 1
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         with self.client.post(
             "/api/v1/ingest", data=body, headers=headers, name="ingest", catch_response=True
@@ -660,6 +663,7 @@ def run(args, users: list[int], base: str, url: str, token: str) -> int:
             "abstract": False,
             "token": token,
             "batches": queue,
+            "taken": {"n": 0},
             "fixed_count": args.ingest_clients,
             "until": time.monotonic() + 10 + args.seconds,
         },
@@ -667,8 +671,11 @@ def run(args, users: list[int], base: str, url: str, token: str) -> int:
     done = {"n": 0}
 
     def ingest_finished() -> bool:
+        # Every batch answered, or the clients' time is up and every batch taken answered.
         done["n"] = len(REC.times.get("ingest", [])) + REC.errors.get("ingest", 0)
-        return done["n"] >= len(bodies)
+        if done["n"] >= len(bodies):
+            return True
+        return time.monotonic() > ingester.until and done["n"] >= ingester.taken["n"]
 
     elapsed = run_stage(
         base,

@@ -147,4 +147,17 @@ def create_app(settings: Settings | None = None) -> Dash:
             target += "?" + back.query
         return redirect(safe_next(target))
 
+    _complete_callback_map(server)
     return app
+
+
+def _complete_callback_map(server) -> None:
+    """Run Dash's first-request hooks now (its set-up, the pages router's callback).
+
+    Each marks itself done before doing its work, so a callback arriving on another thread
+    during a new worker's first request found the map incomplete and was refused as "no such
+    callback" (seen under load after gunicorn's max-requests restarts)."""
+    with server.test_request_context("/"):
+        for hook in server.before_request_funcs.get(None, []):
+            if getattr(hook, "__module__", "") == "dash.dash":
+                hook()

@@ -227,3 +227,16 @@ def test_pages_pool_api_pool_and_job_worker_apart(postgres_url, tmp_path, now):
     assert "judged" in logs[2]  # the worker did it, not the web pools
     assert all("Traceback" not in log for log in logs), logs
     _truncate_all(engine)
+
+
+def test_the_callback_map_is_complete_before_the_first_request(db_url, tmp_path):
+    """A new worker's first requests come on several threads at once: each must find every
+    callback (Dash would complete the map during the first request only)."""
+    import dash._callback
+
+    settings = Settings(database_url=db_url, data_dir=tmp_path, seed_demo_on_start=False)
+    app = create_app(settings)
+    outputs = list(app.callback_map)
+    assert any("_pages_content.children" in key for key in outputs)
+    assert any("overview-tiles.children" in key for key in outputs)
+    assert not dash._callback.GLOBAL_CALLBACK_MAP
