@@ -308,7 +308,7 @@ class Ingester(FastHttpUser):
     until = float("inf")
     batches: gevent.queue.Queue = gevent.queue.Queue()
     # Batches taken from the queue (posted or being posted), across the clients.
-    taken = {"n": 0}
+    taken: ClassVar[dict[str, int]] = {"n": 0}
 
     def on_start(self) -> None:
         GO.wait()
