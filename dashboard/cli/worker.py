@@ -15,7 +15,7 @@ import threading
 from dashboard.cli.codes import EXIT_OK
 from dashboard.cli.common import now as _now
 from dashboard.cli.ingest import report_failures
-from dashboard.services import background, priority
+from dashboard.services import background, detect, priority
 from dashboard.services.db import get_engine, is_unavailable_error
 from dashboard.settings import Settings
 
@@ -61,5 +61,6 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             print(f"worker: {describe(done.purged)}", flush=True)
         if args.once:
             break
+        detect.release_idle_photo_caches(background.PHOTO_INDEX_IDLE_S)
         stop.wait(poll)
     return EXIT_OK

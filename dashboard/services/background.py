@@ -38,6 +38,8 @@ PASS_LOCK = "background-pass"  # judging
 ROLLUP_LOCK = "background-rollups"
 # Rep-days judged per round of a background pass, with the rollups refreshed between rounds.
 JUDGE_ROUND = 500
+# A process's photo index (dashboard.services.detect) is let go after this long unused.
+PHOTO_INDEX_IDLE_S = 600.0
 
 NowFn = Callable[[], datetime]
 
@@ -184,6 +186,7 @@ class Runner:
 
     def _poll(self, url: str, poll_seconds: float) -> None:
         while not self._stop.wait(poll_seconds):
+            detect.release_idle_photo_caches(PHOTO_INDEX_IDLE_S)
             try:
                 if has_pending(get_engine(url)):
                     self.request(url)

@@ -202,8 +202,11 @@ class _PhotoCache:
         self.lock = threading.RLock()
         self._stamp = -1
         self._newest: datetime | None = None
+        self._shared: dict[Any, Any] = {}
+        self.used = clock.monotonic()
 
     def get(self, engine: Engine, max_hamming: int) -> auth.PhotoIndex:
+        self.used = clock.monotonic()
         with self.lock, engine.connect() as conn:
             stamp = changes.table_stamp(conn, schema.photos.name)
             if self.index is None or stamp < self._stamp:
@@ -218,13 +221,14 @@ class _PhotoCache:
     def _rebuild(self, conn, max_hamming: int) -> None:
         _count, self._newest = store.photo_census(conn)
         rows = store.fetch_photo_hashes(conn)
-        self.index = auth.PhotoIndex((_indexed(r) for r in rows), max_hamming)
+        self._shared = {}
+        self.index = auth.PhotoIndex((_indexed(r, self._shared) for r in rows), max_hamming)
 
     def _catch_up(self, conn) -> None:
         assert self.index is not None
         if self._newest is not None:
             for row in store.fetch_photo_hashes_since(conn, self._newest - self.MARGIN):
-                self.index.add(_indexed(row))
+                self.index.add(_indexed(row, self._shared))
         count, newest = store.photo_census(conn)
         if count != len(self.index.photos):
             ids = store.fetch_photo_ids(conn)
@@ -233,7 +237,7 @@ class _PhotoCache:
                 return
             missing = ids - set(self.index.photos)
             for row in store.fetch_photo_hashes_by_id(conn, sorted(missing)):
-                self.index.add(_indexed(row))
+                self.index.add(_indexed(row, self._shared))
         if newest is not None and (self._newest is None or newest > self._newest):
             self._newest = newest
 
@@ -244,7 +248,7 @@ class _PhotoCache:
         with self.lock, engine.connect() as conn:
             fresh = store.fetch_photo_hashes_of(conn, list(visit_ids))
             for row in fresh:
-                self.index.add(_indexed(row))
+                self.index.add(_indexed(row, self._shared))
 
 
 _photo_caches: dict[str, _PhotoCache] = {}
@@ -267,14 +271,31 @@ def clear_photo_cache() -> None:
         _photo_caches.clear()
 
 
-def _indexed(row: Mapping[str, Any]) -> auth.IndexedPhoto:
+def release_idle_photo_caches(idle_seconds: float) -> int:
+    """Forget the photo indexes no judge run used for ``idle_seconds`` (their memory goes back
+    while nothing is judged; the next run builds the index again); return how many."""
+    cutoff = clock.monotonic() - idle_seconds
+    with _photo_caches_lock:
+        idle = [key for key, cache in _photo_caches.items() if cache.used < cutoff]
+        for key in idle:
+            del _photo_caches[key]
+    return len(idle)
+
+
+def _indexed(row: Mapping[str, Any], shared: dict[Any, Any] | None = None) -> auth.IndexedPhoto:
+    """An index entry of a photo row; ``shared`` keeps one copy of each visit, rep, customer
+    and date among the entries (the index is kept per process: a third of its memory)."""
+
+    def one(value: Any) -> Any:
+        return value if shared is None else shared.setdefault(value, value)
+
     return auth.IndexedPhoto(
         row["id"],
-        row["visit_id"],
-        row["rep_id"],
-        row["customer_id"],
+        one(row["visit_id"]),
+        one(row["rep_id"]),
+        one(row["customer_id"]),
         row["visit_t_s"],
-        row["local_date"],
+        one(row["local_date"]),
         row["sha256"],
         auth.phash_value(row["phash"]),
     )

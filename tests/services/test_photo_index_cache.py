@@ -113,3 +113,15 @@ def test_photo_judged_by_another_process_is_matched_here(engine, now):
             .one()
         )
     assert alert["evidence"]["matched_photo_id"] == "ph-1"
+
+
+def test_an_index_unused_for_a_while_is_let_go(engine, now):
+    load(engine, [*b.company(), *_visit_with_photo(1, "2026-11-24")], now)
+    cache = detect._photo_cache(engine)
+    cache.get(engine, 6)
+    assert detect.release_idle_photo_caches(600) == 0
+    assert detect._photo_cache(engine) is cache
+    cache.used -= 601
+    assert detect.release_idle_photo_caches(600) == 1
+    fresh = detect._photo_cache(engine)
+    assert fresh is not cache and set(fresh.get(engine, 6).photos) == {"ph-1"}

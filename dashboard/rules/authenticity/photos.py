@@ -28,7 +28,7 @@ def hamming(a: int, b: int) -> int:
     return int(a ^ b).bit_count()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedPhoto:
     id: str
     visit_id: str
