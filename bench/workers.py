@@ -13,8 +13,8 @@
    day arrive out of order, as from many phones), or whole days per client (``--split day``).
 4. Once every batch is in and nothing is pending, the workers are stopped and the bench counts:
    judge runs per rep-day change (a (rep, day, version) judged more than once is a duplicate:
-   must be 0), duplicate alerts (the same rule, rep, day and summary under two ids: must be
-   0), the longest lock wait seen in ``pg_stat_activity`` (sampled every 50 ms).
+   must be 0), duplicate alerts (the same rule, rep, day, visit, summary and evidence under two
+   ids: must be 0), the longest lock wait seen in ``pg_stat_activity`` (sampled every 50 ms).
 5. A full re-judge (``detect.detect`` of every rep-day) on the same database: every alert or
    flag it adds, withdraws or rewrites is something the incremental passes got wrong (must be
    none), listed by rule.
@@ -335,8 +335,11 @@ def run(args, url, base, token, masters, days, workers, logs) -> int:
     with engine.connect() as conn:
         dup_alerts = conn.execute(
             sa.text(
-                "SELECT count(*) FROM (SELECT rule, local_date, summary FROM alerts "
-                "GROUP BY rule, local_date, summary HAVING count(*) > 1) d"
+                # One subject under two ids. Rule, date and summary alone are not a subject:
+                # two visits of a rep missing the same SOP step read alike (SOP_INCOMPLETE).
+                "SELECT count(*) FROM (SELECT rule, rep_id, local_date, visit_id, summary, "
+                "evidence::text FROM alerts GROUP BY rule, rep_id, local_date, visit_id, "
+                "summary, evidence::text HAVING count(*) > 1) d"
             )
         ).scalar()
         counts = conn.execute(
