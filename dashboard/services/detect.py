@@ -195,7 +195,7 @@ class _PhotoCache:
     """
 
     # Photos received this long before the newest one seen are read again at each look.
-    MARGIN = timedelta(minutes=10)
+    MARGIN = timedelta(minutes=2)
 
     def __init__(self) -> None:
         self.index: auth.PhotoIndex | None = None
