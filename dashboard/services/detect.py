@@ -231,11 +231,11 @@ class _PhotoCache:
                 self.index.add(_indexed(row, self._shared))
         count, newest = store.photo_census(conn)
         if count != len(self.index.photos):
-            ids = store.fetch_photo_ids(conn)
-            if set(self.index.photos) - ids:
+            ids, known = store.fetch_photo_ids(conn), set(self.index.photos)
+            if known - ids:
                 self._rebuild(conn, self.index.max_hamming)
                 return
-            missing = ids - set(self.index.photos)
+            missing = ids - known
             for row in store.fetch_photo_hashes_by_id(conn, sorted(missing)):
                 self.index.add(_indexed(row, self._shared))
         if newest is not None and (self._newest is None or newest > self._newest):
@@ -316,10 +316,11 @@ def _affected(
             # The day before, where it has a hotel claim: HOTEL_CITY_MISMATCH looks at the
             # check-ins of the day after the claim (no other rule reads the next day).
             before = day - timedelta(days=1)
+            both = store.fetch_claims(conn, rep_ids=reps, dates=[before, day])
             extra.update(
                 (c["rep_id"], before)
-                for c in store.fetch_claims(conn, rep_ids=reps, dates=[before])
-                if c["category"] == "hotel"
+                for c in both
+                if c["date"] == before and c["category"] == "hotel"
             )
             # Other reps of a device the touched reps used that day.
             start, end = _utc_bounds(day, {contexts[r]["timezone"] for r in reps if r in contexts})
@@ -329,7 +330,7 @@ def _affected(
             uses = store.fetch_device_uses(conn, start=start, end=end, devices=devices)
             extra.update((rep, day) for _dev, rep, _t in uses if rep in everyone)
             # Claims sharing a receipt with a touched claim.
-            claims = store.fetch_claims(conn, rep_ids=reps, dates=[day])
+            claims = [c for c in both if c["date"] == day]
             receipts = {c["receipt_sha256"] for c in claims if c["receipt_sha256"]}
             if receipts:
                 extra.update(
@@ -464,25 +465,9 @@ def _judge_date(
         claim_rows = store.fetch_claims(conn, rep_ids=reps, dates=[day])
         mileage = {r["rep_id"] for r in claim_rows if r["category"] == "mileage"}
         rollup_km = store.fetch_clean_rollup_km(conn, day=day, rep_ids=mileage) if mileage else {}
-        # DEVICE_SHARED: the judged reps' devices come from the rows read above; the other reps
-        # of the day (when only some are judged) are asked for their uses of those devices
-        # (only a device a judged rep used can raise an alert kept here).
+        # DEVICE_SHARED: the other reps of the day (when only some are judged) are asked, once
+        # the judged reps' own uses are known, for their uses of those devices.
         others = set(store.fetch_reps_on(conn, day)) - set(reps)
-        other_uses = []
-        if others:
-            devices = {v["device_id"] for v in today if v["device_id"]}
-            devices.update(e.device_id for rep in reps for e in events_by_rep.get(rep, ()))
-            for rep in reps:
-                devices.update(fixes_by_rep.get(rep, auth.EMPTY_FIXES).device_ids)
-            start, end = _utc_bounds(day, {contexts[r]["timezone"] for r in reps})
-            other_uses = [
-                use
-                for use in store.fetch_device_uses(
-                    conn, start=start, end=end, devices=sorted(d for d in devices if d)
-                )
-                if use[1] in others
-            ]
-        use_ctx = store.fetch_reps(conn, {rep for _d, rep, _t in other_uses})
 
     photos.refresh(engine, visit_ids)
     outs_by_visit: dict[str, list[auth.CheckOut]] = defaultdict(list)
@@ -564,10 +549,8 @@ def _judge_date(
         if alert:
             alerts.append(alert)
 
-    for device, rep, first in other_uses:
-        ctx = use_ctx.get(rep)
-        if ctx is not None and first.astimezone(contract.zone(ctx["timezone"])).date() == day:
-            uses.append(auth.DeviceUse(device, rep, day, first.timestamp()))
+    if others:
+        uses += _other_uses(engine, day, reps, contexts, others, {u.device_id for u in uses})
     wanted = set(reps)
     alerts += [a for a in auth.find_shared_devices(uses, config) if a.rep_id in wanted]
 
@@ -604,6 +587,34 @@ def _sop_visits(
                 ),
             )
         )
+    return out
+
+
+def _other_uses(
+    engine: Engine,
+    day: date,
+    reps: list[str],
+    contexts: Mapping[str, Mapping[str, Any]],
+    others: set[str],
+    devices: set[str],
+) -> list[auth.DeviceUse]:
+    """The first uses on ``day`` (in each one's own time zone) of ``devices`` by ``others``:
+    only a device a judged rep used can raise an alert kept for the judged reps."""
+    if not devices:
+        return []
+    start, end = _utc_bounds(day, {contexts[r]["timezone"] for r in reps})
+    with engine.connect() as conn:
+        found = [
+            use
+            for use in store.fetch_device_uses(conn, start=start, end=end, devices=sorted(devices))
+            if use[1] in others
+        ]
+        use_ctx = store.fetch_reps(conn, {rep for _d, rep, _t in found})
+    out = []
+    for device, rep, first in found:
+        ctx = use_ctx.get(rep)
+        if ctx is not None and first.astimezone(contract.zone(ctx["timezone"])).date() == day:
+            out.append(auth.DeviceUse(device, rep, day, first.timestamp()))
     return out
 
 

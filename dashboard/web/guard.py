@@ -162,7 +162,6 @@ def _check_callback(server: Flask, user) -> Response | tuple | None:
     app = server.extensions.get("cockpit_dash")
     if app is None:
         return None
-    app._setup_server()  # complete the callback map (Dash does it on the first request)
     try:
         body = request.get_json(silent=True)
     except RecursionError:
