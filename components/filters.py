@@ -21,6 +21,9 @@ FILTER_SUMMARY = "filter-summary"
 FILTER_SUMMARY_TEXT = "filter-summary-text"
 FILTER_PANEL = "filter-panel"
 FILTER_WORDS = "filter-words"
+# The URL query the bar was rendered from: what a change is measured against (not the address
+# bar, which may have moved on, by Back, before a stale page's components finished mounting).
+FILTER_QUERY = "filter-query"
 
 PERIOD_KEYS = ("today", "yesterday", "7d", "30d", "mtd", "custom")
 # The URL query keys the filter bar owns (pages may add their own, e.g. the drill-down day).
@@ -130,6 +133,7 @@ def filter_bar(
             summary,
             html.Div([bar, *extra], id=FILTER_PANEL, className="filter-panel"),
             dcc.Store(id=FILTER_WORDS, data=summary_words(lang)),
+            dcc.Store(id=FILTER_QUERY, data={k: str(v) for k, v in query.items() if v is not None}),
         ],
         className="filter-block",
     )

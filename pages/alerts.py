@@ -93,13 +93,13 @@ def render_alert_queue(me, query, _refresh):
     Input(ids.RULE, "value"),
     Input(ids.SEVERITY, "value"),
     Input(ids.STATUS, "value"),
-    State(ids.SHELL_URL, "search"),
+    State(ids.QUERY, "data"),
     prevent_initial_call=True,
 )
 @guard()
-def push_alert_pickers_to_url(_me, rules, severities, statuses, search):
+def push_alert_pickers_to_url(_me, rules, severities, statuses, query):
     picked = {"rule": rules, "severity": severities, "status": statuses}
-    changed = view.pickers_search(search, picked)
+    changed = view.pickers_search(query, picked)
     if changed is None:
         raise PreventUpdate
     return changed

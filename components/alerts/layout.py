@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -43,10 +43,15 @@ def pickers(
     return dbc.Row(cols, className="g-2 mb-3")
 
 
-def pickers_search(search: str | None, picked: Mapping[str, Sequence[str] | None]) -> str | None:
-    """The URL search with the pickers' values (``picked`` by query key) in place of the old
-    ones, other keys kept; None when that changes nothing."""
-    current = dict(parse_qsl((search or "").lstrip("?")))
+def pickers_search(
+    query: Mapping[str, Any] | None, picked: Mapping[str, Sequence[str] | None]
+) -> str | None:
+    """The URL search of the page's rendered ``query`` with the pickers' values (``picked`` by
+    query key) in place of the old ones, other keys kept; None when that changes nothing.
+
+    Measured against the rendered query, not the address bar: a page still mounting when Back
+    was pressed must not push its own query forward again."""
+    current = {str(k): str(v) for k, v in (query or {}).items() if v is not None}
     merged = {k: v for k, v in current.items() if k not in ids.PICKERS}
     for key in ids.PICKERS:
         if picked.get(key):

@@ -58,10 +58,10 @@ def register(app: Dash) -> None:
         Input(fb.FILTER_REGION, "value"),
         Input(fb.FILTER_TEAM, "value"),
         Input(fb.FILTER_REP, "value"),
-        State(SHELL_URL, "search"),
+        State(fb.FILTER_QUERY, "data"),
         prevent_initial_call=True,
     )
-    def push_filters_to_url(period, start, end, region, team, rep, search):
+    def push_filters_to_url(period, start, end, region, team, rep, rendered):
         require_user()
         changed = ctx.triggered_id
         # A wider choice clears the narrower ones below it.
@@ -81,7 +81,9 @@ def register(app: Dash) -> None:
         }
         today = company_today()
         filters = parse_filters(query, today=today)
-        current = dict(parse_qsl((search or "").lstrip("?")))
+        # Measured against the query this bar was rendered from, not the address bar: a page
+        # still mounting when Back was pressed would otherwise push its own query forward again.
+        current = {str(k): str(v) for k, v in (rendered or {}).items()}
         if filters == parse_filters(current, today=today):
             # Components mounting or echoing the URL back: nothing the user changed.
             return no_update, period != "custom"

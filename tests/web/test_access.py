@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import dash
 import pytest
@@ -444,6 +445,60 @@ def test_xlsx_export_returns_a_workbook(site):
     data = response.get_json()["response"][download]["data"]
     assert data["filename"] == "drill.xlsx"
     assert data["base64"] is True
+
+
+FILTER_INPUTS = (
+    "filter-period.value",
+    "filter-dates.start_date",
+    "filter-dates.end_date",
+    "filter-region.value",
+    "filter-team.value",
+    "filter-rep.value",
+)
+
+
+def test_a_filter_bar_mounting_pushes_nothing_whatever_the_address_bar_says(site):
+    # Back pressed while the page of ?period=30d was still mounting: its bar reports its own
+    # values (every input "changed") while the address bar already says custom. Measured against
+    # the query the bar was rendered from, that is no change, and the URL is left alone.
+    rendered = {"period": "30d", "region": REGION_A}
+    response = call(
+        site,
+        "exec",
+        "push_filters_to_url",
+        {
+            "filter-period.value": "30d",
+            "filter-region.value": REGION_A,
+            "filter-query.data": rendered,
+        },
+        changed=FILTER_INPUTS,
+    )
+    assert response.status_code == 200
+    answer = response.get_json()["response"]
+    assert "shell-url" not in answer
+    assert answer["filter-dates"] == {"disabled": True}
+
+
+def test_a_filter_change_keeps_what_the_bar_does_not_own_of_its_rendered_query(site):
+    rendered = {"period": "30d", "region": REGION_A, "metric": "visits", "day": "2026-11-20"}
+    response = call(
+        site,
+        "exec",
+        "push_filters_to_url",
+        {
+            "filter-period.value": "7d",
+            "filter-region.value": REGION_A,
+            "filter-query.data": rendered,
+        },
+        changed=("filter-period.value",),
+    )
+    search = response.get_json()["response"]["shell-url"]["search"]
+    assert dict(parse_qsl(search.lstrip("?"))) == {
+        "period": "7d",
+        "region": REGION_A,
+        "metric": "visits",
+        "day": "2026-11-20",
+    }
 
 
 def test_anonymous_callback_runs_no_service(site, monkeypatch):

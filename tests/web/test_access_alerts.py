@@ -51,7 +51,7 @@ CALLS.update(
             {"alerts-query.data": WIDE, "alerts-refresh.data": 0}, PAGE_ROLES
         ),
         "push_alert_pickers_to_url": Call(
-            {"alerts-rule.value": ["GEOFENCE_MISS"], "shell-url.search": "?period=7d"},
+            {"alerts-rule.value": ["GEOFENCE_MISS"], "alerts-query.data": {"period": "7d"}},
             PAGE_ROLES,
             changed=("alerts-rule.value",),
         ),
