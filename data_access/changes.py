@@ -58,6 +58,16 @@ def table_stamp(conn: Connection, table: str) -> int:
     return int(conn.execute(sa.select(total)).scalar_one())
 
 
+def table_stamps(conn: Connection) -> dict[str, int]:
+    """The number of writes committed to each watched table written at least once (a table
+    missing has 0), all read in one statement (one snapshot), so ``sum`` of it is ``stamp``."""
+    both = sa.union_all(
+        sa.select(cc.c.tbl, cc.c.n), sa.select(cl.c.tbl, sa.literal(1).label("n"))
+    ).subquery("writes")
+    rows = conn.execute(sa.select(both.c.tbl, sa.func.sum(both.c.n)).group_by(both.c.tbl))
+    return {str(tbl): int(n) for tbl, n in rows}
+
+
 def fold(conn: Connection) -> int:
     """Move the change log into the counts (PostgreSQL; the stamp stays the same); return the
     rows moved. Safe to run in several processes at once: a row is deleted, and counted, once."""

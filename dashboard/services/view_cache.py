@@ -3,10 +3,17 @@ hosts.
 
 ``cached`` wraps a service ``fn(engine, user, *args, **kwargs)``: the result is kept in this
 process under the call's arguments (the user's name, role and regions; the filter; ``today``)
-and the database's change stamp (``data_access.changes``). The stamp is read before the view:
-a write committed to any table the views read, by any process on any host, makes the next
-call's stamp larger, and the view is computed again. So a cached answer is never older than
-the data committed when the call began; nothing is shared between processes but the database.
+and the change stamps (``data_access.changes``) of the tables its computation read. The
+stamps of every table are read before the view, in one statement; while the view computes,
+every statement it executes names its tables (read off the compiled statement, subqueries
+included), and the answer is kept with the stamps of those tables. A write committed to one of
+them, by any process on any host, makes the next call's stamp of it larger, and the view is
+computed again; a write to a table it did not read (the raw visits, for a view of the rollups)
+leaves the answer standing. That is exact: with the same arguments and the same data in the
+tables it read, the view takes the same path and gives the same answer. A view that ran a
+statement of raw SQL text (tables unknown) is kept against the sum of all stamps instead. So a
+cached answer is never older than the data committed when the call began; nothing is shared
+between processes but the database.
 
 Concurrent calls of one key in a process wait for the one computing it (a page load sends
 its callbacks at once; ten users open the same overview). Callers get a copy of the kept
@@ -22,16 +29,24 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.util import find_tables
 
 from data_access import changes
 
 MAX_ENTRIES = 32
 
-_entries: OrderedDict[tuple, tuple[int, Any]] = OrderedDict()
+# What a kept answer depends on: the stamps of the tables its computation read (None: a
+# statement's tables were unknown, so the sum of every table's stamp).
+Depends = dict[str, int] | None
+
+# key → (sum of all stamps when computed, what it depends on, answer, tables read or None)
+_entries: OrderedDict[tuple, tuple[int, Depends, Any, frozenset[str] | None]] = OrderedDict()
 _guard = threading.Lock()
 # key → [lock, callers using it]: one lock per key being computed (a view that calls another
 # cached view takes the other's own lock, never one it already holds).
@@ -40,6 +55,38 @@ _stats = {"hits": 0, "misses": 0}
 _highest: dict[str, int] = {}
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# The tables read by the view computing in this thread (a set; UNKNOWN in it when a statement
+# did not say); None when no view computes.
+_reading: ContextVar[set[str] | None] = ContextVar("view_cache_reading", default=None)
+UNKNOWN = "?"
+
+
+# Driver SQL that reads no table (the fact queries turn PostgreSQL's JIT off for their
+# transaction).
+_READS_NOTHING = ("SET ", "SAVEPOINT ", "RELEASE SAVEPOINT ", "ROLLBACK TO SAVEPOINT ")
+
+
+def _note_tables(_conn, _cursor, sql: str, _parameters, context, _executemany) -> None:
+    """Engine hook: add the tables of a statement executed while a view computes."""
+    tables = _reading.get()
+    if tables is None:
+        return
+    statement = getattr(getattr(context, "compiled", None), "statement", None)
+    if statement is None and sql.lstrip().upper().startswith(_READS_NOTHING):
+        return
+    if statement is None or isinstance(statement, sa.TextClause):
+        tables.add(UNKNOWN)  # raw SQL: its tables are not known
+        return
+    tables.update(
+        t.name
+        for t in find_tables(statement, include_aliases=True, include_joins=True, include_crud=True)
+        if isinstance(t, sa.Table)
+    )
+
+
+sa.event.listen(Engine, "before_cursor_execute", _note_tables)
 
 
 def enabled() -> bool:
@@ -74,26 +121,55 @@ def _seen(url: str, stamp: int) -> None:
         _highest[url] = stamp
 
 
-def _lookup(key: tuple, stamp: int) -> tuple[bool, Any]:
+def _valid(found: tuple, total: int, stamps: dict[str, int]) -> bool:
+    depends = found[1]
+    if depends is None:
+        return found[0] == total
+    return all(stamps.get(tbl, 0) == n for tbl, n in depends.items())
+
+
+def _lookup(key: tuple, total: int, stamps: dict[str, int]) -> tuple[bool, Any, Any]:
+    """(hit, answer, tables it read) of a kept answer still valid for these stamps."""
     with _guard:
         found = _entries.get(key)
-        if found is not None and found[0] == stamp:
+        if found is not None and _valid(found, total, stamps):
             _entries.move_to_end(key)
             _stats["hits"] += 1
-            return True, found[1]
-    return False, None
+            return True, found[2], found[3]
+    return False, None, None
 
 
-def _keep(key: tuple, stamp: int, value: Any) -> None:
+def _keep(
+    key: tuple, total: int, stamps: dict[str, int], value: Any, tables: frozenset[str] | None
+) -> None:
     with _guard:
         _stats["misses"] += 1
         found = _entries.get(key)
-        if found is not None and found[0] > stamp:
+        if found is not None and found[0] > total:
             return  # a call that began later kept a fresher answer
-        _entries[key] = (stamp, value)
+        depends = None if tables is None else {tbl: stamps.get(tbl, 0) for tbl in tables}
+        _entries[key] = (total, depends, value, tables)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
+
+
+def _compute(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, frozenset | None]:
+    """Run a view, noting the tables its statements read (None: some were not known)."""
+    token = _reading.set(set())
+    try:
+        value = fn(*args, **kwargs)
+        tables = _reading.get()
+    finally:
+        _reading.reset(token)
+    return value, (None if tables is None or UNKNOWN in tables else frozenset(tables))
+
+
+def _report(tables: frozenset[str] | None) -> None:
+    """Tell an enclosing view's computation the tables an inner view's answer depends on."""
+    outer = _reading.get()
+    if outer is not None:
+        outer.update(tables if tables is not None else (UNKNOWN,))
 
 
 @contextmanager
@@ -141,15 +217,17 @@ def cached(fn: F) -> F:
         except TypeError:
             return fn(engine, user, *args, **kwargs)
         with engine.connect() as conn:
-            stamp = changes.stamp(conn)
-        _seen(key[1], stamp)
-        hit, value = _lookup(key, stamp)
+            stamps = changes.table_stamps(conn)
+        total = sum(stamps.values())
+        _seen(key[1], total)
+        hit, value, tables = _lookup(key, total, stamps)
         if not hit:
             with _flight(key):
-                hit, value = _lookup(key, stamp)
+                hit, value, tables = _lookup(key, total, stamps)
                 if not hit:
-                    value = fn(engine, user, *args, **kwargs)
-                    _keep(key, stamp, value)
+                    value, tables = _compute(fn, engine, user, *args, **kwargs)
+                    _keep(key, total, stamps, value, tables)
+        _report(tables)
         return _copy(value)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.filters import Filters
-from dashboard.services import rhythm, view_cache
+from dashboard.services import alerts, drilldown, kpis, rhythm, rollups, view_cache
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User
 from data_access import schema
@@ -187,3 +187,102 @@ def test_a_cached_view_may_call_another_and_no_lock_is_left_behind(engine, now):
     assert nested(engine, ADMIN) == 5
     assert calls == ["admin"]
     assert view_cache._flights == {}
+
+
+def test_a_write_to_a_table_the_view_did_not_read_keeps_its_answer(engine, now):
+    load(engine, company(), now)
+    grades(engine, ADMIN)
+    rule_settings.set_value(engine, "visits_per_28d_a", 8, actor="ops", now=now)
+    grades(engine, ADMIN)
+    assert calls == ["admin"]  # grades read the customers only
+    _regrade(engine, "cust-1", "C")
+    assert grades(engine, ADMIN).set_index("id").loc["cust-1", "grade"] == "C"
+    assert calls == ["admin", "admin"]
+
+
+@view_cache.cached
+def counted_by_text(engine, user) -> int:
+    """A view of raw SQL text: which tables it reads is not known."""
+    calls.append("text")
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM customers")).scalar_one())
+
+
+def test_a_view_of_raw_sql_text_is_computed_again_after_any_write(engine, now):
+    load(engine, company(), now)
+    assert counted_by_text(engine, ADMIN) == 5
+    counted_by_text(engine, ADMIN)
+    assert calls == ["text"]
+    rule_settings.set_value(engine, "visits_per_28d_a", 8, actor="ops", now=now)
+    counted_by_text(engine, ADMIN)
+    assert calls == ["text", "text"]
+
+
+@view_cache.cached
+def grade_line(engine, user) -> str:
+    """A cached view that reads another one only (its own statements: none)."""
+    return "".join(grades(engine, user)["grade"])
+
+
+def test_a_view_reading_another_follows_the_tables_the_other_read(engine, now):
+    load(engine, company(), now)
+    grades(engine, ADMIN)  # kept: the outer view meets it as a hit, running no statement
+    before = grade_line(engine, ADMIN)
+    rule_settings.set_value(engine, "visits_per_28d_a", 8, actor="ops", now=now)
+    assert grade_line(engine, ADMIN) == before
+    assert calls == ["admin"]
+    _regrade(engine, "cust-1", "C")
+    assert grade_line(engine, ADMIN) == "C" + before[1:]
+
+
+def test_the_team_views_follow_the_rollups_and_not_a_customer_regraded(engine, now):
+    load(engine, company(), now)
+    load(engine, effective_visit("v-1", "cust-1", TODAY - timedelta(days=2)), now)
+    rollups.refresh_rep_days(engine, now=now)
+    first = kpis.team_views(engine, ADMIN, PERIOD, today=TODAY)
+    misses = view_cache.stats()["misses"]
+    # A customer regraded: the team views read the rollups, reps, teams and regions only.
+    _regrade(engine, "cust-1", "C")
+    kept = kpis.team_views(engine, ADMIN, PERIOD, today=TODAY)
+    assert view_cache.stats()["misses"] == misses
+    uncached = kpis.team_views.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    for name, frame in kept.items():
+        pd.testing.assert_frame_equal(frame, uncached[name])
+    # A visit stored and its rep-day rolled up: computed again, equal to the uncached answer.
+    load(engine, effective_visit("v-2", "cust-2", TODAY - timedelta(days=1)), now)
+    rollups.refresh_rep_days(engine, now=now)
+    after = kpis.team_views(engine, ADMIN, PERIOD, today=TODAY)
+    assert view_cache.stats()["misses"] == misses + 1
+    uncached = kpis.team_views.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    for name, frame in after.items():
+        pd.testing.assert_frame_equal(frame, uncached[name])
+    assert after["teams"]["visits"].sum() == first["teams"]["visits"].sum() + 1
+
+
+def test_every_view_of_the_pages_names_the_tables_it_read(engine, now):
+    # Raw SQL text would keep a view against every write (exact, but recomputed by each batch
+    # an ingest stores): the views of the pages are built of statements that name their tables.
+    load(engine, company(), now)
+    load(engine, effective_visit("v-1", "cust-1", TODAY - timedelta(days=2)), now)
+    rollups.refresh_rep_days(engine, now=now)
+    kpis.overview(engine, ADMIN, PERIOD, today=TODAY)
+    kpis.team_views(engine, ADMIN, PERIOD, today=TODAY)
+    kpis.compliance(engine, MANAGER, PERIOD, today=TODAY)
+    rhythm.rhythm_view(engine, ADMIN, PERIOD, today=TODAY)
+    rhythm.digest(engine, MANAGER, PERIOD, today=TODAY)
+    alerts.alert_queue(engine, ADMIN, PERIOD)
+    for level in ("teams", "reps", "days"):
+        drilldown.drill(engine, ADMIN, PERIOD, level=level, today=TODAY)
+    read = {key[0].rsplit(".", 1)[1]: entry[3] for key, entry in view_cache._entries.items()}
+    assert set(read) == {
+        "overview",
+        "team_views",
+        "compliance",
+        "rhythm_view",
+        "digest",
+        "alert_queue",
+        "drill",
+    }
+    assert all(tables is not None for tables in read.values()), read
+    assert {"rep_days", "alerts", "expenses"} <= read["overview"]
+    assert "visits" not in read["overview"] and "visits" in read["compliance"]
