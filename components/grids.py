@@ -62,13 +62,32 @@ def column(field: str, header: str, kind: str | None = None, **extra: Any) -> di
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """DataFrame → JSON-safe row dicts (NaN → None, dates → ISO text)."""
+    """DataFrame → JSON-safe row dicts (NaN, NA and NaT → None, dates → ISO text, numpy
+    scalars → Python ones), built column by column: a grid of 2,000 rows is a callback's
+    answer, and ``to_dict("records")`` boxes each value on its own."""
     if frame.empty:
         return []
-    out = frame.astype(object).where(pd.notna(frame), None)
-    for name in out.columns:
-        out[name] = [v.isoformat() if hasattr(v, "isoformat") else v for v in out[name]]
-    return out.to_dict("records")
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        missing = column.isna().to_numpy()
+        columns.append(
+            [
+                None if gone else (v.isoformat() if hasattr(v, "isoformat") else v)
+                for v, gone in zip(values, missing, strict=True)
+            ]
+        )
+    names = [str(name) for name in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def raw_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts of its values as pandas holds them (``to_dict("records")``),
+    built column by column."""
+    names = [str(name) for name in frame.columns]
+    columns = [frame[name].tolist() for name in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def data_grid(

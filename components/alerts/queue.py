@@ -10,7 +10,7 @@ import pandas as pd
 from dash import html
 
 from components.alerts.ids import QUEUE_GRID
-from components.grids import column, data_grid, records
+from components.grids import column, data_grid, raw_rows, records
 from components.i18n import t
 from components.kpi import SEVERITIES, SEVERITY_COLOURS
 from dashboard.rules.summaries import summary_of
@@ -61,7 +61,7 @@ def queue_rows(frame: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     if "evidence" in frame.columns:
         # Rendered from the rule's template in the viewer's language (issue 23); the
         # evidence itself stays out of the grid's rows.
-        summaries = [summary_of(row, lang) for row in frame.to_dict("records")]
+        summaries = [summary_of(row, lang) for row in raw_rows(frame)]
     else:
         summaries = list(frame["summary"])
     drop = [c for c in ("ts", "updated_at", "evidence") if c in frame.columns]
