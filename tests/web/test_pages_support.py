@@ -122,3 +122,25 @@ def test_layout_outside_a_request_is_the_full_layout_for_dashs_start_up_check(mo
 def test_page_roles_of_a_module_that_registered_no_page_is_an_error():
     with pytest.raises(LookupError, match="no page"):
         page_roles("pages.nowhere")
+
+
+def test_plain_components_send_what_dash_would_and_keep_orjsons_fast_path():
+    import dash_bootstrap_components as dbc
+    import orjson
+    from dash import html
+    from dash._utils import to_json
+
+    rows = [{"id": f"a-{i}", "n": i, "when": "2026-11-26"} for i in range(3)]
+    strip = html.Div(
+        [dbc.Badge("严重 3", color="danger", id="b-1"), html.Span("x", style={"gap": 1})],
+        className="strip",
+    )
+    answer = (rows, strip, "text", None, [html.B("1"), "2"])
+    plain = pages_support.plain_components(answer)
+    # The same JSON reaches the renderer, and orjson alone can now write it.
+    assert to_json(plain) == to_json(answer)
+    orjson.dumps(plain)
+    with pytest.raises(TypeError):
+        orjson.dumps(answer)
+    assert type(plain) is tuple and plain[0] is rows  # plain rows are not walked
+    assert plain[1]["type"] == "Div" and plain[1]["props"]["children"][0]["type"] == "Badge"
