@@ -216,14 +216,14 @@ def distribution_figure(
         return empty_figure(lang, theme)
     # One box per team, given as plain lists: plotly validates a pandas column through a
     # conversion per trace, which made this chart the team page's slowest (56 teams).
-    names = reps["rep_name"] if "rep_name" in reps.columns else None
+    named = "rep_name" in reps.columns
     traces = [
         go.Box(
             y=_scaled(part[metric], metric).tolist(),
             name=str(name),
             boxpoints="all",
             jitter=0.3,
-            text=None if names is None else names.loc[part.index].tolist(),
+            text=part["rep_name"].tolist() if named else None,
             hovertemplate="%{text}: %{y:.1f}<extra></extra>",
         )
         for name, part in reps.groupby(group, sort=True)

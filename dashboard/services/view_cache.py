@@ -11,9 +11,10 @@ them, by any process on any host, makes the next call's stamp of it larger, and 
 computed again; a write to a table it did not read (the raw visits, for a view of the rollups)
 leaves the answer standing. That is exact: with the same arguments and the same data in the
 tables it read, the view takes the same path and gives the same answer. A view that ran a
-statement of raw SQL text (tables unknown) is kept against the sum of all stamps instead. So a
-cached answer is never older than the data committed when the call began; nothing is shared
-between processes but the database.
+statement of raw SQL text (tables unknown) is kept against the sum of all stamps instead. A
+view runs its statements in its own thread (the tables are noted per thread). So a cached
+answer is never older than the data committed when the call began; nothing is shared between
+processes but the database.
 
 Concurrent calls of one key in a process wait for the one computing it (a page load sends
 its callbacks at once; ten users open the same overview). Callers get a copy of the kept

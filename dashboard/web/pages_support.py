@@ -107,9 +107,7 @@ def plain_components(value: Any) -> Any:
         found = value.to_plotly_json()
         found["props"] = {k: plain_components(v) for k, v in found["props"].items()}
         return found
-    if isinstance(value, list | tuple) and any(
-        isinstance(v, Component | list | tuple) for v in value
-    ):
+    if type(value) in (list, tuple) and any(isinstance(v, Component | list | tuple) for v in value):
         return type(value)(plain_components(v) for v in value)
     return value
 
