@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from components.i18n import t
 from components.locale import date_picker_formats
+from dashboard.filters import query_text
 
 FILTER_PERIOD = "filter-period"
 FILTER_DATES = "filter-dates"
@@ -133,7 +134,7 @@ def filter_bar(
             summary,
             html.Div([bar, *extra], id=FILTER_PANEL, className="filter-panel"),
             dcc.Store(id=FILTER_WORDS, data=summary_words(lang)),
-            dcc.Store(id=FILTER_QUERY, data={k: str(v) for k, v in query.items() if v is not None}),
+            dcc.Store(id=FILTER_QUERY, data=query_text(query)),
         ],
         className="filter-block",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -67,26 +67,26 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     answer, and ``to_dict("records")`` boxes each value on its own."""
     if frame.empty:
         return []
-    columns = []
-    for name in frame.columns:
-        column = frame[name]
-        values = column.tolist()
-        missing = column.isna().to_numpy()
-        columns.append(
-            [
-                None if gone else (v.isoformat() if hasattr(v, "isoformat") else v)
-                for v, gone in zip(values, missing, strict=True)
-            ]
-        )
-    names = [str(name) for name in frame.columns]
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    return _rows(frame, _json_safe)
 
 
 def raw_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame's rows as dicts of its values as pandas holds them (``to_dict("records")``),
     built column by column."""
+    return _rows(frame, lambda column: column.tolist())
+
+
+def _json_safe(column: pd.Series) -> list[Any]:
+    missing = column.isna().to_numpy()
+    return [
+        None if gone else (v.isoformat() if hasattr(v, "isoformat") else v)
+        for v, gone in zip(column.tolist(), missing, strict=True)
+    ]
+
+
+def _rows(frame: pd.DataFrame, values: Callable[[pd.Series], list[Any]]) -> list[dict[str, Any]]:
     names = [str(name) for name in frame.columns]
-    columns = [frame[name].tolist() for name in frame.columns]
+    columns = [values(frame[name]) for name in frame.columns]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 

@@ -92,6 +92,12 @@ def parse_search(search: str | None, *, today: date) -> Filters:
     return parse_filters(dict(parse_qsl((search or "").lstrip("?"))), today=today)
 
 
+def query_text(query: Mapping[str, Any] | None) -> dict[str, str]:
+    """A page's URL query as text values (keys without a value left out): what a page was
+    rendered from, to measure its pickers' changes against."""
+    return {str(k): str(v) for k, v in (query or {}).items() if v is not None}
+
+
 def to_search(filters: Filters) -> str:
     """Return the URL query string (with '?') that restores these filters."""
     params: dict[str, str] = {"period": filters.period}

@@ -16,6 +16,7 @@ from components.alerts.triage import history_placeholder, triage_card
 from components.filters import filter_bar
 from components.i18n import t
 from components.shell import evidence_back_button, page_header
+from dashboard.filters import query_text
 
 # Each picker's option labels and its column widths (md, xl).
 PICKER_LABELS = {"rule": "rule.{}.name", "severity": "severity.{}", "status": "alerts.status.{}"}
@@ -51,7 +52,7 @@ def pickers_search(
 
     Measured against the rendered query, not the address bar: a page still mounting when Back
     was pressed must not push its own query forward again."""
-    current = {str(k): str(v) for k, v in (query or {}).items() if v is not None}
+    current = query_text(query)
     merged = {k: v for k, v in current.items() if k not in ids.PICKERS}
     for key in ids.PICKERS:
         if picked.get(key):

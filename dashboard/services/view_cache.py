@@ -46,8 +46,8 @@ MAX_ENTRIES = 32
 # statement's tables were unknown, so the sum of every table's stamp).
 Depends = dict[str, int] | None
 
-# key → (sum of all stamps when computed, what it depends on, answer, tables read or None)
-_entries: OrderedDict[tuple, tuple[int, Depends, Any, frozenset[str] | None]] = OrderedDict()
+# key → (sum of all stamps when computed, what it depends on, answer)
+_entries: OrderedDict[tuple, tuple[int, Depends, Any]] = OrderedDict()
 _guard = threading.Lock()
 # key → [lock, callers using it]: one lock per key being computed (a view that calls another
 # cached view takes the other's own lock, never one it already holds).
@@ -129,48 +129,50 @@ def _valid(found: tuple, total: int, stamps: dict[str, int]) -> bool:
     return all(stamps.get(tbl, 0) == n for tbl, n in depends.items())
 
 
-def _lookup(key: tuple, total: int, stamps: dict[str, int]) -> tuple[bool, Any, Any]:
-    """(hit, answer, tables it read) of a kept answer still valid for these stamps."""
+def _lookup(key: tuple, total: int, stamps: dict[str, int]) -> tuple[bool, Any, Depends]:
+    """(hit, answer, what it depends on) of a kept answer still valid for these stamps."""
     with _guard:
         found = _entries.get(key)
         if found is not None and _valid(found, total, stamps):
             _entries.move_to_end(key)
             _stats["hits"] += 1
-            return True, found[2], found[3]
+            return True, found[2], found[1]
     return False, None, None
 
 
-def _keep(
-    key: tuple, total: int, stamps: dict[str, int], value: Any, tables: frozenset[str] | None
-) -> None:
+def _keep(key: tuple, total: int, value: Any, depends: Depends) -> None:
     with _guard:
         _stats["misses"] += 1
         found = _entries.get(key)
         if found is not None and found[0] > total:
             return  # a call that began later kept a fresher answer
-        depends = None if tables is None else {tbl: stamps.get(tbl, 0) for tbl in tables}
-        _entries[key] = (total, depends, value, tables)
+        _entries[key] = (total, depends, value)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
 
 
-def _compute(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, frozenset | None]:
-    """Run a view, noting the tables its statements read (None: some were not known)."""
+def _compute(
+    stamps: dict[str, int], fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, Depends]:
+    """Run a view, noting the tables its statements read; return its answer and their stamps
+    (None: some tables were not known)."""
     token = _reading.set(set())
     try:
         value = fn(*args, **kwargs)
         tables = _reading.get()
     finally:
         _reading.reset(token)
-    return value, (None if tables is None or UNKNOWN in tables else frozenset(tables))
+    if tables is None or UNKNOWN in tables:
+        return value, None
+    return value, {tbl: stamps.get(tbl, 0) for tbl in tables}
 
 
-def _report(tables: frozenset[str] | None) -> None:
+def _report(depends: Depends) -> None:
     """Tell an enclosing view's computation the tables an inner view's answer depends on."""
     outer = _reading.get()
     if outer is not None:
-        outer.update(tables if tables is not None else (UNKNOWN,))
+        outer.update(depends if depends is not None else (UNKNOWN,))
 
 
 @contextmanager
@@ -221,14 +223,14 @@ def cached(fn: F) -> F:
             stamps = changes.table_stamps(conn)
         total = sum(stamps.values())
         _seen(key[1], total)
-        hit, value, tables = _lookup(key, total, stamps)
+        hit, value, depends = _lookup(key, total, stamps)
         if not hit:
             with _flight(key):
-                hit, value, tables = _lookup(key, total, stamps)
+                hit, value, depends = _lookup(key, total, stamps)
                 if not hit:
-                    value, tables = _compute(fn, engine, user, *args, **kwargs)
-                    _keep(key, total, stamps, value, tables)
-        _report(tables)
+                    value, depends = _compute(stamps, fn, engine, user, *args, **kwargs)
+                    _keep(key, total, value, depends)
+        _report(depends)
         return _copy(value)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from components import filters as fb
 from components import shell
 from components.grids import GRID, GRID_CSV, GRID_DOWNLOAD, GRID_XLSX, to_xlsx_bytes
 from components.i18n import t
-from dashboard.filters import parse_filters, to_search
+from dashboard.filters import parse_filters, query_text, to_search
 from dashboard.services import kpis
 from dashboard.web.context import company_today, current_engine, require_user
 
@@ -83,7 +83,7 @@ def register(app: Dash) -> None:
         filters = parse_filters(query, today=today)
         # Measured against the query this bar was rendered from, not the address bar: a page
         # still mounting when Back was pressed would otherwise push its own query forward again.
-        current = {str(k): str(v) for k, v in (rendered or {}).items()}
+        current = query_text(rendered)
         if filters == parse_filters(current, today=today):
             # Components mounting or echoing the URL back: nothing the user changed.
             return no_update, period != "custom"
