@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,20 @@ def _nice(env: dict[str, str], name: str, default: int) -> int:
     if value > 19:
         raise ValueError(f"{name}: {value} is above 19 (a nice value is added, 0-19)")
     return value
+
+
+def view_max_lag(env: Mapping[str, str]) -> int:
+    """``COCKPIT_VIEW_MAX_LAG``: seconds a KPI view's answer may lag behind a stream of writes
+    (dashboard.services.view_cache; 0: every answer exact), 0-3600, default 5."""
+    value = _whole(env, "COCKPIT_VIEW_MAX_LAG", 5)
+    if value > 3600:
+        raise ValueError(f"COCKPIT_VIEW_MAX_LAG: {value} is above 3600 seconds")
+    return value
+
+
+def default_ingest_slots() -> int:
+    """Batches one host parses and stores at once by default: half its CPUs, at least 1."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
 def _positive_int(env: dict[str, str], name: str, default: int) -> int:
@@ -140,6 +155,12 @@ class Settings:
     # How much lower than the pages the bulk work runs (the ingest API's parsing and storing,
     # the background passes): a thread nice value added, 0-19 (0: the same priority).
     bulk_nice: int = 10
+    # Ingest batches parsed and stored at once on this host (the API's other batches wait their
+    # turn): bulk work takes at most this many CPUs' worth, whatever the number of clients.
+    ingest_slots: int = field(default_factory=default_ingest_slots)
+    # Seconds the KPI views (overview, team charts, drill-down, digest) may lag behind a stream
+    # of writes (dashboard.services.view_cache; 0: exact).
+    view_max_lag: int = 5
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -169,4 +190,6 @@ class Settings:
             trusted_proxies=_whole(env, "COCKPIT_TRUSTED_PROXIES", 1),
             redis_url=env.get("REDIS_URL", ""),
             bulk_nice=_nice(env, "COCKPIT_BULK_NICE", 10),
+            ingest_slots=_positive_int(env, "COCKPIT_INGEST_SLOTS", default_ingest_slots()),
+            view_max_lag=view_max_lag(env),
         )

@@ -14,7 +14,7 @@ from dashboard.services.users import User
 from dashboard.services.view_cache import cached
 
 
-@cached
+@cached(lags=True)
 def drill(
     engine: Engine,
     user: User,

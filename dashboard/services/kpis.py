@@ -54,7 +54,7 @@ def _in_range(days: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return days[(days["local_date"] >= start) & (days["local_date"] <= end)]
 
 
-@cached
+@cached(lags=True)
 def overview(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
     """Return the cockpit overview of the filtered period.
 
@@ -123,7 +123,7 @@ def team_comparison(
     return core.group_kpis(sums["team"], TEAM_KEYS)
 
 
-@cached
+@cached(lags=True)
 def team_views(
     engine: Engine, user: User, filters: Filters, *, grain: str = "day", today: date | None = None
 ) -> dict[str, pd.DataFrame]:

@@ -134,7 +134,7 @@ def with_completion(
     return out
 
 
-@cached
+@cached(lags=True)
 def digest(engine: Engine, user: User, filters: Filters, *, today: date) -> dict[str, Any]:
     """The managers' daily digest on ``today``, in the user's scope and the filter's region,
     team or rep: ``teams`` (per team with A customers: team_id, team_name, a_customers,

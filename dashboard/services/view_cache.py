@@ -16,6 +16,15 @@ view runs its statements in its own thread (the tables are noted per thread). So
 answer is never older than the data committed when the call began; nothing is shared between
 processes but the database.
 
+A view declared with ``cached(lags=True)`` (the KPI views, computed from the rollups that the
+background work keeps up to date, themselves seconds behind an ingest) may lag instead, by at
+most ``max_lag()`` seconds (``COCKPIT_VIEW_MAX_LAG``, default 5; 0: exact): when its data
+changed but the kept answer's data was read less than that long ago, the kept answer is served
+and the view is computed again off the request path, at most once every half of the lag. So a
+stream of batches recomputes each such view about twice per lag per process instead of on
+nearly every call, and a change after a quiet moment is computed on the call, as an exact view.
+Only a top-level call lags: a view computing inside another one is exact.
+
 Concurrent calls of one key in a process wait for the one computing it (a page load sends
 its callbacks at once; ten users open the same overview). Callers get a copy of the kept
 frames, lists and dicts, so a caller that changes its answer cannot change the next one.
@@ -25,8 +34,10 @@ frames, lists and dicts, so a caller that changes its answer cannot change the n
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,7 +49,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.util import find_tables
 
+from dashboard.settings import view_max_lag
 from data_access import changes
+
+logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 32
 
@@ -46,14 +60,17 @@ MAX_ENTRIES = 32
 # statement's tables were unknown, so the sum of every table's stamp).
 Depends = dict[str, int] | None
 
-# key → (sum of all stamps when computed, what it depends on, answer)
-_entries: OrderedDict[tuple, tuple[int, Depends, Any]] = OrderedDict()
+# key → (sum of all stamps when computed, what it depends on, answer, time.monotonic() when
+# its stamps were read)
+_entries: OrderedDict[tuple, tuple[int, Depends, Any, float]] = OrderedDict()
 _guard = threading.Lock()
 # key → [lock, callers using it]: one lock per key being computed (a view that calls another
 # cached view takes the other's own lock, never one it already holds).
 _flights: dict[tuple, list] = {}
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "misses": 0, "lagged": 0}
 _highest: dict[str, int] = {}
+# Keys of lagging views with a computation scheduled off the request path.
+_scheduled: set[tuple] = set()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,16 +111,22 @@ def enabled() -> bool:
     return os.environ.get("COCKPIT_VIEW_CACHE", "on").strip().lower() not in ("off", "0", "no")
 
 
+def max_lag() -> float:
+    """Seconds a lagging view's answer may be behind its data (``COCKPIT_VIEW_MAX_LAG``,
+    checked at start-up by ``Settings.from_env``)."""
+    return float(view_max_lag(os.environ))
+
+
 def clear() -> None:
     """Forget every kept view (tests; the answers stay exact without it)."""
     with _guard:
         _entries.clear()
         _highest.clear()
-        _stats.update(hits=0, misses=0)
+        _stats.update(hits=0, misses=0, lagged=0)
 
 
 def stats() -> dict[str, int]:
-    """Hits, misses and kept entries of this process."""
+    """Hits, misses, answers served lagging, and kept entries of this process."""
     with _guard:
         return {**_stats, "entries": len(_entries)}
 
@@ -140,13 +163,24 @@ def _lookup(key: tuple, total: int, stamps: dict[str, int]) -> tuple[bool, Any, 
     return False, None, None
 
 
-def _keep(key: tuple, total: int, value: Any, depends: Depends) -> None:
+def _lagging(key: tuple, lag: float) -> tuple | None:
+    """The kept answer of ``key`` if its data was read less than ``lag`` seconds ago."""
+    with _guard:
+        found = _entries.get(key)
+        if found is None or found[3] < time.monotonic() - lag:
+            return None
+        _entries.move_to_end(key)
+        _stats["lagged"] += 1
+        return found
+
+
+def _keep(key: tuple, total: int, value: Any, depends: Depends, read_at: float) -> None:
     with _guard:
         _stats["misses"] += 1
         found = _entries.get(key)
         if found is not None and found[0] > total:
             return  # a call that began later kept a fresher answer
-        _entries[key] = (total, depends, value)
+        _entries[key] = (total, depends, value, read_at)
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
@@ -205,9 +239,67 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def cached(fn: F) -> F:
-    """Keep ``fn(engine, user, ...)``'s answers per arguments and change stamp (module doc).
+def _read_stamps(engine: Engine) -> tuple[dict[str, int], int, float]:
+    """Every table's stamp, their sum, and when they were read."""
+    read_at = time.monotonic()
+    with engine.connect() as conn:
+        stamps = changes.table_stamps(conn)
+    total = sum(stamps.values())
+    _seen(str(engine.url), total)
+    return stamps, total, read_at
+
+
+def _fill(
+    key: tuple,
+    read: tuple[dict[str, int], int, float],
+    fn: Callable[..., Any],
+    engine: Engine,
+    *call: Any,
+    **kwargs: Any,
+) -> tuple[Any, Depends]:
+    """Compute ``key`` once (concurrent callers wait for the one computing it) unless an
+    answer for the stamps ``read`` (``_read_stamps``) was kept meanwhile; return (answer, what
+    it depends on)."""
+    stamps, total, read_at = read
+    with _flight(key):
+        hit, value, depends = _lookup(key, total, stamps)
+        if not hit:
+            value, depends = _compute(stamps, fn, engine, *call, **kwargs)
+            _keep(key, total, value, depends, read_at)
+    return value, depends
+
+
+def _schedule(key: tuple, read_at: float, lag: float, run: Callable[[], Any]) -> None:
+    """Compute a lagging view again off the request path, half a lag after its kept answer's
+    data was read (at once if that has passed); one scheduled computation per key."""
+    with _guard:
+        if key in _scheduled:
+            return
+        _scheduled.add(key)
+
+    def refresh() -> None:
+        try:
+            run()
+        except Exception:
+            # The next call computes it on the request path (and raises there).
+            logger.exception("recomputing the view %s failed", key[0])
+        finally:
+            with _guard:
+                _scheduled.discard(key)
+
+    delay = max(0.0, read_at + lag / 2 - time.monotonic())
+    timer = threading.Timer(delay, refresh)
+    timer.name = "view-refresh"
+    timer.daemon = True
+    timer.start()
+
+
+def cached(fn: F | None = None, *, lags: bool = False) -> Any:
+    """Keep ``fn(engine, user, ...)``'s answers per arguments and change stamp (module doc);
+    ``lags=True``: a kept answer may be served up to ``max_lag()`` seconds behind its data.
     A call whose arguments cannot be hashed is computed, not kept."""
+    if fn is None:
+        return functools.partial(cached, lags=lags)
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
@@ -219,19 +311,22 @@ def cached(fn: F) -> F:
             hash(key)
         except TypeError:
             return fn(engine, user, *args, **kwargs)
-        with engine.connect() as conn:
-            stamps = changes.table_stamps(conn)
-        total = sum(stamps.values())
-        _seen(key[1], total)
-        hit, value, depends = _lookup(key, total, stamps)
-        if not hit:
-            with _flight(key):
-                hit, value, depends = _lookup(key, total, stamps)
-                if not hit:
-                    value, depends = _compute(stamps, fn, engine, user, *args, **kwargs)
-                    _keep(key, total, value, depends)
+        lag = max_lag() if lags and _reading.get() is None else 0.0
+        read = _read_stamps(engine)
+        hit, value, depends = _lookup(key, read[1], read[0])
+        kept = _lagging(key, lag) if not hit and lag > 0 else None
+        if kept is not None:
+            value, depends = kept[2], kept[1]
+            _schedule(
+                key,
+                kept[3],
+                lag,
+                lambda: _fill(key, _read_stamps(engine), fn, engine, user, *args, **kwargs),
+            )
+        elif not hit:
+            value, depends = _fill(key, read, fn, engine, user, *args, **kwargs)
         _report(depends)
         return _copy(value)
 
     wrapper.uncached = fn  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    return wrapper

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +21,7 @@ from dashboard.services import alerts, drilldown, kpis, rhythm, rollups, view_ca
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User
 from data_access import schema
+from tests.alert_builders import alert, insert_alerts
 from tests.customer_builders import company, effective_visit, load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,3 +290,107 @@ def test_every_view_of_the_pages_names_the_tables_it_read(engine, now):
     assert all(tables is not None for tables in read.values()), read
     assert {"rep_days", "alerts", "expenses"} <= read["overview"]
     assert "visits" not in read["overview"] and "visits" in read["compliance"]
+
+
+# Lagging views (``cached(lags=True)``): the KPI views may serve their last answer for up to
+# COCKPIT_VIEW_MAX_LAG seconds behind a stream of writes, computing it again off the request
+# path; the rest of this file runs with the lag off (tests/conftest.py).
+
+
+@view_cache.cached(lags=True)
+def lagging_grades(engine, user) -> str:
+    """``grades`` as a lagging view (one letter per customer)."""
+    calls.append("lagging")
+    c = schema.customers
+    with engine.connect() as conn:
+        return "".join(conn.execute(sa.select(c.c.grade).order_by(c.c.id)).scalars())
+
+
+@view_cache.cached
+def exact_around_lagging(engine, user) -> str:
+    """An exact view that reads a lagging one."""
+    return lagging_grades(engine, user).lower()
+
+
+def _wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the lagging view was not computed again in time"
+        time.sleep(0.02)
+
+
+def test_a_lagging_view_serves_its_last_answer_then_catches_up_off_the_request_path(
+    engine, now, monkeypatch
+):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "2")
+    before = lagging_grades(engine, ADMIN)
+    _regrade(engine, "cust-1", "C")
+    # Its data was read less than 2 s ago: the kept answer, nothing computed on the call.
+    assert lagging_grades(engine, ADMIN) == before
+    assert lagging_grades(engine, ADMIN) == before
+    assert calls == ["lagging"]
+    assert view_cache.stats()["lagged"] == 2
+    # One computation was scheduled (half the lag after the kept answer's read), not two.
+    _wait_for(lambda: len(calls) == 2)
+    time.sleep(0.1)
+    assert calls == ["lagging", "lagging"]
+    after = lagging_grades(engine, ADMIN)
+    assert after == "C" + before[1:]
+    assert calls == ["lagging", "lagging"]  # served what the refresh kept
+
+
+def test_a_lagging_view_never_serves_an_answer_older_than_the_lag(engine, now, monkeypatch):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "1")
+    before = lagging_grades(engine, ADMIN)
+    time.sleep(1.1)  # a quiet moment: the kept answer's data is now older than the lag
+    _regrade(engine, "cust-1", "C")
+    assert lagging_grades(engine, ADMIN) == "C" + before[1:]  # computed on the call
+    assert calls == ["lagging", "lagging"]
+    assert view_cache.stats()["lagged"] == 0
+
+
+def test_a_lagging_view_inside_another_view_is_exact(engine, now, monkeypatch):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "60")
+    before = exact_around_lagging(engine, ADMIN)
+    _regrade(engine, "cust-1", "C")
+    assert exact_around_lagging(engine, ADMIN) == "c" + before[1:]
+    assert view_cache.stats()["lagged"] == 0
+
+
+def test_with_no_lag_a_lagging_view_is_exact(engine, now, monkeypatch):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "0")
+    before = lagging_grades(engine, ADMIN)
+    _regrade(engine, "cust-1", "C")
+    assert lagging_grades(engine, ADMIN) == "C" + before[1:]
+    assert calls == ["lagging", "lagging"]
+
+
+def test_the_kpi_views_lag_and_the_alert_queue_does_not(engine, now, monkeypatch):
+    """The overview is figures of the rollups; the alert queue is what a reviewer acts on, so
+    it shows a triage at once."""
+    load(engine, company(), now)
+    ts = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+    insert_alerts(engine, [alert("v-9", ts=ts, visit_id=None)])
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "60")
+    before = kpis.overview(engine, ADMIN, PERIOD, today=TODAY)
+    assert alerts.alert_queue(engine, ADMIN, PERIOD)["total"] == 1
+    alerts.triage(engine, ADMIN, "GEOFENCE_MISS:v-9", "acknowledge", now=now)
+    queue = alerts.alert_queue(engine, ADMIN, PERIOD)
+    assert queue["counts"]["status"] == {"acknowledged": 1}
+    # The overview's open alerts come from the same table: it lags (served as kept).
+    assert kpis.overview(engine, ADMIN, PERIOD, today=TODAY)["alerts"] == before["alerts"]
+    assert view_cache.stats()["lagged"] == 1
+
+
+def test_the_lag_setting_is_read_and_checked():
+    from dashboard.settings import Settings
+
+    assert Settings.from_env({}).view_max_lag == 5
+    assert Settings.from_env({"COCKPIT_VIEW_MAX_LAG": "0"}).view_max_lag == 0
+    for wrong in ("soon", "-1", "3601", "1.5"):
+        with pytest.raises(ValueError, match="COCKPIT_VIEW_MAX_LAG"):
+            Settings.from_env({"COCKPIT_VIEW_MAX_LAG": wrong})
