@@ -1,6 +1,6 @@
 """gunicorn's settings for the cockpit (read from the working directory by any `gunicorn
 app:server`; scripts/run.sh starts it). Environment: HOST, PORT, WEB_CONCURRENCY (worker
-processes; default 2 per CPU, at most 8), COCKPIT_THREADS (threads per worker; default 4),
+processes; default 2 per CPU, at most 8), COCKPIT_THREADS (threads per worker; default 8),
 GUNICORN_CMD_ARGS for anything else gunicorn knows (--access-logfile -, --timeout ...)."""
 
 import os
@@ -16,7 +16,10 @@ def _workers() -> int:
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8050')}"
 workers = _workers()
 worker_class = "gthread"
-threads = int(os.environ.get("COCKPIT_THREADS") or 4)
+# 8: an ingest batch or an export waits on the database and the network for most of its time;
+# with 4, eight clients' batches held most of a small host's threads and the pages queued
+# behind them (bench/load.py).
+threads = int(os.environ.get("COCKPIT_THREADS") or 8)
 # Server-side exports and first page loads of a cold worker may take a while.
 timeout = 120
 # Seconds a kept-alive connection waits for its next request. Browsers (and a proxy's upstream

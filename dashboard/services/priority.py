@@ -3,14 +3,25 @@ the background passes (rollup refresh, judging) run in threads whose nice value 
 ``bulk_nice()`` (Linux: a thread's nice value is its own), so a burst of ingest takes the CPU
 the pages leave and does not starve the cockpit. 0 keeps every thread at the process's
 priority; elsewhere than Linux, or where the system refuses, the threads keep it too.
+
+``host_slot`` bounds how much bulk work runs at once on a host, across its processes: a
+lowered thread still competes for its process's GIL and its database connection does not run
+lowered, so eight clients' batches stored at once would take both CPUs of a small host however
+low their threads ran.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import random
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +61,36 @@ def bulk_executor(max_workers: int, name: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(
         max_workers=max_workers, thread_name_prefix=name, initializer=lower_this_thread
     )
+
+
+# How long a caller waiting for a host slot sleeps between two tries (seconds, jittered).
+SLOT_POLL_S = 0.02
+
+
+@contextmanager
+def host_slot(folder: Path, slots: int, name: str = "ingest") -> Iterator[int]:
+    """Hold one of ``slots`` slots shared by every process of this host (``flock``s on files
+    ``<name>-slot-<i>.lock`` in ``folder``), waiting for one to be free; yield its number.
+
+    A slot is released when the block ends, and by the system if the process dies.
+    """
+    if slots < 1:
+        raise ValueError(f"host slots: {slots} is not a positive number")
+    folder.mkdir(parents=True, exist_ok=True)
+    start = random.randrange(slots)
+    while True:
+        for k in range(slots):
+            number = (start + k) % slots
+            fd = os.open(folder / f"{name}-slot-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                yield number
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            return
+        time.sleep(SLOT_POLL_S * (0.5 + random.random()))

@@ -111,9 +111,12 @@ def post_ingest():
         engine = current_engine()
         # Parsing and storing run at the bulk priority (dashboard.services.priority): a burst
         # of batches takes the CPU the pages leave; this thread waits without using any.
-        summary = _INGEST.submit(
-            _store_batch, engine, body, mimetype, source, settings.max_ingest_records
-        ).result()
+        # At most ``ingest_slots`` batches at once on this host, whatever the number of
+        # clients and workers: the others wait here, using no CPU, and the pages keep theirs.
+        with priority.host_slot(settings.data_dir, settings.ingest_slots):
+            summary = _INGEST.submit(
+                _store_batch, engine, body, mimetype, source, settings.max_ingest_records
+            ).result()
     except wire.BodyError as exc:
         return _error(400, str(exc))
     except _TooMany as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,87 @@ def test_the_setting_is_read_and_checked():
         Settings.from_env({"COCKPIT_BULK_NICE": "25"})
     with pytest.raises(ValueError, match="COCKPIT_BULK_NICE"):
         Settings.from_env({"COCKPIT_BULK_NICE": "high"})
+
+
+# Host slots: at most N holders at once across the processes of a host.
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from dashboard.services import priority
+folder, slots, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+for _ in range(5):
+    with priority.host_slot(folder, slots) as number:
+        start = time.monotonic()
+        time.sleep(0.05)
+        with out.open("a") as f:
+            f.write(f"{start} {time.monotonic()} {number}\\n")
+"""
+
+
+def _most_at_once(spans: list[tuple[float, float]]) -> int:
+    events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
+
+
+@pytest.mark.parametrize("slots", [1, 2])
+def test_host_slots_bound_the_holders_across_processes(tmp_path, slots):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "spans.txt"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(tmp_path / "locks"), str(slots), str(out)],
+            cwd=root,
+        )
+        for _ in range(4)
+    ]
+    assert all(p.wait(60) == 0 for p in procs)
+    rows = [line.split() for line in out.read_text().splitlines()]
+    assert len(rows) == 20  # every holder got its turn
+    assert {int(n) for *_, n in rows} <= set(range(slots))
+    # Both clocks are CLOCK_MONOTONIC, shared by the processes of a host.
+    assert _most_at_once([(float(a), float(b)) for a, b, _ in rows]) <= slots
+
+
+def test_a_slot_is_released_when_its_block_raises(tmp_path):
+    with pytest.raises(RuntimeError), priority.host_slot(tmp_path, 1):
+        raise RuntimeError("boom")
+    with priority.host_slot(tmp_path, 1) as number:  # free again, at once
+        assert number == 0
+
+
+def test_threads_of_one_process_share_the_slots_too(tmp_path):
+    inside, most, guard = [0], [0], threading.Lock()
+
+    def hold():
+        with priority.host_slot(tmp_path, 1):
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.02)
+            with guard:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=hold) for _ in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert most[0] == 1
+
+
+def test_the_ingest_slots_setting_is_read_and_checked():
+    assert Settings.from_env({}).ingest_slots == max(1, (os.cpu_count() or 1) // 2)
+    assert Settings.from_env({"COCKPIT_INGEST_SLOTS": "3"}).ingest_slots == 3
+    for wrong in ("0", "many"):
+        with pytest.raises(ValueError, match="COCKPIT_INGEST_SLOTS"):
+            Settings.from_env({"COCKPIT_INGEST_SLOTS": wrong})
+    with pytest.raises(ValueError, match="host slots"), priority.host_slot(Path("."), 0):
+        pass

@@ -542,3 +542,24 @@ def test_a_batch_is_parsed_and_stored_at_the_bulk_priority(client, engine, token
     assert thread != threading.get_native_id()
     assert nice == min(19, here + priority.bulk_nice())
     assert stored(engine)["gps"] == 1
+
+
+def test_a_batch_waits_for_a_free_host_slot_then_is_stored(settings, engine, token):
+    """COCKPIT_INGEST_SLOTS: while every slot of the host is held (here by the test, as by
+    another worker storing a batch), a batch waits; it is stored once one is free."""
+    from dashboard.services import priority
+
+    app = create_app(dataclasses.replace(settings, ingest_slots=1))
+    client = app.server.test_client()
+    answers: list = []
+    with priority.host_slot(settings.data_dir, 1):
+        sender = threading.Thread(
+            target=lambda: answers.append(post_records(client, token, b.company()))
+        )
+        sender.start()
+        sender.join(1.0)
+        assert sender.is_alive() and not answers  # waiting for the slot
+        assert ingest.count_stored(engine)["rep"] == 0
+    sender.join(30)
+    assert answers[0].status_code == 200 and answers[0].json["accepted"] == len(b.company())
+    assert ingest.count_stored(engine)["rep"] > 0
