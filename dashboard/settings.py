@@ -54,8 +54,9 @@ def view_max_lag(env: Mapping[str, str]) -> int:
     return value
 
 
-def default_ingest_slots() -> int:
-    """Batches one host parses and stores at once by default: half its CPUs, at least 1."""
+def default_bulk_slots() -> int:
+    """Pieces of bulk work (ingest batches, background rounds) one host runs at once by
+    default: half its CPUs, at least 1."""
     return max(1, (os.cpu_count() or 1) // 2)
 
 
@@ -155,9 +156,10 @@ class Settings:
     # How much lower than the pages the bulk work runs (the ingest API's parsing and storing,
     # the background passes): a thread nice value added, 0-19 (0: the same priority).
     bulk_nice: int = 10
-    # Ingest batches parsed and stored at once on this host (the API's other batches wait their
-    # turn): bulk work takes at most this many CPUs' worth, whatever the number of clients.
-    ingest_slots: int = field(default_factory=default_ingest_slots)
+    # Pieces of bulk work run at once on this host, across its processes: ingest batches parsed
+    # and stored, rounds of the background passes (the others wait their turn), so bulk work
+    # takes about this many CPUs' worth, whatever the number of clients.
+    bulk_slots: int = field(default_factory=default_bulk_slots)
     # Seconds the KPI views (overview, team charts, drill-down, digest) may lag behind a stream
     # of writes (dashboard.services.view_cache; 0: exact).
     view_max_lag: int = 5
@@ -190,6 +192,6 @@ class Settings:
             trusted_proxies=_whole(env, "COCKPIT_TRUSTED_PROXIES", 1),
             redis_url=env.get("REDIS_URL", ""),
             bulk_nice=_nice(env, "COCKPIT_BULK_NICE", 10),
-            ingest_slots=_positive_int(env, "COCKPIT_INGEST_SLOTS", default_ingest_slots()),
+            bulk_slots=_positive_int(env, "COCKPIT_BULK_SLOTS", default_bulk_slots()),
             view_max_lag=view_max_lag(env),
         )

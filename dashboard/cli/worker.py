@@ -24,6 +24,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     # A job worker beside web processes on one host leaves them the CPU first.
     priority.set_bulk_nice(settings.bulk_nice)
+    # Its rounds take turns with the ingest and the other passes of this host.
+    priority.set_host_slots(settings.data_dir, settings.bulk_slots)
     priority.lower_this_thread()
     poll = args.poll if args.poll and args.poll > 0 else settings.poll_seconds
     stop = threading.Event()

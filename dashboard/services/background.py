@@ -1,14 +1,17 @@
 """Background work that cooperates across processes and hosts: rollup refresh, then judging.
 
 One *pass* brings every dirty rollup up to date and judges every rep-day changed since it was
-last judged. Each of the two runs under its own database lock (``data_access.locks``): with N
-web workers on M hosts (and any ``python -m dashboard worker``), at most one process refreshes
-and at most one judges at a time, so each rep-day is refreshed and judged once per change and
-no two judges contend for the same rows. The rollups come first and have their own lock so the
-KPIs (read from the rollups) are fresh within a poll even while another process judges a long
-backlog; the judge also refreshes them between its rounds. A process refused the judge's lock
-judges nothing: the holder looks for work again after releasing it, so a change committed while
-it held the lock is never left behind.
+last judged, each refresh and each round of judging as one turn of the host's bulk work
+(``priority.bulk_turn``: the ingest API's batches and the passes of all the host's processes
+share ``COCKPIT_BULK_SLOTS`` slots). Each of the two runs under its own database lock
+(``data_access.locks``): with N web workers on M hosts (and any ``python -m dashboard
+worker``), at most one process refreshes and at most one judges at a time, so each rep-day is
+refreshed and judged once per change and no two judges contend for the same rows. The
+rollups come first and have their own lock so the KPIs (read from the rollups) are fresh
+within a poll even while another process judges a long backlog; the judge also refreshes them
+between its rounds. A process refused the judge's lock judges nothing: the holder looks for
+work again after releasing it, so a change committed while it held the lock is never left
+behind.
 
 Each process has one ``runner``: it runs passes off the request path (at most one running and
 one waiting per database) and, when started with ``start``, polls for work nobody asked for
@@ -37,7 +40,9 @@ logger = logging.getLogger("dashboard.background")
 PASS_LOCK = "background-pass"  # judging
 ROLLUP_LOCK = "background-rollups"
 # Rep-days judged per round of a background pass, with the rollups refreshed between rounds.
-JUDGE_ROUND = 500
+# Each round is one turn of the host's bulk work (priority.bulk_turn), which the ingest API's
+# batches wait for: 25 rep-days keep a turn to about 2 s at 500 reps.
+JUDGE_ROUND = 25
 # A process's photo index (dashboard.services.detect) is let go after this long unused.
 PHOTO_INDEX_IDLE_S = 600.0
 
@@ -106,7 +111,8 @@ def refresh_rollups(engine: Engine, now_fn: NowFn = utc_now) -> int:
     with locks.exclusive(engine, ROLLUP_LOCK) as held:
         if not held:
             return 0
-        return rollups.refresh_rep_days(engine, now=now_fn())
+        with priority.bulk_turn():
+            return rollups.refresh_rep_days(engine, now=now_fn())
 
 
 def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
@@ -116,7 +122,11 @@ def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
     while True:
         refreshed = refresh_rollups(engine, now_fn)
         judged = detect.detect_pending(
-            engine, now=now_fn(), batch=JUDGE_ROUND, between_rounds=between_rounds
+            engine,
+            now=now_fn(),
+            batch=JUDGE_ROUND,
+            between_rounds=between_rounds,
+            turn=priority.bulk_turn,
         )
         result.refreshed += refreshed
         result.judged.add(judged)

@@ -23,6 +23,7 @@ import threading
 import time as clock
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -115,10 +116,13 @@ def detect_pending(
     now: datetime,
     batch: int = _BATCH_REP_DAYS,
     between_rounds: Callable[[], object] | None = None,
+    turn: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> DetectResult:
     """Judge the rep-days changed since they were last judged, and those the changes affect,
     ``batch`` at a time; ``between_rounds`` runs after each round (the background pass
-    refreshes the rollups there, so they need not wait for a long backlog to be judged)."""
+    refreshes the rollups there, so they need not wait for a long backlog to be judged), and
+    each round's judging runs inside ``turn()`` (the background pass: a turn of the host's bulk
+    work, ``priority.bulk_turn``)."""
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)
@@ -130,7 +134,7 @@ def detect_pending(
         if not rows:
             break
         touched = {(r["rep_id"], r["local_date"]): r["version"] for r in rows}
-        with photos.lock:
+        with turn(), photos.lock:
             result.add(_judge_isolated(engine, touched, configs, photos, now=now, expand=True))
         if between_rounds is not None:
             between_rounds()

@@ -6,8 +6,10 @@ priority; elsewhere than Linux, or where the system refuses, the threads keep it
 
 ``host_slot`` bounds how much bulk work runs at once on a host, across its processes: a
 lowered thread still competes for its process's GIL and its database connection does not run
-lowered, so eight clients' batches stored at once would take both CPUs of a small host however
-low their threads ran.
+lowered, so eight clients' batches stored at once, beside a background pass, would take both
+CPUs of a small host however low their threads ran. The ingest API stores each batch in a slot;
+``bulk_turn`` runs one round of a background pass in one, once ``set_host_slots`` said where
+(the web app and the job worker do; elsewhere, a CLI verb for one, bulk work takes no turn).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ SLOT_POLL_S = 0.02
 
 
 @contextmanager
-def host_slot(folder: Path, slots: int, name: str = "ingest") -> Iterator[int]:
+def host_slot(folder: Path, slots: int, name: str = "bulk") -> Iterator[int]:
     """Hold one of ``slots`` slots shared by every process of this host (``flock``s on files
     ``<name>-slot-<i>.lock`` in ``folder``), waiting for one to be free; yield its number.
 
@@ -94,3 +96,33 @@ def host_slot(folder: Path, slots: int, name: str = "ingest") -> Iterator[int]:
                 os.close(fd)
             return
         time.sleep(SLOT_POLL_S * (0.5 + random.random()))
+
+
+# Where this process's background rounds take their turns: (folder, slots), or None.
+_host_slots: tuple[Path, int] | None = None
+_turns = threading.local()
+
+
+def set_host_slots(folder: Path | None, slots: int = 1) -> None:
+    """Make ``bulk_turn`` take one of ``slots`` host slots in ``folder`` (None: no turns)."""
+    global _host_slots
+    if folder is not None and slots < 1:
+        raise ValueError(f"host slots: {slots} is not a positive number")
+    _host_slots = None if folder is None else (Path(folder), slots)
+
+
+@contextmanager
+def bulk_turn() -> Iterator[None]:
+    """Run the block as one turn of bulk work: in a host slot when ``set_host_slots`` named
+    them (waiting for one), else at once. A turn inside a turn of the same thread takes no
+    second slot (it would wait for itself)."""
+    where = _host_slots
+    if where is None or getattr(_turns, "depth", 0):
+        yield
+        return
+    with host_slot(*where):
+        _turns.depth = 1
+        try:
+            yield
+        finally:
+            _turns.depth = 0

@@ -89,7 +89,8 @@ def _store_batch(engine, body: bytes, mimetype: str, source: str, max_records: i
     return ingest.ingest_items(engine, items, source=source, now=datetime.now(UTC))
 
 
-# Per process: twice gunicorn's default threads per worker; more batches at once wait their turn.
+# Per process, as many as gunicorn's default threads per worker; the host's bulk slots
+# (COCKPIT_BULK_SLOTS) bound how many batches are stored at once across the processes.
 _INGEST = priority.bulk_executor(8, "ingest")
 
 
@@ -111,9 +112,9 @@ def post_ingest():
         engine = current_engine()
         # Parsing and storing run at the bulk priority (dashboard.services.priority): a burst
         # of batches takes the CPU the pages leave; this thread waits without using any.
-        # At most ``ingest_slots`` batches at once on this host, whatever the number of
+        # At most ``bulk_slots`` batches at once on this host, whatever the number of
         # clients and workers: the others wait here, using no CPU, and the pages keep theirs.
-        with priority.host_slot(settings.data_dir, settings.ingest_slots):
+        with priority.host_slot(settings.data_dir, settings.bulk_slots):
             summary = _INGEST.submit(
                 _store_batch, engine, body, mimetype, source, settings.max_ingest_records
             ).result()

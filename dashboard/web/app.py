@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     # The background work's "today" (the daily task generation) is the company's.
     tasks.configure(settings.timezone)
     priority.set_bulk_nice(settings.bulk_nice)
+    priority.set_host_slots(settings.data_dir, settings.bulk_slots)
     server = create_server(settings)
     app = CockpitDash(
         __name__,

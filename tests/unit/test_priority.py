@@ -137,11 +137,51 @@ def test_threads_of_one_process_share_the_slots_too(tmp_path):
     assert most[0] == 1
 
 
-def test_the_ingest_slots_setting_is_read_and_checked():
-    assert Settings.from_env({}).ingest_slots == max(1, (os.cpu_count() or 1) // 2)
-    assert Settings.from_env({"COCKPIT_INGEST_SLOTS": "3"}).ingest_slots == 3
+def test_the_bulk_slots_setting_is_read_and_checked():
+    assert Settings.from_env({}).bulk_slots == max(1, (os.cpu_count() or 1) // 2)
+    assert Settings.from_env({"COCKPIT_BULK_SLOTS": "3"}).bulk_slots == 3
     for wrong in ("0", "many"):
-        with pytest.raises(ValueError, match="COCKPIT_INGEST_SLOTS"):
-            Settings.from_env({"COCKPIT_INGEST_SLOTS": wrong})
+        with pytest.raises(ValueError, match="COCKPIT_BULK_SLOTS"):
+            Settings.from_env({"COCKPIT_BULK_SLOTS": wrong})
     with pytest.raises(ValueError, match="host slots"), priority.host_slot(Path("."), 0):
         pass
+
+
+def test_bulk_turns_wait_for_a_host_slot_and_nest_without_waiting_for_themselves(tmp_path):
+    order: list[str] = []
+    with priority.bulk_turn():  # no host slots named: at once
+        order.append("unbounded")
+    priority.set_host_slots(tmp_path, 1)
+    try:
+        with priority.bulk_turn(), priority.bulk_turn():  # the inner one takes no second slot
+            order.append("nested")
+        held = threading.Event()
+        release = threading.Event()
+
+        def other():
+            with priority.host_slot(tmp_path, 1):
+                held.set()
+                release.wait(10)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        held.wait(10)
+        turn_taken = []
+
+        def take():
+            with priority.bulk_turn():
+                turn_taken.append(True)
+
+        waiting = threading.Thread(target=take)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive() and not turn_taken  # the slot is the other's
+        release.set()
+        waiting.join(10)
+        thread.join(10)
+        assert turn_taken == [True]
+    finally:
+        priority.set_host_slots(None)
+    assert order == ["unbounded", "nested"]
+    with pytest.raises(ValueError, match="host slots"):
+        priority.set_host_slots(tmp_path, 0)

@@ -545,11 +545,11 @@ def test_a_batch_is_parsed_and_stored_at_the_bulk_priority(client, engine, token
 
 
 def test_a_batch_waits_for_a_free_host_slot_then_is_stored(settings, engine, token):
-    """COCKPIT_INGEST_SLOTS: while every slot of the host is held (here by the test, as by
+    """COCKPIT_BULK_SLOTS: while every slot of the host is held (here by the test, as by
     another worker storing a batch), a batch waits; it is stored once one is free."""
     from dashboard.services import priority
 
-    app = create_app(dataclasses.replace(settings, ingest_slots=1))
+    app = create_app(dataclasses.replace(settings, bulk_slots=1))
     client = app.server.test_client()
     answers: list = []
     with priority.host_slot(settings.data_dir, 1):
