@@ -1,5 +1,5 @@
-"""Heavy views computed once per change of the data, exact with any number of processes and
-hosts.
+"""Heavy views computed once per change of the data, exact (or, for the KPI views, at most a
+few seconds behind) with any number of processes and hosts.
 
 ``cached`` wraps a service ``fn(engine, user, *args, **kwargs)``: the result is kept in this
 process under the call's arguments (the user's name, role and regions; the filter; ``today``)
@@ -12,9 +12,9 @@ computed again; a write to a table it did not read (the raw visits, for a view o
 leaves the answer standing. That is exact: with the same arguments and the same data in the
 tables it read, the view takes the same path and gives the same answer. A view that ran a
 statement of raw SQL text (tables unknown) is kept against the sum of all stamps instead. A
-view runs its statements in its own thread (the tables are noted per thread). So a cached
-answer is never older than the data committed when the call began; nothing is shared between
-processes but the database.
+view runs its statements in its own thread (the tables are noted per thread). So an exact
+view's answer is never older than the data committed when the call began; nothing is shared
+between processes but the database.
 
 A view declared with ``cached(lags=True)`` (the KPI views, computed from the rollups that the
 background work keeps up to date, themselves seconds behind an ingest) may lag instead, by at
