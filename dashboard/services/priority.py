@@ -111,6 +111,11 @@ def set_host_slots(folder: Path | None, slots: int = 1) -> None:
     _host_slots = None if folder is None else (Path(folder), slots)
 
 
+def host_slots() -> tuple[Path, int] | None:
+    """Where ``bulk_turn`` takes its turns: (folder, slots), or None."""
+    return _host_slots
+
+
 @contextmanager
 def bulk_turn() -> Iterator[None]:
     """Run the block as one turn of bulk work: in a host slot when ``set_host_slots`` named

@@ -550,6 +550,8 @@ def test_a_batch_waits_for_a_free_host_slot_then_is_stored(settings, engine, tok
     from dashboard.services import priority
 
     app = create_app(dataclasses.replace(settings, bulk_slots=1))
+    # The app's background passes take their turns in the same slots.
+    assert priority.host_slots() == (settings.data_dir, 1)
     client = app.server.test_client()
     answers: list = []
     with priority.host_slot(settings.data_dir, 1):
