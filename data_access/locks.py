@@ -47,7 +47,7 @@ def exclusive(engine: Engine, name: str) -> Iterator[bool]:
         with _in_process(f"{id(engine)}:{name}") as held:
             yield held
         return
-    with _file_lock(Path(f"{database}.{name}.lock")) as held:
+    with file_lock(Path(f"{database}.{name}.lock")) as held:
         yield held
 
 
@@ -72,7 +72,9 @@ def _advisory(engine: Engine, name: str) -> Iterator[bool]:
 
 
 @contextmanager
-def _file_lock(path: Path) -> Iterator[bool]:
+def file_lock(path: Path) -> Iterator[bool]:
+    """Try to take an exclusive ``flock`` on ``path`` without waiting; yield whether this caller
+    holds it (refused to another process, and to another thread of this one)."""
     # The same file may be locked by another thread of this process: flock locks belong to the
     # open file description, so each attempt opens its own and a second thread is refused too.
     with _in_process(str(path)) as local:

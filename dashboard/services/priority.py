@@ -7,14 +7,14 @@ priority; elsewhere than Linux, or where the system refuses, the threads keep it
 ``host_slot`` bounds how much bulk work runs at once on a host, across its processes: a
 lowered thread still competes for its process's GIL and its database connection does not run
 lowered, so eight clients' batches stored at once, beside a background pass, would take both
-CPUs of a small host however low their threads ran. The ingest API stores each batch in a slot;
-``bulk_turn`` runs one round of a background pass in one, once ``set_host_slots`` said where
-(the web app and the job worker do; elsewhere, a CLI verb for one, bulk work takes no turn).
+CPUs of a small host however low their threads ran. ``bulk_turn`` takes such a slot for one
+batch of the ingest API or one refresh or round of a background pass, once ``set_host_slots``
+said where (the web app and the job worker do; elsewhere, a CLI verb for one, bulk work takes
+no turn).
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import random
@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+
+from data_access import locks
 
 logger = logging.getLogger(__name__)
 
@@ -83,18 +85,10 @@ def host_slot(folder: Path, slots: int, name: str = "bulk") -> Iterator[int]:
     while True:
         for k in range(slots):
             number = (start + k) % slots
-            fd = os.open(folder / f"{name}-slot-{number}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            try:
-                yield number
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                os.close(fd)
-            return
+            with locks.file_lock(folder / f"{name}-slot-{number}.lock") as held:
+                if held:
+                    yield number
+                    return
         time.sleep(SLOT_POLL_S * (0.5 + random.random()))
 
 

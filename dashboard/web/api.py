@@ -112,9 +112,9 @@ def post_ingest():
         engine = current_engine()
         # Parsing and storing run at the bulk priority (dashboard.services.priority): a burst
         # of batches takes the CPU the pages leave; this thread waits without using any.
-        # At most ``bulk_slots`` batches at once on this host, whatever the number of
-        # clients and workers: the others wait here, using no CPU, and the pages keep theirs.
-        with priority.host_slot(settings.data_dir, settings.bulk_slots):
+        # One turn of the host's bulk work (COCKPIT_BULK_SLOTS, set by create_app): whatever
+        # the number of clients and workers, the other batches wait here, using no CPU.
+        with priority.bulk_turn():
             summary = _INGEST.submit(
                 _store_batch, engine, body, mimetype, source, settings.max_ingest_records
             ).result()
