@@ -80,14 +80,17 @@ def db_url(request, tmp_path) -> Iterator[str]:
         url = f"sqlite:///{tmp_path / 'cockpit.db'}"
         yield url
         background.runner.wait_idle(url)
+        view_cache.clear()
         dispose_engine(url)
         return
     url = request.getfixturevalue("postgres_url")
     _truncate_all(get_engine(url))
     yield url
-    # An API test leaves the rollup refresh its ingest asked for running: let it finish, or
-    # it would hold locks against the TRUNCATE and write into the next test's empty tables.
+    # An API test leaves the rollup refresh its ingest asked for running, and a lagging view
+    # leaves its recompute scheduled: let the one finish and cancel the other, or they would
+    # take locks against the TRUNCATE and write into the next test's empty tables.
     background.runner.wait_idle(url)
+    view_cache.clear()
     _truncate_all(get_engine(url))
 
 

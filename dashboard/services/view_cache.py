@@ -69,8 +69,8 @@ _guard = threading.Lock()
 _flights: dict[tuple, list] = {}
 _stats = {"hits": 0, "misses": 0, "lagged": 0}
 _highest: dict[str, int] = {}
-# Keys of lagging views with a computation scheduled off the request path.
-_scheduled: set[tuple] = set()
+# Keys of lagging views with a computation scheduled off the request path, and its timer.
+_scheduled: dict[tuple, threading.Timer] = {}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -118,8 +118,16 @@ def max_lag() -> float:
 
 
 def clear() -> None:
-    """Forget every kept view (tests; the answers stay exact without it)."""
+    """Forget every kept view, cancel the computations scheduled off the request path and wait
+    for the running ones (tests, which empty the database next; the answers stay exact
+    without it)."""
     with _guard:
+        timers = list(_scheduled.values())
+    for timer in timers:
+        timer.cancel()
+        timer.join()
+    with _guard:
+        _scheduled.clear()
         _entries.clear()
         _highest.clear()
         _stats.update(hits=0, misses=0, lagged=0)
@@ -272,10 +280,6 @@ def _fill(
 def _schedule(key: tuple, read_at: float, lag: float, run: Callable[[], Any]) -> None:
     """Compute a lagging view again off the request path, half a lag after its kept answer's
     data was read (at once if that has passed); one scheduled computation per key."""
-    with _guard:
-        if key in _scheduled:
-            return
-        _scheduled.add(key)
 
     def refresh() -> None:
         try:
@@ -285,12 +289,17 @@ def _schedule(key: tuple, read_at: float, lag: float, run: Callable[[], Any]) ->
             logger.exception("recomputing the view %s failed", key[0])
         finally:
             with _guard:
-                _scheduled.discard(key)
+                if _scheduled.get(key) is timer:
+                    del _scheduled[key]
 
     delay = max(0.0, read_at + lag / 2 - time.monotonic())
     timer = threading.Timer(delay, refresh)
     timer.name = "view-refresh"
     timer.daemon = True
+    with _guard:
+        if key in _scheduled:
+            return
+        _scheduled[key] = timer
     timer.start()
 
 

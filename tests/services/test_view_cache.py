@@ -376,6 +376,20 @@ def test_the_kpi_views_lag_and_the_alert_queue_does_not(engine, now, monkeypatch
     assert view_cache.stats()["lagged"] == 1
 
 
+def test_clearing_the_cache_cancels_a_scheduled_recompute(engine, now, monkeypatch):
+    """A test empties the database after clearing: a recompute scheduled by a lagging view
+    (here due in 30 s) must not run against the next test's tables."""
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "60")
+    lagging_grades(engine, ADMIN)
+    _regrade(engine, "cust-1", "C")
+    lagging_grades(engine, ADMIN)  # served lagging: a recompute is scheduled
+    assert [t.name for t in threading.enumerate()].count("view-refresh") == 1
+    view_cache.clear()
+    assert "view-refresh" not in [t.name for t in threading.enumerate()]
+    assert calls == ["lagging"]
+
+
 def test_the_lag_setting_is_read_and_checked():
     from dashboard.settings import Settings
 
