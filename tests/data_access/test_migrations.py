@@ -16,13 +16,13 @@ from sqlalchemy.engine import Engine, make_url
 
 from data_access import migrate, schema
 from data_access.engine import make_engine
-from tests.conftest import ADMIN_URL, unavailable
+from tests.conftest import ADMIN_URL, drop_database_later, unavailable
 
 
 @pytest.fixture(scope="module")
 def _postgres_scratch() -> Iterator[str]:
-    """One scratch PostgreSQL database for the module's tests, dropped at the end: DROP
-    DATABASE waits on a checkpoint, 80 s in a clean-clone run while the other workers wrote."""
+    """One scratch PostgreSQL database for the module's tests, dropped at the end (in the
+    background: ``drop_database_later``)."""
     admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"cockpit_mig_{uuid.uuid4().hex[:10]}"
     try:
@@ -34,9 +34,8 @@ def _postgres_scratch() -> Iterator[str]:
     try:
         yield make_url(ADMIN_URL).set(database=name).render_as_string(False)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+        drop_database_later(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
