@@ -8,6 +8,7 @@ skip on a laptop, but fail when CI is set.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -137,6 +138,18 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
 def now() -> datetime:
     """A fixed 'now' for deterministic tests."""
     return FIXED_NOW
+
+
+def copy_sqlite(source: Path, target: Path) -> Path:
+    """Copy a SQLite database file (a seeded template) through SQLite's backup API (a
+    consistent copy, whatever is left in the WAL file); return ``target``."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 import socket
-import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from dashboard.services.demo import DEMO_LOGINS, seed_demo
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests import builders
-from tests.conftest import FIXED_NOW, unavailable
+from tests.conftest import FIXED_NOW, copy_sqlite, unavailable
 
 PASSWORDS = {
     "exec": "exec-pass-123",
@@ -108,13 +107,7 @@ def demo_app(tmp_path, _demo_template):
     The file is a copy of the session's seeded template, so preferences a test changes (language,
     theme) never leak into another test.
     """
-    db_file = tmp_path / "demo.db"
-    src, dst = sqlite3.connect(_demo_template), sqlite3.connect(db_file)
-    try:
-        src.backup(dst)  # a consistent copy, whatever is left in the WAL file
-    finally:
-        src.close()
-        dst.close()
+    db_file = copy_sqlite(_demo_template, tmp_path / "demo.db")
     app = create_app(_settings(db_file, tmp_path))
     yield app
     dispose_engine(f"sqlite:///{db_file}")

@@ -6,7 +6,6 @@ over hundreds of refreshes."""
 from __future__ import annotations
 
 import inspect
-import sqlite3
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from tests.browser.conftest import (
     wait_for,
     wait_for_text,
 )
+from tests.conftest import copy_sqlite
 
 pytestmark = pytest.mark.browser
 
@@ -64,13 +64,7 @@ def _live_template(tmp_path_factory):
 
 @pytest.fixture
 def wall_app(tmp_path, _live_template):
-    db_file = tmp_path / "wall.db"
-    src, dst = sqlite3.connect(_live_template), sqlite3.connect(db_file)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    db_file = copy_sqlite(_live_template, tmp_path / "wall.db")
     app = create_app(_settings(db_file, tmp_path))
     yield app
     dispose_engine(f"sqlite:///{db_file}")

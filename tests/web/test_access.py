@@ -24,18 +24,17 @@ import sqlalchemy as sa
 
 from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
-from dashboard.services.demo import DEMO_LOGINS, seed_demo
+from dashboard.services.demo import DEMO_LOGINS
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests import builders as b
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, copy_sqlite
 from tests.web_client import finish_background, sign_in
 
 ROLES = ("exec", "manager", "finance", "admin")
 PASSWORDS = {role: password for _name, role, password in DEMO_LOGINS}
 ANONYMOUS = "anonymous"
 CALLERS = (ANONYMOUS, *ROLES)
-DEMO_REPS, DEMO_DAYS = 32, 2  # fewer than 32 reps gives a one-region company
 # FIXED_NOW is Friday 2026-11-27 (11:00 in Shanghai). Pages resolve named periods against the
 # real clock, so every query names a custom range around the demo's days.
 PERIOD = {"period": "custom", "from": "2026-11-20", "to": "2026-11-27"}
@@ -81,12 +80,11 @@ def server_callbacks(app: dash.Dash, client) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
+def site(tmp_path_factory, access_demo) -> Iterator[Site]:
     """One seeded database, one app, one signed-in client per role (password checks are slow)."""
     data_dir = tmp_path_factory.mktemp("access")
-    url = f"sqlite:///{data_dir / 'access.db'}"
+    url = f"sqlite:///{copy_sqlite(access_demo, data_dir / 'access.db')}"
     engine = get_engine(url)
-    seed_demo(engine, seed=7, reps=DEMO_REPS, days=DEMO_DAYS, now=FIXED_NOW)
     app = create_app(Settings(database_url=url, data_dir=data_dir, seed_demo_on_start=False))
     result = Site(app=app, engine=engine)
     result.clients[ANONYMOUS] = app.server.test_client()

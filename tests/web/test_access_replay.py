@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard.services.db import dispose_engine, get_engine
-from dashboard.services.demo import DEMO_LOGINS, seed_demo
+from dashboard.services.demo import DEMO_LOGINS
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
-from tests.conftest import FIXED_NOW
+from tests.conftest import copy_sqlite
 from tests.web.test_access import build_payload, server_callbacks
 from tests.web_client import sign_in
 
@@ -26,11 +26,10 @@ UPDATE = "/_dash-update-component"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[dict[str, Any]]:
+def site(tmp_path_factory, access_demo) -> Iterator[dict[str, Any]]:
     data_dir = tmp_path_factory.mktemp("access-replay")
-    url = f"sqlite:///{data_dir / 'access.db'}"
+    url = f"sqlite:///{copy_sqlite(access_demo, data_dir / 'access.db')}"
     engine = get_engine(url)
-    seed_demo(engine, seed=7, reps=32, days=2, now=FIXED_NOW)
     app = create_app(
         Settings(
             database_url=url,

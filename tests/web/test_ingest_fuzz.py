@@ -144,7 +144,12 @@ def _record(draw, counter) -> dict:
 
 @pytest.fixture
 def site(db_url, tmp_path):
-    app = create_app(Settings(database_url=db_url, data_dir=tmp_path, seed_demo_on_start=False))
+    # The fuzz is about what the door accepts: no background pass judges what it stored (the
+    # deployment with a job worker, COCKPIT_BACKGROUND=off), which would double its time.
+    settings = Settings(
+        database_url=db_url, data_dir=tmp_path, seed_demo_on_start=False, background="off"
+    )
+    app = create_app(settings)
     client = app.server.test_client()
     from dashboard.services.db import get_engine
 
