@@ -145,7 +145,7 @@ def _record(draw, counter) -> dict:
 @pytest.fixture
 def site(db_url, tmp_path):
     # The fuzz is about what the door accepts: no background pass judges what it stored (the
-    # deployment with a job worker, COCKPIT_BACKGROUND=off), which would double its time.
+    # deployment with a job worker, COCKPIT_BACKGROUND=off): the passes took 3/4 of its time.
     settings = Settings(
         database_url=db_url, data_dir=tmp_path, seed_demo_on_start=False, background="off"
     )
