@@ -23,6 +23,8 @@ if [ $# -eq 0 ]; then
   soak_log="$TMPDIR/soak.log"
   .venv/bin/python -m pytest --headless -q --basetemp "$TMPDIR/soak" "$soak" >"$soak_log" 2>&1 &
   soak_pid=$!
+  # A background job of a script ignores Ctrl-C: stop it with the script, however that ends.
+  trap 'kill "$soak_pid" 2>/dev/null || true' EXIT
   .venv/bin/python -m pytest --headless -n 2 --dist loadfile --durations=15 --deselect "$soak" \
     || status=$?
   soak_status=0
