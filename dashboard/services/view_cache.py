@@ -296,11 +296,11 @@ def _schedule(key: tuple, read_at: float, lag: float, run: Callable[[], Any]) ->
     timer = threading.Timer(delay, refresh)
     timer.name = "view-refresh"
     timer.daemon = True
-    with _guard:
+    with _guard:  # started under the guard: clear() never sees a timer it cannot join
         if key in _scheduled:
             return
         _scheduled[key] = timer
-    timer.start()
+        timer.start()
 
 
 def cached(fn: F | None = None, *, lags: bool = False) -> Any:
