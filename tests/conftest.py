@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from dashboard.services import background, detect, view_cache
 from dashboard.services.db import dispose_engine, get_engine
+from dashboard.services.demo import seed_demo
 from data_access import schema
 
 # The suite checks views against the data just written: exact views (a deployment's default
@@ -138,6 +139,16 @@ def sqlite_engine(tmp_path) -> Iterator[Engine]:
 def now() -> datetime:
     """A fixed 'now' for deterministic tests."""
     return FIXED_NOW
+
+
+def seeded_demo_file(folder: Path, *, reps: int, days: int, now: datetime) -> Path:
+    """A SQLite file in ``folder`` holding the demo company (seed 7), to copy per test or
+    module with ``copy_sqlite`` (milliseconds, where seeding takes seconds)."""
+    db_file = folder / "demo.db"
+    url = f"sqlite:///{db_file}"
+    seed_demo(get_engine(url), seed=7, reps=reps, days=days, now=now)
+    dispose_engine(url)
+    return db_file
 
 
 def copy_sqlite(source: Path, target: Path) -> Path:

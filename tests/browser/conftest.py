@@ -25,11 +25,11 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
-from dashboard.services.demo import DEMO_LOGINS, seed_demo
+from dashboard.services.demo import DEMO_LOGINS
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
 from tests import builders
-from tests.conftest import FIXED_NOW, copy_sqlite, unavailable
+from tests.conftest import FIXED_NOW, copy_sqlite, seeded_demo_file, unavailable
 
 PASSWORDS = {
     "exec": "exec-pass-123",
@@ -93,11 +93,8 @@ def cockpit_app(tmp_path):
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory) -> Path:
     """The demo company seeded once per session (a few seconds); each test gets its own copy."""
-    db_file = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    url = f"sqlite:///{db_file}"
-    seed_demo(get_engine(url), seed=7, reps=DEMO_REPS, days=DEMO_DAYS, now=DEMO_NOW)
-    dispose_engine(url)
-    return db_file
+    folder = tmp_path_factory.mktemp("demo-template")
+    return seeded_demo_file(folder, reps=DEMO_REPS, days=DEMO_DAYS, now=DEMO_NOW)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from flask import jsonify, request
 
 from dashboard.services import wall
 from dashboard.services.db import dispose_engine, get_engine
-from dashboard.services.demo import seed_demo
 from dashboard.web.app import create_app
 from data_access import schema
 from tests.browser.conftest import (
@@ -28,7 +27,7 @@ from tests.browser.conftest import (
     wait_for,
     wait_for_text,
 )
-from tests.conftest import copy_sqlite
+from tests.conftest import copy_sqlite, seeded_demo_file
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +54,7 @@ LIVE_NOW = _live_moment(datetime.now(UTC))
 @pytest.fixture(scope="session")
 def _live_template(tmp_path_factory):
     """A demo company whose last working day is in progress at LIVE_NOW (live states)."""
-    db_file = tmp_path_factory.mktemp("wall-template") / "wall.db"
-    url = f"sqlite:///{db_file}"
-    seed_demo(get_engine(url), seed=7, reps=36, days=2, now=LIVE_NOW)
-    dispose_engine(url)
-    return db_file
+    return seeded_demo_file(tmp_path_factory.mktemp("wall-template"), reps=36, days=2, now=LIVE_NOW)
 
 
 @pytest.fixture
