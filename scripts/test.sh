@@ -18,6 +18,7 @@ status=0
 # The wall's soak (300 refreshes, 1 s apart: 5 min of waiting on the wall's timer, little CPU)
 # would hold one of the two workers meanwhile: on a full run it runs beside them, in a pytest
 # of its own, and its outcome counts like the others'.
+xdist=(--headless -n 2 --dist loadfile --durations=15)
 if [ $# -eq 0 ]; then
   soak=tests/browser/test_wall.py::test_soak_of_300_refreshes_keeps_the_dom_flat_and_the_console_clean
   soak_log="$TMPDIR/soak.log"
@@ -25,15 +26,14 @@ if [ $# -eq 0 ]; then
   soak_pid=$!
   # A background job of a script ignores Ctrl-C: stop it with the script, however that ends.
   trap 'kill "$soak_pid" 2>/dev/null || true' EXIT
-  .venv/bin/python -m pytest --headless -n 2 --dist loadfile --durations=15 --deselect "$soak" \
-    || status=$?
+  .venv/bin/python -m pytest "${xdist[@]}" --deselect "$soak" || status=$?
   soak_status=0
   wait "$soak_pid" || soak_status=$?
   echo "==> pytest: the wall soak, run beside the rest"
   cat "$soak_log"
   if [ "$status" -eq 0 ]; then status=$soak_status; fi
 else
-  .venv/bin/python -m pytest --headless -n 2 --dist loadfile --durations=15 "$@" || status=$?
+  .venv/bin/python -m pytest "${xdist[@]}" "$@" || status=$?
 fi
 # pytest exits 5 when no test was collected: that is a failure here too.
 exit $status
