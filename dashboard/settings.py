@@ -45,6 +45,13 @@ def _nice(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _percent(env: dict[str, str], name: str, default: int) -> int:
+    value = _positive_int(env, name, default)
+    if value > 100:
+        raise ValueError(f"{name}: {value} is above 100 (a share of the time in per cent, 1-100)")
+    return value
+
+
 def view_max_lag(env: Mapping[str, str]) -> int:
     """``COCKPIT_VIEW_MAX_LAG``: seconds a KPI view's answer may lag behind a stream of writes
     (dashboard.services.view_cache; 0: every answer exact), 0-3600, default 5."""
@@ -160,6 +167,10 @@ class Settings:
     # and stored, rounds of the background passes (the others wait their turn), so bulk work
     # takes about this many CPUs' worth, whatever the number of clients.
     bulk_slots: int = field(default_factory=default_bulk_slots)
+    # Per cent of the time a background pass's judging works while this host serves pages (it
+    # pauses between statements for the rest; dashboard.services.priority.pace); 100: never
+    # pauses.
+    bulk_duty: int = 25
     # Seconds the KPI views (overview, team charts, drill-down, digest) may lag behind a stream
     # of writes (dashboard.services.view_cache; 0: exact).
     view_max_lag: int = 5
@@ -193,5 +204,6 @@ class Settings:
             redis_url=env.get("REDIS_URL", ""),
             bulk_nice=_nice(env, "COCKPIT_BULK_NICE", 10),
             bulk_slots=_positive_int(env, "COCKPIT_BULK_SLOTS", default_bulk_slots()),
+            bulk_duty=_percent(env, "COCKPIT_BULK_DUTY", 25),
             view_max_lag=view_max_lag(env),
         )

@@ -26,6 +26,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     priority.set_bulk_nice(settings.bulk_nice)
     # Its rounds take turns with the ingest and the other passes of this host.
     priority.set_host_slots(settings.data_dir, settings.bulk_slots)
+    priority.set_bulk_duty(settings.bulk_duty / 100)
     priority.lower_this_thread()
     poll = args.poll if args.poll and args.poll > 0 else settings.poll_seconds
     stop = threading.Event()

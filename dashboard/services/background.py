@@ -1,12 +1,13 @@
 """Background work that cooperates across processes and hosts: rollup refresh, then judging.
 
 One *pass* brings every dirty rollup up to date and judges every rep-day changed since it was
-last judged, each refresh and each round of judging as one turn of the host's bulk work
-(``priority.bulk_turn``: the ingest API's batches and the passes of all the host's processes
-share ``COCKPIT_BULK_SLOTS`` slots). Each of the two runs under its own database lock
-(``data_access.locks``): with N web workers on M hosts (and any ``python -m dashboard
-worker``), at most one process refreshes and at most one judges at a time, so each rep-day is
-refreshed and judged once per change and no two judges contend for the same rows. The
+last judged, each refresh and each round of judging as one turn of the host's background work
+(``priority.refresh_turn``, ``priority.background_turn``: the passes of all the host's
+processes share ``COCKPIT_BULK_SLOTS`` slots of each; a round of judging is paced while the
+host serves pages, and a refresh never waits for one). Each of the two runs under its own
+database lock (``data_access.locks``): with N web workers on M hosts (and any ``python -m
+dashboard worker``), at most one process refreshes and at most one judges at a time, so each
+rep-day is refreshed and judged once per change and no two judges contend for the same rows. The
 rollups come first and have their own lock so the KPIs (read from the rollups) are fresh
 within a poll even while another process judges a long backlog; the judge also refreshes them
 between its rounds. A process refused the judge's lock judges nothing: the holder looks for
@@ -40,8 +41,9 @@ logger = logging.getLogger("dashboard.background")
 PASS_LOCK = "background-pass"  # judging
 ROLLUP_LOCK = "background-rollups"
 # Rep-days judged per round of a background pass, with the rollups refreshed between rounds.
-# Each round is one turn of the host's bulk work (priority.bulk_turn), which the ingest API's
-# batches wait for: 25 rep-days keep a turn to about 2 s at 500 reps.
+# Each round is one turn of the host's background work (priority.background_turn), which the
+# other processes' passes wait for: 25 rep-days keep a turn to about 2 s at 500 reps (longer
+# while paced).
 JUDGE_ROUND = 25
 # A process's photo index (dashboard.services.detect) is let go after this long unused.
 PHOTO_INDEX_IDLE_S = 600.0
@@ -111,7 +113,7 @@ def refresh_rollups(engine: Engine, now_fn: NowFn = utc_now) -> int:
     with locks.exclusive(engine, ROLLUP_LOCK) as held:
         if not held:
             return 0
-        with priority.bulk_turn():
+        with priority.refresh_turn():
             return rollups.refresh_rep_days(engine, now=now_fn())
 
 
@@ -126,7 +128,7 @@ def _drain(engine: Engine, now_fn: NowFn, result: PassResult) -> None:
             now=now_fn(),
             batch=JUDGE_ROUND,
             between_rounds=between_rounds,
-            turn=priority.bulk_turn,
+            turn=priority.background_turn,
         )
         result.refreshed += refreshed
         result.judged.add(judged)

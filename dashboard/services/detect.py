@@ -121,8 +121,8 @@ def detect_pending(
     """Judge the rep-days changed since they were last judged, and those the changes affect,
     ``batch`` at a time; ``between_rounds`` runs after each round (the background pass
     refreshes the rollups there, so they need not wait for a long backlog to be judged), and
-    each round's judging runs inside ``turn()`` (the background pass: a turn of the host's bulk
-    work, ``priority.bulk_turn``)."""
+    each round's judging runs inside ``turn()`` (the background pass: a turn of the host's
+    background work, ``priority.background_turn``, paced while the host serves pages)."""
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)

@@ -89,11 +89,6 @@ def _store_batch(engine, body: bytes, mimetype: str, source: str, max_records: i
     return ingest.ingest_items(engine, items, source=source, now=datetime.now(UTC))
 
 
-# Per process, as many as gunicorn's default threads per worker; the host's bulk slots
-# (COCKPIT_BULK_SLOTS) bound how many batches are stored at once across the processes.
-_INGEST = priority.bulk_executor(8, "ingest")
-
-
 @api.post("/ingest")
 def post_ingest():
     settings = current_settings()
@@ -110,14 +105,13 @@ def post_ingest():
     source = f"api:{g.api_token_name}"
     try:
         engine = current_engine()
-        # Parsing and storing run at the bulk priority (dashboard.services.priority): a burst
-        # of batches takes the CPU the pages leave; this thread waits without using any.
-        # One turn of the host's bulk work (COCKPIT_BULK_SLOTS, set by create_app): whatever
-        # the number of clients and workers, the other batches wait here, using no CPU.
-        with priority.bulk_turn():
-            summary = _INGEST.submit(
-                _store_batch, engine, body, mimetype, source, settings.max_ingest_records
-            ).result()
+        # One turn of the host's ingest pool (COCKPIT_BULK_SLOTS, set by create_app): whatever
+        # the number of clients and workers, the other batches wait here, using no CPU. Its
+        # own pool: a batch never waits for a round of the background passes. Parsed and
+        # stored at the pages' priority, unpaced: a client waits for it (lowered, batches
+        # starved while the pages kept both CPUs busy; bench/load.py).
+        with priority.ingest_turn():
+            summary = _store_batch(engine, body, mimetype, source, settings.max_ingest_records)
     except wire.BodyError as exc:
         return _error(400, str(exc))
     except _TooMany as exc:

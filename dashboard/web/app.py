@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     tasks.configure(settings.timezone)
     priority.set_bulk_nice(settings.bulk_nice)
     priority.set_host_slots(settings.data_dir, settings.bulk_slots)
+    priority.set_bulk_duty(settings.bulk_duty / 100)
     server = create_server(settings)
     app = CockpitDash(
         __name__,

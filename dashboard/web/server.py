@@ -13,6 +13,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dashboard.services import priority
 from dashboard.services.db import DatabaseUnavailable, ping
 from dashboard.settings import Settings
 from dashboard.web.api import api
@@ -23,6 +24,9 @@ from dashboard.web.login_page import UNAVAILABLE_HTML
 from dashboard.web.sessions import DatabaseSessions
 from dashboard.web.signin import install_signin
 from dashboard.web.tiles import static_files
+
+# Requests that are not a page's: the API, static files, health checks (priority.note_page).
+NOT_PAGES = ("/api/", "/assets/", "/vendor/", "/_dash-component-suites/", "/tiles/", "/healthz")
 
 
 def _secret_key(settings: Settings) -> str:
@@ -80,6 +84,14 @@ def create_server(settings: Settings) -> Flask:
         **{SETTINGS_KEY: settings},
     )
     server.session_interface = DatabaseSessions(settings)
+
+    @server.before_request
+    def note_page():
+        # Bulk work on this host is paced while pages are served (priority.pace); the API's
+        # batches, static files and health checks are not pages.
+        if not request.path.startswith(NOT_PAGES):
+            priority.note_page()
+
     install_signin(server)
     install_guard(server)
     install_headers(server, settings.tile_url)

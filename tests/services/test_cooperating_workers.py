@@ -183,9 +183,9 @@ def test_rollups_are_refreshed_while_another_process_holds_the_judges_lock(db_ur
 
 
 def test_a_pass_takes_turns_with_the_hosts_other_bulk_work(engine, now, tmp_path):
-    """COCKPIT_BULK_SLOTS: a background pass refreshes and judges only in a turn of the host's
-    bulk work (a slot another process, or an ingest batch, may hold); it waits for one and
-    then does all its work."""
+    """COCKPIT_BULK_SLOTS: a background pass judges only in a turn of the host's judging pool
+    (a slot another process's pass may hold), and waits for one; the rollups, refreshed in a
+    pool of their own, do not wait for it (the KPIs move meanwhile)."""
     import threading
 
     from dashboard.services import ingest, priority
@@ -195,7 +195,7 @@ def test_a_pass_takes_turns_with_the_hosts_other_bulk_work(engine, now, tmp_path
     priority.set_host_slots(tmp_path, 1)
     done: list = []
     try:
-        with priority.host_slot(tmp_path, 1):  # another process's batch, say
+        with priority.host_slot(tmp_path, 1, priority.BACKGROUND_POOL):  # another's pass
             runner = threading.Thread(
                 target=lambda: done.append(background.run_pass(engine, lambda: now))
             )
@@ -203,7 +203,8 @@ def test_a_pass_takes_turns_with_the_hosts_other_bulk_work(engine, now, tmp_path
             runner.join(1.5)
             assert runner.is_alive()
             with engine.connect() as conn:
-                assert judge_store.pending_work(conn)["dirty"]  # nothing refreshed meanwhile
+                # Refreshed, not judged.
+                assert judge_store.pending_work(conn) == {"dirty": False, "unjudged": True}
         runner.join(60)
         assert done and done[0].ran and done[0].refreshed > 0 and done[0].judged.rep_days > 0
         with engine.connect() as conn:

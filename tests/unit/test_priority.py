@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -185,3 +186,193 @@ def test_bulk_turns_wait_for_a_host_slot_and_nest_without_waiting_for_themselves
     assert order == ["unbounded", "nested"]
     with pytest.raises(ValueError, match="host slots"):
         priority.set_host_slots(tmp_path, 0)
+
+
+# Pages first: bulk work is paced while the host serves pages.
+
+
+@pytest.fixture()
+def pacing(tmp_path, monkeypatch):
+    """Host slots in ``tmp_path``, a duty of 25 %, and no page seen yet by this process."""
+    priority.set_host_slots(tmp_path, 1)
+    priority.set_bulk_duty(0.25)
+    monkeypatch.setattr(priority, "_marks", {"touched": 0.0, "looked": 0.0, "active_until": 0.0})
+    yield tmp_path
+    priority.set_host_slots(None)
+    priority.set_bulk_duty(priority.DEFAULT_BULK_DUTY)
+
+
+def _pause_after(work_s: float) -> float:
+    """Seconds ``pace`` paused after ``work_s`` seconds of work in a paced block."""
+    with priority.paced():
+        time.sleep(work_s)  # what the thread did since its last pause (wall time counts)
+        start = time.monotonic()
+        priority.pace()
+        return time.monotonic() - start
+
+
+def test_bulk_work_pauses_for_its_duty_only_while_pages_are_served(pacing):
+    assert not priority.pages_active()
+    assert _pause_after(0.04) < 0.02  # no page served: full speed
+    priority.note_page()
+    assert priority.pages_active()
+    # 40 ms of work at a 25 % duty: 120 ms of pause.
+    assert 0.11 <= _pause_after(0.04) < 0.2
+    # A long piece of work pauses at most PACE_MAX_SLEEP_S at a time.
+    assert _pause_after(0.2) < priority.PACE_MAX_SLEEP_S + 0.05
+    # Outside a paced block (a page's own thread) nothing pauses.
+    time.sleep(0.04)
+    start = time.monotonic()
+    priority.pace()
+    assert time.monotonic() - start < 0.02
+    # 100 %: never pauses.
+    priority.set_bulk_duty(1.0)
+    assert _pause_after(0.04) < 0.02
+
+
+def test_pages_stop_counting_once_none_was_served_for_a_while(pacing, monkeypatch):
+    monkeypatch.setattr(priority, "PAGES_ACTIVE_S", 0.2)
+    priority.note_page()
+    assert priority.pages_active()
+    time.sleep(0.3)
+    assert not priority.pages_active()
+    assert _pause_after(0.04) < 0.02
+
+
+PAGE_SEEN = """
+import sys
+from pathlib import Path
+from dashboard.services import priority
+priority.set_host_slots(Path(sys.argv[1]), 1)
+priority.note_page()
+"""
+
+
+def test_a_page_served_by_another_process_of_the_host_paces_this_one(pacing):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    assert not priority.pages_active()
+    subprocess.run([sys.executable, "-c", PAGE_SEEN, str(pacing)], cwd=root, check=True)
+    time.sleep(priority._LOOK_EVERY_S)
+    assert priority.pages_active()
+
+
+def _in_turn(work):
+    with priority.background_turn():
+        return work()
+
+
+def test_a_round_of_judging_is_paced_at_each_statement_and_nothing_else(pacing, tmp_path):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'paced.db'}")
+
+    def work() -> float:
+        start = time.monotonic()
+        with engine.connect() as conn:
+            for _ in range(5):
+                time.sleep(0.03)  # 30 ms of work before each statement
+                conn.execute(sa.text("SELECT 1"))
+        return time.monotonic() - start
+
+    try:
+        priority.note_page()
+        alone = work()  # this thread is not bulk work: never paced
+        priority.note_page()
+        with priority.background_turn():  # a round of judging
+            in_turn = work()
+        priority.note_page()
+        with priority.bulk_executor(1, "test-bulk") as pool:  # the pass's thread, in a turn
+            in_pool_turn = pool.submit(_in_turn, work).result()
+        priority.note_page()
+        with priority.refresh_turn():  # a rollup refresh: the KPIs wait for it
+            refresh = work()
+        priority.note_page()
+        with priority.ingest_turn():  # an ingest batch: a client waits for it
+            batch = work()
+    finally:
+        engine.dispose()
+    assert alone < 0.3 and refresh < 0.3 and batch < 0.3
+    # 5 × 30 ms of work, each followed by ~90 ms of pause (the first statement, opening the
+    # connection, may come before a quantum of work).
+    assert in_turn >= 0.45 and in_pool_turn >= 0.45
+
+
+def test_the_bulk_duty_setting_is_read_and_checked():
+    assert Settings.from_env({}).bulk_duty == 25
+    assert Settings.from_env({"COCKPIT_BULK_DUTY": "100"}).bulk_duty == 100
+    for wrong in ("0", "101", "half"):
+        with pytest.raises(ValueError, match="COCKPIT_BULK_DUTY"):
+            Settings.from_env({"COCKPIT_BULK_DUTY": wrong})
+    for wrong in (0, 1.5):
+        with pytest.raises(ValueError, match="bulk duty"):
+            priority.set_bulk_duty(wrong)
+
+
+def _take_turn(pool: str) -> None:
+    with priority.bulk_turn(pool):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("held", "turn"),
+    [
+        (priority.BACKGROUND_POOL, priority.ingest_turn),
+        (priority.BACKGROUND_POOL, priority.refresh_turn),
+        (priority.INGEST_POOL, priority.background_turn),
+        (priority.REFRESH_POOL, priority.background_turn),
+    ],
+)
+def test_batches_refreshes_and_rounds_of_judging_take_slots_of_their_own_pools(
+    tmp_path, held, turn
+):
+    """Neither a batch nor the KPIs wait for a round of judging (paced, it lasts): while one
+    pool's only slot is held, a turn of another pool is taken at once."""
+    priority.set_host_slots(tmp_path, 1)
+    try:
+        with priority.host_slot(tmp_path, 1, held):
+            start = time.monotonic()
+            with turn():
+                pass
+            assert time.monotonic() - start < 0.5
+        with priority.host_slot(tmp_path, 1, held):  # and a turn of the same pool waits
+            waiting = threading.Thread(target=_take_turn, args=(held,))
+            waiting.start()
+            waiting.join(0.3)
+            assert waiting.is_alive()
+        waiting.join(10)
+    finally:
+        priority.set_host_slots(None)
+
+
+def test_a_transaction_that_wrote_does_not_pause_until_it_ends(pacing, tmp_path):
+    """Its row locks (SQLite: the database's) would hold up an ingest batch for the pause."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'locks.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+
+    def statements(conn, n: int) -> float:
+        start = time.monotonic()
+        for _ in range(n):
+            time.sleep(0.03)
+            conn.execute(sa.text("SELECT count(*) FROM t"))
+        return time.monotonic() - start
+
+    try:
+        priority.note_page()
+        with priority.background_turn():
+            with engine.begin() as conn:
+                reading = statements(conn, 3)  # reads only: paced
+                conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+                after_write = statements(conn, 3)  # row locks held: not paced
+            priority.note_page()
+            with engine.begin() as conn:
+                next_transaction = statements(conn, 3)  # paced again
+    finally:
+        engine.dispose()
+    assert reading >= 0.3 and next_transaction >= 0.3
+    assert after_write < 0.2
