@@ -280,11 +280,37 @@ class Server:
         raise RuntimeError(f"gunicorn not ready within {timeout} s; see {self.log}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        _stop(self.proc)
         self._out.close()
+
+
+class JobWorker:
+    """``python -m dashboard worker`` (of the checkout ``root``) on the database, with the
+    data folder (host slots) of the web it runs beside; its output goes to ``log``."""
+
+    def __init__(self, url: str, data_dir: Path, log: Path, root: Path = ROOT):
+        env = {**os.environ, "DATABASE_URL": url, "COCKPIT_DATA_DIR": str(data_dir)}
+        self._out = open(log, "ab")  # noqa: SIM115 (open for the worker's life)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "worker"],
+            cwd=root,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self._out.close()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 60 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)

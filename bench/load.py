@@ -541,6 +541,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--port", type=int, default=8071)
     ap.add_argument("--web-workers", help="WEB_CONCURRENCY (default: gunicorn.conf.py's)")
     ap.add_argument("--threads", help="COCKPIT_THREADS (default: gunicorn.conf.py's)")
+    ap.add_argument(
+        "--job-worker",
+        action="store_true",
+        help="web and jobs apart: the web with COCKPIT_BACKGROUND=off and one "
+        "`python -m dashboard worker` beside it on this host",
+    )
     ap.add_argument("--admin-url", default=loadlib.DEFAULT_ADMIN_URL)
     ap.add_argument("--database", help="use this kept database (seeded) instead of a new one")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -571,7 +577,7 @@ def main(argv=None) -> int:
         scratch = loadlib.Scratch.existing(args.admin_url, args.database)
     else:
         scratch = loadlib.Scratch.create(args.admin_url, "bench_load")
-    server = None
+    server = job = None
     try:
         if not args.database:
             t0 = time.perf_counter()
@@ -597,16 +603,22 @@ def main(argv=None) -> int:
             for k, v in (("WEB_CONCURRENCY", args.web_workers), ("COCKPIT_THREADS", args.threads))
             if v
         }
+        if args.job_worker:
+            env["COCKPIT_BACKGROUND"] = "off"
         server = loadlib.Server(
             scratch.url, data_dir, args.port, env, data_dir / "gunicorn.log", root=root
         )
         server.wait_ready()
+        if args.job_worker:
+            job = loadlib.JobWorker(scratch.url, data_dir, data_dir / "worker.log", root=root)
         base = server.base
         with open(server.log, encoding="utf-8", errors="replace") as log:
             ready = [line for line in log if "Field Visit Cockpit on" in line]
         print(ready[-1].split("] ", 2)[-1].strip() if ready else "server ready")
         return run(args, users, base, scratch.url, token)
     finally:
+        if job is not None:
+            job.stop()
         if server is not None:
             server.stop()
         if args.keep or args.database:
@@ -644,9 +656,14 @@ def run(args, users: list[int], base: str, url: str, token: str) -> int:
         elapsed = run_stage(base, classes, n, args.seconds, args.max_requests)
         stages[n] = print_stage(f"N = {n} users, all pages", elapsed)
 
-    # Ingest: the overview alone, idle, then with the ingest clients.
+    # Ingest: the overview alone, idle, then with the ingest clients. Idle means no
+    # background work either: what an earlier run or a restart left is done first.
     overview = plans["overview"]
     only = page_classes([overview])
+    t0 = time.monotonic()
+    while pending(url) and time.monotonic() - t0 < args.fresh_timeout:
+        time.sleep(0.5)
+    print(f"\nbackground work drained before the idle stage in {time.monotonic() - t0:.1f} s")
     elapsed = run_stage(base, only, args.ingest_users, args.seconds, args.max_requests)
     idle = print_stage(f"overview only, N = {args.ingest_users}, idle", elapsed)
     session = signed_in_session(base)
