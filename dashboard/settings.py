@@ -160,12 +160,12 @@ class Settings:
     # Redis for the long user-triggered jobs (exports) when web processes span several hosts;
     # empty: a disk cache beside the data (one host).
     redis_url: str = ""
-    # How much lower than the pages the bulk work runs (the ingest API's parsing and storing,
-    # the background passes): a thread nice value added, 0-19 (0: the same priority).
+    # How much lower than the pages the background passes (rollup refresh, judging) run: a
+    # thread nice value added, 0-19 (0: the same priority).
     bulk_nice: int = 10
-    # Pieces of bulk work run at once on this host, across its processes: ingest batches parsed
-    # and stored, rounds of the background passes (the others wait their turn), so bulk work
-    # takes about this many CPUs' worth, whatever the number of clients.
+    # Pieces of each kind of bulk work run at once on this host, across its processes (the
+    # others wait their turn): ingest batches parsed and stored; rollup refreshes; rounds of
+    # judging. Each kind has its own slots, whatever the number of clients.
     bulk_slots: int = field(default_factory=default_bulk_slots)
     # Per cent of the time a background pass's judging works while this host serves pages (it
     # pauses between statements for the rest; dashboard.services.priority.pace); 100: never

@@ -24,7 +24,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     # A job worker beside web processes on one host leaves them the CPU first.
     priority.set_bulk_nice(settings.bulk_nice)
-    # Its rounds take turns with the ingest and the other passes of this host.
+    # Its refreshes and rounds take turns with the other passes of this host; its judging is
+    # paced while the host's web serves pages.
     priority.set_host_slots(settings.data_dir, settings.bulk_slots)
     priority.set_bulk_duty(settings.bulk_duty / 100)
     priority.lower_this_thread()
