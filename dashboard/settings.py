@@ -168,9 +168,9 @@ class Settings:
     # judging. Each kind has its own slots, whatever the number of clients.
     bulk_slots: int = field(default_factory=default_bulk_slots)
     # Per cent of the time a background pass's judging works while this host serves pages (it
-    # pauses between statements for the rest; dashboard.services.priority.pace); 100: never
-    # pauses.
-    bulk_duty: int = 25
+    # pauses between statements for the rest; dashboard.services.priority.pace); 100 (the
+    # default): never pauses.
+    bulk_duty: int = 100
     # Seconds the KPI views (overview, team charts, drill-down, digest) may lag behind a stream
     # of writes (dashboard.services.view_cache; 0: exact).
     view_max_lag: int = 5
@@ -204,6 +204,6 @@ class Settings:
             redis_url=env.get("REDIS_URL", ""),
             bulk_nice=_nice(env, "COCKPIT_BULK_NICE", 10),
             bulk_slots=_positive_int(env, "COCKPIT_BULK_SLOTS", default_bulk_slots()),
-            bulk_duty=_percent(env, "COCKPIT_BULK_DUTY", 25),
+            bulk_duty=_percent(env, "COCKPIT_BULK_DUTY", 100),
             view_max_lag=view_max_lag(env),
         )

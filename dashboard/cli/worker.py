@@ -24,8 +24,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     engine = get_engine(settings.database_url)
     # A job worker beside web processes on one host leaves them the CPU first.
     priority.set_bulk_nice(settings.bulk_nice)
-    # Its refreshes and rounds take turns with the other passes of this host; its judging is
-    # paced while the host's web serves pages.
+    # Its refreshes and rounds take turns with the other passes of this host; its judging may
+    # be paced while the host's web serves pages (COCKPIT_BULK_DUTY).
     priority.set_host_slots(settings.data_dir, settings.bulk_slots)
     priority.set_bulk_duty(settings.bulk_duty / 100)
     priority.lower_this_thread()

@@ -3,16 +3,16 @@
 One *pass* brings every dirty rollup up to date and judges every rep-day changed since it was
 last judged, each refresh and each round of judging as one turn of the host's background work
 (``priority.refresh_turn``, ``priority.background_turn``: the passes of all the host's
-processes share ``COCKPIT_BULK_SLOTS`` slots of each; a round of judging is paced while the
-host serves pages, and a refresh never waits for one). Each of the two runs under its own
-database lock (``data_access.locks``): with N web workers on M hosts (and any ``python -m
-dashboard worker``), at most one process refreshes and at most one judges at a time, so each
-rep-day is refreshed and judged once per change and no two judges contend for the same rows. The
-rollups come first and have their own lock so the KPIs (read from the rollups) are fresh
-within a poll even while another process judges a long backlog; the judge also refreshes them
-between its rounds. A process refused the judge's lock judges nothing: the holder looks for
-work again after releasing it, so a change committed while it held the lock is never left
-behind.
+processes share ``COCKPIT_BULK_SLOTS`` slots of each; a round of judging may be paced while
+the host serves pages, ``COCKPIT_BULK_DUTY``, and a refresh never waits for one). Each of the
+two runs under its own database lock (``data_access.locks``): with N web workers on M hosts
+(and any ``python -m dashboard worker``), at most one process refreshes and at most one judges
+at a time, so each rep-day is refreshed and judged once per change and no two judges contend
+for the same rows. The rollups come first and have their own lock so the KPIs (read from the
+rollups) are fresh within a poll even while another process judges a long backlog; the judge
+also refreshes them between its rounds. A process refused the judge's lock judges nothing:
+the holder looks for work again after releasing it, so a change committed while it held the
+lock is never left behind.
 
 Each process has one ``runner``: it runs passes off the request path (at most one running and
 one waiting per database) and, when started with ``start``, polls for work nobody asked for

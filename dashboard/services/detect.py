@@ -122,7 +122,7 @@ def detect_pending(
     ``batch`` at a time; ``between_rounds`` runs after each round (the background pass
     refreshes the rollups there, so they need not wait for a long backlog to be judged), and
     each round's judging runs inside ``turn()`` (the background pass: a turn of the host's
-    background work, ``priority.background_turn``, paced while the host serves pages)."""
+    background work, ``priority.background_turn``, which COCKPIT_BULK_DUTY may pace)."""
     started = clock.perf_counter()
     result = DetectResult()
     versions.catch_up_judge(engine)

@@ -87,7 +87,7 @@ def create_server(settings: Settings) -> Flask:
 
     @server.before_request
     def note_page():
-        # Judging on this host is paced while pages are served (priority.pace); the API's
+        # Judging on this host may be paced while pages are served (priority.pace); the API's
         # batches, static files and health checks are not pages.
         if not request.path.startswith(NOT_PAGES):
             priority.note_page()

@@ -213,21 +213,21 @@ def _pause_after(work_s: float) -> float:
 
 def test_bulk_work_pauses_for_its_duty_only_while_pages_are_served(pacing):
     assert not priority.pages_active()
-    assert _pause_after(0.04) < 0.02  # no page served: full speed
+    assert _pause_after(0.04) < 0.05  # no page served: full speed
     priority.note_page()
     assert priority.pages_active()
     # 40 ms of work at a 25 % duty: 120 ms of pause.
-    assert 0.11 <= _pause_after(0.04) < 0.2
+    assert 0.11 <= _pause_after(0.04) < 0.3
     # A long piece of work pauses at most PACE_MAX_SLEEP_S at a time.
-    assert _pause_after(0.2) < priority.PACE_MAX_SLEEP_S + 0.05
+    assert _pause_after(0.4) < priority.PACE_MAX_SLEEP_S + 0.15
     # Outside a paced block (a page's own thread) nothing pauses.
     time.sleep(0.04)
     start = time.monotonic()
     priority.pace()
-    assert time.monotonic() - start < 0.02
+    assert time.monotonic() - start < 0.05
     # 100 %: never pauses.
     priority.set_bulk_duty(1.0)
-    assert _pause_after(0.04) < 0.02
+    assert _pause_after(0.04) < 0.05
 
 
 def test_pages_stop_counting_once_none_was_served_for_a_while(pacing, monkeypatch):
@@ -236,7 +236,7 @@ def test_pages_stop_counting_once_none_was_served_for_a_while(pacing, monkeypatc
     assert priority.pages_active()
     time.sleep(0.3)
     assert not priority.pages_active()
-    assert _pause_after(0.04) < 0.02
+    assert _pause_after(0.04) < 0.05
 
 
 PAGE_SEEN = """
@@ -294,15 +294,15 @@ def test_a_round_of_judging_is_paced_at_each_statement_and_nothing_else(pacing, 
             batch = work()
     finally:
         engine.dispose()
-    assert alone < 0.3 and refresh < 0.3 and batch < 0.3
+    assert alone < 0.4 and refresh < 0.4 and batch < 0.4
     # 5 × 30 ms of work, each followed by ~90 ms of pause (the first statement, opening the
     # connection, may come before a quantum of work).
     assert in_turn >= 0.45 and in_pool_turn >= 0.45
 
 
 def test_the_bulk_duty_setting_is_read_and_checked():
-    assert Settings.from_env({}).bulk_duty == 25
-    assert Settings.from_env({"COCKPIT_BULK_DUTY": "100"}).bulk_duty == 100
+    assert Settings.from_env({}).bulk_duty == 100
+    assert Settings.from_env({"COCKPIT_BULK_DUTY": "25"}).bulk_duty == 25
     for wrong in ("0", "101", "half"):
         with pytest.raises(ValueError, match="COCKPIT_BULK_DUTY"):
             Settings.from_env({"COCKPIT_BULK_DUTY": wrong})
@@ -358,7 +358,7 @@ def test_a_transaction_that_wrote_does_not_pause_until_it_ends(pacing, tmp_path)
     def statements(conn, n: int) -> float:
         start = time.monotonic()
         for _ in range(n):
-            time.sleep(0.03)
+            time.sleep(0.04)
             conn.execute(sa.text("SELECT count(*) FROM t"))
         return time.monotonic() - start
 
@@ -374,5 +374,6 @@ def test_a_transaction_that_wrote_does_not_pause_until_it_ends(pacing, tmp_path)
                 next_transaction = statements(conn, 3)  # paced again
     finally:
         engine.dispose()
-    assert reading >= 0.3 and next_transaction >= 0.3
-    assert after_write < 0.2
+    # 3 × (40 ms of work + 120 ms of pause) against 3 × 40 ms.
+    assert reading >= 0.4 and next_transaction >= 0.4
+    assert after_write < 0.3
