@@ -172,8 +172,8 @@ def background_turn() -> contextlib.AbstractContextManager[None]:
 # time). Its PostgreSQL backend idles with it, and a sleeping thread holds no GIL. The
 # follow-up of a burst of batches then takes longer while pages are served, and runs at full
 # speed otherwise.
-# 1: off by default. With one browser open the marker is always fresh, so judging ran at a
-# quarter of its speed on an idle host (the test suite's browser tests took twice as long).
+# 1: off by default. With one browser open the marker is always fresh, so judging would run
+# at a quarter of its speed on a host that is otherwise idle.
 DEFAULT_BULK_DUTY = 1.0
 PAGES_ACTIVE_S = 1.0
 PACE_QUANTUM_S = 0.02
