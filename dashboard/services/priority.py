@@ -274,8 +274,8 @@ _LOCKS_HELD = "priority_locks_held"
 
 def _pace_statement(conn, _cursor, sql: str, _parameters, _context, _executemany) -> None:
     """Engine hook: pace before a statement unless the transaction may hold row locks."""
-    if not getattr(_pacing, "on", False):
-        return
+    if _duty >= 1 or not getattr(_pacing, "on", False):
+        return  # the default: nothing to track on the judge's statements
     if not conn.info.get(_LOCKS_HELD):
         pace()
     head = sql.lstrip()[:6].upper()
