@@ -167,9 +167,30 @@ def sign_in_demo(dash_duo, app, role: str, **kwargs) -> None:
 
 
 def open_page(dash_duo, path: str) -> None:
-    """Load a path of the signed-in cockpit (a full page load) and wait for the shell."""
+    """Load a path of the signed-in cockpit (a full page load, as a bookmark or a shared link
+    does) and wait for the shell."""
     dash_duo.driver.get(dash_duo.server.url + path)
     wait_for(dash_duo, "#shell-user")
+
+
+def navigate(dash_duo, path: str) -> None:
+    """Go to a path of the signed-in cockpit as its own links do (``dcc.Link``: the history
+    changes and the page renders, without loading the document, the scripts and the shell
+    again), which is how a person moves between pages and about a third cheaper than
+    ``open_page`` in the page sweeps. A full load where no link could lead: from a page
+    without the top bar (the wall), or to the page already shown (its content would be there
+    before the new one renders)."""
+    here = urlsplit(dash_duo.driver.current_url)
+    there = urlsplit(path)
+    if here.path == there.path or not dash_duo.find_elements("#shell-user"):
+        open_page(dash_duo, path)
+        return
+    dash_duo.driver.execute_script(
+        "window.history.pushState({}, '', arguments[0]);"
+        "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));"
+        "window.scrollTo(0, 0);",
+        path,
+    )
 
 
 # ------------------------------------------------------------------------------- waiting

@@ -31,7 +31,7 @@ from tests.browser.conftest import (
     click_grid_row,
     count_in,
     db_rows,
-    open_page,
+    navigate,
     sign_in_demo,
     text_of,
     wait_for,
@@ -288,7 +288,7 @@ def visit_every_page(dash_duo, demo_app, viewport: str, role: str) -> None:
             path = EXAMPLES[template](demo_app)
         else:
             path = page["path"]
-        open_page(dash_duo, path if template else f"{path}?{DEMO_PERIOD}")
+        navigate(dash_duo, path if template else f"{path}?{DEMO_PERIOD}")
         if template == "/replay/<rep_id>/<date>":
             _wait_replay(dash_duo)
         elif template == "/customers/<customer_id>":

@@ -26,6 +26,7 @@ from tests.browser.conftest import (
     click_grid_row,
     db_rows,
     grid_rows,
+    navigate,
     open_page,
     sign_in_demo,
     wait_for,
@@ -244,7 +245,7 @@ def _visit(dash_duo, path: str, url: str, ready: str | None, lang: str) -> None:
     if path == "/wall":  # the kiosk: no top bar to wait for
         dash_duo.driver.get(dash_duo.server.url + url)
     else:
-        open_page(dash_duo, url)
+        navigate(dash_duo, url)
     if ready:
         wait_until_ready(dash_duo, path)
     _select(dash_duo, path, lang)

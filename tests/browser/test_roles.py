@@ -1,4 +1,8 @@
-"""What each role sees: the landing page, the navigation, which pages open, the region scope."""
+"""What each role sees: the landing page, the navigation, which pages open, the region scope.
+
+Every page is opened here by a full page load, as a bookmark or a shared link does; the other
+page sweeps (languages, phone, tablet) move between pages as the navigation's links do.
+"""
 
 from __future__ import annotations
 
