@@ -178,8 +178,8 @@ def navigate(dash_duo, path: str) -> None:
     changes and the page renders, without loading the document, the scripts and the shell
     again), which is how a person moves between pages and about a third cheaper than
     ``open_page`` in the page sweeps. A full load where no link could lead: from a page
-    without the top bar (the wall), or to the page already shown (its content would be there
-    before the new one renders)."""
+    without the top bar (the wall), or to the page already shown. The previous page stays
+    until the new one renders: the caller waits for something only the new page shows."""
     here = urlsplit(dash_duo.driver.current_url)
     there = urlsplit(path)
     if here.path == there.path or not dash_duo.find_elements("#shell-user"):

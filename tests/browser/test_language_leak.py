@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     ROLES,
     click,
     click_grid_row,
+    count_in,
     db_rows,
     grid_rows,
     navigate,
@@ -183,7 +184,9 @@ def test_leaks_finds_the_other_language_only():
 
 def _select(dash_duo, path: str, lang: str) -> None:
     """Select the first alert, claim or rep-day where the page has a selection; open the admin
-    console's audit log (its trails and actions)."""
+    console's audit log (its trails and actions); on the pages without a PAGE_READY marker,
+    wait for something only they show (reached by ``navigate``, the previous page stays until
+    the new one renders)."""
     if path == "/alerts":
         until(lambda: grid_rows(dash_duo, "alerts-queue"), 20, poll=0.1, msg="no alert in queue")
         click_grid_row(dash_duo, "alerts-queue", 0)
@@ -198,6 +201,8 @@ def _select(dash_duo, path: str, lang: str) -> None:
         wait_for(dash_duo, ".replay-map .leaflet-control-zoom-in")
     elif path == "/customers/<customer_id>":
         wait_for(dash_duo, "#customer-name")
+    elif path == "/plans/suggest":
+        count_in(dash_duo, "#plan-suggest-rep-count")
     elif path == "/admin":
         tabs = dash_duo.find_elements("#admin-tabs .nav-link")
         click(dash_duo, next(tab for tab in tabs if tab.text == t("admin.tab.audit", lang)))
