@@ -411,11 +411,27 @@ PAGE_READY = {
 COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 
 
-def count_in(dash_duo, selector: str) -> int:
-    """Wait for an element showing a count (1,234) and return it."""
-    element = wait_for(dash_duo, selector)
-    assert COUNT.match(element.text), f"{selector} shows {element.text!r}, not a count"
-    return int(element.text.replace(",", ""))
+def count_in(dash_duo, selector: str, timeout: float = WAIT) -> int:
+    """Wait for an element showing a count (1,234) and return it.
+
+    Waits for the count itself, not only the element: a page may lay the element out with a
+    placeholder ("…") that its callback replaces once the figure is computed.
+    """
+    shown: list[str] = []
+
+    def counted() -> bool:
+        found = text_of(dash_duo, selector)
+        if found is None or not COUNT.match(found):
+            return False
+        shown.append(found)
+        return True
+
+    try:
+        until(counted, timeout, poll=0.05)
+    except TestingTimeoutError:
+        found = text_of(dash_duo, selector)
+        raise AssertionError(f"{selector} shows {found!r}, not a count, after {timeout} s") from None
+    return int(shown[-1].replace(",", ""))
 
 
 def wait_until_ready(dash_duo, path: str) -> None:
