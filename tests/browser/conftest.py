@@ -430,7 +430,9 @@ def count_in(dash_duo, selector: str, timeout: float = WAIT) -> int:
         until(counted, timeout, poll=0.05)
     except TestingTimeoutError:
         found = text_of(dash_duo, selector)
-        raise AssertionError(f"{selector} shows {found!r}, not a count, after {timeout} s") from None
+        raise AssertionError(
+            f"{selector} shows {found!r}, not a count, after {timeout} s"
+        ) from None
     return int(shown[-1].replace(",", ""))
 
 
