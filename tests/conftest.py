@@ -101,6 +101,8 @@ def _truncate_all(engine: Engine) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> Iterator[str]:
     """A migrated, empty database URL: a fresh SQLite file, or the session's PostgreSQL database."""
+    # An app made by an earlier test shared its views through its data folder, since removed.
+    view_cache.set_shared(None)
     view_cache.clear()
     detect.clear_photo_cache()
     if request.param == "sqlite":

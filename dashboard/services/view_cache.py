@@ -13,8 +13,8 @@ leaves the answer standing. That is exact: with the same arguments and the same 
 tables it read, the view takes the same path and gives the same answer. A view that ran a
 statement of raw SQL text (tables unknown) is kept against the sum of all stamps instead. A
 view runs its statements in its own thread (the tables are noted per thread). So an exact
-view's answer is never older than the data committed when the call began; nothing is shared
-between processes but the database.
+view's answer is never older than the data committed when the call began; exact views share
+nothing between processes but the database.
 
 A view declared with ``cached(lags=True)`` (the KPI views, computed from the rollups that the
 background work keeps up to date, themselves seconds behind an ingest) may lag instead, by at
@@ -25,6 +25,16 @@ stream of batches recomputes each such view about twice per lag per process inst
 nearly every call, and a change after a quiet moment is computed on the call, as an exact view.
 Only a top-level call lags: a view computing inside another one is exact.
 
+The lagging views are shared between the processes of a host once ``set_shared`` named a
+folder (the web app names ``<data dir>/view-cache``): an answer computed by one process is
+written there with the wall-clock time its data was read, and another process serves it,
+while that was less than the lag ago, instead of computing the view itself. A recomputation
+off the request path takes the key's host lock (``flock``, released if the process dies): the
+other processes' recomputations of that key wait for it and take its answer. So four web
+workers compute each KPI view about twice per lag between them, not each. The shared answers
+obey the same bound as the kept ones (their data read less than the lag ago); exact views are
+not shared.
+
 Concurrent calls of one key in a process wait for the one computing it (a page load sends
 its callbacks at once; ten users open the same overview). Callers get a copy of the kept
 frames, lists and dicts, so a caller that changes its answer cannot change the next one.
@@ -34,6 +44,7 @@ frames, lists and dicts, so a caller that changes its answer cannot change the n
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import os
 import threading
@@ -42,15 +53,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, TypeVar
 
+import diskcache
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.util import find_tables
 
 from dashboard.settings import view_max_lag
-from data_access import changes
+from data_access import changes, locks
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +80,18 @@ _guard = threading.Lock()
 # key → [lock, callers using it]: one lock per key being computed (a view that calls another
 # cached view takes the other's own lock, never one it already holds).
 _flights: dict[tuple, list] = {}
-_stats = {"hits": 0, "misses": 0, "lagged": 0}
+_stats = {"hits": 0, "misses": 0, "lagged": 0, "shared": 0}
 _highest: dict[str, int] = {}
 # Keys of lagging views with a computation scheduled off the request path, and its timer.
 _scheduled: dict[tuple, threading.Timer] = {}
+# The host's shared answers of the lagging views (``set_shared``): the cache and the folder of
+# its locks, or None.
+_shared: tuple[diskcache.Cache, Path] | None = None
+# The host locks of the shared recomputations: a key takes one of this many (a bounded set of
+# files, whatever the number of keys).
+SHARED_LOCKS = 64
+# How long a recomputation waiting for another process's sleeps between two looks (seconds).
+SHARED_POLL_S = 0.05
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,10 +138,34 @@ def max_lag() -> float:
     return float(view_max_lag(os.environ))
 
 
+def set_shared(folder: Path | None) -> None:
+    """Share the lagging views' answers with the host's other processes through ``folder``
+    (module doc; None: this process keeps its own)."""
+    global _shared
+    with _guard:
+        previous, _shared = _shared, None
+    if previous is not None:
+        previous[0].close()
+    if folder is None:
+        return
+    folder = Path(folder)
+    (folder / "locks").mkdir(parents=True, exist_ok=True)
+    cache = diskcache.Cache(str(folder), size_limit=256 * 2**20, timeout=1)
+    with _guard:
+        _shared = (cache, folder / "locks")
+
+
+def shared_folder() -> Path | None:
+    """Where this process shares the lagging views with the host's other processes (None: it
+    keeps its own)."""
+    shared = _shared
+    return None if shared is None else shared[1].parent
+
+
 def clear() -> None:
-    """Forget every kept view, cancel the computations scheduled off the request path and wait
-    for the running ones (tests, which empty the database next; the answers stay exact
-    without it)."""
+    """Forget every kept view (the host's shared ones too), cancel the computations scheduled
+    off the request path and wait for the running ones (tests, which empty the database next;
+    the answers stay exact without it)."""
     with _guard:
         timers = list(_scheduled.values())
     for timer in timers:
@@ -130,7 +175,13 @@ def clear() -> None:
         _scheduled.clear()
         _entries.clear()
         _highest.clear()
-        _stats.update(hits=0, misses=0, lagged=0)
+        _stats.update(hits=0, misses=0, lagged=0, shared=0)
+        shared = _shared
+    if shared is not None:
+        try:
+            shared[0].clear()
+        except Exception:  # its folder was removed: nothing is left to serve
+            logger.exception("clearing the shared views failed")
 
 
 def stats() -> dict[str, int]:
@@ -277,13 +328,121 @@ def _fill(
     return value, depends
 
 
+def _shared_name(key: tuple) -> str:
+    """The name of ``key`` in the host's shared cache: the same in every process (its repr:
+    strings, numbers, dates, tuples and the frozen filter, all of which print their value)."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+def _shared_read_at(key: tuple, lag: float) -> float | None:
+    """When (this process's monotonic clock) the data of the host's shared answer of ``key``
+    was read, if less than ``lag`` seconds ago; else None. Reads only the time, not the answer."""
+    shared = _shared
+    if shared is None:
+        return None
+    try:
+        read_wall = shared[0].get(_shared_name(key) + ":at")
+    except Exception:  # a shared answer is an economy: compute it here instead
+        logger.exception("reading the shared view %s failed", key[0])
+        return None
+    if read_wall is None:
+        return None
+    age = time.time() - read_wall
+    if not 0 <= age < lag:  # too old, or written by a clock ahead of this one
+        return None
+    return time.monotonic() - age
+
+
+def _shared_put(key: tuple, lag: float) -> None:
+    """Write this process's kept answer of ``key`` to the host's shared cache, for ``lag``
+    seconds (no process serves it longer): the answer, then the time its data was read."""
+    shared = _shared
+    if shared is None:
+        return
+    with _guard:
+        found = _entries.get(key)
+    if found is None:
+        return
+    total, depends, value, read_at = found
+    read_wall = time.time() - (time.monotonic() - read_at)
+    name = _shared_name(key)
+    try:
+        shared[0].set(name, (total, depends, value, read_wall), expire=lag)
+        shared[0].set(name + ":at", read_wall, expire=lag)
+    except Exception:
+        logger.exception("writing the shared view %s failed", key[0])
+
+
+def _adopt(key: tuple, lag: float) -> bool:
+    """Keep the host's shared answer of ``key`` when its data was read less than ``lag`` ago
+    and after that of this process's kept one; return whether it did."""
+    shared = _shared
+    with _guard:
+        mine = _entries.get(key)
+    newer_than = -float("inf") if mine is None else mine[3]
+    read_at = _shared_read_at(key, lag)
+    if shared is None or read_at is None or read_at <= newer_than:
+        return False
+    try:
+        found = shared[0].get(_shared_name(key))
+    except Exception:
+        logger.exception("reading the shared view %s failed", key[0])
+        return False
+    if found is None:
+        return False
+    total, depends, value, read_wall = found
+    age = time.time() - read_wall
+    if not 0 <= age < lag:
+        return False
+    entry = (total, depends, value, time.monotonic() - age)
+    with _guard:
+        mine = _entries.get(key)
+        if mine is not None and mine[3] >= entry[3]:
+            return False
+        _entries[key] = entry
+        _entries.move_to_end(key)
+        _stats["shared"] += 1
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return True
+
+
+def _refresh_shared(key: tuple, lag: float, run: Callable[[], Any]) -> None:
+    """Recompute a lagging view off the request path once per host: under the key's host lock,
+    unless another process's answer newer than this process's kept one came meanwhile (a
+    process finding the lock taken waits for the answer of the one holding it, at most half a
+    lag, then computes itself)."""
+    shared = _shared
+    if shared is None:
+        run()
+        return
+    number = int(_shared_name(key)[:8], 16) % SHARED_LOCKS
+    path = shared[1] / f"view-{number}.lock"
+    give_up = time.monotonic() + lag / 2
+    while True:
+        if _adopt(key, lag / 2):
+            return
+        with locks.file_lock(path) as held:
+            if held:
+                if not _adopt(key, lag / 2):
+                    run()
+                    _shared_put(key, lag)
+                return
+        if time.monotonic() >= give_up:
+            run()
+            _shared_put(key, lag)
+            return
+        time.sleep(SHARED_POLL_S)
+
+
 def _schedule(key: tuple, read_at: float, lag: float, run: Callable[[], Any]) -> None:
     """Compute a lagging view again off the request path, half a lag after its kept answer's
-    data was read (at once if that has passed); one scheduled computation per key."""
+    data was read (at once if that has passed), once per host when shared; one scheduled
+    computation per key."""
 
     def refresh() -> None:
         try:
-            run()
+            _refresh_shared(key, lag, run)
         except Exception:
             # The next call computes it on the request path (and raises there).
             logger.exception("recomputing the view %s failed", key[0])
@@ -323,6 +482,8 @@ def cached(fn: F | None = None, *, lags: bool = False) -> Any:
         lag = max_lag() if lags and _reading.get() is None else 0.0
         read = _read_stamps(engine)
         hit, value, depends = _lookup(key, read[1], read[0])
+        if not hit and lag > 0 and _adopt(key, lag):
+            hit, value, depends = _lookup(key, read[1], read[0])
         kept = _lagging(key, lag) if not hit and lag > 0 else None
         if kept is not None:
             value, depends = kept[2], kept[1]
@@ -334,6 +495,8 @@ def cached(fn: F | None = None, *, lags: bool = False) -> Any:
             )
         elif not hit:
             value, depends = _fill(key, read, fn, engine, user, *args, **kwargs)
+            if lag > 0:
+                _shared_put(key, lag)
         _report(depends)
         return _copy(value)
 

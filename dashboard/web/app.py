@@ -9,7 +9,7 @@ from dash import Dash, dcc, html
 from flask import has_request_context, jsonify, redirect, request
 
 from components.shell import nav_items, page_titles, top_bar
-from dashboard.services import priority, tasks, users
+from dashboard.services import priority, tasks, users, view_cache
 from dashboard.services.db import get_engine
 from dashboard.settings import ROOT, Settings
 from dashboard.web import jobs, shell_callbacks
@@ -109,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     priority.set_bulk_nice(settings.bulk_nice)
     priority.set_host_slots(settings.data_dir, settings.bulk_slots)
     priority.set_bulk_duty(settings.bulk_duty / 100)
+    # The host's processes share the KPI views' answers (view_cache: lagging views).
+    view_cache.set_shared(settings.data_dir / "view-cache")
     server = create_server(settings)
     app = CockpitDash(
         __name__,

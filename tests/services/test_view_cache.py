@@ -20,7 +20,7 @@ from dashboard.filters import Filters
 from dashboard.services import alerts, drilldown, kpis, rhythm, rollups, view_cache
 from dashboard.services import settings as rule_settings
 from dashboard.services.users import User
-from data_access import schema
+from data_access import locks, schema
 from tests.alert_builders import alert, insert_alerts
 from tests.customer_builders import company, effective_visit, load
 
@@ -401,3 +401,92 @@ def test_the_lag_setting_is_read_and_checked():
     for wrong in ("soon", "-1", "3601", "1.5"):
         with pytest.raises(ValueError, match="COCKPIT_VIEW_MAX_LAG"):
             Settings.from_env({"COCKPIT_VIEW_MAX_LAG": wrong})
+
+
+# The host's processes share the lagging views (``view_cache.set_shared``): a process serves
+# another's answer while its data was read less than the lag ago, and a recomputation off the
+# request path waits for the process recomputing the same view.
+
+OTHER_PROCESS = """
+import os, sys
+from datetime import date, timedelta
+os.environ["COCKPIT_VIEW_MAX_LAG"] = sys.argv[3]
+from dashboard.filters import Filters
+from dashboard.services import kpis, view_cache
+from dashboard.services.db import get_engine
+from tests.services.test_view_cache import ADMIN, PERIOD, TODAY, calls, lagging_grades
+view_cache.set_shared(sys.argv[2])
+engine = get_engine(sys.argv[1])
+if sys.argv[4] == "overview":
+    print(sorted(kpis.overview(engine, ADMIN, PERIOD, today=TODAY)))
+else:
+    print(lagging_grades(engine, ADMIN), len(calls))
+"""
+
+
+def _other_process(db_url: str, folder: Path, lag: str, view: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", OTHER_PROCESS, db_url, str(folder), lag, view],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def shared(tmp_path):
+    view_cache.set_shared(tmp_path / "view-cache")
+    yield tmp_path / "view-cache"
+    view_cache.set_shared(None)
+
+
+def test_a_process_serves_the_kpi_view_another_process_of_the_host_computed(
+    db_url, engine, now, monkeypatch, shared
+):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "30")
+    _other_process(db_url, shared, "30", "overview")
+    mine = kpis.overview(engine, ADMIN, PERIOD, today=TODAY)
+    assert view_cache.stats() == {**view_cache.stats(), "shared": 1, "hits": 1, "misses": 0}
+    exact = kpis.overview.uncached(engine, ADMIN, PERIOD, today=TODAY)
+    assert mine.keys() == exact.keys()
+    for name, value in exact.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine[name], value)
+        else:
+            assert mine[name] == value, name
+
+
+def test_a_shared_answer_older_than_the_lag_is_not_served(db_url, engine, now, monkeypatch, shared):
+    load(engine, company(), now)
+    _other_process(db_url, shared, "1", "overview")
+    time.sleep(1.1)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "1")
+    kpis.overview(engine, ADMIN, PERIOD, today=TODAY)
+    assert view_cache.stats()["shared"] == 0
+    assert view_cache.stats()["misses"] == 1
+
+
+def test_a_recomputation_waits_for_the_process_recomputing_the_view_and_takes_its_answer(
+    db_url, engine, now, monkeypatch, shared
+):
+    load(engine, company(), now)
+    monkeypatch.setenv("COCKPIT_VIEW_MAX_LAG", "8")
+    # Kept by this process alone (shared, the other process would serve it: the test above).
+    view_cache.set_shared(None)
+    before = lagging_grades(engine, ADMIN)
+    view_cache.set_shared(shared)
+    key = next(k for k in view_cache._entries if k[0].endswith("lagging_grades"))
+    number = int(view_cache._shared_name(key)[:8], 16) % view_cache.SHARED_LOCKS
+    _regrade(engine, "cust-1", "C")
+    # Another process holds the view's host lock (here this test's thread: a thread of this
+    # process is refused it as another process is) and computes the view after the write.
+    with locks.file_lock(shared / "locks" / f"view-{number}.lock") as held:
+        assert held
+        assert lagging_grades(engine, ADMIN) == before  # served lagging; recompute in 4 s
+        assert _other_process(db_url, shared, "8", "lagging") == "C" + before[1:] + " 1"
+        _wait_for(lambda: view_cache.stats()["shared"] == 1, timeout=8)
+    assert lagging_grades(engine, ADMIN) == "C" + before[1:]
+    assert calls == ["lagging"]  # computed once here: the recomputation took the other's

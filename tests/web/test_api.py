@@ -569,6 +569,13 @@ def test_a_batch_waits_for_a_free_host_slot_then_is_stored(settings, engine, tok
         assert response.status_code == 200 and response.json["accepted"] == 1
 
 
+def test_the_apps_processes_share_the_kpi_views_through_the_data_folder(settings, client):
+    from dashboard.services import view_cache
+
+    assert view_cache.shared_folder() == settings.data_dir / "view-cache"
+    assert (settings.data_dir / "view-cache" / "locks").is_dir()
+
+
 def test_a_page_request_paces_the_hosts_background_work_and_an_api_request_does_not(
     settings, client, token, monkeypatch
 ):
