@@ -13,6 +13,7 @@ is the first outside East China): the demo manager sees region A (``reg-east``),
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +22,13 @@ from urllib.parse import parse_qsl
 import dash
 import pytest
 import sqlalchemy as sa
+from dash._utils import to_json
 
 from dashboard.services import ingest, users
 from dashboard.services.db import dispose_engine, get_engine
 from dashboard.services.demo import DEMO_LOGINS
 from dashboard.settings import Settings
-from dashboard.web.app import create_app
+from dashboard.web.app import create_app, id_skeleton
 from tests import builders as b
 from tests.conftest import FIXED_NOW, copy_sqlite
 from tests.web_client import finish_background, sign_in
@@ -377,6 +379,32 @@ def test_signed_in_get_of_a_page_returns_the_dash_index(site, role, path):
     assert response.mimetype == "text/html"
     assert 'id="react-entry-point"' in response.text
     assert "_dash-config" in response.text
+
+
+CONFIG = re.compile(r'<script id="_dash-config" type="application/json">(.*?)</script>', re.S)
+
+
+def test_the_index_validates_the_callbacks_against_every_id_of_every_page_in_a_small_page(site):
+    """The index's config is Dash's own, but for the validation layout: every page's layout
+    (660 KB) is reduced to the components that have an id, with their type and namespace, in
+    the same order. The browser sweeps (no console error on any page) show the renderer
+    accepts it."""
+    response = site.clients["exec"].get("/")
+    config = json.loads(CONFIG.search(response.text).group(1))
+    with site.app.server.test_request_context("/"):
+        dashs = dash.Dash._config(site.app)
+    full = json.loads(to_json(dashs.pop("validation_layout")))
+    skeleton = config.pop("validation_layout")
+    assert skeleton == id_skeleton(json.dumps(full))
+    kept = skeleton["props"]["children"]
+    for page_id in ("overview-tiles", "plan-suggest-rep-count", "filter-period", "shell-url"):
+        assert any(node["props"]["id"] == page_id for node in kept), page_id
+    assert len(kept) > 400
+    assert all(set(node) == {"type", "namespace", "props"} for node in kept)
+    config.pop("end_id"), dashs.pop("end_id")  # signed per page load
+    assert config == json.loads(to_json(dashs))
+    assert len(response.data) < 150_000, len(response.data)
+    assert len(to_json(full)) > 500_000  # what it was
 
 
 @pytest.mark.parametrize("path", sorted(PAGE_ROLES))
