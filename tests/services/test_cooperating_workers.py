@@ -200,11 +200,20 @@ def test_a_pass_takes_turns_with_the_hosts_other_bulk_work(engine, now, tmp_path
                 target=lambda: done.append(background.run_pass(engine, lambda: now))
             )
             runner.start()
-            runner.join(1.5)
+
+            def pending() -> dict:
+                with engine.connect() as conn:
+                    return judge_store.pending_work(conn)
+
+            # Refreshed, not judged: the refresh may take a while on a busy host; judging
+            # cannot start while the slot is held.
+            deadline = time.monotonic() + 30
+            while pending()["dirty"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert pending() == {"dirty": False, "unjudged": True}
+            time.sleep(0.5)
             assert runner.is_alive()
-            with engine.connect() as conn:
-                # Refreshed, not judged.
-                assert judge_store.pending_work(conn) == {"dirty": False, "unjudged": True}
+            assert pending() == {"dirty": False, "unjudged": True}
         runner.join(60)
         assert done and done[0].ran and done[0].refreshed > 0 and done[0].judged.rep_days > 0
         with engine.connect() as conn:
