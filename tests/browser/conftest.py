@@ -263,6 +263,29 @@ def wait_for_text_containing(
     return text_of(dash_duo, selector) or ""
 
 
+def wait_for_text_matching(
+    dash_duo, selector: str, pattern: re.Pattern[str], timeout: float = WAIT
+) -> str:
+    """Wait until the first element matching a selector shows text matching ``pattern`` (from
+    its start); return that text. Reads through re-renders, as ``wait_for_text_containing``."""
+    shown: list[str] = []
+
+    def matches() -> bool:
+        found = text_of(dash_duo, selector)
+        if found is not None and pattern.match(found):
+            shown.append(found)
+        return bool(shown)
+
+    try:
+        until(matches, timeout, poll=0.05)
+    except TestingTimeoutError:
+        raise AssertionError(
+            f"{selector} never showed text matching {pattern.pattern!r} within {timeout} s; "
+            f"it shows {text_of(dash_duo, selector)!r}"
+        ) from None
+    return shown[-1]
+
+
 # --------------------------------------------------------------------------- interactions
 
 
@@ -412,28 +435,9 @@ COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 
 
 def count_in(dash_duo, selector: str, timeout: float = WAIT) -> int:
-    """Wait for an element showing a count (1,234) and return it.
-
-    Waits for the count itself, not only the element: a page may lay the element out with a
-    placeholder ("…") that its callback replaces once the figure is computed.
-    """
-    shown: list[str] = []
-
-    def counted() -> bool:
-        found = text_of(dash_duo, selector)
-        if found is None or not COUNT.match(found):
-            return False
-        shown.append(found)
-        return True
-
-    try:
-        until(counted, timeout, poll=0.05)
-    except TestingTimeoutError:
-        found = text_of(dash_duo, selector)
-        raise AssertionError(
-            f"{selector} shows {found!r}, not a count, after {timeout} s"
-        ) from None
-    return int(shown[-1].replace(",", ""))
+    """Wait for an element showing a count (1,234) and return it. Waits for the count itself,
+    not only the element: some pages show "…" in it until their callback fills in the figure."""
+    return int(wait_for_text_matching(dash_duo, selector, COUNT, timeout=timeout).replace(",", ""))
 
 
 def wait_until_ready(dash_duo, path: str) -> None:
