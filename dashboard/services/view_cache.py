@@ -233,16 +233,22 @@ def _lagging(key: tuple, lag: float) -> tuple | None:
         return found
 
 
+def _put_entry(key: tuple, entry: tuple) -> None:
+    """Keep ``entry`` as the most recent answer, forgetting the oldest beyond MAX_ENTRIES (the
+    caller holds ``_guard``)."""
+    _entries[key] = entry
+    _entries.move_to_end(key)
+    while len(_entries) > MAX_ENTRIES:
+        _entries.popitem(last=False)
+
+
 def _keep(key: tuple, total: int, value: Any, depends: Depends, read_at: float) -> None:
     with _guard:
         _stats["misses"] += 1
         found = _entries.get(key)
         if found is not None and found[0] > total:
             return  # a call that began later kept a fresher answer
-        _entries[key] = (total, depends, value, read_at)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        _put_entry(key, (total, depends, value, read_at))
 
 
 def _compute(
@@ -345,12 +351,14 @@ def _shared_read_at(key: tuple, lag: float) -> float | None:
     except Exception:  # a shared answer is an economy: compute it here instead
         logger.exception("reading the shared view %s failed", key[0])
         return None
-    if read_wall is None:
-        return None
+    return None if read_wall is None else _read_here(read_wall, lag)
+
+
+def _read_here(read_wall: float, lag: float) -> float | None:
+    """A wall-clock read time as this process's monotonic one, if less than ``lag`` seconds
+    ago (None: too old, or written by a clock ahead of this one)."""
     age = time.time() - read_wall
-    if not 0 <= age < lag:  # too old, or written by a clock ahead of this one
-        return None
-    return time.monotonic() - age
+    return time.monotonic() - age if 0 <= age < lag else None
 
 
 def _shared_put(key: tuple, lag: float) -> None:
@@ -391,19 +399,15 @@ def _adopt(key: tuple, lag: float) -> bool:
     if found is None:
         return False
     total, depends, value, read_wall = found
-    age = time.time() - read_wall
-    if not 0 <= age < lag:
+    read_here = _read_here(read_wall, lag)
+    if read_here is None:
         return False
-    entry = (total, depends, value, time.monotonic() - age)
     with _guard:
         mine = _entries.get(key)
-        if mine is not None and mine[3] >= entry[3]:
+        if mine is not None and mine[3] >= read_here:
             return False
-        _entries[key] = entry
-        _entries.move_to_end(key)
         _stats["shared"] += 1
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        _put_entry(key, (total, depends, value, read_here))
     return True
 
 
@@ -419,19 +423,13 @@ def _refresh_shared(key: tuple, lag: float, run: Callable[[], Any]) -> None:
     number = int(_shared_name(key)[:8], 16) % SHARED_LOCKS
     path = shared[1] / f"view-{number}.lock"
     give_up = time.monotonic() + lag / 2
-    while True:
-        if _adopt(key, lag / 2):
-            return
+    while not _adopt(key, lag / 2):
         with locks.file_lock(path) as held:
-            if held:
+            if held or time.monotonic() >= give_up:
                 if not _adopt(key, lag / 2):
                     run()
                     _shared_put(key, lag)
                 return
-        if time.monotonic() >= give_up:
-            run()
-            _shared_put(key, lag)
-            return
         time.sleep(SHARED_POLL_S)
 
 
