@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -76,6 +77,72 @@ def group_waves(requests: Sequence[Captured]) -> list[list[Captured]]:
             waves.append([req])
             first_done = req.done
     return waves
+
+
+class Recorder:
+    """Every request's time by name, errors, page loads, over the current measurement."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.samples: list[str] = []
+        self.requests = 0
+        self.page_loads = 0
+        self.retries = 0
+        self.started = time.monotonic()
+        self.last_ingest_end = 0.0
+        self.measuring = True
+
+    def stop(self) -> None:
+        """End the measurement: what is answered from now on (the stopped stage's requests in
+        flight, the next stage's sign-ins and first page loads before its measure starts) is
+        not counted, in this measurement or the next."""
+        self.measuring = False
+
+    def on_request(self, request_type, name, response_time, response_length, exception, **kw):
+        if not self.measuring or (kw.get("context") or {}).get("resent"):
+            return
+        self.requests += 1
+        if exception is not None:
+            self.errors[name] += 1
+            if len(self.samples) < 5:
+                self.samples.append(f"{name}: {exception}")
+            return
+        self.times[name].append(response_time / 1000.0)
+        if request_type == "PAGE":
+            self.page_loads += 1
+
+
+def plans_to_json(plans: dict[str, PagePlan]) -> str:
+    """The captured page plans as JSON (``plans_from_json`` reads them back): runs to compare
+    replay the same capture instead of each grouping its own browser's timings into waves."""
+    return json.dumps(
+        {
+            name: {
+                "path": plan.path,
+                "gets": plan.gets,
+                "waves": [[c.__dict__ for c in wave] for wave in plan.waves],
+            }
+            for name, plan in plans.items()
+        },
+        indent=1,
+    )
+
+
+def plans_from_json(text: str) -> dict[str, PagePlan]:
+    """Page plans written by ``plans_to_json``."""
+    return {
+        name: PagePlan(
+            name,
+            doc["path"],
+            list(doc["gets"]),
+            [[Captured(**c) for c in wave] for wave in doc["waves"]],
+        )
+        for name, doc in json.loads(text).items()
+    }
 
 
 def _output_name(output: Any) -> str:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py [--reps 500] [--days 20] [--users 1,10,50] [--seconds 60]
                                    [--max-requests 20000] [--ingest-clients 8]
                                    [--ingest-batches 25] [--batch 1000] [--database NAME] [--keep]
+                                   [--plans FILE] [--server-root DIR]
 
 What it does, talking to 127.0.0.1 only, each phase bounded in time and requests, then stops:
 
@@ -16,7 +17,9 @@ What it does, talking to 127.0.0.1 only, each phase bounded in time and requests
    finance and replay pages; the bench records every request the page sent (the page, the
    ``/_dash-layout`` and ``/_dash-dependencies`` GETs and the real ``/_dash-update-component``
    bodies) and groups the callbacks into the waves the renderer sent together
-   (``_loadlib.group_waves``).
+   (``_loadlib.group_waves``). The grouping follows the browser's timings, which differ from
+   run to run; ``--plans FILE`` replays the capture kept in FILE instead (written by the first
+   run that names it), so that runs compared with each other load the pages alike.
 4. Replay with Locust (as a library, headless): N users (each signed in with its own session)
    load the pages at random, 0.5-1.5 s apart, each page as the browser did (the GETs, then each
    wave's callbacks in parallel, at most 6 connections per user). Per N: page loads/s,
@@ -56,7 +59,6 @@ import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import ClassVar  # noqa: E402
@@ -179,37 +181,7 @@ def _record(driver, base: str, name: str, path: str, quiet_s: float = 2.0) -> Pa
 # ------------------------------------------------------------------ the load (Locust)
 
 
-class Recorder:
-    """Every request's time by name, errors, page loads, over the current measurement."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: dict[str, int] = defaultdict(int)
-        self.samples: list[str] = []
-        self.requests = 0
-        self.page_loads = 0
-        self.retries = 0
-        self.started = time.monotonic()
-        self.last_ingest_end = 0.0
-
-    def on_request(self, request_type, name, response_time, response_length, exception, **kw):
-        if (kw.get("context") or {}).get("resent"):
-            return
-        self.requests += 1
-        if exception is not None:
-            self.errors[name] += 1
-            if len(self.samples) < 5:
-                self.samples.append(f"{name}: {exception}")
-            return
-        self.times[name].append(response_time / 1000.0)
-        if request_type == "PAGE":
-            self.page_loads += 1
-
-
-REC = Recorder()
+REC = loadlib.Recorder()
 GO = gevent.event.Event()
 SIGNED_IN = {"n": 0}
 
@@ -357,6 +329,7 @@ def run_stage(base, user_classes, users, seconds, max_requests, until=None) -> f
             break
         gevent.sleep(0.2)
     elapsed = time.monotonic() - REC.started
+    REC.stop()
     runner.quit()
     return elapsed
 
@@ -390,7 +363,12 @@ def print_stage(title: str, elapsed: float) -> dict:
         for n, xs in REC.times.items()
         if not n.startswith(("page ", "sign-in", "ingest")) and ": GET " not in n
     }
-    return {"loads": loads, "errors": errors, "p95": callbacks, "times": dict(REC.times)}
+    return {
+        "loads": loads,
+        "errors": errors,
+        "p95": callbacks,
+        "times": {n: list(xs) for n, xs in REC.times.items()},
+    }
 
 
 def ingest_bodies(url: str, clients: int, batches: int, size: int) -> list[bytes]:
@@ -547,6 +525,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="web and jobs apart: the web with COCKPIT_BACKGROUND=off and one "
         "`python -m dashboard worker` beside it on this host",
     )
+    ap.add_argument(
+        "--plans",
+        type=Path,
+        help="replay the page loads captured in this file (capture and write it when it does "
+        "not exist), so that runs compared with each other, on one database, send the same "
+        "callbacks in the same waves",
+    )
     ap.add_argument("--admin-url", default=loadlib.DEFAULT_ADMIN_URL)
     ap.add_argument("--database", help="use this kept database (seeded) instead of a new one")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
@@ -642,8 +627,14 @@ def run(args, users: list[int], base: str, url: str, token: str) -> int:
         ).one()
     paths = {**PAGES, "replay": f"/replay/{rep}/{day.isoformat()}"}
     t0 = time.perf_counter()
-    plans = capture(base, paths)
-    print(f"\ncaptured in Chromium ({time.perf_counter() - t0:.1f} s):")
+    if args.plans and args.plans.exists():
+        plans = loadlib.plans_from_json(args.plans.read_text(encoding="utf-8"))
+        print(f"\nreplaying the capture in {args.plans}:")
+    else:
+        plans = capture(base, paths)
+        print(f"\ncaptured in Chromium ({time.perf_counter() - t0:.1f} s):")
+        if args.plans:
+            args.plans.write_text(loadlib.plans_to_json(plans), encoding="utf-8")
     for plan in plans.values():
         print(
             f"  {plan.name:<9} {plan.path:<32} GETs {len(plan.gets)}, callbacks "

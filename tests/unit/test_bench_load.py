@@ -98,3 +98,27 @@ def test_gps_batch_walks_on_from_its_start_at_a_plausible_speed_with_unique_ids(
     # A walk at 1.5 m/s: far below any impossible speed, so the batch raises no alert by itself.
     speeds = [haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) / 5 for a, b in pairwise(fixes)]
     assert min(speeds) > 1.3 and max(speeds) < 1.7
+
+
+def test_captured_plans_read_back_as_written():
+    call = Captured("POST", loadlib.DASH_UPDATE, '{"output": "x.children"}', 1.0, 1.2, "a: x")
+    plans = {"a": loadlib.PagePlan("a", "/", ["/", "/_dash-layout"], [[call], [call, call]])}
+    again = loadlib.plans_from_json(loadlib.plans_to_json(plans))
+    assert again == plans
+    assert [len(w) for w in again["a"].waves] == [1, 2]
+
+
+def test_the_recorder_counts_only_between_the_measures_start_and_stop():
+    rec = loadlib.Recorder()
+    rec.on_request("POST", "tiles", 100, 10, None)
+    rec.reset()  # the measure starts: what came before (sign-ins, first loads) is dropped
+    rec.on_request("POST", "tiles", 80, 10, None)
+    rec.on_request("PAGE", "page overview", 200, 0, None)
+    rec.on_request("POST", "tiles", 90, 10, None, context={"resent": True})
+    rec.on_request("POST", "tiles", 90, 10, RuntimeError("closed"))
+    rec.stop()
+    # A request in flight at the stop, or the next stage's ramp-up, answers after it.
+    rec.on_request("POST", "tiles", 900, 10, None)
+    rec.on_request("POST", "tiles", 900, 10, RuntimeError("late"))
+    assert dict(rec.times) == {"tiles": [0.08], "page overview": [0.2]}
+    assert (rec.requests, rec.page_loads, dict(rec.errors)) == (3, 1, {"tiles": 1})
