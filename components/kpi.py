@@ -211,7 +211,8 @@ def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) 
 def distribution_figure(
     reps: pd.DataFrame, *, metric: str, group: str, lang: str, theme: str
 ) -> dict[str, Any]:
-    """Box plot of a KPI across reps, one box per team."""
+    """Box plot of a KPI across reps, one horizontal box per team: a row per team, as tall as
+    the grade heatmap beside it for the same teams (``team_rows_height``)."""
     if reps.empty:
         return empty_figure(lang, theme)
     # One box per team, given as plain lists: plotly validates a pandas column through a
@@ -219,22 +220,29 @@ def distribution_figure(
     named = "rep_name" in reps.columns
     traces = [
         go.Box(
-            y=_scaled(part[metric], metric).tolist(),
+            x=_scaled(part[metric], metric).tolist(),
             name=str(name),
+            orientation="h",
             boxpoints="all",
             jitter=0.3,
             text=part["rep_name"].tolist() if named else None,
-            hovertemplate="%{text}: %{y:.1f}<extra></extra>",
+            hovertemplate="%{text}: %{x:.1f}<extra></extra>",
         )
         for name, part in reps.groupby(group, sort=True)
     ]
     fig = go.Figure(data=traces)
     fig.update_layout(showlegend=False)
-    fig.update_xaxes(title_text=t("axis.team", lang))
-    fig.update_yaxes(title_text=t("axis.per_rep", lang).format(kpi=axis_title(metric, lang)))
+    fig.update_xaxes(title_text=t("axis.per_rep", lang).format(kpi=axis_title(metric, lang)))
+    fig.update_yaxes(title_text=t("axis.team", lang))
     if metric in _PCT:
-        fig.update_yaxes(ticksuffix="%")
-    return _layout(fig, theme)
+        fig.update_xaxes(ticksuffix="%")
+    return _layout(fig, theme, height=team_rows_height(len(traces)))
+
+
+def team_rows_height(teams: int) -> int:
+    """Height (px) of a chart with a row per team: the grade heatmap and the box plot beside
+    it."""
+    return max(280, 30 * teams + 80)
 
 
 def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> dict[str, Any]:
@@ -258,7 +266,7 @@ def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> dict[str, An
     )
     fig.update_xaxes(title_text=t("axis.grade", lang))
     fig.update_yaxes(title_text=t("axis.team", lang))
-    return _layout(fig, theme, height=max(280, 30 * len(heat.index) + 80))
+    return _layout(fig, theme, height=team_rows_height(len(heat.index)))
 
 
 def severity_badges(counts: Mapping[str, int], *, lang: str) -> html.Div:

@@ -267,3 +267,29 @@ def test_no_component_draws_an_overlaid_second_axis():
         )
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_box_plot_has_a_row_per_team_as_tall_as_the_heatmap_beside_it(lang):
+    """The team page shows the distribution beside the grade heatmap: one horizontal box per
+    team, the KPI along x, and the same height as the heatmap of the same teams, instead of a
+    fixed 320 px chart above a tall empty card."""
+    names = [f"Team {k:02d}" for k in range(24)]
+    reps = pd.DataFrame(
+        {
+            "rep_name": [f"rep {k}" for k in range(48)],
+            "team_name": [names[k % 24] for k in range(48)],
+            "effective_rate": [0.5 + (k % 5) / 10 for k in range(48)],
+        }
+    )
+    heat = pd.DataFrame({"team_id": names, "team_name": names, "A": [0.5] * 24})
+    box = kpi.distribution_figure(
+        reps, metric="effective_rate", group="team_name", lang=lang, theme="light"
+    )
+    assert {trace["orientation"] for trace in box["data"]} == {"h"}
+    assert sorted(trace["name"] for trace in box["data"]) == names
+    assert _values(box["data"][0]["x"]) == pytest.approx([50.0, 90.0])  # rates in percent
+    assert box["layout"]["xaxis"]["ticksuffix"] == "%"
+    assert box["layout"]["yaxis"]["title"]["text"] == t("axis.team", lang)
+    tall = kpi.heatmap_figure(heat, lang=lang, theme="light")["layout"]["height"]
+    assert box["layout"]["height"] == tall == 30 * 24 + 80
