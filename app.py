@@ -4,6 +4,7 @@ starts that); `python app.py` runs Flask's single-process development server."""
 from __future__ import annotations
 
 import gc
+import sys
 
 from dashboard.settings import Settings
 from dashboard.web.app import create_app
@@ -18,6 +19,11 @@ celery_app = celery_of(app)
 # What exists now (modules, layouts, the engine) lives as long as the process: keep it out of
 # the collector's full passes, which otherwise stall a request for tens of milliseconds.
 gc.freeze()
+# A request thread whose query has answered runs again only once the thread holding the GIL lets
+# it go: by default after 5 ms of Python work. An ingest batch or a background pass computing in
+# the same worker made a page's callback pay up to that at every query it sent; 1 ms bounds it
+# (bench/load.py's ingest stage, README "Web workers").
+sys.setswitchinterval(0.001)
 
 
 if __name__ == "__main__":
