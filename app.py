@@ -21,8 +21,8 @@ celery_app = celery_of(app)
 gc.freeze()
 # A request thread whose query has answered runs again only once the thread holding the GIL lets
 # it go: by default after 5 ms of Python work. An ingest batch or a background pass computing in
-# the same worker made a page's callback pay up to that at every query it sent; 1 ms bounds it
-# (bench/load.py's ingest stage, README "Web workers").
+# the same worker made a page's callback pay up to that at every query it sent; 1 ms shortens
+# that wait (README "Web workers": measured, and how small the gain is beside the noise).
 sys.setswitchinterval(0.001)
 
 

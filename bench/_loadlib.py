@@ -1,7 +1,8 @@
 """Helpers of the load benches (bench/load.py, bench/workers.py) that import no locust or gevent.
 
 Pure functions (wave grouping of a captured page load, callback labels, percentiles, the
-freshness measure, GPS batches) are unit-tested in tests/unit/test_bench_load.py; the process
+freshness measure, GPS batches), the plan files and the request recorder are unit-tested in
+tests/unit/test_bench_load.py; the process
 helpers (scratch database, seeding, gunicorn as scripts/run.sh starts it) are shared by both
 benches.
 """

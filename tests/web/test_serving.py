@@ -244,8 +244,8 @@ def test_the_callback_map_is_complete_before_the_first_request(db_url, tmp_path)
 
 def test_the_served_app_hands_the_gil_over_within_a_millisecond(tmp_path):
     """app.py, which every gunicorn worker imports, lowers the interpreter's switch interval
-    from 5 ms to 1 ms: a page's request thread waits at most that for the GIL after each query
-    while an ingest batch or a background pass computes in the same worker."""
+    from 5 ms to 1 ms: after each query, a page's request thread waits about that, not 5 ms, for
+    the GIL while an ingest batch or a background pass computes in the same worker."""
     env = {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cockpit.db'}",
         "COCKPIT_DATA_DIR": str(tmp_path),
