@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -227,63 +228,60 @@ def text_of(dash_duo, selector: str) -> str | None:
         return None
 
 
+def _wait_for_shown(
+    dash_duo, selector: str, accept: Callable[[str], bool], wanted: str, timeout: float
+) -> str:
+    """Wait until the first element matching a selector shows a text ``accept`` takes; return
+    that text. Reads through re-renders: a panel that several callbacks redraw (a decision,
+    then the grid reload it causes) can be replaced between finding it and reading it."""
+    shown: list[str] = []
+
+    def accepted() -> bool:
+        found = text_of(dash_duo, selector)
+        if found is not None and accept(found):
+            shown.append(found)
+        return bool(shown)
+
+    try:
+        until(accepted, timeout, poll=0.05)
+    except TestingTimeoutError:
+        raise AssertionError(
+            f"{selector} never showed {wanted} within {timeout} s; "
+            f"it shows {text_of(dash_duo, selector)!r}"
+        ) from None
+    return shown[-1]
+
+
 def wait_for_text(dash_duo, selector: str, text: str, timeout: float = WAIT) -> None:
     """Wait until the first element matching a selector shows exactly ``text``."""
-    try:
-        until(lambda: text_of(dash_duo, selector) == text, timeout, poll=0.05)
-    except TestingTimeoutError:
-        found = text_of(dash_duo, selector)
-        raise AssertionError(
-            f"{selector} never showed {text!r} within {timeout} s; it shows {found!r}"
-        ) from None
+    _wait_for_shown(dash_duo, selector, lambda found: found == text, repr(text), timeout)
 
 
 def wait_for_text_containing(
     dash_duo, selector: str, *fragments: str, timeout: float = WAIT
 ) -> str:
-    """Wait until the first element matching a selector shows every fragment; return its text.
-
-    Reads through re-renders: a panel that several callbacks redraw (a decision, then the grid
-    reload it causes) can be replaced between finding it and reading it.
-    """
-    try:
-        until(
-            lambda: (
-                (found := text_of(dash_duo, selector)) is not None
-                and all(fragment in found for fragment in fragments)
-            ),
-            timeout,
-            poll=0.05,
-        )
-    except TestingTimeoutError:
-        raise AssertionError(
-            f"{selector} never showed all of {fragments!r} within {timeout} s; "
-            f"it shows {text_of(dash_duo, selector)!r}"
-        ) from None
-    return text_of(dash_duo, selector) or ""
+    """Wait until the first element matching a selector shows every fragment; return its text."""
+    return _wait_for_shown(
+        dash_duo,
+        selector,
+        lambda found: all(fragment in found for fragment in fragments),
+        f"all of {fragments!r}",
+        timeout,
+    )
 
 
 def wait_for_text_matching(
     dash_duo, selector: str, pattern: re.Pattern[str], timeout: float = WAIT
 ) -> str:
     """Wait until the first element matching a selector shows text matching ``pattern`` (from
-    its start); return that text. Reads through re-renders, as ``wait_for_text_containing``."""
-    shown: list[str] = []
-
-    def matches() -> bool:
-        found = text_of(dash_duo, selector)
-        if found is not None and pattern.match(found):
-            shown.append(found)
-        return bool(shown)
-
-    try:
-        until(matches, timeout, poll=0.05)
-    except TestingTimeoutError:
-        raise AssertionError(
-            f"{selector} never showed text matching {pattern.pattern!r} within {timeout} s; "
-            f"it shows {text_of(dash_duo, selector)!r}"
-        ) from None
-    return shown[-1]
+    its start); return that text."""
+    return _wait_for_shown(
+        dash_duo,
+        selector,
+        lambda found: pattern.match(found) is not None,
+        f"text matching {pattern.pattern!r}",
+        timeout,
+    )
 
 
 # --------------------------------------------------------------------------- interactions
