@@ -205,7 +205,7 @@ def team_bar_figure(teams: pd.DataFrame, *, metric: str, lang: str, theme: str) 
     fig.update_yaxes(title_text=t("axis.team", lang))
     if metric in _PCT:
         fig.update_xaxes(ticksuffix="%")
-    return _layout(fig, theme, height=max(280, 28 * len(data) + 80))
+    return _layout(fig, theme, height=team_rows_height(len(data), row=28))
 
 
 def distribution_figure(
@@ -239,10 +239,10 @@ def distribution_figure(
     return _layout(fig, theme, height=team_rows_height(len(traces)))
 
 
-def team_rows_height(teams: int) -> int:
-    """Height (px) of a chart with a row per team: the grade heatmap and the box plot beside
-    it."""
-    return max(280, 30 * teams + 80)
+def team_rows_height(teams: int, row: int = 30) -> int:
+    """Height (px) of a chart with a row of ``row`` px per team: the comparison bars (28), the
+    grade heatmap and the box plot beside it (30)."""
+    return max(280, row * teams + 80)
 
 
 def heatmap_figure(heat: pd.DataFrame, *, lang: str, theme: str) -> dict[str, Any]:
