@@ -20,7 +20,7 @@ import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,7 @@ def plans_to_json(plans: dict[str, PagePlan]) -> str:
             name: {
                 "path": plan.path,
                 "gets": plan.gets,
-                "waves": [[c.__dict__ for c in wave] for wave in plan.waves],
+                "waves": [[asdict(c) for c in wave] for wave in plan.waves],
             }
             for name, plan in plans.items()
         },
